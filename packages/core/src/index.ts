@@ -1,0 +1,84 @@
+/**
+ * Recovery Gate core: policy schema, decision engine, case state machine, provider port, audit chain.
+ * No I/O and no IdP SDK.
+ * @module
+ */
+
+export type { AuditEntry, AuditRecord, ChainVerification } from './audit.js';
+export { appendRecord, GENESIS_HASH, hashRecord, isSecretLikeKey, verifyChain } from './audit.js';
+export { baselinePolicy, baselinePolicyInput } from './baseline.js';
+export type { JsonValue } from './canonical-json.js';
+export { canonicalJson } from './canonical-json.js';
+export type {
+  CaseEvent,
+  CaseEventType,
+  CaseState,
+} from './case.js';
+export {
+  CASE_EVENT_TYPES,
+  CASE_STATES,
+  CASE_TRANSITIONS,
+  canTransitionCase,
+  isTerminalCaseState,
+  TERMINAL_CASE_STATES,
+  transitionCase,
+} from './case.js';
+export type { Match } from './classify.js';
+export { classifyOrdered, classifySubject, matchSelector } from './classify.js';
+export type { ApprovalGroup, CompiledPolicy, CompiledTier, PieceKind, ReqNode } from './compile.js';
+export { compilePolicy, tierFor } from './compile.js';
+export { decide, isExecutable } from './decide.js';
+export type * from './decision-types.js';
+export { DURATION_PATTERN, formatDuration, isDuration, parseDuration } from './duration.js';
+export type { ErrorCode, GateErrorOptions } from './errors.js';
+export { ERROR_CODES, GateError, isGateError } from './errors.js';
+export type { Approval, ApprovalRole, BannedEvidenceKind, Evidence, EvidenceKind } from './evidence.js';
+export {
+  APPROVAL_EVIDENCE_KIND,
+  APPROVAL_ROLES,
+  BANNED_EVIDENCE_KINDS,
+  BANNED_EVIDENCE_REASONS,
+  EVIDENCE_KINDS,
+  isBannedEvidenceKind,
+  isEvidenceKind,
+  PERSON_EVIDENCE_KINDS,
+  SUBJECT_EVIDENCE_KINDS,
+} from './evidence.js';
+export type { ConfigIssue } from './load.js';
+export {
+  configIssues,
+  loadPolicyYaml,
+  parseConfig,
+  parsePolicy,
+  parseYaml,
+  policyJsonSchema,
+  readConfigIssues,
+  toConfigError,
+} from './load.js';
+export type { Piece } from './pieces.js';
+export { CLOCK_SKEW_MS } from './pieces.js';
+export type * from './port.js';
+export { CAPABILITIES, RECOVERY_ACTIONS } from './port.js';
+export { classesByRisk, classRisks, tierStrictness } from './ranking.js';
+export { SEARCH_BUDGET } from './satisfy.js';
+export type { EvidenceClause, EvidenceExpr } from './schema/evidence-expr.js';
+export { evidenceExprSchema, evidenceKindSchema, evidenceKindsIn } from './schema/evidence-expr.js';
+export type { Policy, PolicyInput } from './schema/policy.js';
+export { bypassSchema, matrixSchema, policySchema, policyShape } from './schema/policy.js';
+export type { Selector, SubjectClass } from './schema/selector.js';
+export { SUBJECT_REQUIREMENTS, selectorSchema, subjectClassSchema } from './schema/selector.js';
+export type { Tier, TierInput } from './schema/tier.js';
+export {
+  APPROVAL_MAX_AGE_CAP,
+  BREAK_GLASS_WINDOW_CAP,
+  CREDENTIAL_KINDS,
+  CREDENTIAL_LIFETIME_CAP,
+  EVIDENCE_MAX_AGE_CAP,
+  HOLD_CAP,
+  NOTIFY_TARGETS,
+  REVOCATION_TARGETS,
+  tierSchema,
+} from './schema/tier.js';
+export type { Secret } from './secret.js';
+export { createSecret, isSecret, secretsEqual } from './secret.js';
+export { describeRequirement } from './unmet.js';

@@ -1,0 +1,443 @@
+/**
+ * The provider port: what every IdP adapter implements, and the normalised types it speaks.
+ * Core owns this interface; adapters (Okta, Entra ID, Keycloak) implement it on the official SDKs.
+ * All timestamps are ISO-8601 UTC strings. `null` always means "unknown or unreadable", and the
+ * policy engine resolves unknown facts to the riskier answer.
+ * @module
+ */
+
+import type { Secret } from './secret.js';
+
+/** The identity providers Recovery Gate supports. */
+export type IdpKind = 'okta' | 'entra' | 'keycloak';
+
+/** What a help-desk caller or a native console action asks for. */
+export type RecoveryAction =
+  | 'password_reset'
+  | 'account_unlock'
+  | 'mfa_reset'
+  | 'authenticator_rebind'
+  | 'recovery_contact_change'
+  | 'emergency_access';
+
+/** Every recovery action, in a stable order. */
+export const RECOVERY_ACTIONS: readonly RecoveryAction[] = [
+  'password_reset',
+  'account_unlock',
+  'mfa_reset',
+  'authenticator_rebind',
+  'recovery_contact_change',
+  'emergency_access',
+];
+
+/** A person known to the IdP (manager, sponsor, actor). */
+export interface PersonRef {
+  /** The IdP's immutable user id. */
+  readonly id: string;
+  /** Login name / UPN / username, when known. */
+  readonly login: string | null;
+  /** Display name, when known. */
+  readonly displayName: string | null;
+}
+
+/** The lifecycle state of an account, normalised across IdPs. */
+export type AccountStatus =
+  | 'active'
+  | 'locked'
+  | 'password_expired'
+  | 'recovery'
+  | 'staged'
+  | 'provisioned'
+  | 'suspended'
+  | 'disabled'
+  | 'deprovisioned'
+  | 'unknown';
+
+/** The kind of an authenticator bound to an account. */
+export type AuthenticatorKind =
+  | 'push'
+  | 'totp'
+  | 'sms'
+  | 'voice'
+  | 'email'
+  | 'webauthn'
+  | 'password'
+  | 'temporary_access'
+  | 'recovery_codes'
+  | 'other';
+
+/** An authenticator bound to the account. */
+export interface Authenticator {
+  /** The IdP's id for the factor / method / credential. */
+  readonly id: string;
+  readonly kind: AuthenticatorKind;
+  /** A human label (device name, masked phone), never a secret. */
+  readonly label: string | null;
+  /** When it was bound; null when the IdP does not say. */
+  readonly enrolledAt: string | null;
+  /** Whether it can be used to sign in now. */
+  readonly status: 'active' | 'pending' | 'inactive';
+  /** True when the IdP can push a challenge to it (Okta Verify push). */
+  readonly supportsDeviceChallenge: boolean;
+}
+
+/** A contact channel on file (email address or phone number) that notifications and one-time codes may use. */
+export interface Channel {
+  /** A stable id within the subject, e.g. `email:primary`, `phone:mobile`. */
+  readonly id: string;
+  readonly kind: 'email' | 'phone';
+  /** The address or number itself (needed to notify); never logged unmasked. */
+  readonly value: string;
+  /** When it last changed; null when unknown (then it is treated as changed just now). */
+  readonly lastChangedAt: string | null;
+  /** Whether the IdP marks it verified. */
+  readonly verified: boolean;
+  /**
+   * True when this is the mailbox of the very account being recovered. A link to it never counts as
+   * evidence (whoever holds the account may hold its mailbox).
+   */
+  readonly isAccountMailbox: boolean;
+}
+
+/** Everything the policy engine may know about the subject of a recovery. */
+export interface SubjectFacts {
+  readonly idp: IdpKind;
+  readonly userId: string;
+  readonly login: string;
+  readonly displayName: string | null;
+  readonly status: AccountStatus;
+  /** Group names (not ids), direct and nested; null when unreadable. */
+  readonly groups: readonly string[] | null;
+  /** Admin / directory role names (direct or through groups); null when unreadable. */
+  readonly adminRoles: readonly string[] | null;
+  /** Profile attributes relevant to policy (employeeType, contractEnd, sponsor...); a null value is unknown. */
+  readonly attributes: Readonly<Record<string, string | null>>;
+  /** Manager; null when none or unknown. */
+  readonly manager: PersonRef | null;
+  /** Sponsor (contractors); null when none or unknown. */
+  readonly sponsor: PersonRef | null;
+  /** Bound authenticators; null when unreadable. */
+  readonly authenticators: readonly Authenticator[] | null;
+  /** Channels on file; null when unreadable. */
+  readonly channels: readonly Channel[] | null;
+  /** Entra: member of a restricted management administrative unit. Null when not applicable or unknown. */
+  readonly protectedUnit: boolean | null;
+  /** When these facts were read from the IdP. */
+  readonly readAt: string;
+}
+
+/** Capabilities an adapter may declare. */
+export type Capability =
+  | 'facts'
+  | 'device_challenge'
+  | 'oidc_step_up'
+  | 'revoke_sessions'
+  | 'revoke_refresh_tokens'
+  | 'revoke_grants'
+  | 'reset_authenticators'
+  | 'reset_password'
+  | 'unlock'
+  | 'suspend'
+  | 'temporary_credential'
+  | 'revoke_temporary_credential'
+  | 'audit_events'
+  | 'hooks'
+  | 'case_status'
+  | 'request_groups'
+  | 'guardrails';
+
+/** Every capability, in a stable order. */
+export const CAPABILITIES: readonly Capability[] = [
+  'facts',
+  'device_challenge',
+  'oidc_step_up',
+  'revoke_sessions',
+  'revoke_refresh_tokens',
+  'revoke_grants',
+  'reset_authenticators',
+  'reset_password',
+  'unlock',
+  'suspend',
+  'temporary_credential',
+  'revoke_temporary_credential',
+  'audit_events',
+  'hooks',
+  'case_status',
+  'request_groups',
+  'guardrails',
+];
+
+/** What an adapter says about one capability. */
+export interface CapabilityInfo {
+  readonly supported: boolean;
+  /** What the IdP really does, its caveats (e.g. "revocation takes minutes; CAE covers ..."). */
+  readonly note: string;
+}
+
+/** The capability declaration of an adapter: every capability is listed, supported or not. */
+export type Capabilities = Readonly<Record<Capability, CapabilityInfo>>;
+
+/** A push challenge started on a registered device. */
+export interface DeviceChallenge {
+  /** An opaque id the adapter can poll with. */
+  readonly id: string;
+  /** The authenticator the push went to. */
+  readonly authenticatorId: string;
+  /** The number the subject must pick on the device (number matching); null when the IdP gave none. */
+  readonly numberToMatch: number | null;
+  readonly startedAt: string;
+  readonly expiresAt: string;
+}
+
+/** The result of polling a device challenge. */
+export type DeviceChallengeResult = 'pending' | 'approved' | 'rejected' | 'expired';
+
+/** What to revoke. */
+export interface RevocationScope {
+  readonly sessions: boolean;
+  readonly refreshTokens: boolean;
+  readonly grants: boolean;
+}
+
+/** What a revocation did. */
+export interface RevocationResult {
+  /** Which parts were revoked. */
+  readonly revoked: readonly ('sessions' | 'refresh_tokens' | 'grants')[];
+  /** What stays valid and for how long (e.g. access tokens until expiry; CAE caveats). */
+  readonly caveats: readonly string[];
+}
+
+/** Which authenticators to remove. */
+export type AuthenticatorSelection =
+  | { readonly all: true; readonly keepKinds?: readonly AuthenticatorKind[] }
+  | { readonly all: false; readonly ids: readonly string[] };
+
+/** What removing authenticators did. */
+export interface ResetResult {
+  readonly removed: readonly string[];
+}
+
+/** Options for a password reset. */
+export interface PasswordResetOptions {
+  /** The credential lifetime the tier allows, in seconds. */
+  readonly lifetimeSeconds: number;
+}
+
+/** The kind of temporary access credential an IdP issues. */
+export type CredentialKind =
+  | 'okta_tac'
+  | 'okta_reset_link'
+  | 'entra_tap'
+  | 'entra_temporary_password'
+  | 'keycloak_action_link';
+
+/** Options for issuing a temporary access credential. */
+export interface TemporaryCredentialOptions {
+  readonly lifetimeSeconds: number;
+  readonly singleUse: boolean;
+  /** The action the credential serves (decides e.g. Keycloak's required actions). */
+  readonly action: RecoveryAction;
+  /**
+   * For IdPs that deliver the credential themselves (Keycloak's action email): the verified channel it
+   * may go to. Never the mailbox of the account being recovered unless the tier's evidence already
+   * proved control of it independently.
+   */
+  readonly deliverTo?: Channel;
+}
+
+/** A temporary access credential, as issued. The secret is returned once and never stored. */
+export interface IssuedCredential {
+  readonly kind: CredentialKind;
+  /** The IdP's id for it, to revoke early; null when the IdP has none. */
+  readonly id: string | null;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly singleUse: boolean;
+  /**
+   * Who delivers it: `gate` means `secret` is set and the gate shows it once to the verified subject;
+   * `idp` means the IdP sent it itself to `deliveredTo` and `secret` is null.
+   */
+  readonly delivery: 'gate' | 'idp';
+  readonly secret: Secret | null;
+  /** Channel id the IdP delivered to, when `delivery` is `idp`. */
+  readonly deliveredTo: string | null;
+}
+
+/** Kinds of recovery-relevant events an adapter normalises. */
+export type EventKind =
+  /** A user was added to a request group (the native-console trigger). */
+  | 'recovery_requested'
+  /** A user was removed from a request group by someone other than the gate. */
+  | 'recovery_request_withdrawn'
+  | 'native_password_reset'
+  | 'native_authenticator_reset'
+  | 'native_authenticator_enrolled'
+  | 'native_temporary_credential'
+  | 'native_unlock'
+  | 'native_sessions_revoked'
+  | 'native_contact_changed';
+
+/** Who caused an event. */
+export interface EventActor {
+  readonly id: string;
+  readonly type: 'user' | 'app' | 'system';
+  readonly displayName: string | null;
+}
+
+/** A recovery-relevant IdP event, normalised. */
+export interface NormalizedEvent {
+  /** Idempotency key, unique per IdP tenant: the IdP's own event id (Okta `uuid`, Graph audit id ...). */
+  readonly id: string;
+  readonly idp: IdpKind;
+  readonly kind: EventKind;
+  /** The IdP's event type as it named it (for the audit record). */
+  readonly sourceType: string;
+  readonly occurredAt: string;
+  readonly actor: EventActor;
+  /** The user the event is about. */
+  readonly subject: { readonly userId: string; readonly login: string | null };
+  /** For request-group events: which action the group stands for. */
+  readonly action: RecoveryAction | null;
+  /** For authenticator events: what was affected, when known. */
+  readonly authenticatorKind: AuthenticatorKind | null;
+}
+
+/** A page of events read from one of the adapter's streams. */
+export interface EventPage {
+  readonly events: readonly NormalizedEvent[];
+  /** The cursor to persist and pass next time; equal to the input when nothing new was read. */
+  readonly cursor: string;
+  /** True when more events are ready now (call again at once). */
+  readonly more: boolean;
+}
+
+/** An HTTP request delivered to a hook endpoint, as the gate received it. */
+export interface HookRequest {
+  readonly method: string;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The raw body (already size-limited by the gate). */
+  readonly body: string;
+}
+
+/** What the gate must answer to a hook request. */
+export interface HookResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The outcome of verifying a hook request. */
+export interface HookResult {
+  /** The response to send (a verification echo, or an acknowledgement). */
+  readonly response: HookResponse;
+  /** Events carried by the delivery, normalised (deduplication is the gate's job, by `id`). */
+  readonly events: readonly NormalizedEvent[];
+  /** Streams the gate should poll now because the delivery only hinted at a change (Graph notifications). */
+  readonly resync: readonly string[];
+  /** True for one-time verification handshakes. */
+  readonly handshake: boolean;
+}
+
+/** The status of a case, as written back to the IdP for agents to see in the native console. */
+export interface CaseStatusMarker {
+  readonly caseId: string;
+  /** A short state word, e.g. `verifying`, `held until 14:05Z`, `completed`. */
+  readonly status: string;
+  readonly updatedAt: string;
+}
+
+/** One change in a guardrails plan. */
+export interface GuardrailChange {
+  readonly op: 'create' | 'update' | 'delete' | 'noop';
+  /** Resource type, e.g. `group`, `admin_role`, `resource_set`, `event_hook`, `schema_attribute`. */
+  readonly resource: string;
+  /** A stable, human-readable name of the resource. */
+  readonly name: string;
+  /** Why this change (what the guardrail is for). */
+  readonly reason: string;
+  /** Safe-to-print view of the current and desired state (never secrets). */
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** A finding that apply does not fix, reported for humans (e.g. help-desk principals with broad roles). */
+export interface GuardrailFinding {
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A guardrails plan: the diff between the tenant and the desired state. */
+export interface GuardrailPlan {
+  readonly idp: IdpKind;
+  readonly changes: readonly GuardrailChange[];
+  readonly findings: readonly GuardrailFinding[];
+}
+
+/** Progress callback for long work. */
+export type ProgressListener = (done: number, total: number, label: string) => void;
+
+/** What applying a plan did. */
+export interface ApplyResult {
+  readonly applied: readonly GuardrailChange[];
+}
+
+/**
+ * The provider port. Every method throws {@link GateError} with a stable code:
+ * `ERR_USER_NOT_FOUND` for an unknown user, `ERR_UNSUPPORTED` for a capability the adapter
+ * does not declare, `ERR_IDP_*` for IdP failures (after bounded retries).
+ */
+export interface RecoveryProvider {
+  readonly idp: IdpKind;
+  /** Every capability, declared supported or not, with notes. */
+  readonly capabilities: Capabilities;
+  /** The event streams `readEvents` accepts, e.g. `['system_log']`. */
+  readonly streams: readonly string[];
+
+  /** Reads what policy needs about a user (by IdP id or login). */
+  readSubjectFacts(user: string): Promise<SubjectFacts>;
+  /** Finds a user by id or login; null when none. */
+  findUser(user: string): Promise<PersonRef | null>;
+
+  /** Pushes a challenge to the subject's registered device (number matching where available). */
+  startDeviceChallenge(userId: string): Promise<DeviceChallenge>;
+  /** Polls a device challenge. */
+  pollDeviceChallenge(userId: string, challenge: DeviceChallenge): Promise<DeviceChallengeResult>;
+
+  /** Revokes sessions, refresh tokens and grants. Idempotent. */
+  revokeSessions(userId: string, scope: RevocationScope): Promise<RevocationResult>;
+  /** Removes authenticators. Idempotent: removing what is gone is not an error. */
+  resetAuthenticators(userId: string, selection: AuthenticatorSelection): Promise<ResetResult>;
+  /** Puts the password into reset so the next sign-in must set a new one. */
+  resetPassword(userId: string, options: PasswordResetOptions): Promise<void>;
+  /** Clears a lockout and enables the account. */
+  unlock(userId: string): Promise<void>;
+  /** Suspends / disables the account (bypass remediation). */
+  suspend(userId: string): Promise<void>;
+
+  /** Issues a short-lived temporary access credential. The secret is returned once. */
+  issueTemporaryCredential(userId: string, options: TemporaryCredentialOptions): Promise<IssuedCredential>;
+  /** Revokes a temporary credential early (case cancelled). Idempotent. */
+  revokeTemporaryCredential(userId: string, credential: Pick<IssuedCredential, 'kind' | 'id'>): Promise<void>;
+
+  /** Reads recovery-relevant events from a stream since a cursor (null: from `since`, or a recent default). */
+  readEvents(
+    stream: string,
+    cursor: string | null,
+    options?: { readonly since?: string },
+  ): Promise<EventPage>;
+  /** Verifies and normalises a hook delivery. Throws `ERR_HOOK_UNAUTHENTICATED` / `ERR_HOOK_MALFORMED`. */
+  verifyHook(request: HookRequest): Promise<HookResult>;
+
+  /** Writes the case status onto the user for agents to see in the native console. */
+  writeCaseStatus(userId: string, marker: CaseStatusMarker | null): Promise<void>;
+  /** Removes the user from the request group for `action` (the request marker). Idempotent. */
+  clearRequestMarker(userId: string, action: RecoveryAction): Promise<void>;
+
+  /** Reads the tenant and returns the diff to the desired guardrails (from the adapter's config). */
+  planGuardrails(): Promise<GuardrailPlan>;
+  /** Applies a plan. Idempotent: applying twice changes nothing the second time. */
+  applyGuardrails(plan: GuardrailPlan, onProgress?: ProgressListener): Promise<ApplyResult>;
+}

@@ -1,0 +1,50 @@
+/**
+ * A wrapper that keeps secrets out of logs, JSON, errors and snapshots, and a constant-time comparison.
+ * @module
+ */
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const REDACTED = '[redacted]';
+
+/** A secret value (API token, temporary credential, hook secret). Printing or serialising it shows `[redacted]`. */
+export interface Secret {
+  /** The secret itself. Call only where it is sent to its one rightful destination. */
+  reveal(): string;
+  /** Always `[redacted]`. */
+  toJSON(): string;
+  /** Always `[redacted]`. */
+  toString(): string;
+}
+
+/** Wraps `value` so that it cannot leak by accident through JSON, string interpolation or `util.inspect`. */
+export function createSecret(value: string): Secret {
+  const secret: Secret = {
+    reveal: () => value,
+    toJSON: () => REDACTED,
+    toString: () => REDACTED,
+  };
+  Object.defineProperty(secret, Symbol.for('nodejs.util.inspect.custom'), { value: () => REDACTED });
+  return Object.freeze(secret);
+}
+
+/** True when `value` is a {@link Secret}. */
+export function isSecret(value: unknown): value is Secret {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { reveal?: unknown }).reveal === 'function' &&
+    (value as { toJSON?: () => unknown }).toJSON?.() === REDACTED
+  );
+}
+
+/** Compares two secrets in constant time (for the length of the longer input's digest). */
+export function secretsEqual(a: string | Secret, b: string | Secret): boolean {
+  const left = createHash('sha256')
+    .update(typeof a === 'string' ? a : a.reveal())
+    .digest();
+  const right = createHash('sha256')
+    .update(typeof b === 'string' ? b : b.reveal())
+    .digest();
+  return timingSafeEqual(left, right);
+}

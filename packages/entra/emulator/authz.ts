@@ -1,0 +1,77 @@
+/**
+ * The slice of Entra's authorization the emulator enforces: restricted management administrative units
+ * (tenant-wide app permissions do not reach their members) and the roles an app-only password reset needs.
+ * @module
+ */
+
+import { forbidden } from './http.js';
+import { type EmuPrincipal, type EmuUser, ROLE_IDS, type TenantState } from './state.js';
+
+function principalObjectId(tenant: TenantState, principal: EmuPrincipal): string {
+  if (principal.kind === 'user') return principal.userId;
+  return tenant.apps.get(principal.appId)?.servicePrincipalId ?? '';
+}
+
+function rolesAt(tenant: TenantState, principal: EmuPrincipal, scope: string): Set<string> {
+  const objectId = principalObjectId(tenant, principal);
+  const groupIds = [...tenant.groups.values()].filter((g) => g.members.has(objectId)).map((g) => g.id);
+  const ids = new Set([objectId, ...groupIds]);
+  const roles = new Set<string>();
+  for (const assignment of tenant.roleAssignments.values()) {
+    if (ids.has(assignment.principalId) && assignment.directoryScopeId === scope)
+      roles.add(assignment.roleDefinitionId);
+  }
+  return roles;
+}
+
+/** The restricted units the user is a member of. */
+export function restrictedUnits(tenant: TenantState, userId: string): string[] {
+  return [...tenant.units.values()]
+    .filter((unit) => unit.isMemberManagementRestricted && unit.members.has(userId))
+    .map((unit) => unit.id);
+}
+
+/** Whether the user holds any directory role at tenant scope (an "admin" for password-reset rules). */
+export function isAdmin(tenant: TenantState, userId: string): boolean {
+  return [...tenant.roleAssignments.values()].some((a) => a.principalId === userId);
+}
+
+const MANAGE_ROLES = new Set<string>([
+  ROLE_IDS.privilegedAuthenticationAdministrator,
+  ROLE_IDS.authenticationAdministrator,
+  ROLE_IDS.userAdministrator,
+  ROLE_IDS.helpdeskAdministrator,
+]);
+
+/**
+ * Members of a restricted management AU can only be changed by principals with a role scoped to that AU.
+ * @throws GraphFail 403 otherwise.
+ */
+export function assertCanManage(tenant: TenantState, principal: EmuPrincipal, user: EmuUser): void {
+  for (const unitId of restrictedUnits(tenant, user.id)) {
+    const scoped = rolesAt(tenant, principal, `/administrativeUnits/${unitId}`);
+    if (![...scoped].some((role) => MANAGE_ROLES.has(role))) {
+      throw forbidden(
+        'Insufficient privileges to complete the operation. Target object is a member of a restricted management administrative unit.',
+      );
+    }
+  }
+}
+
+/**
+ * App-only password reset needs User Administrator (non-admins) or Privileged Authentication
+ * Administrator / Global Administrator (anyone), tenant-wide or scoped to the user's restricted AU.
+ */
+export function assertCanResetPassword(tenant: TenantState, principal: EmuPrincipal, user: EmuUser): void {
+  assertCanManage(tenant, principal, user);
+  const scopes = ['/', ...restrictedUnits(tenant, user.id).map((id) => `/administrativeUnits/${id}`)];
+  const roles = new Set(scopes.flatMap((scope) => [...rolesAt(tenant, principal, scope)]));
+  const strong =
+    roles.has(ROLE_IDS.privilegedAuthenticationAdministrator) || roles.has(ROLE_IDS.globalAdministrator);
+  const weak =
+    roles.has(ROLE_IDS.userAdministrator) ||
+    roles.has(ROLE_IDS.helpdeskAdministrator) ||
+    roles.has(ROLE_IDS.authenticationAdministrator);
+  if (strong || (weak && !isAdmin(tenant, user.id))) return;
+  throw forbidden();
+}

@@ -1,0 +1,4 @@
+import { runProviderContract } from '@recovery-gate/core/testing';
+import { createContractHarness } from './harness.js';
+
+runProviderContract(createContractHarness());

@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulatedEnvironment } from './harness.js';
+import { ROLE_IDS } from './state.js';
+
+type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+const open: Env[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((env) => env.close()));
+});
+
+async function start(): Promise<Env> {
+  const env = await startEmulatedEnvironment();
+  open.push(env);
+  return env;
+}
+
+const tap = { lifetimeSeconds: 900, singleUse: true, action: 'mfa_reset' } as const;
+
+describe('Entra guardrails', () => {
+  it('creates a restricted unit for privileged users with the gate app as scoped Privileged Authentication Administrator', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const tenant = env.emulator.control.tenant;
+    const unit = [...tenant.units.values()].find((u) => u.displayName === 'Recovery Gate - privileged users');
+    expect(unit?.isMemberManagementRestricted).toBe(true);
+    expect(unit?.members.has(env.emulator.control.user('carol').id)).toBe(true);
+    const gateSp = tenant.apps.get(env.config.auth.clientId)?.servicePrincipalId;
+    const scoped = [...tenant.roleAssignments.values()].filter(
+      (a) => a.directoryScopeId === `/administrativeUnits/${unit?.id}`,
+    );
+    expect(scoped).toEqual([
+      expect.objectContaining({
+        principalId: gateSp,
+        roleDefinitionId: ROLE_IDS.privilegedAuthenticationAdministrator,
+      }),
+    ]);
+    const facts = await env.adapter.readSubjectFacts('carol@example.com');
+    expect(facts.protectedUnit).toBe(true);
+    expect((await env.adapter.readSubjectFacts('alice@example.com')).protectedUnit).toBe(false);
+    await expect(env.adapter.issueTemporaryCredential(facts.userId, tap)).resolves.toMatchObject({
+      kind: 'entra_tap',
+    });
+  });
+
+  it('a restricted unit without the scoped role locks the gate out of its members (ERR_IDP_FORBIDDEN)', async () => {
+    const env = await start();
+    const carol = env.emulator.control.user('carol').id;
+    env.emulator.control.tenant.units.set('rmau-1', {
+      id: 'rmau-1',
+      displayName: 'Someone else’s unit',
+      description: null,
+      isMemberManagementRestricted: true,
+      members: new Set([carol]),
+    });
+    await expect(env.adapter.issueTemporaryCredential(carol, tap)).rejects.toMatchObject({
+      code: 'ERR_IDP_FORBIDDEN',
+    });
+    await expect(env.adapter.resetPassword(carol, { lifetimeSeconds: 600 })).rejects.toMatchObject({
+      code: 'ERR_IDP_FORBIDDEN',
+    });
+    expect(env.emulator.control.user('carol').forceChangePasswordNextSignIn).toBe(false);
+  });
+
+  it('tightens the TAP policy: one-time passes, lifetimes within 10..480 minutes', async () => {
+    const env = await start();
+    const plan = await env.adapter.planGuardrails();
+    const change = plan.changes.find((c) => c.resource === 'tap_policy');
+    expect(change?.op).toBe('update');
+    await env.adapter.applyGuardrails(plan);
+    expect(env.emulator.control.tenant.tapPolicy).toMatchObject({
+      isUsableOnce: true,
+      minimumLifetimeInMinutes: 10,
+      maximumLifetimeInMinutes: 480,
+    });
+    const alice = env.emulator.control.user('alice').id;
+    const tooLong = env.adapter.issueTemporaryCredential(alice, { ...tap, lifetimeSeconds: 600 * 60 });
+    await expect(tooLong).rejects.toMatchObject({ code: 'ERR_IDP_BAD_REQUEST' });
+    const reusable = env.adapter.issueTemporaryCredential(alice, { ...tap, singleUse: false });
+    await expect(reusable).rejects.toMatchObject({
+      code: 'ERR_IDP_BAD_REQUEST',
+      details: expect.objectContaining({ requestId: expect.any(String) }),
+    });
+  });
+
+  it('reports help-desk agents holding Authentication Administrator outside PIM, and not those activated through PIM', async () => {
+    const env = await start();
+    const { findings } = await env.adapter.planGuardrails();
+    const standing = findings.filter((f) => f.code === 'helpdesk_role_standing');
+    expect(standing.map((f) => f.severity)).toEqual(['critical']);
+    expect(standing[0]?.message).toContain('frank@example.com');
+    expect(standing[0]?.message).toContain('Authentication Administrator');
+    const pim = findings.filter((f) => f.code === 'helpdesk_role_pim');
+    expect(pim.map((f) => f.message.split(' ')[0])).toEqual(['gina@example.com']);
+  });
+
+  it('creates the status extension so the case status shows on the user', async () => {
+    const env = await start();
+    const alice = env.emulator.control.user('alice').id;
+    await expect(
+      env.adapter.writeCaseStatus(alice, {
+        caseId: 'c-9',
+        status: 'held',
+        updatedAt: '2026-01-01T00:00:00Z',
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_IDP_BAD_REQUEST' });
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    await env.adapter.writeCaseStatus(alice, {
+      caseId: 'c-9',
+      status: 'held',
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
+    expect(await env.probes.caseStatus?.(alice)).toBe('held - case c-9 (2026-01-01T00:00:00Z)');
+  });
+
+  it('renews subscriptions that are about to expire', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    env.emulator.control.advanceClock(25 * 86_400_000);
+    const plan = await env.adapter.planGuardrails();
+    const renewals = plan.changes.filter((c) => c.resource === 'subscription' && c.op === 'update');
+    expect(renewals).toHaveLength(6);
+    await env.adapter.applyGuardrails(plan);
+    const after = await env.adapter.planGuardrails();
+    expect(after.changes.filter((c) => c.op !== 'noop')).toEqual([]);
+  });
+});

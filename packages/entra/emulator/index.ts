@@ -1,0 +1,148 @@
+/**
+ * A stateful Microsoft Graph v1.0 + Microsoft identity platform emulator for tests and the demo:
+ * users, methods, TAPs, groups and delta, subscriptions, audits, units, roles, sessions and tokens.
+ * @module
+ */
+
+import type { AddressInfo } from 'node:net';
+import type { OidcServer } from '@recovery-gate/emulator-kit';
+import { createControl, type Delivery, deliverer, listen } from './control.js';
+import type { EmuEnv } from './http.js';
+import { PAGES_CLIENT_ID, startTenantOidc } from './oidc.js';
+import { buildTenant, EMULATOR_TENANT_ID, GATE_APP } from './seed.js';
+import { seedGuardrails } from './seed-guardrails.js';
+import { createHandler, type Fault, type LoggedRequest, type ServerState } from './server.js';
+import type { EmuUser, TenantState } from './state.js';
+
+export { createContractHarness, realTenantConfigured, startEmulatedEnvironment } from './harness.js';
+export { DEMO_PASSWORD, EMULATOR_TENANT_ID, GATE_APP, PORTAL_APP } from './seed.js';
+export type { Fault, LoggedRequest } from './server.js';
+export type { EmuUser, TenantState } from './state.js';
+export { ROLE_IDS } from './state.js';
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Port on 127.0.0.1. @default 0 */
+  readonly port?: number;
+  /** Start time of the emulator's clock (epoch ms); it then moves only by `control.advanceClock`. */
+  readonly now?: () => number;
+  /** `demo` (the cast), `empty`, or a function that seeds the tenant. @default 'demo' */
+  readonly seed?: 'demo' | 'empty' | ((tenant: TenantState, nowMs: number) => void);
+  /** Extra synthetic staff users (benchmarks). @default 0 */
+  readonly syntheticUsers?: number;
+  /** Seed the request groups as `apply` would have created them. @default false */
+  readonly guardrailsApplied?: boolean;
+  /** Latency added to every Graph response, in ms. @default 0 */
+  readonly latencyMs?: number;
+  /** Maps public https origins of notification URLs to loopback origins, e.g. `{ 'https://gate.test': 'http://127.0.0.1:4000' }`. */
+  readonly hookTargets?: Readonly<Record<string, string>>;
+  /** Page size of collections when `$top` is absent. @default 100 */
+  readonly pageSize?: number;
+  /** The public authority host the token endpoint names. @default 'https://login.emulator.test' */
+  readonly authorityHost?: string;
+  /** Redirect URIs of the verification pages' OIDC client. @default ['http://127.0.0.1/callback'] */
+  readonly oidcRedirectUris?: readonly string[];
+}
+
+/** Test access to the emulator's state. */
+export interface EmulatorControl {
+  readonly tenant: TenantState;
+  now(): number;
+  advanceClock(ms: number): void;
+  injectFault(fault: Fault): void;
+  requestCount(): number;
+  readonly requests: readonly LoggedRequest[];
+  /** Waits for change notifications in flight. */
+  flush(): Promise<void>;
+  /** Notification and validation deliveries so far: URL without query, HTTP status (0 when unreachable). */
+  readonly deliveries: readonly {
+    readonly url: string;
+    readonly status: number;
+    readonly validation: boolean;
+  }[];
+  /** The user with this id, UPN or login (`alice`). */
+  user(login: string): EmuUser;
+  /** Creates a sign-in session and refresh token for the user. */
+  mintSession(login: string): { refreshToken: string; sessionId: string };
+  sessionActive(sessionId: string): boolean;
+  /** A delegated access token for an agent signed in to the admin portal (ROPC through the real token endpoint). */
+  agentToken(login: string): Promise<string>;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Loopback origin, e.g. `http://127.0.0.1:53211`. */
+  readonly url: string;
+  readonly tenantId: string;
+  /** The gate's seeded app registration (emulator only). */
+  readonly gateApp: { readonly clientId: string; readonly clientSecret: string };
+  /**
+   * `issuer`: the tenant's OIDC sign-in for apps (`${url}/{tenant}/v2.0`, oidc-provider, step-up with
+   * `claims.id_token.acrs`); `clientId`: the verification pages' public client; `authorityHost`: what the
+   * adapter's credential is configured with (reached through the loopback seam); `server`: the kit server.
+   */
+  readonly oidc: {
+    readonly issuer: string;
+    readonly authorityHost: string;
+    readonly clientId: string;
+    readonly server: OidcServer;
+  };
+  readonly control: EmulatorControl;
+  close(): Promise<void>;
+}
+
+/** Starts the emulator on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  let offset = 0;
+  const base = options.now ?? Date.now;
+  const now = (): number => base() + offset;
+  const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
+  if (options.guardrailsApplied) seedGuardrails(tenant, now());
+  const pending = new Set<Promise<unknown>>();
+  const deliveries: Delivery[] = [];
+  const env: EmuEnv = {
+    tenant,
+    now,
+    pageSize: options.pageSize ?? 100,
+    deliver: deliverer(options.hookTargets ?? {}, deliveries),
+    background(work) {
+      pending.add(work);
+      void work.finally(() => pending.delete(work));
+    },
+    revokeOidc: async (userId) => {
+      await oidc?.revokeAccountTokens(userId);
+    },
+  };
+  const authority = options.authorityHost ?? 'https://login.emulator.test';
+  const state: ServerState = {
+    faults: [],
+    latencyMs: options.latencyMs ?? 0,
+    requestCount: 0,
+    log: [],
+    authority,
+    oidc: null,
+  };
+  let oidc: OidcServer | undefined;
+  const handler = createHandler(env, state);
+  const { server, sockets } = await listen(handler, options.port ?? 0);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  oidc = await startTenantOidc(env, url, options.oidcRedirectUris ?? ['http://127.0.0.1/callback']);
+  state.oidc = oidc;
+  const advance = (ms: number): void => {
+    offset += ms;
+  };
+  const control = createControl({ tenant, now, state, pending, deliveries, url, authority, advance });
+  return {
+    url,
+    tenantId: EMULATOR_TENANT_ID,
+    gateApp: { clientId: GATE_APP.clientId, clientSecret: GATE_APP.clientSecret },
+    oidc: { issuer: oidc.issuer, authorityHost: authority, clientId: PAGES_CLIENT_ID, server: oidc },
+    control,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error?: Error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The Entra ID provider factory.
+ * @module
+ */
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Capabilities, createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
+import { capabilities } from './capabilities.js';
+import type { ProviderConfig } from './config.js';
+import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
+import { readAuditEvents } from './events-audit.js';
+import { readDeltaEvents } from './events-delta.js';
+import { readSubjectFacts } from './facts.js';
+import type { EntraContext } from './graph.js';
+import { applyGuardrails, planGuardrails } from './guardrails.js';
+import { verifyHook } from './hooks.js';
+import { resetAuthenticators, resetPassword, setEnabled } from './reset.js';
+import { revokeSessions } from './revoke.js';
+import { clearRequestMarker, writeCaseStatus } from './status.js';
+import { createCredential, createGraphClient, type TransportSeams } from './transport.js';
+import { lookupUser, personOf } from './users.js';
+
+/** Options of {@link createProvider}: injected clock, randomness, sleep, retry bound and transport seams. */
+export interface ProviderOptions extends TransportSeams {
+  readonly now?: () => Date;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Retries after a 429/503/504. @default 4 */
+  readonly maxRetries?: number;
+  /** Longest single wait honoured from Retry-After. @default 60000 */
+  readonly maxRetryDelayMs?: number;
+}
+
+/** The event streams the adapter reads. */
+export const STREAMS = ['directory_audits', 'group_delta'] as const;
+
+function unsupported(what: string): Promise<never> {
+  return Promise.reject(
+    new GateError('ERR_UNSUPPORTED', `Entra has no ${what}; use the OIDC step-up sign-in.`, {
+      details: { capability: 'device_challenge' },
+    }),
+  );
+}
+
+function declared(config: ProviderConfig): Capabilities {
+  if (config.notification) return capabilities;
+  return {
+    ...capabilities,
+    hooks: {
+      supported: false,
+      note: 'providers.entra.notification is not configured: group delta polling only.',
+    },
+  };
+}
+
+const REDACTED = '[redacted]';
+
+/** The configuration without its secrets: the adapter keeps this one (the credential got the secret). */
+function redacted(config: ProviderConfig): ProviderConfig {
+  const auth =
+    'certificate' in config.auth
+      ? { ...config.auth, certificate: REDACTED }
+      : { ...config.auth, clientSecret: REDACTED };
+  const notification = config.notification ? { ...config.notification, clientState: REDACTED } : undefined;
+  const { notification: _omit, ...rest } = config;
+  return { ...rest, auth, ...(notification ? { notification } : {}) };
+}
+
+/** Creates the Entra provider on the Graph client and @azure/identity. */
+export function createProvider(config: ProviderConfig, options: ProviderOptions = {}): RecoveryProvider {
+  const now = options.now ?? (() => new Date());
+  const credential = createCredential(config, options);
+  const client = createGraphClient(config, credential, options, {
+    maxRetries: options.maxRetries ?? 4,
+    maxDelayMs: options.maxRetryDelayMs ?? 60_000,
+    sleep: options.sleep ?? ((ms) => delay(ms)),
+    random: options.random ?? Math.random,
+    now,
+  });
+  const ctx: EntraContext = {
+    client,
+    config: redacted(config),
+    clientState: config.notification ? createSecret(config.notification.clientState) : null,
+    clientId: config.auth.clientId,
+    now,
+    statusProperty: `extension_${config.auth.clientId.replaceAll('-', '')}_${config.statusExtension}`,
+    cache: new Map(),
+  };
+  const mustExist = async (userId: string) => {
+    if (!(await lookupUser(ctx, userId, ['id'])))
+      throw new GateError('ERR_USER_NOT_FOUND', undefined, { details: { user: userId } });
+  };
+  return {
+    idp: 'entra',
+    capabilities: declared(config),
+    streams: STREAMS,
+    readSubjectFacts: (user) => readSubjectFacts(ctx, user),
+    findUser: async (user) => {
+      const found = await lookupUser(ctx, user, ['id', 'userPrincipalName', 'displayName']);
+      return found ? personOf(found) : null;
+    },
+    startDeviceChallenge: () => unsupported('API push to a registered device'),
+    pollDeviceChallenge: () => unsupported('API push to a registered device'),
+    revokeSessions: (userId, scope) => revokeSessions(ctx, userId, scope),
+    resetAuthenticators: (userId, selection) => resetAuthenticators(ctx, userId, selection),
+    resetPassword: (userId) => resetPassword(ctx, userId),
+    unlock: (userId) => setEnabled(ctx, userId, true),
+    suspend: (userId) => setEnabled(ctx, userId, false),
+    issueTemporaryCredential: (userId, credentialOptions) =>
+      issueTemporaryCredential(ctx, userId, credentialOptions),
+    revokeTemporaryCredential: async (userId, issued) => {
+      await mustExist(userId);
+      await revokeTemporaryCredential(ctx, userId, issued);
+    },
+    readEvents: async (stream, cursor, readOptions) => {
+      if (stream === 'directory_audits') return readAuditEvents(ctx, cursor, readOptions?.since);
+      if (stream === 'group_delta') return readDeltaEvents(ctx, cursor);
+      throw new GateError(
+        'ERR_INPUT_INVALID',
+        `Unknown event stream ${stream}; use ${STREAMS.join(' or ')}.`,
+      );
+    },
+    verifyHook: async (request) => verifyHook(ctx, request),
+    writeCaseStatus: (userId, marker) => writeCaseStatus(ctx, userId, marker),
+    clearRequestMarker: (userId, action) => clearRequestMarker(ctx, userId, action),
+    planGuardrails: () => planGuardrails(ctx),
+    applyGuardrails: (plan, onProgress) => applyGuardrails(ctx, plan, onProgress),
+  };
+}

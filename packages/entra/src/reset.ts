@@ -1,0 +1,90 @@
+/**
+ * Resets: delete authentication methods ("require re-register MFA"), app-only password reset,
+ * enable (unlock) and disable (suspend).
+ * @module
+ */
+
+import { randomBytes } from 'node:crypto';
+import { type AuthenticatorSelection, GateError, type ResetResult } from '@recovery-gate/core';
+import { type GraphMethod, kindOf, methodType } from './facts-map.js';
+import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
+
+/** Method types the adapter deletes, with their Graph navigation names. */
+const DELETABLE: Readonly<Record<string, string>> = {
+  phone: 'phoneMethods',
+  microsoftAuthenticator: 'microsoftAuthenticatorMethods',
+  softwareOath: 'softwareOathMethods',
+  fido2: 'fido2Methods',
+  email: 'emailMethods',
+  windowsHelloForBusiness: 'windowsHelloForBusinessMethods',
+  platformCredential: 'platformCredentialMethods',
+  temporaryAccessPass: 'temporaryAccessPassMethods',
+};
+
+/** Phones: alternate and office before the mobile (a default phone cannot go first). */
+function order(method: GraphMethod): number {
+  return methodType(method) === 'phone' && method.phoneType === 'mobile' ? 1 : 0;
+}
+
+/** Removes the selected methods; methods already gone are skipped. @throws ERR_USER_NOT_FOUND */
+export async function resetAuthenticators(
+  ctx: EntraContext,
+  userId: string,
+  selection: AuthenticatorSelection,
+): Promise<ResetResult> {
+  const methods = await graphList<GraphMethod>(
+    ctx,
+    `/users/${seg(userId)}/authentication/methods`,
+    'list methods',
+    {},
+    'ERR_USER_NOT_FOUND',
+  );
+  const keep = new Set(selection.all ? (selection.keepKinds ?? []) : []);
+  const chosen = selection.all
+    ? // Everything but the password: the portal's "require re-register MFA" set plus email, WHfB and TAP.
+      methods.filter((m) => DELETABLE[methodType(m)] !== undefined && !keep.has(kindOf(m)))
+    : methods.filter((m) => selection.ids.includes(m.id));
+  if (!selection.all) {
+    const blocked = chosen.find((m) => DELETABLE[methodType(m)] === undefined);
+    if (blocked)
+      throw new GateError(
+        'ERR_INPUT_INVALID',
+        'That method cannot be removed through Graph (the password is reset instead).',
+        { details: { methodId: blocked.id } },
+      );
+  }
+  const removed: string[] = [];
+  for (const method of [...chosen].sort((a, b) => order(a) - order(b))) {
+    const nav = DELETABLE[methodType(method)] as string;
+    const path = `/users/${seg(userId)}/authentication/${nav}/${seg(method.id)}`;
+    if (await graphDelete(ctx, path, 'delete method')) removed.push(method.id);
+  }
+  return { removed };
+}
+
+/** A random password meeting Entra's complexity rules; it is never stored or returned. */
+function throwawayPassword(): string {
+  return `Rg!${randomBytes(24).toString('base64url')}9a`;
+}
+
+/** Puts the password into reset (app-only path). @throws ERR_IDP_FORBIDDEN without the User Administrator role */
+export async function resetPassword(ctx: EntraContext, userId: string): Promise<void> {
+  await graphPatch(
+    ctx,
+    `/users/${seg(userId)}`,
+    { passwordProfile: { password: throwawayPassword(), forceChangePasswordNextSignIn: true } },
+    'reset password',
+    'ERR_USER_NOT_FOUND',
+  );
+}
+
+/** Enables (true) or disables (false) sign-in. */
+export async function setEnabled(ctx: EntraContext, userId: string, enabled: boolean): Promise<void> {
+  await graphPatch(
+    ctx,
+    `/users/${seg(userId)}`,
+    { accountEnabled: enabled },
+    enabled ? 'enable account' : 'disable account',
+    'ERR_USER_NOT_FOUND',
+  );
+}

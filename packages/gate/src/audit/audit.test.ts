@@ -1,0 +1,138 @@
+import { PassThrough } from 'node:stream';
+import { createSecret, isGateError } from '@recovery-gate/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GATE_MIGRATIONS } from '../store/index.js';
+import { BACKENDS, prepareEmbeddedTemplate, type TestLocation, testLocation } from '../testing/stores.js';
+import type { Store } from '../types.js';
+import { createAuditLog, exportAudit, listAudit, verifyAudit } from './index.js';
+
+beforeAll(() => prepareEmbeddedTemplate(), 180_000);
+
+describe.each(BACKENDS)('audit chain on %s', (backend) => {
+  let location: TestLocation;
+  let store: Store;
+  let tick = 0;
+  const now = () => new Date(Date.UTC(2026, 2, 1, 10, 0, tick++));
+  beforeAll(async () => {
+    location = await testLocation(backend);
+    store = await location.open();
+    await store.migrate(GATE_MIGRATIONS);
+  });
+  afterAll(async () => {
+    await store.close();
+    await location.cleanup();
+  });
+  beforeEach(async () => {
+    await store.query('TRUNCATE audit_records');
+    await store.query(`UPDATE audit_head SET seq = 0, hash = '${'0'.repeat(64)}'`);
+  });
+
+  const fill = async (n: number) => {
+    const audit = createAuditLog(store, now);
+    for (let i = 1; i <= n; i += 1) {
+      await audit.append({
+        type: 'case.transition',
+        caseId: `c${i % 2}`,
+        actor: 'gate',
+        data: { to: 'verifying', n: i, ok: true },
+      });
+    }
+  };
+
+  it('appends a verifiable chain and exports it as JSONL', async () => {
+    await fill(5);
+    expect(await verifyAudit(store)).toEqual({ ok: true, count: 5 });
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+    expect(await exportAudit(store, out)).toBe(5);
+    const lines = chunks
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(lines[0]).toMatchObject({
+      type: 'case.transition',
+      caseId: 'c1',
+      actor: 'gate',
+      data: { to: 'verifying', n: 1, ok: true },
+    });
+    expect(lines[1]?.prevHash).toBe(lines[0]?.hash);
+    expect((await listAudit(store, { caseId: 'c0' })).map((r) => r.seq)).toEqual([2, 4]);
+  });
+
+  it('names the first edited record', async () => {
+    await fill(4);
+    await store.query(`UPDATE audit_records SET data = '{"n":2,"ok":true,"to":"completed"}' WHERE seq = 2`);
+    expect(await verifyAudit(store)).toEqual({ ok: false, count: 1, firstBadSeq: 2, reason: 'tampered' });
+  });
+
+  it('names a deleted record, and a truncated tail against the head', async () => {
+    await fill(4);
+    await store.query('DELETE FROM audit_records WHERE seq = 4');
+    expect(await verifyAudit(store)).toEqual({ ok: false, count: 3, firstBadSeq: 4, reason: 'missing' });
+    await store.query('DELETE FROM audit_records WHERE seq = 2');
+    expect(await verifyAudit(store)).toMatchObject({ ok: false, firstBadSeq: 2, reason: 'missing' });
+  });
+
+  it('refuses a secret and writes nothing', async () => {
+    const audit = createAuditLog(store, now);
+    const error = await audit
+      .append({ type: 'x', caseId: null, actor: 'gate', data: { credential: createSecret('tap-123') } })
+      .catch((e: unknown) => e);
+    expect(isGateError(error, 'ERR_AUDIT_SECRET')).toBe(true);
+    const error2 = await audit
+      .append({ type: 'x', caseId: null, actor: 'gate', data: { password: 'hunter2' } })
+      .catch((e: unknown) => e);
+    expect(isGateError(error2, 'ERR_AUDIT_SECRET')).toBe(true);
+    expect(await verifyAudit(store)).toEqual({ ok: true, count: 0 });
+  });
+
+  it('joins the caller transaction: rolled back with it', async () => {
+    const audit = createAuditLog(store, now);
+    await expect(
+      store.transaction(async (tx) => {
+        await audit.append({ type: 'case.opened', caseId: 'c9', actor: 'gate', data: {} }, tx);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await verifyAudit(store)).toEqual({ ok: true, count: 0 });
+    await store.transaction((tx) =>
+      audit.append({ type: 'case.opened', caseId: 'c9', actor: 'gate', data: {} }, tx),
+    );
+    expect(await verifyAudit(store)).toEqual({ ok: true, count: 1 });
+  });
+
+  it('serialises concurrent appends into one chain', async () => {
+    const audit = createAuditLog(store, now);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        audit.append({ type: 't', caseId: null, actor: 'gate', data: { i } }),
+      ),
+    );
+    expect(await verifyAudit(store)).toEqual({ ok: true, count: 12 });
+  });
+});
+
+describe('audit chain across two PostgreSQL stores', () => {
+  it('keeps one chain when two replicas append at once', async () => {
+    const location = await testLocation('postgres');
+    const a = await location.open();
+    const b = await location.open();
+    try {
+      await a.migrate(GATE_MIGRATIONS);
+      const [la, lb] = [createAuditLog(a), createAuditLog(b)];
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? la : lb).append({ type: 't', caseId: null, actor: 'gate', data: { i } }),
+        ),
+      );
+      expect(await verifyAudit(a)).toEqual({ ok: true, count: 20 });
+    } finally {
+      await a.close();
+      await b.close();
+      await location.cleanup();
+    }
+  });
+});

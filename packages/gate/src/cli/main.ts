@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The `recovery-gate` command.
+ * @module
+ */
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { processIo } from './io.js';
+import { runCli } from './run.js';
+
+export { type CliIo, EXIT, exitCodeFor, formatError, UsageError } from './io.js';
+export { runCli, USAGE } from './run.js';
+export { readConfigFile, serve } from './serve.js';
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  const code = await runCli(process.argv.slice(2), processIo());
+  process.exitCode = code;
+  // Everything is closed by now; if a stray handle lingers, do not hang a stopping service.
+  setTimeout(() => process.exit(code), 3000).unref();
+}

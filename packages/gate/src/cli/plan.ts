@@ -1,0 +1,124 @@
+/**
+ * `recovery-gate plan` and `recovery-gate apply`: the guardrails each configured IdP needs, as a diff
+ * (+ create, ~ update, - delete), applied with confirmation.
+ * @module
+ */
+
+import type { GuardrailChange, GuardrailPlan, IdpKind, RecoveryProvider } from '@recovery-gate/core';
+import { cliProviders, loadCliConfig } from './context.js';
+import { type CliIo, EXIT, UsageError } from './io.js';
+
+/** Exit code of `plan --detailed-exitcode` when there are changes (as terraform). */
+export const EXIT_CHANGES = 2;
+
+const SIGN: Readonly<Record<GuardrailChange['op'], string>> = {
+  create: '+',
+  update: '~',
+  delete: '-',
+  noop: ' ',
+};
+
+function pending(plan: GuardrailPlan): GuardrailChange[] {
+  return plan.changes.filter((c) => c.op !== 'noop');
+}
+
+function compact(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  const text = JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+/** Renders a plan as a readable diff. */
+export function renderPlan(plan: GuardrailPlan): string {
+  const lines = [`${plan.idp}:`];
+  const changes = pending(plan);
+  if (changes.length === 0) lines.push('  no changes: the tenant matches the guardrails.');
+  for (const c of changes) {
+    lines.push(`  ${SIGN[c.op]} ${c.resource} "${c.name}"  (${c.reason})`);
+    if (c.op === 'update') {
+      lines.push(`      before: ${compact(c.before)}`);
+      lines.push(`      after:  ${compact(c.after)}`);
+    } else if (c.op === 'create') {
+      lines.push(`      ${compact(c.after)}`);
+    }
+  }
+  for (const f of plan.findings) lines.push(`  ! ${f.severity} ${f.code}: ${f.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(plans: readonly GuardrailPlan[]): string {
+  const count = (op: GuardrailChange['op']) =>
+    plans.reduce((n, p) => n + p.changes.filter((c) => c.op === op).length, 0);
+  return `Plan: ${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete.\n`;
+}
+
+async function planAll(
+  providers: ReadonlyMap<IdpKind, RecoveryProvider>,
+): Promise<{ provider: RecoveryProvider; plan: GuardrailPlan }[]> {
+  const out: { provider: RecoveryProvider; plan: GuardrailPlan }[] = [];
+  for (const provider of providers.values()) out.push({ provider, plan: await provider.planGuardrails() });
+  return out;
+}
+
+/** Options of `plan`. */
+export interface PlanOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly detailedExitcode?: boolean;
+}
+
+/** Prints the guardrails plan of every configured IdP; returns 0, or 2 for changes with --detailed-exitcode. */
+export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
+  const loaded = await loadCliConfig(options.config, io);
+  const plans = (await planAll(await cliProviders(loaded, io))).map((p) => p.plan);
+  const changed = plans.some((p) => pending(p).length > 0);
+  if (options.json === true) io.stdout(`${JSON.stringify({ changed, plans }, null, 2)}\n`);
+  else {
+    for (const p of plans) io.stdout(renderPlan(p));
+    io.stdout(changed ? summary(plans) : 'No changes. The tenants match the guardrails.\n');
+  }
+  return changed && options.detailedExitcode === true ? EXIT_CHANGES : EXIT.ok;
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions {
+  readonly config?: string;
+  readonly autoApprove?: boolean;
+}
+
+async function confirm(io: CliIo): Promise<boolean> {
+  if (io.interactive !== true || io.prompt === undefined) {
+    throw new UsageError(
+      'refusing to apply without confirmation: stdin is not a terminal; review `recovery-gate plan` and pass --auto-approve',
+    );
+  }
+  const answer = await io.prompt('Apply these changes? Only "yes" is accepted: ');
+  return answer.trim() === 'yes';
+}
+
+/** Plans, asks for confirmation (unless --auto-approve), applies with progress, and reports. */
+export async function apply(options: ApplyOptions, io: CliIo): Promise<number> {
+  const loaded = await loadCliConfig(options.config, io);
+  const planned = await planAll(await cliProviders(loaded, io));
+  const todo = planned.filter((p) => pending(p.plan).length > 0);
+  for (const p of planned) io.stdout(renderPlan(p.plan));
+  if (todo.length === 0) {
+    io.stdout('No changes. The tenants match the guardrails.\n');
+    return EXIT.ok;
+  }
+  io.stdout(summary(todo.map((p) => p.plan)));
+  if (options.autoApprove !== true && !(await confirm(io))) {
+    io.stdout('Apply cancelled; nothing was changed.\n');
+    return EXIT.failure;
+  }
+  let total = 0;
+  for (const { provider, plan: p } of todo) {
+    const result = await provider.applyGuardrails(p, (done, of, label) => {
+      io.stderr(`[${p.idp}] ${done}/${of} ${label}\n`);
+    });
+    total += result.applied.length;
+    io.stdout(`${p.idp}: applied ${result.applied.length} change(s).\n`);
+  }
+  io.stdout(`Apply complete: ${total} change(s).\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,150 @@
+/**
+ * The CLI dispatcher: parses arguments, runs a command, maps errors to one readable line and an exit code.
+ * @module
+ */
+
+import { parseArgs } from 'node:util';
+import { runDemoCommand } from '../demo/index.js';
+import type { LogLevel } from '../log.js';
+import { audit, cases } from './cases.js';
+import { init, validate } from './init.js';
+import { type CliIo, EXIT, exitCodeFor, formatError, UsageError } from './io.js';
+import { apply, plan } from './plan.js';
+import { serve } from './serve.js';
+
+/** The usage text. */
+export const USAGE = `Usage: recovery-gate <command> [options]
+
+Commands:
+  init [--force]                          Write a commented starter recovery-gate.yaml
+  validate                                Check the configuration (schema, policy, secret references)
+  plan [--json] [--detailed-exitcode]     Show the guardrails each IdP needs (+ create, ~ update, - delete)
+  apply [--auto-approve]                  Apply the guardrails (asks for "yes" on a terminal)
+  serve [--port n] [--log-level info]     Run the gate (hooks, pollers, pages)
+  demo [--once] [--port n]                Three emulated IdPs, the gate and scripted recoveries
+  cases list [--json] | cases show <id>   Read cases from the store
+  audit verify | audit export [--out f]   Verify the audit chain, or export it as JSONL
+
+Options:
+  -c, --config <file>   Configuration file (default recovery-gate.yaml); secrets only as \${ENV} references
+  --debug               Show stack traces on errors
+  -h, --help            Show this help
+
+Exit codes:
+  0  ok (plan --detailed-exitcode: no changes)
+  1  runtime failure (IdP, storage, audit chain does not verify, apply declined)
+  2  usage error; plan --detailed-exitcode: changes to apply
+  3  configuration invalid (path and fix on one line)
+  With --detailed-exitcode every error exits 1, so 2 always means changes.
+`;
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, not "${value}"`);
+  return port;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string' },
+      'log-level': { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'detailed-exitcode': { type: 'boolean' },
+      'auto-approve': { type: 'boolean' },
+      once: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help === true || command === undefined || command === 'help') {
+    io.stdout(USAGE);
+    return command === undefined && values.help !== true ? EXIT.usage : EXIT.ok;
+  }
+  const takesArgs = command === 'cases' || command === 'audit';
+  if (rest.length > (takesArgs ? 2 : 0)) throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
+  const level = values['log-level'];
+  if (level !== undefined && !LEVELS.has(level))
+    throw new UsageError(`--log-level must be debug, info, warn or error`);
+  switch (command) {
+    case 'serve': {
+      const port = parsePort(values.port);
+      return serve(
+        {
+          ...(values.config === undefined ? {} : { config: values.config }),
+          ...(port === undefined ? {} : { port }),
+          ...(level === undefined ? {} : { logLevel: level as LogLevel }),
+        },
+        io,
+      );
+    }
+    default:
+      return dispatchMore(command, rest, values, io);
+  }
+}
+
+type Values = {
+  readonly config?: string | undefined;
+  readonly port?: string | undefined;
+  readonly force?: boolean | undefined;
+  readonly json?: boolean | undefined;
+  readonly 'detailed-exitcode'?: boolean | undefined;
+  readonly 'auto-approve'?: boolean | undefined;
+  readonly once?: boolean | undefined;
+  readonly out?: string | undefined;
+};
+
+function dispatchMore(command: string, rest: readonly string[], values: Values, io: CliIo): Promise<number> {
+  const config = values.config === undefined ? {} : { config: values.config };
+  const json = values.json === true ? { json: true } : {};
+  switch (command) {
+    case 'init':
+      return init({ ...config, force: values.force === true }, io);
+    case 'validate':
+      return validate(config, io);
+    case 'plan':
+      return plan({ ...config, ...json, detailedExitcode: values['detailed-exitcode'] === true }, io);
+    case 'apply':
+      return apply({ ...config, autoApprove: values['auto-approve'] === true }, io);
+    case 'cases':
+      return cases(rest[0], rest[1], { ...config, ...json }, io);
+    case 'audit':
+      if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`);
+      return audit(rest[0], { ...config, ...(values.out === undefined ? {} : { out: values.out }) }, io);
+    case 'demo': {
+      const port = parsePort(values.port);
+      return runDemoCommand({ once: values.once === true, ...(port === undefined ? {} : { port }) }, io);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    // parseArgs reports unknown options with a TypeError carrying an ERR_PARSE_ARGS_* code.
+    const usage =
+      typeof (error as { code?: unknown }).code === 'string' &&
+      String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS')
+        ? new UsageError((error as Error).message)
+        : error;
+    io.stderr(formatError(usage, debug));
+    // With --detailed-exitcode, 2 means "changes": every error must be 1 there, as terraform does.
+    return argv.includes('--detailed-exitcode') ? EXIT.failure : exitCodeFor(usage);
+  }
+}

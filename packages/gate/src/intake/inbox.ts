@@ -1,0 +1,89 @@
+/**
+ * The inbox: every external event stored once under its idempotency key `<idp>:<event id>`.
+ * @module
+ */
+
+import type { NormalizedEvent } from '@recovery-gate/core';
+import * as z from 'zod';
+import type { Queryable } from '../types.js';
+
+/** The idempotency key of an event. */
+export function eventKey(event: Pick<NormalizedEvent, 'idp' | 'id'>): string {
+  return `${event.idp}:${event.id}`;
+}
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO date');
+
+/** A structural check of what an adapter hands over, so nothing unreadable enters the inbox. */
+const eventSchema = z.object({
+  id: z.string().min(1).max(512),
+  idp: z.enum(['okta', 'entra', 'keycloak']),
+  kind: z.string().min(1),
+  sourceType: z.string(),
+  occurredAt: isoDate,
+  actor: z.object({
+    id: z.string(),
+    type: z.enum(['user', 'app', 'system']),
+    displayName: z.string().nullable(),
+  }),
+  subject: z.object({ userId: z.string().min(1), login: z.string().nullable() }),
+  action: z.string().nullable(),
+  authenticatorKind: z.string().nullable(),
+});
+
+/** Returns the events' problems (empty when all are well-formed and belong to `idp`). */
+export function checkEvents(idp: string, events: readonly NormalizedEvent[]): string[] {
+  const problems: string[] = [];
+  events.forEach((event, i) => {
+    const parsed = eventSchema.safeParse(event);
+    if (!parsed.success) problems.push(`event ${i}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    else if (event.idp !== idp) problems.push(`event ${i}: idp ${event.idp} is not ${idp}`);
+  });
+  return problems;
+}
+
+const COLUMNS = 9;
+/** Rows per statement: well under PostgreSQL's 65535 bind parameters. */
+const CHUNK = 500;
+
+function rowParams(event: NormalizedEvent, source: string, receivedAt: string): unknown[] {
+  return [
+    eventKey(event),
+    event.idp,
+    event.id,
+    event.kind,
+    `${event.idp}:${event.subject.userId}`,
+    new Date(event.occurredAt).toISOString(),
+    receivedAt,
+    source,
+    JSON.stringify(event),
+  ];
+}
+
+/** Inserts events (duplicates, also within the batch, are ignored); returns how many were new. */
+export async function insertEvents(
+  q: Queryable,
+  events: readonly NormalizedEvent[],
+  source: string,
+  receivedAt: Date,
+): Promise<number> {
+  const at = receivedAt.toISOString();
+  let inserted = 0;
+  for (let start = 0; start < events.length; start += CHUNK) {
+    const chunk = events.slice(start, start + CHUNK);
+    const values = chunk.map((_, i) => {
+      const p = (n: number) => `$${i * COLUMNS + n}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(7)})`;
+    });
+    const rows = await q.query(
+      `INSERT INTO gate_inbox (idempotency_key, idp, event_id, kind, subject_key, occurred_at, received_at, source,
+                               payload, next_attempt_at)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING idempotency_key`,
+      chunk.flatMap((event) => rowParams(event, source, at)),
+    );
+    inserted += rows.length;
+  }
+  return inserted;
+}

@@ -1,0 +1,132 @@
+/**
+ * Intake: hooks, pollers and the inbox worker, wired together with their background loops.
+ * @module
+ */
+
+import type { HookRequest, HookResponse, IdpKind, RecoveryProvider } from '@recovery-gate/core';
+import { createLoop, type Loop } from '../loop.js';
+import type { AuditLog, Logger, Metrics, Notifier, Orchestrator, Store } from '../types.js';
+import { createAlerts, type SecurityAlert } from './alerts.js';
+import { errorResponse, handleHook } from './hook.js';
+import { createPoller, type Poller } from './poller.js';
+import { createInboxWorker, type InboxWorker, type WorkerOptions } from './worker.js';
+
+export type { SecurityAlert } from './alerts.js';
+export { createAlerts } from './alerts.js';
+export { errorResponse, handleHook, MAX_HOOK_BODY_BYTES } from './hook.js';
+export { checkEvents, eventKey, insertEvents } from './inbox.js';
+export type { Poller, PollResult } from './poller.js';
+export { createPoller, readCursor } from './poller.js';
+export type { InboxWorker } from './worker.js';
+export { createInboxWorker, pruneSettled, releaseClaims } from './worker.js';
+
+/** Intake tuning. */
+export interface IntakeOptions {
+  /** Poll interval per stream. @default 60000 */
+  readonly pollIntervalMs?: number;
+  /** How often the worker looks for due retries (new events wake it at once). @default 1000 */
+  readonly workerIntervalMs?: number;
+  /** Start of history for streams with no cursor yet (ISO). */
+  readonly since?: string;
+  /** Streams to poll per IdP; default: every stream the adapter declares. */
+  readonly streams?: Partial<Record<IdpKind, readonly string[]>>;
+  readonly worker?: Pick<
+    WorkerOptions,
+    'batchSize' | 'concurrency' | 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'settleMs'
+  >;
+}
+
+/** What intake needs. */
+export interface IntakeDeps {
+  readonly store: Store;
+  readonly providers: ReadonlyMap<IdpKind, RecoveryProvider>;
+  readonly orchestrator: Pick<Orchestrator, 'handleEvent'>;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly notifier?: Notifier;
+  readonly options?: IntakeOptions;
+}
+
+/** The running intake. */
+export interface Intake {
+  /** Handles a hook for `idp`; 404 when that IdP is not configured. */
+  hook(idp: string, request: HookRequest, meta?: { readonly remoteAddress?: string }): Promise<HookResponse>;
+  readonly worker: InboxWorker;
+  readonly pollers: readonly Poller[];
+  readonly alert: (alert: SecurityAlert) => Promise<void>;
+  /** Polls one stream now (a resync hint). */
+  pollNow(idp: string, stream: string): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** One poller and one loop per provider stream. */
+function createPollLoops(
+  deps: IntakeDeps,
+  wake: () => void,
+): { pollers: Poller[]; pollLoops: Map<string, Loop> } {
+  const options = deps.options ?? {};
+  const pollers: Poller[] = [];
+  const pollLoops = new Map<string, Loop>();
+  for (const [idp, provider] of deps.providers) {
+    for (const stream of options.streams?.[idp] ?? provider.streams) {
+      const since = options.since === undefined ? {} : { since: options.since };
+      const poller = createPoller({ ...deps, provider, stream, onStored: wake, ...since });
+      pollers.push(poller);
+      const key = `${idp}:${stream}`;
+      // A run that stopped at its page limit with more ready polls again at once.
+      const run = async () => {
+        if ((await poller.pollOnce()).more) pollLoops.get(key)?.kick();
+      };
+      const intervalMs = options.pollIntervalMs ?? 60_000;
+      pollLoops.set(key, createLoop({ name: `poll:${key}`, intervalMs, run, logger: deps.logger }));
+    }
+  }
+  return { pollers, pollLoops };
+}
+
+/** Creates intake: one worker loop and one loop per provider stream. */
+export function createIntake(deps: IntakeDeps): Intake {
+  const options = deps.options ?? {};
+  const { logger } = deps;
+  const alert = createAlerts({
+    ...deps,
+    ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
+  });
+  const worker = createInboxWorker({ ...deps, ...options.worker, alert });
+  const workerLoop = createLoop({
+    name: 'inbox',
+    intervalMs: options.workerIntervalMs ?? 1000,
+    run: () => worker.runOnce(),
+    logger,
+  });
+  const wake = (): void => workerLoop.kick();
+  const { pollers, pollLoops } = createPollLoops(deps, wake);
+  const pollNow = (idp: string, stream: string): void => {
+    const loop = pollLoops.get(`${idp}:${stream}`);
+    if (loop === undefined) logger.warn('resync hint for a stream that is not polled', { idp, stream });
+    else loop.kick();
+  };
+  const hookDeps = { ...deps, alert, onStored: wake, onResync: pollNow };
+  return {
+    async hook(idp, request, meta) {
+      const provider = deps.providers.get(idp as IdpKind);
+      if (provider === undefined) return errorResponse(404, 'ERR_NOT_FOUND', 'No such hook.');
+      return handleHook(hookDeps, provider, request, meta);
+    },
+    worker,
+    pollers,
+    alert,
+    pollNow,
+    start() {
+      workerLoop.start();
+      for (const loop of pollLoops.values()) loop.start();
+    },
+    async stop() {
+      await Promise.all([...pollLoops.values()].map((l) => l.stop()));
+      await workerLoop.stop();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Intake against the real Keycloak adapter and its emulator: no hooks, so admin events are polled from a
+ * persisted cursor; a native request-group membership reaches the orchestrator once.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baselinePolicyInput } from '@recovery-gate/core';
+import {
+  type EmulatorPair,
+  GATE_CLIENT_ID,
+  GATE_CLIENT_SECRET,
+  startPair,
+} from '@recovery-gate/keycloak/emulator';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfig } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { createGate, type Gate } from '../service.js';
+import { createRecordingOrchestrator, type RecordingOrchestrator } from '../testing/doubles.js';
+import { prepareEmbeddedTemplate, seedEmbeddedDir } from '../testing/stores.js';
+import { readCursor } from './index.js';
+
+describe('intake with the Keycloak adapter and emulator', () => {
+  let pair: EmulatorPair;
+  let gate: Gate<RecordingOrchestrator>;
+  let orchestrator: RecordingOrchestrator;
+  let dir: string;
+
+  beforeAll(async () => {
+    await prepareEmbeddedTemplate();
+    pair = await startPair({ guardrailsApplied: true });
+    dir = await mkdtemp(join(tmpdir(), 'gate-keycloak-'));
+    await seedEmbeddedDir(join(dir, 'data'));
+    const text = `${stringify(baselinePolicyInput)}
+providers:
+  keycloak:
+    baseUrl: ${pair.emu.url}
+    realm: ${pair.emu.realmName}
+    auth: { clientId: ${GATE_CLIENT_ID}, clientSecret: \${KEYCLOAK_CLIENT_SECRET} }
+storage: { dataDir: data }
+pollers: { interval: 1h, tick: 1h, lookback: 1h }
+`;
+    const config = await loadConfig(text, { KEYCLOAK_CLIENT_SECRET: GATE_CLIENT_SECRET });
+    gate = createGate({
+      config,
+      env: {},
+      baseDir: dir,
+      port: 0,
+      logger: createLogger({ level: 'error', write: () => {} }),
+      createOrchestrator: () => {
+        orchestrator = createRecordingOrchestrator();
+        return orchestrator;
+      },
+    });
+    await gate.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await gate?.stop();
+    await pair?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('polls a native request from admin events once, with the cursor saved', async () => {
+    const kc = gate.providers.get('keycloak');
+    expect(kc?.streams.length).toBeGreaterThan(0);
+    const alice = (await kc?.findUser('alice'))?.id ?? '';
+    await pair.probes.nativeRequest?.(alice);
+    for (const poller of gate.intake.pollers) await poller.pollOnce();
+    await vi.waitFor(() =>
+      expect(
+        orchestrator.events.filter((e) => e.kind === 'recovery_requested' && e.subject.userId === alice),
+      ).toHaveLength(1),
+    );
+    expect(orchestrator.events.find((e) => e.kind === 'recovery_requested')?.action).toBe('mfa_reset');
+    for (const stream of kc?.streams ?? [])
+      expect(await readCursor(gate.store, 'keycloak', stream)).not.toBeNull();
+    // Polling again reads nothing new and processes nothing twice.
+    for (const poller of gate.intake.pollers) await poller.pollOnce();
+    await gate.intake.worker.runOnce();
+    expect(orchestrator.events.filter((e) => e.kind === 'recovery_requested')).toHaveLength(1);
+  });
+
+  it('answers 404 to a hook for Keycloak, which is polled, without an alert', async () => {
+    const response = await fetch(`${gate.url}/hooks/keycloak`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(404);
+    expect(await gate.store.query("SELECT kind FROM security_alerts WHERE idp = 'keycloak'")).toEqual([]);
+  });
+});

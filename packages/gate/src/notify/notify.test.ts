@@ -1,0 +1,135 @@
+import { createSecret } from '@recovery-gate/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../log.js';
+import { createMetrics } from '../metrics.js';
+import { GATE_MIGRATIONS } from '../store/index.js';
+import { type HttpSink, type SmtpSink, startHttpSink, startSmtpSink } from '../testing/sinks.js';
+import { type TestLocation, testLocation } from '../testing/stores.js';
+import type { Notification, Store } from '../types.js';
+import {
+  createOutboxNotifier,
+  createSmsWebhookTransport,
+  createSmtpTransport,
+  createWebhookTransport,
+} from './index.js';
+
+let location: TestLocation;
+let store: Store;
+let http: HttpSink;
+let smtp: SmtpSink;
+let clock = new Date('2026-03-01T10:00:00Z');
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  location = await testLocation('postgres');
+  store = await location.open();
+  await store.migrate(GATE_MIGRATIONS);
+  http = await startHttpSink();
+  smtp = await startSmtpSink();
+});
+afterAll(async () => {
+  await store.close();
+  await location.cleanup();
+  await http.close();
+  await smtp.close();
+});
+
+function notifier() {
+  return createOutboxNotifier({
+    store,
+    now: () => clock,
+    logger: createLogger({ write: (l) => logLines.push(l), level: 'debug' }),
+    metrics: createMetrics(),
+    backoffMs: 1000,
+    maxAttempts: 3,
+    transports: {
+      email: createSmtpTransport({ url: createSecret(smtp.url), from: 'recovery@acme.example' }),
+      security: createWebhookTransport({ url: createSecret(`${http.url}/security`) }),
+      phone: createSmsWebhookTransport({ url: createSecret(`${http.url}/sms`) }),
+    },
+  });
+}
+
+const mail: Notification = {
+  to: { kind: 'email', address: 'jane.doe@acme.example' },
+  subject: 'Your recovery request',
+  text: 'Someone asked to reset your password.',
+  links: [{ label: 'This was not me', url: 'https://gate.acme.example/c/abc' }],
+  idempotencyKey: 'case-1:notice:email',
+};
+
+describe('outbox notifier', () => {
+  it('delivers mail to a real SMTP sink once per idempotency key, and masks the address in logs', async () => {
+    const n = notifier();
+    await n.send(mail);
+    await n.send(mail);
+    expect(await n.drain()).toBe(0);
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]?.to).toEqual(['jane.doe@acme.example']);
+    expect(smtp.mails[0]?.raw).toContain('Subject: Your recovery request');
+    expect(smtp.mails[0]?.raw).toContain('https://gate.acme.example/c/abc');
+    // The stored copy keeps no single-use link once sent.
+    const [stored] = await store.query<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM notification_outbox WHERE idempotency_key = 'case-1:notice:email'",
+    );
+    expect(stored?.payload.links).toBeUndefined();
+    expect(stored?.payload.subject).toBe('Your recovery request');
+    const joined = logLines.join('');
+    expect(joined).toContain('j***@a***.example');
+    expect(joined).not.toContain('jane.doe@acme.example');
+    await n.close();
+  });
+
+  it('posts Slack-compatible JSON to the security webhook and SMS JSON to the gateway', async () => {
+    const n = notifier();
+    await n.send({
+      to: { kind: 'security' },
+      subject: 'Bypass',
+      text: 'A native reset',
+      idempotencyKey: 'sec-1',
+    });
+    await n.send({
+      to: { kind: 'phone', address: '+15550101234' },
+      subject: 'Code',
+      text: 'hi',
+      idempotencyKey: 'sms-1',
+    });
+    const security = http.received.find((r) => r.path === '/security');
+    expect(JSON.parse(security?.body ?? '{}')).toMatchObject({
+      text: '*Bypass*\nA native reset',
+      subject: 'Bypass',
+    });
+    const sms = http.received.find((r) => r.path === '/sms');
+    expect(JSON.parse(sms?.body ?? '{}')).toEqual({ to: '+15550101234', text: 'Code: hi' });
+    await n.close();
+  });
+
+  it('retries a failed delivery after the backoff, then gives up after maxAttempts', async () => {
+    const n = notifier();
+    const before = http.received.length;
+    http.script.push(500);
+    await n.send({ to: { kind: 'security' }, subject: 'S', text: 'retry me', idempotencyKey: 'sec-retry' });
+    expect(http.received.length).toBe(before);
+    expect(await n.drain()).toBe(0); // not due yet
+    clock = new Date(clock.getTime() + 1000);
+    expect(await n.drain()).toBe(1);
+    expect(http.received.length).toBe(before + 1);
+    const [row] = await store.query(
+      "SELECT status, attempts FROM notification_outbox WHERE idempotency_key = 'sec-retry'",
+    );
+    expect(row).toEqual({ status: 'sent', attempts: 2 });
+
+    http.script.push(500, 500, 500);
+    await n.send({ to: { kind: 'security' }, subject: 'S', text: 'fail', idempotencyKey: 'sec-fail' });
+    for (let i = 0; i < 3; i += 1) {
+      clock = new Date(clock.getTime() + 60_000);
+      await n.drain();
+    }
+    const [failed] = await store.query(
+      "SELECT status, attempts, last_error FROM notification_outbox WHERE idempotency_key = 'sec-fail'",
+    );
+    expect(failed).toEqual({ status: 'failed', attempts: 3, last_error: 'The webhook answered HTTP 500.' });
+    expect(logLines.join('')).not.toContain(http.url);
+    await n.close();
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The notification outbox: each idempotency key is stored once, sent once, and retried with backoff on failure.
+ * A sensitive notification (a one-time code) is stored redacted, as a record only, and delivered directly
+ * once: after a failure or a crash it is not retried (its text is gone), the user asks for a new one.
+ * @module
+ */
+
+import { maskAddress } from '../log.js';
+import type { Logger, Metrics, Notification, Notifier, Store } from '../types.js';
+import type { Transport } from './transports.js';
+
+/** Which transport serves each kind of recipient. */
+export interface Transports {
+  readonly email?: Transport;
+  readonly phone?: Transport;
+  readonly security?: Transport;
+}
+
+/** Options for {@link createOutboxNotifier}. */
+export interface OutboxOptions {
+  readonly store: Store;
+  readonly transports: Transports;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  /** Attempts before a notification is marked failed. @default 8 */
+  readonly maxAttempts?: number;
+  /** Base backoff in ms, doubled each attempt. @default 5000 */
+  readonly backoffMs?: number;
+  /** How long a send may take before another worker may retry it. @default 60000 */
+  readonly leaseMs?: number;
+}
+
+/** A Notifier backed by the outbox. `drain` retries what is due and returns how many it tried. */
+export interface OutboxNotifier extends Notifier {
+  drain(): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface Row extends Record<string, unknown> {
+  idempotency_key: string;
+  channel: 'email' | 'phone' | 'security';
+  payload: Notification;
+  attempts: number;
+}
+
+/** Where a notification goes, masked for logs. */
+export function describeRecipient(n: Notification): string {
+  return n.to.kind === 'security' ? 'security' : `${n.to.kind}:${maskAddress(n.to.address)}`;
+}
+
+interface Ctx {
+  readonly options: OutboxOptions;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly leaseMs: number;
+}
+
+const CLAIM = `
+  UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, locked_until = $2
+   WHERE idempotency_key IN (
+     SELECT idempotency_key FROM notification_outbox
+      WHERE ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
+        AND ($3::text IS NULL OR idempotency_key = $3)
+        AND payload->>'sensitive' IS DISTINCT FROM 'true'
+      ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+   RETURNING idempotency_key, channel, payload, attempts`;
+
+async function claim(ctx: Ctx, key: string | null): Promise<Row[]> {
+  const at = ctx.options.now();
+  const until = new Date(at.getTime() + ctx.leaseMs).toISOString();
+  return ctx.options.store.query<Row>(CLAIM, [at.toISOString(), until, key]);
+}
+
+/** Links are single-use tokens: once a notification is settled, its stored copy keeps none. */
+const SETTLE = `
+  UPDATE notification_outbox SET status = $2, next_attempt_at = $3, sent_at = $4, locked_until = NULL,
+         last_error = $5, payload = CASE WHEN $2 = 'pending' THEN payload ELSE payload - 'links' END
+   WHERE idempotency_key = $1`;
+
+async function deliver(ctx: Ctx, row: Row): Promise<void> {
+  const { store, logger, metrics, now } = ctx.options;
+  const n = row.payload;
+  const transport = ctx.options.transports[row.channel];
+  const at = now();
+  try {
+    if (transport === undefined) throw new Error(`No ${row.channel} transport is configured.`);
+    await transport.deliver(n);
+    await store.query(SETTLE, [row.idempotency_key, 'sent', at.toISOString(), at.toISOString(), null]);
+    metrics.inc('recovery_notifications_total', { channel: row.channel, result: 'sent' });
+    logger.info('notification sent', { key: row.idempotency_key, to: describeRecipient(n) });
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : String(error);
+    // A transport's error may echo the body it was given; a sensitive one's is not kept.
+    const message = (n.sensitive === true ? 'delivery failed (details withheld: sensitive)' : raw).slice(
+      0,
+      500,
+    );
+    const failed = row.attempts >= ctx.maxAttempts || transport === undefined;
+    const next = new Date(at.getTime() + ctx.backoffMs * 2 ** Math.min(row.attempts - 1, 10));
+    const status = failed ? 'failed' : 'pending';
+    await store.query(SETTLE, [row.idempotency_key, status, next.toISOString(), null, message]);
+    metrics.inc('recovery_notifications_total', {
+      channel: row.channel,
+      result: failed ? 'failed' : 'retry',
+    });
+    logger.warn('notification not sent', {
+      key: row.idempotency_key,
+      to: describeRecipient(n),
+      attempt: row.attempts,
+      willRetry: !failed,
+      error: message,
+    });
+  }
+}
+
+/** What is kept of a sensitive notification's text. */
+export const REDACTED_TEXT = '[redacted: sensitive notification]';
+
+const RECORD_SENSITIVE = `
+  INSERT INTO notification_outbox (idempotency_key, channel, payload, status, attempts, next_attempt_at, created_at)
+  VALUES ($1, $2, $3::jsonb, 'sending', 1, $4, $4) ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING idempotency_key`;
+
+/** Records a redacted copy (once per key), then delivers the real one directly, with no retry. */
+async function sendSensitive(ctx: Ctx, n: Notification): Promise<void> {
+  const { to, subject, idempotencyKey } = n;
+  const record = { to, subject, text: REDACTED_TEXT, idempotencyKey, sensitive: true };
+  const at = ctx.options.now().toISOString();
+  const rows = await ctx.options.store.query(RECORD_SENSITIVE, [
+    idempotencyKey,
+    to.kind,
+    JSON.stringify(record),
+    at,
+  ]);
+  if (rows.length === 0) return;
+  await deliver(
+    { ...ctx, maxAttempts: 1 },
+    { idempotency_key: idempotencyKey, channel: to.kind, payload: n, attempts: 1 },
+  );
+}
+
+/** Sensitive rows a crash left unsettled are failed, not retried: their text was never stored. */
+const FAIL_ABANDONED = `
+  UPDATE notification_outbox SET status = 'failed', locked_until = NULL,
+         last_error = 'not sent before a restart; sensitive notifications are not retried'
+   WHERE status IN ('pending', 'sending') AND payload->>'sensitive' = 'true' AND created_at < $1`;
+
+/** Creates the outbox notifier. `send` resolves once the notification is stored and one attempt made. */
+export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
+  const ctx: Ctx = {
+    options,
+    maxAttempts: options.maxAttempts ?? 8,
+    backoffMs: options.backoffMs ?? 5000,
+    leaseMs: options.leaseMs ?? 60_000,
+  };
+  return {
+    async send(n) {
+      if (n.sensitive === true) return sendSensitive(ctx, n);
+      await options.store.query(
+        `INSERT INTO notification_outbox (idempotency_key, channel, payload, next_attempt_at, created_at)
+         VALUES ($1, $2, $3::jsonb, $4, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [n.idempotencyKey, n.to.kind, JSON.stringify(n), options.now().toISOString()],
+      );
+      for (const row of await claim(ctx, n.idempotencyKey)) await deliver(ctx, row);
+    },
+    async drain() {
+      const abandoned = new Date(options.now().getTime() - ctx.leaseMs).toISOString();
+      await options.store.query(FAIL_ABANDONED, [abandoned]);
+      const rows = await claim(ctx, null);
+      for (const row of rows) await deliver(ctx, row);
+      return rows.length;
+    },
+    async close() {
+      for (const t of Object.values(options.transports)) await (t as Transport).close?.();
+    },
+  };
+}

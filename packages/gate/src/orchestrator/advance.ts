@@ -1,0 +1,202 @@
+/**
+ * Drives one case forward from whatever state it is in: read facts and decide, ask for evidence,
+ * hold, execute. Each call is safe to repeat; the store lock keeps replicas from doing it twice.
+ * @module
+ */
+
+import { isGateError, type SubjectFacts } from '@recovery-gate/core';
+import { askForEvidence } from './ask.js';
+import { type Ctx, errorText, notify, transition } from './context.js';
+import { runPlan } from './execute.js';
+import type { CaseRecord, DecisionView } from './model.js';
+import { sendHoldNotice } from './notices.js';
+import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import { writeStatus } from './status.js';
+
+/** Advances a case as far as it can go now. Returns quietly when another worker holds it. */
+export async function advance(ctx: Ctx, caseId: string): Promise<void> {
+  await ctx.deps.store.withLock(`recovery-gate:case:${caseId}`, async () => {
+    for (let i = 0; i < 8; i += 1) {
+      const c = await loadCase(ctx.deps.store, caseId);
+      if (!c) return;
+      try {
+        if (!(await stepOnce(ctx, c))) return;
+      } catch (error) {
+        // The case moved under us (cancelled, denied): stop; the next call sees the new state.
+        if (
+          isGateError(error, 'ERR_CASE_NOT_EXECUTABLE') ||
+          isGateError(error, 'ERR_CASE_ILLEGAL_TRANSITION')
+        )
+          return;
+        throw error;
+      }
+    }
+  });
+}
+
+async function stepOnce(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+  if (c.nextAttemptAt !== null && Date.parse(c.nextAttemptAt) > ctx.now().getTime() && c.attempts > 0) {
+    return false;
+  }
+  switch (c.state) {
+    case 'requested':
+      return start(ctx, c);
+    case 'verifying':
+      return verify(ctx, c);
+    case 'held':
+      return release(ctx, c);
+    case 'executing':
+      return runPlan(ctx, c);
+    default:
+      return false;
+  }
+}
+
+/** Schedules a retry with exponential back-off; fails the case after the bound. */
+export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: string): Promise<false> {
+  const attempts = c.attempts + 1;
+  const now = ctx.now();
+  ctx.deps.logger.warn('case step failed; will retry', {
+    caseId: c.id,
+    what,
+    attempts,
+    error: errorText(error),
+  });
+  if (attempts >= ctx.options.maxStepAttempts) {
+    await ctx.deps.store.transaction((tx) =>
+      transition(ctx, tx, c, 'fail', {
+        actor: 'gate',
+        reason: `${what}_failed`,
+        data: { error: errorText(error) },
+      }),
+    );
+    await notify(ctx, {
+      to: { kind: 'security' },
+      subject: `Recovery case failed: ${c.id}`,
+      text: `The ${what} step kept failing (${errorText(error)}). The case was stopped; nothing further runs.`,
+      idempotencyKey: `${c.id}:failed`,
+    });
+    await writeStatus(ctx, c, 'failed');
+    return false;
+  }
+  const delay = ctx.options.retryBaseMs * 2 ** (attempts - 1);
+  await patchCase(
+    ctx.deps.store,
+    c.id,
+    { attempts, nextAttemptAt: new Date(now.getTime() + delay).toISOString() },
+    now,
+  );
+  return false;
+}
+
+/** Evaluates the policy on the case's current evidence and approvals. */
+export async function decideCase(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<DecisionView> {
+  const [evidence, approvals] = await Promise.all([
+    loadEvidence(ctx.deps.store, c.id),
+    loadApprovals(ctx.deps.store, c.id),
+  ]);
+  return ctx.policy.decide({
+    caseId: c.id,
+    action: c.action,
+    requesterId: c.requesterId,
+    facts,
+    evidence,
+    approvals,
+    requestedAt: c.createdAt,
+    now: ctx.now(),
+  });
+}
+
+async function start(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+  let facts: SubjectFacts;
+  try {
+    facts = await ctx.provider(c.idp).readSubjectFacts(c.subjectId);
+  } catch (error) {
+    return retryLater(ctx, c, error, 'read_facts');
+  }
+  const decision = await decideCase(ctx, c, facts);
+  await ctx.deps.store.transaction(async (tx) => {
+    await patchCase(
+      tx,
+      c.id,
+      { facts, decision, tier: decision.tier, subjectClass: decision.subjectClass },
+      ctx.now(),
+    );
+    await ctx.deps.audit.append(
+      {
+        type: 'case.decided',
+        caseId: c.id,
+        actor: 'gate',
+        data: {
+          tier: decision.tier,
+          subjectClass: decision.subjectClass,
+          outcome: decision.outcome,
+          unmet: [...decision.unmet],
+          denyReasons: [...decision.denyReasons],
+        },
+      },
+      tx,
+    );
+    const next = { ...c, tier: decision.tier, subjectClass: decision.subjectClass };
+    if (decision.outcome === 'denied') {
+      await transition(ctx, tx, next, 'deny', { actor: 'gate', reason: decision.denyReasons.join('; ') });
+    } else {
+      await transition(ctx, tx, next, 'begin_verification', { actor: 'gate' });
+    }
+  });
+  await writeStatus(ctx, c, decision.outcome === 'denied' ? 'denied' : 'verifying');
+  if (decision.outcome === 'denied') {
+    await notify(ctx, {
+      to: { kind: 'security' },
+      subject: `Recovery denied: ${c.subjectLogin ?? c.subjectId}`,
+      text: `Case ${c.id} (${c.action}) was denied by policy: ${decision.denyReasons.join('; ')}.`,
+      idempotencyKey: `${c.id}:denied`,
+    });
+  }
+  return decision.outcome !== 'denied';
+}
+
+async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+  if (!c.facts || !c.decision) return false;
+  const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements);
+  const decision = await decideCase(ctx, c, c.facts);
+  if (decision.outcome === 'pending') {
+    // Wait for evidence; retry a failed ask after the back-off base.
+    const retryAt = asked ? null : new Date(ctx.now().getTime() + ctx.options.retryBaseMs).toISOString();
+    await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());
+    return false;
+  }
+  const now = ctx.now();
+  // A tier with a hold always passes through it, so the subject is told and can cancel.
+  const notBefore =
+    decision.requirements.holdSeconds > 0
+      ? (decision.notBefore ??
+        new Date(now.getTime() + decision.requirements.holdSeconds * 1000).toISOString())
+      : null;
+  await ctx.deps.store.transaction(async (tx) => {
+    await patchCase(tx, c.id, { decision, notBefore }, now);
+    if (decision.outcome === 'denied') {
+      await transition(ctx, tx, c, 'deny', { actor: 'gate', reason: decision.denyReasons.join('; ') });
+    } else {
+      await transition(ctx, tx, c, notBefore ? 'requirements_met' : 'execute', {
+        actor: 'gate',
+        data: { notBefore },
+      });
+    }
+  });
+  if (decision.outcome === 'denied') {
+    await writeStatus(ctx, c, 'denied');
+    return false;
+  }
+  if (notBefore) {
+    await sendHoldNotice(ctx, c, notBefore);
+    await writeStatus(ctx, c, `held until ${notBefore}`);
+  }
+  return true;
+}
+
+async function release(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+  if (c.notBefore === null || Date.parse(c.notBefore) > ctx.now().getTime()) return false;
+  await ctx.deps.store.transaction((tx) => transition(ctx, tx, c, 'execute', { actor: 'gate' }));
+  return true;
+}

@@ -1,0 +1,284 @@
+/**
+ * The case API the pages call: record evidence, record an approval (separation of duties enforced here,
+ * from the authenticated person id), and cancel ("this wasn't me").
+ * @module
+ */
+
+import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
+import { alertSecurity, type Ctx, errorText, transition } from './context.js';
+import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
+import { CREDENTIAL_KIND } from './plan.js';
+import { journalEntry, loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import { writeStatus } from './status.js';
+
+/** Evidence as the pages report it. */
+export interface EvidenceInput {
+  readonly kind: string;
+  /** The authenticated person who produced it. */
+  readonly by: string;
+  readonly channelId?: string | null;
+  readonly authenticatorId?: string | null;
+  /** When it was produced; defaults to now. */
+  readonly at?: string;
+  /** Safe facts about how it was produced (e.g. the acr/amr a step-up sign-in achieved); never a secret. */
+  readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** An approval as the pages report it; `approverId` is the signed-in person (ID token subject). */
+export interface ApprovalInput {
+  readonly approverId: string;
+  readonly role: ApproverRole;
+  readonly decision: 'approve' | 'deny';
+  readonly reason: string;
+}
+
+const ROLES: readonly ApproverRole[] = [
+  'manager',
+  'sponsor',
+  'second_agent',
+  'security_team',
+  'break_glass_authorizer',
+];
+
+async function openCaseOrThrow(ctx: Ctx, caseId: string, states: readonly string[]): Promise<CaseRecord> {
+  const c = await loadCase(ctx.deps.store, caseId);
+  if (!c) throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });
+  if (!states.includes(c.state)) {
+    throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', `The case is ${c.state}.`, {
+      details: { caseId, state: c.state },
+    });
+  }
+  return c;
+}
+
+/**
+ * Records evidence on a verifying case. Banned kinds are kept for the record but never count.
+ * @throws GateError ERR_INPUT_INVALID, ERR_CASE_NOT_FOUND, ERR_CASE_ILLEGAL_TRANSITION
+ */
+export async function recordEvidence(ctx: Ctx, caseId: string, input: EvidenceInput): Promise<void> {
+  if (!isEvidenceKind(input.kind) && !isBannedEvidenceKind(input.kind)) {
+    throw new GateError('ERR_INPUT_INVALID', 'Unknown evidence kind.');
+  }
+  if (typeof input.by !== 'string' || input.by.length === 0) {
+    throw new GateError('ERR_INPUT_INVALID', 'Evidence needs the authenticated person who produced it.');
+  }
+  const c = await openCaseOrThrow(ctx, caseId, ['requested', 'verifying']);
+  const channelId = input.channelId ?? null;
+  if (channelId !== null && !(c.facts?.channels ?? []).some((ch) => ch.id === channelId)) {
+    throw new GateError('ERR_INPUT_INVALID', 'The channel is not on file for this subject.');
+  }
+  const at = input.at ?? ctx.now().toISOString();
+  if (Number.isNaN(Date.parse(at))) throw new GateError('ERR_INPUT_INVALID', 'Evidence time is not a date.');
+  const outcome = isBannedEvidenceKind(input.kind) ? 'failed' : 'passed';
+  await ctx.deps.store.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO case_evidence (case_id, kind, person_id, channel_id, outcome, at, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        caseId,
+        input.kind,
+        input.by,
+        channelId,
+        outcome,
+        at,
+        JSON.stringify({ ...input.detail, authenticatorId: input.authenticatorId ?? null }),
+      ],
+    );
+    await patchCase(tx, caseId, { nextAttemptAt: ctx.now().toISOString() }, ctx.now());
+    await ctx.deps.audit.append(
+      {
+        type: 'case.evidence',
+        caseId,
+        actor: input.by,
+        data: { kind: input.kind, channelId, outcome, ...input.detail },
+      },
+      tx,
+    );
+  });
+}
+
+/** Checks that `personId` may approve in `role`: the subject's manager / sponsor, or a member of the role's groups. */
+async function checkEligible(ctx: Ctx, c: CaseRecord, personId: string, role: ApproverRole): Promise<void> {
+  const notEligible = () =>
+    new GateError('ERR_APPROVER_NOT_ELIGIBLE', undefined, { details: { caseId: c.id, role } });
+  if (role === 'manager' || role === 'sponsor') {
+    const named = role === 'manager' ? c.facts?.manager : c.facts?.sponsor;
+    if (!named || named.id !== personId) throw notEligible();
+    return;
+  }
+  const groups = ctx.policy.roleGroups(role, c.tier).map((g) => g.toLowerCase());
+  let facts: Awaited<ReturnType<ReturnType<Ctx['provider']>['readSubjectFacts']>>;
+  try {
+    facts = await ctx.provider(c.idp).readSubjectFacts(personId);
+  } catch (error) {
+    ctx.deps.logger.warn('reading approver facts failed', { caseId: c.id, error: errorText(error) });
+    throw notEligible();
+  }
+  if (facts.status !== 'active' || !(facts.groups ?? []).some((g) => groups.includes(g.toLowerCase()))) {
+    throw notEligible();
+  }
+}
+
+/** Separation of duties: subject, requester, evidence officers and each approver are distinct people. */
+function checkSeparation(
+  c: CaseRecord,
+  personId: string,
+  approvals: readonly ApprovalRecord[],
+  officers: readonly string[],
+) {
+  const sod = (why: string) =>
+    new GateError('ERR_SEPARATION_OF_DUTIES', undefined, { details: { caseId: c.id, why } });
+  if (personId === c.subjectId) throw sod('subject');
+  if (personId === c.requesterId) throw sod('requester');
+  if (approvals.some((a) => a.personId === personId)) throw sod('already_approved');
+  if (officers.includes(personId)) throw sod('verifier');
+}
+
+/**
+ * Records an approval or a denial. A denial denies the case.
+ * @throws GateError ERR_SEPARATION_OF_DUTIES, ERR_APPROVER_NOT_ELIGIBLE, ERR_INPUT_INVALID, ERR_CASE_*
+ */
+export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalInput): Promise<void> {
+  if (!ROLES.includes(input.role) || (input.decision !== 'approve' && input.decision !== 'deny')) {
+    throw new GateError('ERR_INPUT_INVALID', 'Unknown approval role or decision.');
+  }
+  if (
+    typeof input.approverId !== 'string' ||
+    input.approverId.length === 0 ||
+    typeof input.reason !== 'string'
+  ) {
+    throw new GateError('ERR_INPUT_INVALID', 'An approval needs the signed-in approver and a reason.');
+  }
+  const c = await openCaseOrThrow(ctx, caseId, ['verifying', 'held']);
+  const evidence = await loadEvidence(ctx.deps.store, caseId);
+  const officers = evidence
+    .filter((e) => e.kind === 'supervised_proofing' && e.personId)
+    .map((e) => e.personId as string);
+  checkSeparation(c, input.approverId, await loadApprovals(ctx.deps.store, caseId), officers);
+  await checkEligible(ctx, c, input.approverId, input.role);
+  const now = ctx.now();
+  await ctx.deps.store.transaction(async (tx) => {
+    const locked = await loadCase(tx, caseId, true);
+    if (!locked || (locked.state !== 'verifying' && locked.state !== 'held')) {
+      throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', undefined, { details: { caseId } });
+    }
+    const inserted = await tx.query(
+      `INSERT INTO case_approvals (case_id, person_id, role, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (case_id, person_id) DO NOTHING RETURNING person_id`,
+      [caseId, input.approverId, input.role, input.decision, input.reason.slice(0, 2000), now.toISOString()],
+    );
+    if (inserted.length === 0) {
+      throw new GateError('ERR_SEPARATION_OF_DUTIES', undefined, {
+        details: { caseId, why: 'already_approved' },
+      });
+    }
+    await ctx.deps.audit.append(
+      {
+        type: `case.${input.decision === 'approve' ? 'approved' : 'approval_denied'}`,
+        caseId,
+        actor: input.approverId,
+        data: { role: input.role, reason: input.reason },
+      },
+      tx,
+    );
+    await patchCase(tx, caseId, { nextAttemptAt: now.toISOString() }, now);
+    if (input.decision === 'deny') {
+      await transition(ctx, tx, locked, 'deny', {
+        actor: input.approverId,
+        reason: `denied_by_${input.role}`,
+      });
+    }
+  });
+  if (input.decision === 'deny') await writeStatus(ctx, c, 'denied');
+}
+
+/**
+ * Cancels a case ("this wasn't me", the requester, security). Revokes any temporary credential already
+ * issued, clears the request marker, and alerts security. Once execution has started, the case fails
+ * instead (core's state machine allows no cancel mid-execution), with the same clean-up.
+ * @throws GateError ERR_CASE_NOT_FOUND, ERR_CASE_ILLEGAL_TRANSITION
+ */
+export async function cancelCase(
+  ctx: Ctx,
+  caseId: string,
+  by: { readonly by: string; readonly reason: string },
+): Promise<void> {
+  const c = await openCaseOrThrow(ctx, caseId, ['requested', 'verifying', 'held', 'executing', 'completed']);
+  const reason =
+    typeof by.reason === 'string' && by.reason.length > 0 ? by.reason.slice(0, 200) : 'cancelled';
+  if (c.state === 'completed') {
+    await repudiate(ctx, c, by.by, reason);
+    return;
+  }
+  // A row lock, not the advance lock: the plan re-reads the state before every step and stops.
+  await ctx.deps.store.transaction(async (tx) => {
+    const locked = await loadCase(tx, caseId, true);
+    if (!locked) return;
+    await transition(ctx, tx, locked, locked.state === 'executing' ? 'fail' : 'cancel', {
+      actor: by.by,
+      reason: locked.state === 'executing' ? `cancelled_during_execution: ${reason}` : reason,
+    });
+  });
+  await revokeIssued(ctx, c);
+  try {
+    await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);
+  } catch (error) {
+    ctx.deps.logger.warn('clearing the request marker failed', { caseId, error: errorText(error) });
+  }
+  await writeStatus(ctx, c, 'cancelled');
+  await alertSecurity(
+    ctx,
+    `${caseId}:cancelled`,
+    `Recovery cancelled: ${c.subjectLogin ?? c.subjectId}`,
+    `Case ${caseId} (${c.action}) was cancelled by ${by.by === c.subjectId ? 'the subject' : by.by}: ${reason}.`,
+  );
+}
+
+/** Revokes a temporary credential the case issued (or may have issued), journaling the revocation. */
+async function revokeIssued(ctx: Ctx, c: CaseRecord): Promise<void> {
+  const issue = await journalEntry(ctx.deps.store, c.id, 'issue');
+  if (!issue || issue.state === 'pending') return;
+  const id = (issue.result.credentialId as string | null | undefined) ?? null;
+  try {
+    await ctx.provider(c.idp).revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id });
+    await ctx.deps.audit.append({
+      type: 'step.revoke_credential',
+      caseId: c.id,
+      actor: 'gate',
+      data: { credentialId: id },
+    });
+  } catch (error) {
+    await alertSecurity(
+      ctx,
+      `${c.id}:revoke_failed`,
+      'Revoking a temporary credential failed',
+      `Case ${c.id}: ${errorText(error)}. Revoke it by hand.`,
+    );
+  }
+}
+
+/**
+ * "This wasn't me" after the recovery ran (SP 800-63B-4 §4.6 repudiation): the case stays completed, but
+ * the credential and every session are revoked and security is alerted.
+ */
+async function repudiate(ctx: Ctx, c: CaseRecord, by: string, reason: string): Promise<void> {
+  await revokeIssued(ctx, c);
+  try {
+    await ctx
+      .provider(c.idp)
+      .revokeSessions(c.subjectId, { sessions: true, refreshTokens: true, grants: false });
+  } catch (error) {
+    ctx.deps.logger.warn('revoking sessions after repudiation failed', {
+      caseId: c.id,
+      error: errorText(error),
+    });
+  }
+  await ctx.deps.audit.append({ type: 'case.repudiated', caseId: c.id, actor: by, data: { reason } });
+  await alertSecurity(
+    ctx,
+    `${c.id}:repudiated`,
+    `Completed recovery repudiated: ${c.subjectLogin ?? c.subjectId}`,
+    `Case ${c.id} (${c.action}) ran, and ${by === c.subjectId ? 'the subject' : by} says it was not them: ` +
+      `${reason}. The credential and sessions were revoked; review the account now.`,
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Asking for evidence and approvals when a case starts verifying: a device challenge where the IdP
+ * has one, verification links over channels on file that pass the freshness rules (never the account's
+ * own mailbox), and approval links to the approvers the tier names.
+ * @module
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Channel, SubjectFacts } from '@recovery-gate/core';
+import type { Notification } from '../types.js';
+import { type Ctx, errorText, notify } from './context.js';
+import { createLinkRow } from './links.js';
+import type { ApproverRole, CaseRecord, TierRequirements } from './model.js';
+import { journalEntry, writeJournal } from './repo.js';
+
+/** Evidence kinds the subject produces on the verification page. */
+const PAGE_KINDS = ['oidc_step_up', 'phone_otp', 'recovery_code', 'idv_ial2'];
+/** Evidence kinds that are approvals by someone in a role. */
+const APPROVAL_KIND_ROLE: Readonly<Record<string, ApproverRole>> = {
+  manager_approval: 'manager',
+  sponsor_approval: 'sponsor',
+  second_agent_approval: 'second_agent',
+  security_team_approval: 'security_team',
+};
+
+/** Channels that may carry a verification link: verified, not the account mailbox, on file long enough. */
+export function trustedChannels(facts: SubjectFacts, minAgeSeconds: number, now: Date): Channel[] {
+  return (facts.channels ?? []).filter((ch) => {
+    if (ch.isAccountMailbox || !ch.verified || ch.lastChangedAt === null) return false;
+    return now.getTime() - Date.parse(ch.lastChangedAt) >= minAgeSeconds * 1000;
+  });
+}
+
+/** Runs `fn` once per case and key (journaled as `ask:<key>`); a failure is retried on the next tick. */
+async function once(
+  ctx: Ctx,
+  c: CaseRecord,
+  key: string,
+  fn: () => Promise<Record<string, unknown>>,
+): Promise<boolean> {
+  const step = `ask:${key}`;
+  const entry = await journalEntry(ctx.deps.store, c.id, step);
+  if (entry?.state === 'done') return true;
+  await writeJournal(ctx.deps.store, c.id, step, 'started', ctx.now());
+  try {
+    const result = await fn();
+    await writeJournal(ctx.deps.store, c.id, step, 'done', ctx.now(), { result });
+    return true;
+  } catch (error) {
+    await writeJournal(ctx.deps.store, c.id, step, 'pending', ctx.now(), { error: errorText(error) });
+    ctx.deps.logger.warn('asking for evidence failed', { caseId: c.id, step, error: errorText(error) });
+    return false;
+  }
+}
+
+async function askDevice(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<Record<string, unknown>> {
+  const provider = ctx.provider(c.idp);
+  const device = (facts.authenticators ?? []).find((a) => a.supportsDeviceChallenge && a.status === 'active');
+  if (!provider.capabilities.device_challenge.supported || !device) return { skipped: 'no_device' };
+  const challenge = await provider.startDeviceChallenge(c.subjectId);
+  const now = ctx.now().toISOString();
+  await ctx.deps.store.query(
+    `INSERT INTO challenges (id, case_id, idp, user_id, challenge, state, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
+    [randomUUID(), c.id, c.idp, c.subjectId, JSON.stringify(challenge), now],
+  );
+  await ctx.deps.audit.append({
+    type: 'case.challenge_started',
+    caseId: c.id,
+    actor: 'gate',
+    data: { challengeId: challenge.id, authenticatorId: challenge.authenticatorId },
+  });
+  return { challengeId: challenge.id, authenticatorId: challenge.authenticatorId };
+}
+
+async function askVerify(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, req: TierRequirements) {
+  const channels = trustedChannels(facts, req.channelMinAgeSeconds, ctx.now());
+  for (const ch of channels) {
+    const link = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: c.subjectId,
+      purpose: 'verify',
+      ttlSeconds: ctx.options.linkTtlSeconds,
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      channelId: ch.id,
+    });
+    await notify(ctx, {
+      to: { kind: ch.kind, address: ch.value },
+      subject: 'Confirm your account recovery',
+      text: `A recovery (${c.action}) was requested for your account. If you asked for it, confirm here.`,
+      links: [{ label: 'Verify', url: link.url }],
+      idempotencyKey: `${c.id}:verify:${ch.id}`,
+    });
+  }
+  await ctx.deps.audit.append({
+    type: 'case.verification_sent',
+    caseId: c.id,
+    actor: 'gate',
+    data: { channels: channels.map((ch) => ch.id) },
+  });
+  return { channels: channels.map((ch) => ch.id) };
+}
+
+/** The roles to ask, with counts: the tier's approvals plus approval kinds named as evidence. */
+export function rolesToAsk(req: TierRequirements): Map<ApproverRole, number> {
+  const roles = new Map<ApproverRole, number>();
+  for (const a of req.approvals) roles.set(a.role, Math.max(roles.get(a.role) ?? 0, a.count));
+  for (const kind of req.evidenceKinds) {
+    const role = APPROVAL_KIND_ROLE[kind];
+    if (role && !roles.has(role)) roles.set(role, 1);
+  }
+  return roles;
+}
+
+async function approverAddress(ctx: Ctx, c: CaseRecord, personId: string): Promise<Notification['to']> {
+  const facts = await ctx.provider(c.idp).readSubjectFacts(personId);
+  const email = (facts.channels ?? []).find((ch) => ch.kind === 'email');
+  return email ? { kind: 'email', address: email.value } : { kind: 'security' };
+}
+
+async function askRole(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, role: ApproverRole, count: number) {
+  const named = role === 'manager' ? facts.manager : role === 'sponsor' ? facts.sponsor : null;
+  if ((role === 'manager' || role === 'sponsor') && !named) return { skipped: `no_${role}` };
+  const links = named ? 1 : count;
+  for (let i = 0; i < links; i += 1) {
+    const link = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: named?.id ?? null,
+      purpose: 'approve',
+      ttlSeconds: ctx.options.linkTtlSeconds,
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      role,
+    });
+    await notify(ctx, {
+      to: named ? await approverAddress(ctx, c, named.id) : { kind: 'security' },
+      subject: `Approval needed: ${c.action} for ${c.subjectLogin ?? c.subjectId}`,
+      text: `Your approval as ${role} is requested for a recovery (case ${c.id}).`,
+      links: [{ label: 'Review', url: link.url }],
+      idempotencyKey: `${c.id}:approve:${role}:${i}`,
+    });
+  }
+  await ctx.deps.audit.append({
+    type: 'case.approval_requested',
+    caseId: c.id,
+    actor: 'gate',
+    data: { role, links, person: named?.id ?? null },
+  });
+  return { role, links, person: named?.id ?? null };
+}
+
+/** Asks for everything the tier needs; each ask happens once per case. Returns false when one must be retried. */
+export async function askForEvidence(
+  ctx: Ctx,
+  c: CaseRecord,
+  facts: SubjectFacts,
+  req: TierRequirements,
+): Promise<boolean> {
+  let ok = true;
+  if (req.evidenceKinds.includes('device_challenge')) {
+    ok = (await once(ctx, c, 'device_challenge', () => askDevice(ctx, c, facts))) && ok;
+  }
+  if (req.evidenceKinds.some((k) => PAGE_KINDS.includes(k))) {
+    ok = (await once(ctx, c, 'verify', () => askVerify(ctx, c, facts, req))) && ok;
+  }
+  for (const [role, count] of rolesToAsk(req)) {
+    ok = (await once(ctx, c, `approve:${role}`, () => askRole(ctx, c, facts, role, count))) && ok;
+  }
+  return ok;
+}

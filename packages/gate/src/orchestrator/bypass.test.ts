@@ -1,0 +1,80 @@
+import { baselinePolicy, type NormalizedEvent, type Policy } from '@recovery-gate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeIdp, type FakeIdp } from './fake-idp.test-helper.js';
+import { type Env, event, startEnv } from './setup.test-helper.js';
+
+describe('bypass handling (entra double)', { timeout: 120_000 }, () => {
+  let env: Env | undefined;
+  const clock = { now: new Date('2026-11-22T10:00:00.000Z') };
+
+  afterEach(async () => {
+    await env?.close();
+  }, 120_000);
+
+  async function start(mode: 'detect' | 'enforce'): Promise<{ env: Env; idp: FakeIdp }> {
+    clock.now = new Date('2026-11-22T10:00:00.000Z');
+    const idp = createFakeIdp('entra', () => clock.now);
+    const policy: Policy = { ...baselinePolicy, bypass: { mode, suspend: false } };
+    env = await startEnv(new Map([['entra', idp.provider]]), clock, policy);
+    return { env, idp };
+  }
+
+  const reset = (over: Partial<NormalizedEvent> = {}) =>
+    event('entra', {
+      kind: 'native_authenticator_reset',
+      sourceType: 'Admin deleted security info',
+      subject: { userId: 'u-alice', login: 'alice@example.com' },
+      actor: { id: 'u-frank', type: 'user', displayName: 'Frank' },
+      action: null,
+      occurredAt: clock.now.toISOString(),
+      ...over,
+    });
+
+  it('enforce: revokes sessions, removes authenticators bound since, alerts, records an incident', async () => {
+    const { env, idp } = await start('enforce');
+    const token = idp.mintSession('u-alice');
+    const bypass = reset();
+    clock.now = new Date(clock.now.getTime() + 60_000);
+    const planted = idp.enrol('u-alice', 'totp');
+    await env.engine.handleEvent(bypass);
+    await env.engine.handleEvent(bypass);
+    const incidents = await env.engine.listCases({ kind: 'incident' });
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.state).toBe('completed');
+    expect(idp.refreshTokenWorks(token)).toBe(false);
+    expect(idp.authenticators('u-alice').map((a) => a.id)).not.toContain(planted);
+    expect(idp.authenticators('u-alice').map((a) => a.id)).toContain('push-alice');
+    expect(
+      env.sent.filter((n) => n.to.kind === 'security' && n.subject.includes('bypass detected')),
+    ).toHaveLength(1);
+    expect(env.audit.entries.some((e) => e.type === 'bypass.detected')).toBe(true);
+    expect(env.metrics.render()).toMatch(/recovery_bypass_detections_total\{[^}]*mode="enforce"[^}]*\} 1/);
+  });
+
+  it('detect: alerts and records only; the IdP is left alone', async () => {
+    const { env, idp } = await start('detect');
+    const token = idp.mintSession('u-alice');
+    await env.engine.handleEvent(reset());
+    expect(idp.refreshTokenWorks(token)).toBe(true);
+    expect(idp.calls.some((c) => c.method === 'revokeSessions' || c.method === 'resetAuthenticators')).toBe(
+      false,
+    );
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(1);
+    expect(env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('bypass detected'))).toBe(
+      true,
+    );
+    expect(env.metrics.render()).toMatch(/recovery_bypass_detections_total\{[^}]*mode="detect"[^}]*\} 1/);
+  });
+
+  it("the gate's own app actions and the subject enrolling their own factor are not bypasses", async () => {
+    const { env, idp } = await start('enforce');
+    await env.engine.handleEvent(
+      reset({
+        kind: 'native_authenticator_enrolled',
+        actor: { id: 'u-alice', type: 'user', displayName: null },
+      }),
+    );
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(0);
+    expect(idp.calls.some((c) => c.method === 'revokeSessions')).toBe(false);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * `createOrchestrator`: the case engine behind the intake and the pages.
+ * @module
+ */
+
+import { GateError, type NormalizedEvent } from '@recovery-gate/core';
+import type { Orchestrator, OrchestratorDeps } from '../types.js';
+import { advance } from './advance.js';
+import { type ApprovalInput, cancelCase, type EvidenceInput, recordApproval, recordEvidence } from './api.js';
+import { pollChallenges } from './challenges.js';
+import { type ClaimedCredential, claimCredential } from './claim.js';
+import { type Ctx, createCtx, type EngineOptions } from './context.js';
+import { handleBypass } from './incident.js';
+import {
+  type ConsumedLink,
+  type CreatedLink,
+  consumeLinkRow,
+  createLinkRow,
+  type LinkPurpose,
+} from './links.js';
+import type {
+  ApprovalRecord,
+  CaseRecord,
+  CaseStateName,
+  EvidenceRecord,
+  JournalEntry,
+  OpenCaseRequest,
+} from './model.js';
+import { insertCase, requestFromEvent, resolveRequest, withdraw } from './open.js';
+import { createPolicyEngine, type PolicyEngineOptions } from './policy.js';
+import { loadApprovals, loadCase, loadEvidence, loadJournal, toCase } from './repo.js';
+import { orchestratorMigrations } from './schema.js';
+import { tick } from './tick.js';
+
+/** A case with everything recorded on it (never a secret). */
+export interface CaseView extends CaseRecord {
+  readonly evidence: readonly EvidenceRecord[];
+  readonly approvals: readonly ApprovalRecord[];
+  readonly journal: readonly JournalEntry[];
+}
+
+/** Filters for listing cases. */
+export interface CaseFilter {
+  readonly state?: CaseStateName;
+  readonly idp?: string;
+  readonly subjectId?: string;
+  readonly kind?: 'recovery' | 'incident';
+  /** @default 100 */
+  readonly limit?: number;
+}
+
+/** The orchestrator with the case API the pages use. */
+export interface CaseEngine extends Orchestrator {
+  /** Opens (or joins) a case for a request; returns the case, or null when a later withdrawal already cancelled it. */
+  openCase(request: OpenCaseRequest): Promise<CaseRecord | null>;
+  getCase(id: string): Promise<CaseView | null>;
+  listCases(filter?: CaseFilter): Promise<CaseRecord[]>;
+  recordEvidence(caseId: string, evidence: EvidenceInput): Promise<void>;
+  recordApproval(caseId: string, approval: ApprovalInput): Promise<void>;
+  cancel(caseId: string, by: { readonly by: string; readonly reason: string }): Promise<void>;
+  /** Makes a single-use link for a person (null: any qualified member of the link's role). */
+  createLink(
+    caseId: string,
+    personId: string | null,
+    purpose: LinkPurpose,
+    ttlSeconds: number,
+  ): Promise<CreatedLink>;
+  /** @throws GateError ERR_LINK_INVALID */
+  consumeLink(token: string, purpose: LinkPurpose, personId: string): Promise<ConsumedLink>;
+  /** Polls pending device challenges; returns how many were resolved. */
+  pollChallenges(): Promise<number>;
+  /** Issues the temporary credential to the verified subject and returns it once. */
+  claimCredential(caseId: string, subjectPersonId: string): Promise<ClaimedCredential>;
+}
+
+/** Options of the engine. */
+export interface OrchestratorOptions extends EngineOptions {
+  readonly policy?: PolicyEngineOptions;
+}
+
+async function onEvent(ctx: Ctx, event: NormalizedEvent): Promise<void> {
+  switch (event.kind) {
+    case 'recovery_requested': {
+      if (event.action === null) {
+        // Not retryable: record it and move on rather than failing the intake forever.
+        await ctx.deps.audit.append({
+          type: 'event.rejected',
+          caseId: null,
+          actor: event.actor.id,
+          data: { event: event.id, kind: event.kind, why: 'no action' },
+        });
+        return;
+      }
+      const opened = await insertCase(ctx, requestFromEvent(event));
+      if (opened.caseRecord) await advance(ctx, opened.caseRecord.id);
+      return;
+    }
+    case 'recovery_request_withdrawn':
+      await withdraw(ctx, event);
+      return;
+    default: {
+      const incident = await handleBypass(ctx, event);
+      if (incident) await advance(ctx, incident);
+    }
+  }
+}
+
+async function listCases(ctx: Ctx, filter: CaseFilter): Promise<CaseRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (column: string, value: unknown) => {
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  };
+  if (filter.state) add('state', filter.state);
+  if (filter.idp) add('idp', filter.idp);
+  if (filter.subjectId) add('subject_id', filter.subjectId);
+  if (filter.kind) add('kind', filter.kind);
+  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+  const rows = await ctx.deps.store.query(
+    `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toCase);
+}
+
+/** Creates the case engine. Run `store.migrate(orchestrator.migrations)` before use. */
+export function createOrchestrator(deps: OrchestratorDeps, options: OrchestratorOptions = {}): CaseEngine {
+  const ctx = createCtx(deps, createPolicyEngine(deps.policy, options.policy), options);
+  return {
+    migrations: orchestratorMigrations,
+    handleEvent: (event) => onEvent(ctx, event),
+    tick: () => tick(ctx),
+    async openCase(request) {
+      const opened = await insertCase(ctx, await resolveRequest(ctx, request));
+      if (!opened.caseRecord) return null;
+      await advance(ctx, opened.caseRecord.id);
+      return loadCase(deps.store, opened.caseRecord.id);
+    },
+    async getCase(id) {
+      const c = await loadCase(deps.store, id);
+      if (!c) return null;
+      const [evidence, approvals, journal] = await Promise.all([
+        loadEvidence(deps.store, id),
+        loadApprovals(deps.store, id),
+        loadJournal(deps.store, id),
+      ]);
+      return { ...c, evidence, approvals, journal };
+    },
+    listCases: (filter = {}) => listCases(ctx, filter),
+    async recordEvidence(caseId, evidence) {
+      await recordEvidence(ctx, caseId, evidence);
+      await advance(ctx, caseId);
+    },
+    async recordApproval(caseId, approval) {
+      await recordApproval(ctx, caseId, approval);
+      await advance(ctx, caseId);
+    },
+    cancel: (caseId, by) => cancelCase(ctx, caseId, by),
+    async createLink(caseId, personId, purpose, ttlSeconds) {
+      if (!(await loadCase(deps.store, caseId)))
+        throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });
+      return createLinkRow(deps.store, {
+        caseId,
+        personId,
+        purpose,
+        ttlSeconds,
+        now: ctx.now(),
+        baseUrl: deps.baseUrl,
+      });
+    },
+    consumeLink: (token, purpose, personId) =>
+      deps.store.transaction((tx) => consumeLinkRow(tx, token, purpose, personId, ctx.now())),
+    async pollChallenges() {
+      const resolved = await pollChallenges(ctx);
+      return resolved;
+    },
+    claimCredential: (caseId, subjectPersonId) => claimCredential(ctx, caseId, subjectPersonId),
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * Runs the journaled execution plan of a case. Each step is marked started before its side effect and
+ * done after it, each in its own transaction; a crash resumes at the first step not done.
+ * @module
+ */
+
+import { GateError, isGateError } from '@recovery-gate/core';
+import { retryLater } from './advance.js';
+import { alertSecurity, type Ctx, transition } from './context.js';
+import { remediationStep } from './incident.js';
+import type { CaseRecord, JournalEntry } from './model.js';
+import { sendDoneNotice, sendReadyNotice } from './notices.js';
+import {
+  CREDENTIAL_KIND,
+  credentialFacts,
+  deliveryEmail,
+  deliveryOf,
+  doReset,
+  doRevoke,
+  INCIDENT_PLAN,
+  issueCredential,
+  RECOVERY_PLAN,
+  requirementsOf,
+  verifiedChannels,
+} from './plan.js';
+import { journalEntry, loadCase, loadEvidence, loadJournal, patchCase, writeJournal } from './repo.js';
+
+/** Runs `effect` as journal step `step` of case `c`. */
+export async function runStep(
+  ctx: Ctx,
+  c: CaseRecord,
+  step: string,
+  effect: (entry: JournalEntry | null) => Promise<Record<string, unknown>>,
+): Promise<void> {
+  const entry = await journalEntry(ctx.deps.store, c.id, step);
+  const current = await loadCase(ctx.deps.store, c.id);
+  if (current?.state !== 'executing')
+    throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
+  await writeJournal(ctx.deps.store, c.id, step, 'started', ctx.now());
+  const result = await effect(entry);
+  ctx.options.onSideEffect?.(c.id, step);
+  await ctx.deps.store.transaction(async (tx) => {
+    await writeJournal(tx, c.id, step, 'done', ctx.now(), { result, error: null });
+    await ctx.deps.audit.append({ type: `step.${step}`, caseId: c.id, actor: 'gate', data: result }, tx);
+  });
+}
+
+/** Steps after the credential reached the subject: retried, but never a reason to fail the recovery. */
+const AFTER_DELIVERY = ['notify', 'clear_marker', 'write_status'];
+
+/** Closes a post-delivery step that kept failing, and tells security to finish it by hand. */
+async function giveUp(ctx: Ctx, c: CaseRecord, step: string, error: unknown): Promise<void> {
+  await ctx.deps.store.transaction(async (tx) => {
+    await writeJournal(tx, c.id, step, 'done', ctx.now(), {
+      result: { gaveUp: true },
+      error: stepError(error),
+    });
+    await ctx.deps.audit.append(
+      { type: `step.${step}`, caseId: c.id, actor: 'gate', data: { gaveUp: true, error: stepError(error) } },
+      tx,
+    );
+  });
+  await alertSecurity(
+    ctx,
+    `${c.id}:${step}:gave_up`,
+    `Recovery step ${step} could not finish`,
+    `Case ${c.id}: the recovery ran, but ${step} kept failing (${stepError(error)}). Finish it by hand.`,
+  );
+}
+
+/** Runs the plan; returns true when the case reached its end. */
+export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+  const journal = new Map((await loadJournal(ctx.deps.store, c.id)).map((e) => [e.step, e]));
+  const plan: readonly string[] = c.kind === 'incident' ? INCIDENT_PLAN : RECOVERY_PLAN;
+  for (const step of plan) {
+    if (journal.get(step)?.state === 'done') continue;
+    if (step === 'issue' || step === 'deliver') {
+      const waiting = await issueOrWait(ctx, c, step);
+      if (waiting) return false;
+      continue;
+    }
+    try {
+      await runStep(ctx, c, step, () => effectOf(ctx, c, step));
+    } catch (error) {
+      if (isCrash(error) || isGateError(error, 'ERR_CASE_NOT_EXECUTABLE')) throw error;
+      if (AFTER_DELIVERY.includes(step) && c.attempts + 1 >= ctx.options.maxStepAttempts) {
+        await giveUp(ctx, c, step, error);
+        continue;
+      }
+      await writeJournal(ctx.deps.store, c.id, step, 'pending', ctx.now(), {
+        error: String(stepError(error)),
+      });
+      return retryLater(ctx, c, error, step);
+    }
+  }
+  await finish(ctx, c);
+  return false;
+}
+
+function stepError(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'error';
+}
+
+/** A simulated crash (from the test seam) must escape, like a killed process. */
+function isCrash(error: unknown): boolean {
+  return error instanceof Error && error.name === 'SimulatedCrash';
+}
+
+async function effectOf(ctx: Ctx, c: CaseRecord, step: string): Promise<Record<string, unknown>> {
+  if (c.kind === 'incident') return remediationStep(ctx, c, step);
+  switch (step) {
+    case 'revoke':
+      return doRevoke(ctx, c);
+    case 'reset':
+      return doReset(ctx, c);
+    case 'notify':
+      await sendDoneNotice(ctx, c);
+      if (requirementsOf(c).notifySecurity) {
+        await alertSecurity(
+          ctx,
+          `${c.id}:done:security`,
+          `Recovery completed: ${c.subjectLogin ?? c.subjectId}`,
+          `Case ${c.id} (${c.action}, tier ${c.tier}) completed.`,
+        );
+      }
+      return { notified: true };
+    case 'clear_marker':
+      try {
+        await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);
+      } catch (error) {
+        // No request group for this action (guardrails not applied): there is no marker to clear.
+        if (isGateError(error, 'ERR_GROUP_NOT_FOUND')) return { cleared: false, reason: 'no_request_group' };
+        throw error;
+      }
+      return { cleared: c.action };
+    case 'write_status': {
+      if (!ctx.provider(c.idp).capabilities.case_status.supported) return { skipped: 'unsupported' };
+      try {
+        await ctx.provider(c.idp).writeCaseStatus(c.subjectId, {
+          caseId: c.id,
+          status: 'completed',
+          updatedAt: ctx.now().toISOString(),
+        });
+      } catch (error) {
+        // The marker only informs agents in the console: record the failure, never hold the recovery on it.
+        if (isCrash(error)) throw error;
+        ctx.deps.logger.warn('writing the final case status failed', {
+          caseId: c.id,
+          error: stepError(error),
+        });
+        return { status: 'completed', written: false, error: stepError(error) };
+      }
+      return { status: 'completed', written: true };
+    }
+    default:
+      return {};
+  }
+}
+
+/**
+ * The issue and deliver steps. IdP delivery (Keycloak) issues here, to a verified channel. Gate delivery
+ * (Okta TAC, Entra TAP) waits for the subject's claim; the subject is told where to collect it.
+ * Returns true while waiting.
+ */
+async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boolean> {
+  const req = requirementsOf(c);
+  if (req.credential === null) {
+    await runStep(ctx, c, step, async () => ({ skipped: 'no_credential' }));
+    return false;
+  }
+  if (step === 'deliver') {
+    // Done by the issue step (IdP delivery) or by the claim (gate delivery); the snapshot may be old.
+    return (await journalEntry(ctx.deps.store, c.id, 'deliver'))?.state !== 'done';
+  }
+  const evidence = await loadEvidence(ctx.deps.store, c.id);
+  const channels = verifiedChannels(c, evidence, ctx.now());
+  if (deliveryOf(c.idp) === 'gate') {
+    const ready = await journalEntry(ctx.deps.store, c.id, 'ask:ready');
+    if (ready?.state !== 'done') {
+      await sendReadyNotice(ctx, c, channels);
+      await writeJournal(ctx.deps.store, c.id, 'ask:ready', 'done', ctx.now(), {
+        result: { channels: channels.map((ch) => ch.id) },
+      });
+      await patchCase(
+        ctx.deps.store,
+        c.id,
+        { expiresAt: new Date(ctx.now().getTime() + ctx.policy.claimTtlSeconds * 1000).toISOString() },
+        ctx.now(),
+      );
+    }
+    // Nothing to do until the subject claims (the claim advances the case itself).
+    await patchCase(ctx.deps.store, c.id, { nextAttemptAt: null }, ctx.now());
+    return true;
+  }
+  const prev = await journalEntry(ctx.deps.store, c.id, 'issue');
+  if (prev?.state === 'started') {
+    // An IdP-delivered credential cannot be revoked without disabling the account, so it is sent at most
+    // once: after a crash mid-issue the step is closed as uncertain and security is told.
+    await runStep(ctx, c, 'issue', async () => ({ delivery: 'idp', uncertain: true }));
+    await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', uncertain: true }));
+    await alertSecurity(
+      ctx,
+      `${c.id}:issue_uncertain`,
+      `Recovery link may not have been sent: ${c.subjectLogin ?? c.subjectId}`,
+      `Case ${c.id}: the gate stopped while the IdP was sending the recovery link. It is not sent twice; ` +
+        'if the subject did not receive it, open a new request.',
+    );
+    return false;
+  }
+  try {
+    const email = deliveryEmail(c, evidence, ctx.now());
+    await runStep(ctx, c, 'issue', async () => {
+      const issued = await issueCredential(ctx, c, { started: false, id: null }, email);
+      return { ...credentialFacts(issued), accountMailbox: email.isAccountMailbox };
+    });
+    await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', deliveredTo: email.id }));
+  } catch (error) {
+    if (isCrash(error) || isGateError(error, 'ERR_CASE_NOT_EXECUTABLE')) throw error;
+    // A typed IdP failure means the link was not sent: retry later.
+    await writeJournal(ctx.deps.store, c.id, 'issue', 'pending', ctx.now(), { error: stepError(error) });
+    await retryLater(ctx, c, error, 'issue');
+    return true;
+  }
+  return false;
+}
+
+async function finish(ctx: Ctx, c: CaseRecord): Promise<void> {
+  await ctx.deps.store.transaction((tx) => transition(ctx, tx, c, 'complete', { actor: 'gate' }));
+  if (c.kind === 'recovery') {
+    const seconds = (ctx.now().getTime() - Date.parse(c.createdAt)) / 1000;
+    ctx.deps.metrics.observe('recovery_time_to_restore_seconds', seconds, {
+      idp: c.idp,
+      tier: c.tier ?? 'none',
+    });
+  }
+}
+
+/** The credential kind an IdP issues (re-exported for the claim). */
+export { CREDENTIAL_KIND };

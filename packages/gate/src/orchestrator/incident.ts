@@ -1,0 +1,176 @@
+/**
+ * Bypasses: recoveries done in the native console by anyone but the gate. Detect mode records an incident
+ * and alerts; enforce mode also remediates (revoke sessions and tokens, remove authenticators bound since
+ * the event, revoke a native temporary credential, suspend if configured) as a journaled plan.
+ * @module
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { NormalizedEvent, RecoveryAction } from '@recovery-gate/core';
+import { alertSecurity, type Ctx } from './context.js';
+import type { CaseRecord } from './model.js';
+import { CREDENTIAL_KIND } from './plan.js';
+import { journalEntry, writeJournal } from './repo.js';
+
+const ACTION_OF: Readonly<Record<string, RecoveryAction>> = {
+  native_password_reset: 'password_reset',
+  native_authenticator_reset: 'mfa_reset',
+  native_authenticator_enrolled: 'authenticator_rebind',
+  native_temporary_credential: 'mfa_reset',
+  native_unlock: 'account_unlock',
+  native_sessions_revoked: 'mfa_reset',
+  native_contact_changed: 'recovery_contact_change',
+};
+
+/** Events that are harmless or the subject's own doing, never remediated. */
+function isBenign(ctx: Ctx, event: NormalizedEvent): boolean {
+  if (ctx.options.gateActorIds.includes(event.actor.id)) return true;
+  if (event.kind === 'native_sessions_revoked') return true;
+  const selfService =
+    event.kind === 'native_authenticator_enrolled' || event.kind === 'native_contact_changed';
+  return selfService && event.actor.id === event.subject.userId;
+}
+
+/** True when the gate itself did this, as a step of one of its cases (matched by subject and time). */
+async function isOwnStep(ctx: Ctx, event: NormalizedEvent): Promise<boolean> {
+  const steps: Readonly<Record<string, readonly string[]>> = {
+    native_password_reset: ['reset'],
+    native_authenticator_reset: ['reset'],
+    native_unlock: ['reset'],
+    native_temporary_credential: ['issue'],
+  };
+  const names = steps[event.kind];
+  // A person in the console is never the gate; only the gate's own app identity can match its steps.
+  if (!names || event.actor.type === 'user') return false;
+  const rows = await ctx.deps.store.query(
+    `SELECT 1 FROM case_journal j JOIN cases c ON c.id = j.case_id
+     WHERE c.kind = 'recovery' AND c.idp = $1 AND c.subject_id = $2 AND j.step = ANY($3::text[])
+       AND j.state IN ('started', 'done') AND j.updated_at BETWEEN $4::timestamptz - interval '15 minutes'
+       AND $4::timestamptz + interval '15 minutes' LIMIT 1`,
+    [event.idp, event.subject.userId, [...names], event.occurredAt],
+  );
+  return rows.length > 0;
+}
+
+/** Handles a `native_*` event. Returns the incident case id, or null when it was not a bypass (or a duplicate). */
+export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<string | null> {
+  if (isBenign(ctx, event) || (await isOwnStep(ctx, event))) {
+    await ctx.deps.audit.append({
+      type: 'event.native_own',
+      caseId: null,
+      actor: event.actor.id,
+      data: { kind: event.kind, event: event.id },
+    });
+    return null;
+  }
+  const mode = ctx.policy.bypass.mode;
+  const now = ctx.now().toISOString();
+  const id = randomUUID();
+  const created = await ctx.deps.store.transaction(async (tx) => {
+    const seen = await tx.query(
+      `INSERT INTO case_events (event_key, case_id, kind, idp, subject_id, action, occurred_at, received_at)
+       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING event_key`,
+      [`${event.idp}:${event.id}`, id, event.kind, event.idp, event.subject.userId, event.occurredAt, now],
+    );
+    if (seen.length === 0) return false;
+    await tx.query(
+      `INSERT INTO cases (id, kind, idp, subject_id, subject_login, action, requester_id, state, reason,
+         next_attempt_at, created_at, updated_at, completed_at)
+       VALUES ($1, 'incident', $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10)`,
+      [
+        id,
+        event.idp,
+        event.subject.userId,
+        event.subject.login,
+        ACTION_OF[event.kind] ?? 'mfa_reset',
+        event.actor.id,
+        mode === 'enforce' ? 'executing' : 'completed',
+        `bypass:${event.kind}`,
+        now,
+        mode === 'enforce' ? null : now,
+      ],
+    );
+    await writeJournal(tx, id, 'event', 'done', ctx.now(), {
+      result: {
+        kind: event.kind,
+        occurredAt: event.occurredAt,
+        actor: event.actor.id,
+        sourceType: event.sourceType,
+      },
+    });
+    await ctx.deps.audit.append(
+      {
+        type: 'bypass.detected',
+        caseId: id,
+        actor: event.actor.id,
+        data: {
+          kind: event.kind,
+          sourceType: event.sourceType,
+          mode,
+          subject: event.subject.userId,
+          event: event.id,
+        },
+      },
+      tx,
+    );
+    return true;
+  });
+  if (!created) return null;
+  ctx.deps.metrics.inc('recovery_bypass_detections_total', { idp: event.idp, kind: event.kind, mode });
+  await alertSecurity(
+    ctx,
+    `${id}:bypass`,
+    `Recovery bypass detected: ${event.sourceType}`,
+    `${event.actor.displayName ?? event.actor.id} did ${event.kind} on ${event.subject.login ?? event.subject.userId} ` +
+      `outside Recovery Gate (${mode === 'enforce' ? 'remediating' : 'alert only'}). Incident ${id}.`,
+  );
+  return id;
+}
+
+/** One remediation step of an incident (enforce mode). */
+export async function remediationStep(
+  ctx: Ctx,
+  c: CaseRecord,
+  step: string,
+): Promise<Record<string, unknown>> {
+  const provider = ctx.provider(c.idp);
+  const event = (await journalEntry(ctx.deps.store, c.id, 'event'))?.result ?? {};
+  switch (step) {
+    case 'revoke': {
+      const r = await provider.revokeSessions(c.subjectId, {
+        sessions: true,
+        refreshTokens: true,
+        grants: provider.capabilities.revoke_grants.supported,
+      });
+      return { revoked: [...r.revoked] };
+    }
+    case 'remove_new': {
+      const since = Date.parse(String(event.occurredAt)) - 60_000;
+      const facts = await provider.readSubjectFacts(c.subjectId);
+      const ids = (facts.authenticators ?? [])
+        .filter((a) => a.kind !== 'password' && a.enrolledAt !== null && Date.parse(a.enrolledAt) >= since)
+        .map((a) => a.id);
+      if (ids.length === 0) return { removed: [] };
+      const r = await provider.resetAuthenticators(c.subjectId, { all: false, ids });
+      return { removed: [...r.removed] };
+    }
+    case 'revoke_credential':
+      if (event.kind !== 'native_temporary_credential') return { skipped: true };
+      await provider.revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id: null });
+      return { revoked: true };
+    case 'suspend':
+      if (!ctx.policy.bypass.suspend) return { skipped: true };
+      await provider.suspend(c.subjectId);
+      return { suspended: true };
+    case 'alert':
+      await alertSecurity(
+        ctx,
+        `${c.id}:remediated`,
+        'Recovery bypass remediated',
+        `Incident ${c.id}: sessions revoked, new authenticators removed.`,
+      );
+      return { alerted: true };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Notices to the subject: the hold notice with a "this wasn't me" link on every channel on file, the
+ * "your access is ready" notice with a reveal link, and the completion notice.
+ * @module
+ */
+
+import type { Channel } from '@recovery-gate/core';
+import { type Ctx, notify } from './context.js';
+import { createLinkRow } from './links.js';
+import type { CaseRecord } from './model.js';
+
+function channelsOnFile(c: CaseRecord): readonly Channel[] {
+  return c.facts?.channels ?? [];
+}
+
+/** Tells the subject about the hold on every channel on file, each with its own cancel link. */
+export async function sendHoldNotice(ctx: Ctx, c: CaseRecord, notBefore: string): Promise<void> {
+  const req = c.decision?.requirements;
+  if (req && !req.holdNotice) return;
+  for (const ch of channelsOnFile(c)) {
+    const link = await cancelLink(ctx, c, ch, notBefore);
+    await notify(ctx, {
+      to: { kind: ch.kind, address: ch.value },
+      subject: 'A recovery of your account is pending',
+      text:
+        `A recovery (${c.action}) of your account will run after ${notBefore}. ` +
+        'If you did not ask for it, use the link: it stops the recovery and alerts security.',
+      ...(link ? { links: [{ label: "This wasn't me", url: link }] } : {}),
+      idempotencyKey: `${c.id}:hold:${ch.id}`,
+    });
+  }
+  await ctx.deps.audit.append({
+    type: 'case.hold_notice',
+    caseId: c.id,
+    actor: 'gate',
+    data: { notBefore, channels: channelsOnFile(c).map((ch) => ch.id) },
+  });
+}
+
+async function cancelLink(ctx: Ctx, c: CaseRecord, ch: Channel, notBefore: string): Promise<string | null> {
+  if (c.decision && !c.decision.requirements.cancelLink) return null;
+  const holdLeft = (Date.parse(notBefore) - ctx.now().getTime()) / 1000;
+  const link = await createLinkRow(ctx.deps.store, {
+    caseId: c.id,
+    personId: c.subjectId,
+    purpose: 'cancel',
+    ttlSeconds: Math.max(ctx.options.linkTtlSeconds, holdLeft + 3600),
+    now: ctx.now(),
+    baseUrl: ctx.deps.baseUrl,
+    channelId: ch.id,
+  });
+  return link.url;
+}
+
+/** Tells the subject (over verified channels) that the credential can be collected on the verification page. */
+export async function sendReadyNotice(ctx: Ctx, c: CaseRecord, channels: readonly Channel[]): Promise<void> {
+  for (const ch of channels) {
+    const link = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: c.subjectId,
+      purpose: 'reveal',
+      ttlSeconds: ctx.options.linkTtlSeconds,
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      channelId: ch.id,
+    });
+    await notify(ctx, {
+      to: { kind: ch.kind, address: ch.value },
+      subject: 'Your account recovery is ready',
+      text: 'Sign in on the verification page to collect your temporary access credential. It is shown once.',
+      links: [{ label: 'Collect', url: link.url }],
+      idempotencyKey: `${c.id}:ready:${ch.id}`,
+    });
+  }
+}
+
+/** Tells the subject on every channel on file that the recovery ran (SP 800-63B-4 §4.2.3), with a cancel path. */
+export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
+  for (const ch of channelsOnFile(c)) {
+    await notify(ctx, {
+      to: { kind: ch.kind, address: ch.value },
+      subject: 'Your account was recovered',
+      text:
+        `A recovery (${c.action}) of your account completed (case ${c.id}). ` +
+        'If this was not you, contact the security team at once.',
+      idempotencyKey: `${c.id}:done:${ch.id}`,
+    });
+  }
+}

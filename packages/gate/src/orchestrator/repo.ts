@@ -1,0 +1,194 @@
+/**
+ * Reading and writing case rows, evidence, approvals and journal entries.
+ * @module
+ */
+
+import type { IdpKind, RecoveryAction, SubjectFacts } from '@recovery-gate/core';
+import type { Queryable } from '../types.js';
+import type {
+  ApprovalRecord,
+  ApproverRole,
+  CaseRecord,
+  CaseStateName,
+  DecisionView,
+  EvidenceRecord,
+  JournalEntry,
+} from './model.js';
+
+type Row = Record<string, unknown>;
+
+/** Converts a DB timestamp (Date or string) to ISO, keeping null. */
+export function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+function json<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** Maps a `cases` row. */
+export function toCase(row: Row): CaseRecord {
+  return {
+    id: String(row.id),
+    kind: row.kind === 'incident' ? 'incident' : 'recovery',
+    idp: row.idp as IdpKind,
+    subjectId: String(row.subject_id),
+    subjectLogin: (row.subject_login as string | null) ?? null,
+    action: row.action as RecoveryAction,
+    requesterId: String(row.requester_id),
+    state: row.state as CaseStateName,
+    tier: (row.tier as string | null) ?? null,
+    subjectClass: (row.subject_class as string | null) ?? null,
+    notBefore: iso(row.not_before),
+    facts: row.facts == null ? null : json<SubjectFacts>(row.facts),
+    decision: row.decision == null ? null : json<DecisionView>(row.decision),
+    reason: (row.reason as string | null) ?? null,
+    attempts: Number(row.attempts ?? 0),
+    nextAttemptAt: iso(row.next_attempt_at),
+    expiresAt: iso(row.expires_at),
+    createdAt: iso(row.created_at) ?? '',
+    updatedAt: iso(row.updated_at) ?? '',
+    completedAt: iso(row.completed_at),
+  };
+}
+
+/** Loads one case, optionally locking the row for the transaction. */
+export async function loadCase(q: Queryable, id: string, lock = false): Promise<CaseRecord | null> {
+  const rows = await q.query(`SELECT * FROM cases WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? toCase(rows[0]) : null;
+}
+
+/** Evidence recorded on a case, oldest first. */
+export async function loadEvidence(q: Queryable, caseId: string): Promise<EvidenceRecord[]> {
+  const rows = await q.query('SELECT * FROM case_evidence WHERE case_id = $1 ORDER BY id', [caseId]);
+  return rows.map((r) => ({
+    kind: String(r.kind),
+    personId: (r.person_id as string | null) ?? null,
+    channelId: (r.channel_id as string | null) ?? null,
+    outcome: r.outcome === 'passed' ? 'passed' : 'failed',
+    at: iso(r.at) ?? '',
+    data: json<Record<string, string | number | boolean | null>>(r.data ?? {}),
+  }));
+}
+
+/** Approvals recorded on a case, oldest first. */
+export async function loadApprovals(q: Queryable, caseId: string): Promise<ApprovalRecord[]> {
+  const rows = await q.query('SELECT * FROM case_approvals WHERE case_id = $1 ORDER BY at', [caseId]);
+  return rows.map((r) => ({
+    personId: String(r.person_id),
+    role: r.role as ApproverRole,
+    decision: r.decision === 'approve' ? 'approve' : 'deny',
+    reason: (r.reason as string | null) ?? null,
+    at: iso(r.at) ?? '',
+  }));
+}
+
+/** The journal of a case, in step order of writing. */
+export async function loadJournal(q: Queryable, caseId: string): Promise<JournalEntry[]> {
+  const rows = await q.query('SELECT * FROM case_journal WHERE case_id = $1 ORDER BY updated_at, step', [
+    caseId,
+  ]);
+  return rows.map((r) => ({
+    step: String(r.step),
+    state: r.state as JournalEntry['state'],
+    attempts: Number(r.attempts ?? 0),
+    result: json<Record<string, unknown>>(r.result ?? {}),
+    error: (r.error as string | null) ?? null,
+    updatedAt: iso(r.updated_at) ?? '',
+  }));
+}
+
+/** Columns of `cases` the engine updates. */
+export interface CasePatch {
+  readonly state?: CaseStateName;
+  readonly tier?: string | null;
+  readonly subjectClass?: string | null;
+  readonly notBefore?: string | null;
+  readonly facts?: SubjectFacts | null;
+  readonly decision?: DecisionView | null;
+  readonly reason?: string | null;
+  readonly attempts?: number;
+  readonly nextAttemptAt?: string | null;
+  readonly expiresAt?: string | null;
+  readonly completedAt?: string | null;
+}
+
+const COLUMNS: Readonly<Record<keyof CasePatch, string>> = {
+  state: 'state',
+  tier: 'tier',
+  subjectClass: 'subject_class',
+  notBefore: 'not_before',
+  facts: 'facts',
+  decision: 'decision',
+  reason: 'reason',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  expiresAt: 'expires_at',
+  completedAt: 'completed_at',
+};
+
+/** Updates a case row. */
+export async function patchCase(q: Queryable, id: string, patch: CasePatch, now: Date): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [id, now.toISOString()];
+  for (const [key, value] of Object.entries(patch)) {
+    const column = COLUMNS[key as keyof CasePatch];
+    params.push(
+      key === 'facts' || key === 'decision' ? (value === null ? null : JSON.stringify(value)) : value,
+    );
+    sets.push(`${column} = $${params.length}`);
+  }
+  await q.query(
+    `UPDATE cases SET updated_at = $2${sets.map((s) => `, ${s}`).join('')} WHERE id = $1`,
+    params,
+  );
+}
+
+/** Reads one journal entry. */
+export async function journalEntry(q: Queryable, caseId: string, step: string): Promise<JournalEntry | null> {
+  const rows = await loadJournalStep(q, caseId, step);
+  return rows;
+}
+
+async function loadJournalStep(q: Queryable, caseId: string, step: string): Promise<JournalEntry | null> {
+  const rows = await q.query('SELECT * FROM case_journal WHERE case_id = $1 AND step = $2', [caseId, step]);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    step,
+    state: r.state as JournalEntry['state'],
+    attempts: Number(r.attempts ?? 0),
+    result: json<Record<string, unknown>>(r.result ?? {}),
+    error: (r.error as string | null) ?? null,
+    updatedAt: iso(r.updated_at) ?? '',
+  };
+}
+
+/** Writes a journal entry's state (and result, which must never hold a secret). */
+export async function writeJournal(
+  q: Queryable,
+  caseId: string,
+  step: string,
+  state: JournalEntry['state'],
+  now: Date,
+  extra: { readonly result?: Readonly<Record<string, unknown>>; readonly error?: string | null } = {},
+): Promise<void> {
+  await q.query(
+    `INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
+       attempts = case_journal.attempts + EXCLUDED.attempts,
+       result = case_journal.result || EXCLUDED.result,
+       error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`,
+    [
+      caseId,
+      step,
+      state,
+      state === 'started' ? 1 : 0,
+      JSON.stringify(extra.result ?? {}),
+      extra.error ?? null,
+      now.toISOString(),
+    ],
+  );
+}

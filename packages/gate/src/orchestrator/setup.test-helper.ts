@@ -1,0 +1,117 @@
+/**
+ * Test wiring for the engine: a throwaway store, memory audit, recording notifier, metrics, an injected
+ * clock, and providers. `restart()` opens a fresh engine on the same store (a process restart).
+ * @module
+ */
+
+import {
+  baselinePolicy,
+  type IdpKind,
+  type NormalizedEvent,
+  type Policy,
+  type RecoveryProvider,
+} from '@recovery-gate/core';
+import { silentLogger } from '../log.js';
+import { createMetrics } from '../metrics.js';
+import { createMemoryAudit } from '../testing/doubles.js';
+import { testLocation } from '../testing/stores.js';
+import type { Metrics, Notification, Store } from '../types.js';
+import { type CaseEngine, createOrchestrator, type OrchestratorOptions } from './index.js';
+
+/** A started test environment. */
+export interface Env {
+  engine: CaseEngine;
+  readonly store: Store;
+  readonly audit: ReturnType<typeof createMemoryAudit>;
+  readonly sent: Notification[];
+  readonly metrics: Metrics;
+  readonly clock: { now: Date };
+  advance(ms: number): void;
+  /** A fresh engine on the same store, as after a restart. */
+  restart(options?: OrchestratorOptions): CaseEngine;
+  /** The token of the newest link with `purpose` sent to `address` (or to security). */
+  linkTo(address: string, purpose: 'verify' | 'approve' | 'cancel' | 'reveal'): string;
+  close(): Promise<void>;
+}
+
+/** Starts an environment with `providers` and the baseline policy (or `policy`). */
+export async function startEnv(
+  providers: ReadonlyMap<IdpKind, RecoveryProvider>,
+  clock: { now: Date },
+  policy: Policy = baselinePolicy,
+  options: OrchestratorOptions = {},
+): Promise<Env> {
+  const location = await testLocation('pglite');
+  const store = await location.open();
+  const audit = createMemoryAudit();
+  const sent: Notification[] = [];
+  const metrics = createMetrics();
+  const make = (opts: OrchestratorOptions) =>
+    createOrchestrator(
+      {
+        store,
+        providers,
+        policy,
+        audit,
+        notifier: { send: async (n) => void sent.push(n) },
+        metrics,
+        logger: silentLogger,
+        now: () => clock.now,
+        baseUrl: 'https://gate.test',
+      },
+      { retryBaseMs: 1000, ...opts },
+    );
+  const engine = make(options);
+  await store.migrate(engine.migrations);
+  const env: Env = {
+    engine,
+    store,
+    audit,
+    sent,
+    metrics,
+    clock,
+    advance(ms) {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+    restart(opts = options) {
+      env.engine = make(opts);
+      return env.engine;
+    },
+    linkTo(address, purpose) {
+      const urls = sent
+        .filter((n) => (n.to.kind === 'security' ? address === 'security' : n.to.address === address))
+        .flatMap((n) => n.links ?? [])
+        .map((l) => l.url)
+        .filter((u) => u.includes(`/${purpose}/`));
+      const url = urls.at(-1);
+      if (!url) throw new Error(`no ${purpose} link to ${address}`);
+      return url.slice(url.lastIndexOf('/') + 1);
+    },
+    async close() {
+      await store.close();
+      await location.cleanup();
+    },
+  };
+  return env;
+}
+
+let seq = 0;
+
+/** A normalised event (a native-console request by default). */
+export function event(
+  idp: IdpKind,
+  over: Partial<NormalizedEvent> & Pick<NormalizedEvent, 'subject'>,
+): NormalizedEvent {
+  seq += 1;
+  return {
+    id: `evt-${seq}-${Math.random().toString(36).slice(2)}`,
+    idp,
+    kind: 'recovery_requested',
+    sourceType: 'group.user_membership.add',
+    occurredAt: new Date().toISOString(),
+    actor: { id: 'u-frank', type: 'user', displayName: 'Frank' },
+    action: 'mfa_reset',
+    authenticatorKind: null,
+    ...over,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The timer: poll device challenges, expire cases and links, resume steps and release holds that ended.
+ * Runs once across replicas (store lock).
+ * @module
+ */
+
+import { advance } from './advance.js';
+import { pollChallenges } from './challenges.js';
+import { type Ctx, errorText, transition } from './context.js';
+import { toCase } from './repo.js';
+import { writeStatus } from './status.js';
+
+/** Expires cases past their deadline: unfinished verification, or a credential never collected. */
+async function expireCases(ctx: Ctx): Promise<void> {
+  const now = ctx.now().toISOString();
+  const rows = await ctx.deps.store.query(
+    `SELECT c.* FROM cases c WHERE c.kind = 'recovery' AND c.expires_at <= $1
+       AND (c.state IN ('requested', 'verifying', 'held')
+         OR (c.state = 'executing' AND NOT EXISTS (
+           SELECT 1 FROM case_journal j WHERE j.case_id = c.id AND j.step = 'issue' AND j.state = 'done')))`,
+    [now],
+  );
+  for (const row of rows) {
+    const c = toCase(row);
+    const expired = await ctx.deps.store.transaction(async (tx) => {
+      const locked = await tx.query('SELECT * FROM cases WHERE id = $1 FOR UPDATE', [c.id]);
+      const current = locked[0] ? toCase(locked[0]) : null;
+      if (!current || current.state !== c.state) return false;
+      if (current.state === 'executing') {
+        await transition(ctx, tx, current, 'fail', { actor: 'gate', reason: 'credential_not_collected' });
+      } else {
+        await transition(ctx, tx, current, 'expire', { actor: 'gate', reason: 'not_satisfied_in_time' });
+      }
+      return true;
+    });
+    if (!expired) continue;
+    try {
+      await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);
+    } catch (error) {
+      ctx.deps.logger.warn('clearing the request marker failed', { caseId: c.id, error: errorText(error) });
+    }
+    await writeStatus(ctx, c, 'expired');
+  }
+  await ctx.deps.store.query("DELETE FROM links WHERE expires_at < $1::timestamptz - interval '7 days'", [
+    now,
+  ]);
+}
+
+/** Cases with work due now. */
+async function dueCases(ctx: Ctx): Promise<string[]> {
+  const rows = await ctx.deps.store.query(
+    `SELECT id FROM cases WHERE state IN ('requested', 'verifying', 'held', 'executing')
+       AND ((next_attempt_at IS NOT NULL AND next_attempt_at <= $1) OR (state = 'held' AND not_before <= $1))
+     ORDER BY created_at LIMIT 200`,
+    [ctx.now().toISOString()],
+  );
+  return rows.map((r) => String(r.id));
+}
+
+/** One tick of the timer. */
+export async function tick(ctx: Ctx): Promise<void> {
+  await ctx.deps.store.withLock('recovery-gate:orchestrator:tick', async () => {
+    await pollChallenges(ctx);
+    await expireCases(ctx);
+    for (const id of await dueCases(ctx)) {
+      try {
+        await advance(ctx, id);
+      } catch (error) {
+        ctx.deps.logger.error('advancing a case failed', { caseId: id, error: errorText(error) });
+        if (error instanceof Error && error.name === 'SimulatedCrash') throw error;
+      }
+    }
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The approval page: who asks, for whom, what, on which evidence, the risk signals; approve or deny with
+ * a reason. The approver is the ID token's subject; the case engine enforces separation of duties and
+ * checks the role against the IdP (manager from the subject's facts, pool roles from group membership).
+ * @module
+ */
+
+import { isGateError } from '@recovery-gate/core';
+import type { ApproverRole, CaseView } from '../orchestrator/index.js';
+import type { RequestContext, RouteResponse } from '../server/router.js';
+import { loadSession, message, type PagesCtx, page, persist } from './context.js';
+import { card, csrfField, esc, facts } from './html.js';
+import { offersProofing, proofedBy, proofingCard, proofingPost } from './proofing.js';
+import { readForm } from './respond.js';
+import { csrfValid, type Session } from './session.js';
+import { evidenceList, riskSignals, statusCard } from './summary.js';
+
+const ROLE_LABEL: Readonly<Record<string, string>> = {
+  manager: 'their manager',
+  sponsor: 'their sponsor',
+  second_agent: 'a second help-desk agent',
+  security_team: 'the security team',
+  break_glass_authorizer: 'an emergency-access authoriser',
+};
+
+/** Why a person may not approve this case, checked before a link is used up; null when none. */
+export function conflictOf(c: CaseView, personId: string): string | null {
+  if (personId === c.subjectId) return 'You cannot approve a recovery of your own account.';
+  if (personId === c.requesterId) return 'You asked for this recovery, so someone else must approve it.';
+  if (c.approvals.some((a) => a.personId === personId)) return 'You have already decided on this recovery.';
+  if (proofedBy(c, personId)) return 'You checked this person in person, so others must approve.';
+  return null;
+}
+
+/** The signed-in approver's session bound to the case in the URL, with the case; null otherwise. */
+export async function approverSession(p: PagesCtx, ctx: RequestContext) {
+  const session = await loadSession(p, ctx);
+  const caseId = ctx.params.caseId ?? '';
+  if (!session?.data.sub || session.data.caseId !== caseId || session.data.purpose !== 'approve') return null;
+  const c = await p.deps().engine.getCase(caseId);
+  return c ? { session, c } : null;
+}
+
+async function requesterName(p: PagesCtx, c: CaseView): Promise<string> {
+  try {
+    const facts = await p.deps().providers.get(c.idp)?.readSubjectFacts(c.requesterId);
+    return facts ? `${facts.displayName ?? facts.login} (${facts.login})` : c.requesterId;
+  } catch {
+    return c.requesterId;
+  }
+}
+
+function decisionForm(c: CaseView, session: Session): string {
+  return `<form method="post" action="/approve/case/${esc(c.id)}">${csrfField(session.data.csrf)}
+<fieldset><legend>Your decision</legend>
+<label class="choice"><input type="radio" name="decision" value="approve" required> Approve: I confirmed this request is genuine</label>
+<label class="choice"><input type="radio" name="decision" value="deny"> Deny: stop this recovery</label>
+</fieldset>
+<div class="field"><label for="reason">Reason</label><textarea id="reason" name="reason" required minlength="3" maxlength="2000" aria-describedby="reason-hint"></textarea>
+<p class="hint" id="reason-hint">How you confirmed it (e.g. "video call, recognised her"). Recorded in the audit trail.</p></div>
+<button class="btn" type="submit">Submit decision</button>
+</form>`;
+}
+
+function decideCard(c: CaseView, session: Session, open: boolean): string {
+  if (!open) return card('Decide', '<p>This recovery no longer takes decisions.</p>');
+  if (proofedBy(c, session.data.sub ?? '')) {
+    return card('Decide', '<p>You checked this person in person, so other officers approve.</p>');
+  }
+  return card('Decide', decisionForm(c, session));
+}
+
+/** `GET /approve/case/:caseId`. */
+export async function approvePage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const found = await approverSession(p, ctx);
+  if (!found) return message(p, 403, 'Sign in from your link', 'Open the approval link you received.', 'bad');
+  const { session, c } = found;
+  const role = session.data.role ?? 'approver';
+  const open = c.state === 'verifying' || c.state === 'held';
+  const body = `${statusCard(c, 'Approval requested')}
+${card(
+  'The request',
+  facts([
+    ['Asked by', esc(await requesterName(p, c))],
+    ['For', esc(c.subjectLogin ?? c.facts?.login ?? c.subjectId)],
+    ['You approve as', esc(ROLE_LABEL[role] ?? role)],
+    ['Requested', esc(c.createdAt.slice(0, 16).replace('T', ' '))],
+  ]),
+)}
+${card('Evidence so far', evidenceList(c))}
+${card('Risk signals', riskSignals(c, p.now()))}
+${offersProofing(c, session) ? proofingCard(c, session) : ''}
+${decideCard(c, session, open)}`;
+  return page(p, 200, 'Approve a recovery', body, session);
+}
+
+const REFUSALS: Readonly<Record<string, string>> = {
+  ERR_SEPARATION_OF_DUTIES:
+    'You already have a role in this recovery (you asked for it, it is yours, or you decided already).',
+  ERR_APPROVER_NOT_ELIGIBLE: 'The identity provider does not list you in the role this approval needs.',
+  ERR_CASE_ILLEGAL_TRANSITION: 'This recovery no longer takes decisions.',
+};
+
+/** `POST /approve/case/:caseId/proofing`: the in-person check. */
+export async function approveProofingPost(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const found = await approverSession(p, ctx);
+  if (!found) return message(p, 403, 'Sign in from your link', 'Open the approval link you received.', 'bad');
+  return proofingPost(p, ctx, found);
+}
+
+/** `POST /approve/case/:caseId`. */
+export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const form = await readForm(ctx);
+  const found = await approverSession(p, ctx);
+  if (!found) return message(p, 403, 'Sign in from your link', 'Open the approval link you received.', 'bad');
+  const { session, c } = found;
+  if (!csrfValid(session, form.get('csrf'))) {
+    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
+  }
+  const decision = form.get('decision');
+  const reason = (form.get('reason') ?? '').trim();
+  if ((decision !== 'approve' && decision !== 'deny') || reason.length < 3) {
+    return message(
+      p,
+      400,
+      'Decision incomplete',
+      'Choose approve or deny and give a reason.',
+      'bad',
+      session,
+      `<p><a href="/approve/case/${esc(c.id)}">Back</a></p>`,
+    );
+  }
+  try {
+    await p.deps().engine.recordApproval(c.id, {
+      approverId: session.data.sub as string,
+      role: (session.data.role ?? 'manager') as ApproverRole,
+      decision,
+      reason,
+    });
+  } catch (error) {
+    const text = isGateError(error) ? REFUSALS[error.code] : undefined;
+    if (text) return message(p, 403, 'You cannot decide on this recovery', text, 'bad', session);
+    throw error;
+  }
+  // The link was for one decision: unbind the session from the case.
+  delete session.data.caseId;
+  delete session.data.purpose;
+  await persist(p, session);
+  return message(
+    p,
+    200,
+    decision === 'approve' ? 'Approved' : 'Denied',
+    decision === 'approve'
+      ? 'Thank you. Your approval is recorded.'
+      : 'The recovery is stopped and the subject will be told.',
+    decision === 'approve' ? 'ok' : 'bad',
+    session,
+  );
+}

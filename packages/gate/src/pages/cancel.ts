@@ -1,0 +1,121 @@
+/**
+ * "This wasn't me": from the notice sent to the subject. The link token leaves the URL at once (kept in
+ * the session), the page asks to confirm, and the confirmed post consumes the link and cancels the case,
+ * which revokes what was issued. A recovery that already ran is repudiated instead: the engine revokes
+ * the temporary credential and every session and alerts security. No sign-in: whoever took the account
+ * may hold its password.
+ * @module
+ */
+
+import { isGateError } from '@recovery-gate/core';
+import type { CaseView } from '../orchestrator/index.js';
+import type { RequestContext, RouteResponse } from '../server/router.js';
+import { ensureSession, linkRefused, loadSession, message, type PagesCtx, page, persist } from './context.js';
+import { card, csrfField, when } from './html.js';
+import { peekLink } from './links.js';
+import { readForm, redirect } from './respond.js';
+import { csrfValid, type Session } from './session.js';
+import { statusCard } from './summary.js';
+
+/** `GET /cancel/:token`. */
+export async function cancelFromLink(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  await p.ready();
+  const token = ctx.params.token ?? '';
+  const link = await peekLink(p.deps().store, token, 'cancel', p.now());
+  if (!link) return linkRefused(p);
+  const { session } = await ensureSession(p, ctx);
+  session.data.pendingLink = { token, purpose: 'cancel', caseId: link.caseId };
+  return redirect('/cancel', await persist(p, session));
+}
+
+function confirmForm(session: Session, label: string): string {
+  return `<form method="post" action="/cancel">${csrfField(session.data.csrf)}
+<div class="actions"><button class="btn btn-danger" type="submit">${label}</button></div>
+</form>`;
+}
+
+function pendingBody(c: CaseView, session: Session): string {
+  return `${statusCard(c, 'A recovery of your account is pending')}
+${card(
+  'Did you ask for this?',
+  `${c.notBefore ? `<p>It is set to run after <strong>${when(c.notBefore)}</strong>.</p>` : ''}
+<p>If you did not ask the help desk to recover your account, stop it now. We will cancel the recovery, revoke anything it issued, and alert the security team.</p>
+${confirmForm(session, "This wasn't me: stop it")}
+<p class="hint">If you did ask for it, just close this page.</p>`,
+  'card-wait',
+)}`;
+}
+
+function ranBody(c: CaseView, session: Session): string {
+  return `${statusCard(c, 'A recovery of your account ran')}
+${card(
+  'Did you ask for this?',
+  `<p>If you did not ask the help desk to recover your account, someone else may be using it. We will revoke the temporary access the recovery issued, sign the account out everywhere, and alert the security team.</p>
+${confirmForm(session, "This wasn't me: lock it down")}
+<p class="hint">If you did ask for it, just close this page.</p>`,
+  'card-bad',
+)}`;
+}
+
+/** `GET /cancel`: the confirmation. */
+export async function cancelPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const session = await loadSession(p, ctx);
+  const pending = session?.data.pendingLink;
+  if (!session || pending?.purpose !== 'cancel') return linkRefused(p, session);
+  const c = await p.deps().engine.getCase(pending.caseId);
+  if (!c) return linkRefused(p, session);
+  const body = c.state === 'completed' ? ranBody(c, session) : pendingBody(c, session);
+  return page(p, 200, 'Stop this recovery?', body, session);
+}
+
+/** `POST /cancel`. */
+export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const form = await readForm(ctx);
+  const session = await loadSession(p, ctx);
+  const pending = session?.data.pendingLink;
+  if (!session || pending?.purpose !== 'cancel') return linkRefused(p, session);
+  if (!csrfValid(session, form.get('csrf'))) {
+    return message(p, 403, 'Form expired', 'Open the link from your notice again.', 'bad', session);
+  }
+  const link = await peekLink(p.deps().store, pending.token, 'cancel', p.now());
+  delete session.data.pendingLink;
+  await persist(p, session);
+  if (!link?.personId) return linkRefused(p, session);
+  let ran = false;
+  try {
+    const consumed = await p.deps().engine.consumeLink(pending.token, 'cancel', link.personId);
+    ran = (await p.deps().engine.getCase(consumed.caseId))?.state === 'completed';
+    await p.deps().engine.cancel(consumed.caseId, { by: link.personId, reason: "subject: this wasn't me" });
+  } catch (error) {
+    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return linkRefused(p, session);
+    if (isGateError(error) && error.code === 'ERR_CASE_ILLEGAL_TRANSITION') {
+      return message(
+        p,
+        409,
+        'Already finished',
+        'This recovery had already ended. If you think your account is at risk, contact the security team.',
+        'bad',
+        session,
+      );
+    }
+    throw error;
+  }
+  if (ran) {
+    return message(
+      p,
+      200,
+      'Access revoked',
+      'We revoked the temporary access the recovery issued, signed your account out everywhere and alerted the security team. They will contact you.',
+      'ok',
+      session,
+    );
+  }
+  return message(
+    p,
+    200,
+    'Recovery stopped',
+    'We cancelled the recovery, revoked anything it issued and alerted the security team. They may contact you.',
+    'ok',
+    session,
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * The read-only case view for help-desk leads and IAM engineers: a list, and per case the status, facts,
+ * evidence, approvals, execution journal, audit timeline and the chain's verification status. Access is
+ * an OIDC sign-in plus membership, read from the IdP, of one of the configured groups.
+ * @module
+ */
+
+import { listAudit, verifyAudit } from '../audit/index.js';
+import type { RequestContext, RouteResponse } from '../server/router.js';
+import { ensureSession, message, type PagesCtx, page } from './context.js';
+import { actionLabel, card, esc, notice, pill, statePill, when } from './html.js';
+import type { Session } from './session.js';
+import { beginSignIn } from './signin.js';
+import { evidenceList, riskSignals, statusCard } from './summary.js';
+
+/** Whether `personId` is in one of the viewer groups, per the IdP. */
+export async function isViewer(p: PagesCtx, personId: string): Promise<boolean> {
+  const provider = p.deps().providers.get(p.settings.viewer.idp);
+  if (!provider) return false;
+  try {
+    const facts = await provider.readSubjectFacts(personId);
+    const wanted = p.settings.viewer.groups.map((g) => g.toLowerCase());
+    return facts.status === 'active' && (facts.groups ?? []).some((g) => wanted.includes(g.toLowerCase()));
+  } catch {
+    return false;
+  }
+}
+
+async function viewerSession(
+  p: PagesCtx,
+  ctx: RequestContext,
+): Promise<{ session: Session; ok: boolean; response?: RouteResponse }> {
+  const { session } = await ensureSession(p, ctx);
+  if (session.data.viewer === true && session.data.sub) return { session, ok: true };
+  if (session.data.sub && session.data.idp === p.settings.viewer.idp && session.data.viewer === false) {
+    return {
+      session,
+      ok: false,
+      response: message(
+        p,
+        403,
+        'No access',
+        'The case view is for the security team and help-desk leads.',
+        'bad',
+        session,
+      ),
+    };
+  }
+  const response = await beginSignIn(p, session, {
+    idp: p.settings.viewer.idp,
+    intent: 'viewer',
+    caseId: null,
+    mode: 'stepup',
+  });
+  return { session, ok: false, response };
+}
+
+/** `GET /cases`. */
+export async function casesPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const v = await viewerSession(p, ctx);
+  if (!v.ok) return v.response as RouteResponse;
+  const list = await p.deps().engine.listCases({ limit: 200 });
+  const rows = list
+    .map(
+      (
+        c,
+      ) => `<tr><td><a href="/cases/${esc(encodeURIComponent(c.id))}" class="mono">${esc(c.id.slice(0, 8))}</a></td>
+<td>${esc(c.idp)}</td><td>${esc(c.subjectLogin ?? c.facts?.login ?? c.subjectId)}</td><td>${esc(actionLabel(c.action))}</td>
+<td>${esc(c.tier ?? '—')}</td><td>${statePill(c.state)}</td><td>${when(c.updatedAt)}</td></tr>`,
+    )
+    .join('');
+  const audit = await verifyAudit(p.deps().store);
+  const body = `<h1>Recovery cases</h1>
+<p class="lead">Read-only. Cases move only through the IdP's console and the verification and approval pages.</p>
+${audit.ok ? notice('ok', `Audit chain verified: ${audit.count} records intact.`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
+${card('Cases', `<table><caption class="hint">Newest first</caption><thead><tr><th scope="col">Case</th><th scope="col">IdP</th><th scope="col">Account</th><th scope="col">Request</th><th scope="col">Tier</th><th scope="col">State</th><th scope="col">Updated</th></tr></thead><tbody>${rows || '<tr><td colspan="7">No cases yet</td></tr>'}</tbody></table>`)}`;
+  return page(p, 200, 'Cases', body, v.session);
+}
+
+/** `GET /cases/:id`. */
+export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const v = await viewerSession(p, ctx);
+  if (!v.ok) return v.response as RouteResponse;
+  const c = await p.deps().engine.getCase(ctx.params.id ?? '');
+  if (!c) return message(p, 404, 'No such case', 'Check the case id.', 'bad', v.session);
+  const [records, audit] = await Promise.all([
+    listAudit(p.deps().store, { caseId: c.id }),
+    verifyAudit(p.deps().store),
+  ]);
+  const timeline = records
+    .map(
+      (r) =>
+        `<tr><td>${when(r.at)}</td><td class="mono">${esc(r.type)}</td><td>${esc(r.actor)}</td><td class="mono">${esc(JSON.stringify(r.data)).slice(0, 400)}</td></tr>`,
+    )
+    .join('');
+  const journal = c.journal
+    .map(
+      (j) =>
+        `<li><span class="mono">${esc(j.step)}</span><span>${pill(j.state === 'done' ? 'ok' : 'wait', j.state)} ${when(j.updatedAt)}</span></li>`,
+    )
+    .join('');
+  const body = `<p><a href="/cases">All cases</a></p>
+${statusCard(c, `Case for ${c.subjectLogin ?? c.facts?.login ?? c.subjectId}`)}
+${audit.ok ? notice('ok', `Audit chain verified (${audit.count} records).`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
+${c.reason ? notice('info', `Reason: ${c.reason}`) : ''}
+${card('Evidence and approvals', evidenceList(c))}
+${card('Risk signals', riskSignals(c, p.now()))}
+${card('Execution', `<ul class="steps">${journal || '<li>Not started</li>'}</ul>`)}
+${card('Timeline', `<table class="timeline"><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead><tbody>${timeline}</tbody></table>`)}`;
+  return page(p, 200, 'Case', body, v.session);
+}

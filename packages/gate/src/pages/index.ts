@@ -1,0 +1,56 @@
+/**
+ * The people-facing pages of the gate: `/verify` (subject), `/approve` (approvers), `/cancel` ("this
+ * wasn't me") and the read-only `/cases` view, signed in through the IdP with OIDC.
+ * @module
+ */
+
+import type { Router } from '../server/router.js';
+import { approvePage, approvePost, approveProofingPost } from './approve.js';
+import { STYLESHEET, STYLESHEET_PATH } from './assets.js';
+import { cancelFromLink, cancelPage, cancelPost } from './cancel.js';
+import { casePage, casesPage } from './cases.js';
+import { createPagesCtx, type PagesDeps, type PagesSettings } from './context.js';
+import { intentHandlers } from './intents.js';
+import { createOidcClients } from './oidc.js';
+import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
+import { credentialPage, verifyPage, verifyPost, verifySignIn } from './verify.js';
+
+export type { PagesDeps, PagesEngine, PagesSettings, RecoveryCodeVerifier } from './context.js';
+export type { OidcIdpSettings, SignInResult } from './oidc.js';
+export { PAGE_CSP } from './respond.js';
+export { PAGES_MIGRATIONS } from './session.js';
+export { CALLBACK_PATH } from './signin.js';
+
+/** Mounts the pages on the gate's router; `deps` is read per request (mount before the gate starts). */
+export function mountPages(router: Router, deps: () => PagesDeps, settings: PagesSettings): void {
+  const p = createPagesCtx(deps, settings, createOidcClients(settings.oidc));
+  const intents = intentHandlers(p);
+  router.add('GET', STYLESHEET_PATH, async () => ({
+    status: 200,
+    headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    body: STYLESHEET,
+  }));
+  router.add('GET', CALLBACK_PATH, (ctx) => callback(p, ctx, intents));
+  router.add('GET', '/verify/:token', (ctx) => startFromLink(p, ctx, 'verify'));
+  router.add('GET', '/reveal/:token', (ctx) => startFromLink(p, ctx, 'reveal'));
+  router.add('GET', '/approve/:token', (ctx) => startFromLink(p, ctx, 'approve'));
+  router.add('GET', '/verify/continue', (ctx) => continueWithoutStepUp(p, ctx));
+  router.add('GET', '/verify/case/:caseId', (ctx) => verifyPage(p, ctx));
+  router.add('GET', '/verify/case/:caseId/step-up', (ctx) => verifySignIn(p, ctx, 'stepup'));
+  router.add('GET', '/verify/case/:caseId/collect', (ctx) => verifySignIn(p, ctx, 'collect'));
+  router.add('GET', '/verify/case/:caseId/credential', (ctx) => credentialPage(p, ctx));
+  router.add('POST', '/verify/case/:caseId/otp/send', (ctx) => verifyPost(p, ctx, 'send'));
+  router.add('POST', '/verify/case/:caseId/otp/check', (ctx) => verifyPost(p, ctx, 'check'));
+  router.add('POST', '/verify/case/:caseId/recovery-code', (ctx) => verifyPost(p, ctx, 'rc'));
+  router.add('GET', '/approve/case/:caseId', (ctx) => approvePage(p, ctx));
+  router.add('POST', '/approve/case/:caseId', (ctx) => approvePost(p, ctx));
+  router.add('POST', '/approve/case/:caseId/proofing', (ctx) => approveProofingPost(p, ctx));
+  router.add('GET', '/cancel/:token', (ctx) => cancelFromLink(p, ctx));
+  router.add('GET', '/cancel', (ctx) => cancelPage(p, ctx));
+  router.add('POST', '/cancel', (ctx) => cancelPost(p, ctx));
+  router.add('GET', '/cases', (ctx) => casesPage(p, ctx));
+  router.add('GET', '/cases/:id', (ctx) => casePage(p, ctx));
+}
+export type { PagesConfig, PagesConfigInput } from './config.js';
+export { pagesConfigSchema, pagesSettingsFrom, STEP_UP_DEFAULTS } from './config.js';
+export { mountGatePages } from './gate.js';

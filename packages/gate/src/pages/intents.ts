@@ -1,0 +1,133 @@
+/**
+ * What happens after a sign-in, by intent: a link is consumed with the ID token's subject and binds the
+ * session to its case; a step-up sign-in records evidence with the acr/amr achieved; a collect sign-in
+ * unlocks the one-time credential view; a viewer sign-in checks the IdP groups.
+ * @module
+ */
+
+import { isGateError } from '@recovery-gate/core';
+import type { CaseView } from '../orchestrator/index.js';
+import type { RouteResponse } from '../server/router.js';
+import { conflictOf } from './approve.js';
+import { isViewer } from './cases.js';
+import { message, type PagesCtx, persist } from './context.js';
+import { ineligibility } from './eligible.js';
+import type { SignInResult } from './oidc.js';
+import { redirect } from './respond.js';
+import type { Session } from './session.js';
+import { consumePending, type IntentHandlers, refused } from './signin.js';
+
+/** Saves the (rotated) session and sets its cookie on a response. */
+async function withCookie(p: PagesCtx, session: Session, response: RouteResponse): Promise<RouteResponse> {
+  return { ...response, headers: { ...response.headers, ...(await persist(p, session)) } };
+}
+
+async function go(p: PagesCtx, session: Session, path: string): Promise<RouteResponse> {
+  return redirect(path, await persist(p, session));
+}
+
+/** Records an OIDC step-up as evidence when the tier counts it and the sign-in achieved it. */
+async function recordStepUp(p: PagesCtx, session: Session, c: CaseView, result: SignInResult): Promise<void> {
+  const kinds = c.decision?.requirements.evidenceKinds ?? [];
+  if (!kinds.includes('oidc_step_up') || !result.steppedUp) return;
+  if (c.state !== 'verifying' && c.state !== 'requested') return;
+  if (c.evidence.some((e) => e.kind === 'oidc_step_up' && e.outcome === 'passed')) return;
+  try {
+    await p.deps().engine.recordEvidence(c.id, {
+      kind: 'oidc_step_up',
+      by: result.sub,
+      detail: { acr: result.acr, amr: result.amr.join(' '), authTime: result.authTime },
+    });
+    session.data.flash = 'Your multi-factor sign-in is recorded.';
+  } catch (error) {
+    // The case moved on meanwhile (approved, denied, cancelled): the page shows where it is.
+    if (!isGateError(error) || error.code !== 'ERR_CASE_ILLEGAL_TRANSITION') throw error;
+  }
+}
+
+async function onLink(p: PagesCtx, session: Session, result: SignInResult): Promise<RouteResponse> {
+  const pending = session.data.pendingLink;
+  if (!pending) return refused(p, session);
+  const c = await p.deps().engine.getCase(pending.caseId);
+  if (!c) return refused(p, session);
+  if (pending.purpose === 'approve') {
+    // Approvers decide only after a multi-factor sign-in; the link stays usable for a second try.
+    if (!result.steppedUp) {
+      delete session.data.pendingLink;
+      return stepUpMissing(
+        p,
+        session,
+        'Approving needs a multi-factor sign-in. Open your link again and use your second factor.',
+      );
+    }
+    // Refuse before the link is used up, so a requester or someone outside the role cannot burn a pool
+    // link meant for a colleague.
+    const conflict = conflictOf(c, result.sub) ?? (await ineligibility(p, c, pending.token, result.sub));
+    if (conflict) {
+      delete session.data.pendingLink;
+      p.deps().logger.warn('approval refused before use', { caseId: c.id });
+      return withCookie(
+        p,
+        session,
+        message(p, 403, 'You cannot approve this recovery', conflict, 'bad', session),
+      );
+    }
+  }
+  const consumed = await consumePending(p, session, result.sub);
+  if (!consumed) return refused(p, session);
+  session.data.caseId = consumed.caseId;
+  session.data.purpose = consumed.purpose;
+  session.data.role = consumed.role;
+  if (consumed.purpose === 'approve') return go(p, session, `/approve/case/${encodeURIComponent(c.id)}`);
+  if (c.subjectId !== result.sub) return refused(p, session);
+  if (consumed.purpose === 'reveal') {
+    if (result.authTime === null) return stepUpMissing(p, session);
+    session.data.reveal = c.id;
+    return go(p, session, `/verify/case/${encodeURIComponent(c.id)}/credential`);
+  }
+  await recordStepUp(p, session, c, result);
+  return go(p, session, `/verify/case/${encodeURIComponent(c.id)}`);
+}
+
+async function stepUpMissing(
+  p: PagesCtx,
+  session: Session,
+  text = 'This step needs a fresh sign-in. Nothing was shown.',
+): Promise<RouteResponse> {
+  return withCookie(p, session, message(p, 401, 'Stronger sign-in needed', text, 'bad', session));
+}
+
+async function onCase(
+  p: PagesCtx,
+  session: Session,
+  result: SignInResult,
+  caseId: string | null,
+  collect: boolean,
+): Promise<RouteResponse> {
+  const c = caseId === null ? null : await p.deps().engine.getCase(caseId);
+  if (!c || c.subjectId !== result.sub || session.data.caseId !== c.id) return refused(p, session);
+  if (collect) {
+    // A fresh sign-in (max_age, checked by openid-client) by the case subject; the MFA reset removed the factors.
+    if (result.authTime === null) return stepUpMissing(p, session);
+    session.data.reveal = c.id;
+    return go(p, session, `/verify/case/${encodeURIComponent(c.id)}/credential`);
+  }
+  await recordStepUp(p, session, c, result);
+  if (!result.steppedUp)
+    session.data.flash = 'That sign-in did not use a second factor, so it does not count.';
+  return go(p, session, `/verify/case/${encodeURIComponent(c.id)}`);
+}
+
+/** The intent handlers for {@link callback}. */
+export function intentHandlers(p: PagesCtx): IntentHandlers {
+  return {
+    link: (session, result) => onLink(p, session, result),
+    stepup: (session, result, caseId) => onCase(p, session, result, caseId, false),
+    collect: (session, result, caseId) => onCase(p, session, result, caseId, true),
+    async viewer(session, result) {
+      if (!result.steppedUp) return stepUpMissing(p, session, 'The case view needs a multi-factor sign-in.');
+      session.data.viewer = await isViewer(p, result.sub);
+      return go(p, session, '/cases');
+    },
+  };
+}

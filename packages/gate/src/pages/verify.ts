@@ -1,0 +1,242 @@
+/**
+ * The subject's verification page: status, the evidence steps the tier allows (step-up sign-in, a code
+ * to a phone on file, a saved recovery code), and, once the case executes, the credential shown once
+ * after a fresh step-up (or where the IdP mailed it, masked).
+ * @module
+ */
+
+import { isGateError } from '@recovery-gate/core';
+import { maskAddress } from '../log.js';
+import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
+import type { RequestContext, RouteResponse } from '../server/router.js';
+import { loadSession, message, type PagesCtx, page, persist } from './context.js';
+import { card, csrfField, esc, notice, pill } from './html.js';
+import { checkOtp, mayResend, otpPhones, sendOtp } from './otp.js';
+import { readForm, redirect } from './respond.js';
+import { csrfValid, type Session } from './session.js';
+import { beginSignIn } from './signin.js';
+import { evidenceList, missingList, statusCard } from './summary.js';
+
+/** The subject's session for a case, or null when this session is not the verified subject of it. */
+export async function subjectSession(
+  p: PagesCtx,
+  ctx: RequestContext,
+): Promise<{ readonly session: Session; readonly c: CaseView } | null> {
+  const session = await loadSession(p, ctx);
+  const caseId = ctx.params.caseId ?? '';
+  if (!session?.data.sub || session.data.caseId !== caseId) return null;
+  if (session.data.purpose !== 'verify' && session.data.purpose !== 'reveal') return null;
+  const c = await p.deps().engine.getCase(caseId);
+  if (!c || c.subjectId !== session.data.sub) return null;
+  return { session, c };
+}
+
+function notYours(p: PagesCtx): RouteResponse {
+  return message(
+    p,
+    403,
+    'Sign in from your link',
+    'Open the link you received to sign in to this recovery.',
+    'bad',
+  );
+}
+
+function has(c: CaseView, kind: string): boolean {
+  return c.evidence.some((e) => e.kind === kind && e.outcome === 'passed');
+}
+
+function stepUpStep(c: CaseView): string {
+  if (has(c, 'oidc_step_up')) return `<li><span>Multi-factor sign-in</span>${pill('ok', 'done')}</li>`;
+  return `<li><span>Multi-factor sign-in</span><a class="btn" href="/verify/case/${esc(c.id)}/step-up">Sign in again with MFA</a></li>`;
+}
+
+function otpStep(p: PagesCtx, c: CaseView, session: Session): string {
+  if (has(c, 'phone_otp')) return `<li><span>Code to your phone</span>${pill('ok', 'done')}</li>`;
+  const phones = otpPhones(c, p.now());
+  if (phones.length === 0)
+    return '<li><span>Code to your phone</span><span>No phone on file can be used</span></li>';
+  const sent = session.data.otp?.caseId === c.id;
+  const choices = phones
+    .map(
+      (ph, i) =>
+        `<label class="choice"><input type="radio" name="channel" value="${esc(ph.id)}"${i === 0 ? ' checked' : ''}> ${esc(maskAddress(ph.value))}</label>`,
+    )
+    .join('');
+  const check = sent
+    ? `<form method="post" action="/verify/case/${esc(c.id)}/otp/check">${csrfField(session.data.csrf)}
+<div class="field"><label for="otp">Code we sent you</label><input id="otp" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required>
+<p class="hint">Six digits. Never share it with anyone, including the help desk.</p></div>
+<button class="btn" type="submit">Check code</button></form>`
+    : '';
+  return `<li><div><form method="post" action="/verify/case/${esc(c.id)}/otp/send">${csrfField(session.data.csrf)}
+<fieldset><legend>Code to your phone</legend>${choices}</fieldset>
+<button class="btn btn-quiet" type="submit">${sent ? 'Send a new code' : 'Send me a code'}</button></form>${check}</div></li>`;
+}
+
+function recoveryCodeStep(c: CaseView, session: Session): string {
+  if (has(c, 'recovery_code')) return `<li><span>Saved recovery code</span>${pill('ok', 'done')}</li>`;
+  return `<li><form method="post" action="/verify/case/${esc(c.id)}/recovery-code">${csrfField(session.data.csrf)}
+<div class="field"><label for="rc">Saved recovery code</label><input id="rc" name="code" type="text" autocomplete="off" required></div>
+<button class="btn btn-quiet" type="submit">Use recovery code</button></form></li>`;
+}
+
+function deliveredTo(c: CaseView): string | null {
+  const deliver = c.journal.find((j) => j.step === 'deliver' && j.state === 'done');
+  const id = deliver?.result.deliveredTo;
+  if (typeof id !== 'string') return null;
+  const ch = (c.facts?.channels ?? []).find((x) => x.id === id);
+  return ch ? maskAddress(ch.value) : null;
+}
+
+function nextBody(p: PagesCtx, c: CaseView, session: Session): string {
+  const kinds = c.decision?.requirements.evidenceKinds ?? [];
+  const idpDelivers = c.idp === 'keycloak';
+  if (c.state === 'verifying' || c.state === 'requested') {
+    const steps = [
+      kinds.includes('oidc_step_up') ? stepUpStep(c) : '',
+      kinds.includes('phone_otp') ? otpStep(p, c, session) : '',
+      kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : '',
+    ].join('');
+    return card(
+      'Prove it is you',
+      `${missingList(c)}<ul class="steps">${steps || '<li>No step for you right now: approvers are being asked.</li>'}</ul>`,
+    );
+  }
+  if (c.state === 'held') {
+    return card(
+      'On hold',
+      `<p>For your protection the recovery runs after ${esc(c.notBefore ?? 'the hold')}. We told you on every channel on file.</p>`,
+    );
+  }
+  const to = deliveredTo(c);
+  if (idpDelivers && to) {
+    return card(
+      'Check your email',
+      `<p>The identity provider sent a one-time link to <strong>${esc(to)}</strong>. It works once and expires soon.</p>`,
+      'card-ok',
+    );
+  }
+  if (c.state === 'executing' && !idpDelivers) {
+    return card(
+      'Your temporary access is ready',
+      `<p>Sign in once more to see it. It is shown one time only.</p><div class="actions"><a class="btn" href="/verify/case/${esc(c.id)}/collect">Sign in to view it</a></div>`,
+      'card-info',
+    );
+  }
+  return '';
+}
+
+/** `GET /verify/case/:caseId`. */
+export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const found = await subjectSession(p, ctx);
+  if (!found) return notYours(p);
+  const { session, c } = found;
+  const flash = session.data.flash;
+  if (flash) {
+    delete session.data.flash;
+    await persist(p, session);
+  }
+  const body = `${flash ? notice('info', flash) : ''}${statusCard(c, 'Your account recovery')}
+${nextBody(p, c, session)}
+${card('What we have so far', evidenceList(c, false))}`;
+  return page(p, 200, 'Verify your recovery', body, session);
+}
+
+/** `GET /verify/case/:caseId/step-up` and `/collect`: a fresh sign-in with step-up. */
+export async function verifySignIn(
+  p: PagesCtx,
+  ctx: RequestContext,
+  intent: 'stepup' | 'collect',
+): Promise<RouteResponse> {
+  const found = await subjectSession(p, ctx);
+  if (!found) return notYours(p);
+  const mode = intent === 'collect' ? 'fresh' : 'stepup';
+  return beginSignIn(p, found.session, { idp: found.c.idp, intent, caseId: found.c.id, mode });
+}
+
+async function back(p: PagesCtx, session: Session, caseId: string, flash: string): Promise<RouteResponse> {
+  session.data.flash = flash;
+  return redirect(`/verify/case/${encodeURIComponent(caseId)}`, await persist(p, session));
+}
+
+/** The form posts of the verification page. */
+export async function verifyPost(
+  p: PagesCtx,
+  ctx: RequestContext,
+  what: 'send' | 'check' | 'rc',
+): Promise<RouteResponse> {
+  const form = await readForm(ctx);
+  const found = await subjectSession(p, ctx);
+  if (!found) return notYours(p);
+  const { session, c } = found;
+  if (!csrfValid(session, form.get('csrf'))) {
+    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
+  }
+  const by = session.data.sub as string;
+  try {
+    if (what === 'send') {
+      const phone = otpPhones(c, p.now()).find((ph) => ph.id === form.get('channel'));
+      if (!phone) return back(p, session, c.id, 'Choose a phone on file.');
+      if (!mayResend(session, c.id))
+        return back(p, session, c.id, 'Too many codes were sent. Ask the help desk to start again.');
+      await sendOtp(p.deps().notifier, p.settings.sessionSecret, session, c, phone, p.now());
+      return back(p, session, c.id, `We sent a code to ${maskAddress(phone.value)}.`);
+    }
+    if (what === 'check') {
+      const channelId = checkOtp(p.settings.sessionSecret, session, c.id, form.get('code') ?? '', p.now());
+      if (!channelId) return back(p, session, c.id, 'That code is not right or has expired.');
+      await p.deps().engine.recordEvidence(c.id, { kind: 'phone_otp', by, channelId });
+      return back(p, session, c.id, 'Your phone is confirmed.');
+    }
+    const verifier = p.settings.recoveryCodes;
+    const ok = verifier ? await verifier(c.idp, c.subjectId, form.get('code') ?? '') : false;
+    if (!ok) return back(p, session, c.id, 'That recovery code is not valid.');
+    await p.deps().engine.recordEvidence(c.id, { kind: 'recovery_code', by });
+    return back(p, session, c.id, 'Your recovery code is accepted.');
+  } catch (error) {
+    if (isGateError(error) && error.code === 'ERR_CASE_ILLEGAL_TRANSITION') {
+      return back(p, session, c.id, 'This recovery no longer takes evidence.');
+    }
+    throw error;
+  }
+}
+
+/** `GET /verify/case/:caseId/credential`: shows the credential once, after a fresh step-up. */
+export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const found = await subjectSession(p, ctx);
+  if (!found) return notYours(p);
+  const { session, c } = found;
+  const allowed = session.data.reveal === c.id;
+  delete session.data.reveal;
+  await persist(p, session);
+  const gone = () =>
+    message(
+      p,
+      410,
+      'Nothing to show',
+      'Your temporary access was already shown, or is not ready. It is never shown twice.',
+      'info',
+      session,
+      `<p><a href="/verify/case/${esc(c.id)}">Back to your recovery</a></p>`,
+    );
+  if (!allowed) return gone();
+  let claimed: ClaimedCredential;
+  try {
+    claimed = await p.deps().engine.claimCredential(c.id, session.data.sub as string);
+  } catch (error) {
+    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return gone();
+    throw error;
+  }
+  const body = `${statusCard(c, 'Your temporary access')}
+${card(
+  'Use it now',
+  `<p>Use this to sign in and set up a new sign-in method. It works once and expires ${esc(new Date(claimed.expiresAt).toISOString().slice(11, 16))} UTC. It will not be shown again.</p>
+<p><span class="secret" id="credential">${esc(claimed.secret.reveal())}</span></p>
+<p class="hint">Nobody from the help desk will ask you for it.</p>`,
+  'card-ok',
+)}`;
+  return page(p, 200, 'Your temporary access', body, session, {
+    'cache-control': 'no-store, max-age=0',
+    pragma: 'no-cache',
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * A small router for node:http: exact segments and `:param` segments, one handler per method and path.
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What a handler receives. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+  readonly remoteAddress: string | undefined;
+  /** Reads the body as UTF-8, refusing more than `maxBytes` (ERR_HOOK_TOO_LARGE -> 413). */
+  body(maxBytes?: number): Promise<string>;
+}
+
+/** What a handler answers; `undefined` when it wrote to `res` itself. */
+export interface RouteResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+/** A route handler. */
+export type Handler = (ctx: RequestContext) => Promise<RouteResponse | undefined>;
+
+/** A match: the handler and the path parameters, or the methods the path allows. */
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly handler: Handler; readonly params: Record<string, string> }
+  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
+  | { readonly kind: 'not_found' };
+
+interface Route {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly handler: Handler;
+}
+
+/** Routes by method and path. */
+export interface Router {
+  /** Adds a route; `path` segments starting with `:` capture a parameter. */
+  add(method: string, path: string, handler: Handler): void;
+  match(method: string, pathname: string): RouteMatch;
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+function matchSegments(pattern: readonly string[], parts: readonly string[]): Record<string, string> | null {
+  if (pattern.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i += 1) {
+    const p = pattern[i] as string;
+    const part = parts[i] as string;
+    if (p.startsWith(':')) {
+      try {
+        params[p.slice(1)] = decodeURIComponent(part);
+      } catch {
+        return null;
+      }
+    } else if (p !== part) return null;
+  }
+  return params;
+}
+
+/** Creates an empty router. */
+export function createRouter(): Router {
+  const routes: Route[] = [];
+  return {
+    add(method, path, handler) {
+      const upper = method.toUpperCase();
+      const segments = split(path);
+      if (routes.some((r) => r.method === upper && r.segments.join('/') === segments.join('/'))) {
+        throw new Error(`A route for ${upper} ${path} exists already.`);
+      }
+      routes.push({ method: upper, segments, handler });
+    },
+    match(method, pathname) {
+      const parts = split(pathname);
+      const allow: string[] = [];
+      // Exact segments win over parameters: try routes with fewer parameters first.
+      const ordered = [...routes].sort(
+        (a, b) =>
+          a.segments.filter((s) => s.startsWith(':')).length -
+          b.segments.filter((s) => s.startsWith(':')).length,
+      );
+      for (const route of ordered) {
+        const params = matchSegments(route.segments, parts);
+        if (params === null) continue;
+        if (route.method === method.toUpperCase()) return { kind: 'found', handler: route.handler, params };
+        allow.push(route.method);
+      }
+      return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
+    },
+  };
+}

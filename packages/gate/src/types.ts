@@ -1,0 +1,119 @@
+/**
+ * The seams between the gate's parts: storage, audit, notifications, metrics, logging, orchestration.
+ * Each part is written against these interfaces so it can be built and tested on its own.
+ * @module
+ */
+
+import type { IdpKind, NormalizedEvent, Policy, RecoveryProvider } from '@recovery-gate/core';
+
+/** Something SQL can run on: the store itself or a transaction. Same SQL on PGlite and PostgreSQL. */
+export interface Queryable {
+  /** Runs one statement with `$1`-style parameters and returns its rows. */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<Row[]>;
+}
+
+/** One schema migration. Ids sort lexically and run once, in order. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/** Durable storage: embedded PGlite by default, PostgreSQL via DATABASE_URL. */
+export interface Store extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` only if no other holder (in this process or any replica sharing the database) holds the
+   * named lock; returns `{ ran: false }` at once otherwise. Used so pollers and timers run once.
+   */
+  withLock<T>(
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /** Applies the migrations not yet applied (idempotent, safe with concurrent replicas). */
+  migrate(migrations: readonly Migration[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A structured logger. Never pass secrets: wrap them with createSecret so they print as [redacted]. */
+export interface Logger {
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  error(message: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/** One record appended to the tamper-evident audit chain (secrets never enter it). */
+export interface AuditEntry {
+  /** e.g. `case.opened`, `case.evidence`, `step.revoke_sessions`, `bypass.detected`, `hook.forged`. */
+  readonly type: string;
+  readonly caseId: string | null;
+  /** Who did it: a person's IdP id, `gate`, or `idp:<kind>`. */
+  readonly actor: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The audit chain, persisted. */
+export interface AuditLog {
+  append(entry: AuditEntry, tx?: Queryable): Promise<void>;
+}
+
+/** A message to people. Channels are resolved from the subject's facts or the config. */
+export interface Notification {
+  /** Who it is for: a subject's channel address, or the `security` webhook. */
+  readonly to: { readonly kind: 'email' | 'phone'; readonly address: string } | { readonly kind: 'security' };
+  readonly subject: string;
+  readonly text: string;
+  /** Optional links (verification, cancel). Links are single-use tokens, never credentials. */
+  readonly links?: readonly { readonly label: string; readonly url: string }[];
+  /** For dedupe across retries: the same key is sent once. */
+  readonly idempotencyKey: string;
+  /**
+   * The text carries a secret (a one-time code): a durable notifier keeps only a redacted copy and sends it
+   * once, without retries (the user asks for a new code instead). @default false
+   */
+  readonly sensitive?: boolean;
+}
+
+/** Sends notifications (webhook, SMTP, SMS gateway). */
+export interface Notifier {
+  send(notification: Notification): Promise<void>;
+}
+
+/** Prometheus-style metrics. */
+export interface Metrics {
+  inc(name: string, labels?: Readonly<Record<string, string>>, value?: number): void;
+  observe(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+  set(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+  /** The text exposition format for `/metrics`. */
+  render(): string;
+}
+
+/** Dependencies handed to the orchestrator. */
+export interface OrchestratorDeps {
+  readonly store: Store;
+  readonly providers: ReadonlyMap<IdpKind, RecoveryProvider>;
+  /** The validated recovery policy (tiers, matrix, bypass mode). */
+  readonly policy: Policy;
+  readonly audit: AuditLog;
+  readonly notifier: Notifier;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** The public base URL of the gate, for links in notifications (e.g. https://gate.acme.example). */
+  readonly baseUrl: string;
+}
+
+/** The case engine: turns events into cases and drives them to an end. */
+export interface Orchestrator {
+  /** Its tables. */
+  readonly migrations: readonly Migration[];
+  /** Handles one normalised IdP event (already deduplicated by the intake). */
+  handleEvent(event: NormalizedEvent): Promise<void>;
+  /** Advances timers: holds that ended, challenges to poll, links that expired, steps to resume. */
+  tick(): Promise<void>;
+}

@@ -1,0 +1,112 @@
+/**
+ * The realm's interactive OIDC side (authorization endpoint with sign-in and step-up UI, code exchange,
+ * userinfo, JWKS, discovery) served by the emulator-kit's OIDC server at `/realms/{realm}`, backed by the
+ * realm's users. Keycloak ACR levels: `1` after the password, `2` after a second factor.
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import { secretsEqual } from '@recovery-gate/core';
+import {
+  createOidcServer,
+  OIDC_ROUTE_PRESETS,
+  type OidcAccounts,
+  type OidcClientInput,
+  type OidcServer,
+} from '@recovery-gate/emulator-kit';
+import { type Emu, loginEvent } from './context.js';
+import { recordFailure } from './oidc.js';
+import { APP_CLIENT_ID, APP_CLIENT_SECRET } from './seed.js';
+import type { EmuUser } from './state.js';
+import { groupPath } from './state.js';
+
+/** The redirect URI the seeded app client may use for code flows. */
+export const APP_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+const findLogin = (emu: Emu, login: string): EmuUser | undefined => {
+  const needle = login.toLowerCase();
+  return [...emu.realm.users.values()].find((u) => u.username === needle || u.email === needle);
+};
+
+const locked = (emu: Emu, user: EmuUser): boolean =>
+  (emu.realm.loginFailures.get(user.id)?.failedLoginNotBefore ?? 0) * 1000 > emu.now();
+
+/** The code an enrolled OTP authenticator shows (stable per credential; tests read it here). */
+export function currentOtp(user: EmuUser): string | undefined {
+  const otp = user.credentials.find((c) => c.type === 'otp');
+  if (otp === undefined) return undefined;
+  return String(
+    Number.parseInt(createHash('sha256').update(`${user.id}:${otp.id}`).digest('hex').slice(0, 8), 16) %
+      1_000_000,
+  ).padStart(6, '0');
+}
+
+function accounts(emu: Emu): OidcAccounts {
+  return {
+    findAccount: (id) => {
+      const u = emu.realm.users.get(id);
+      if (u === undefined) return undefined;
+      return {
+        preferred_username: u.username,
+        ...(u.email === undefined ? {} : { email: u.email, email_verified: u.emailVerified }),
+        ...(u.firstName === undefined ? {} : { given_name: u.firstName }),
+        ...(u.lastName === undefined ? {} : { family_name: u.lastName }),
+        groups: [...u.groups].flatMap((g) => {
+          const group = emu.realm.groups.get(g);
+          return group === undefined ? [] : [groupPath(emu.realm, group)];
+        }),
+      };
+    },
+    authenticate: (login, password) => {
+      const user = findLogin(emu, login);
+      if (user === undefined || !user.enabled || locked(emu, user)) return null;
+      const secret = user.credentials.find((c) => c.type === 'password')?.secret;
+      if (secret === undefined || !secretsEqual(secret, password)) {
+        recordFailure(emu, user);
+        return null;
+      }
+      emu.realm.loginFailures.delete(user.id);
+      return user.id;
+    },
+    secondFactor: (id) =>
+      emu.realm.users.get(id)?.credentials.some((c) => c.type === 'otp') === true ? 'otp' : 'none',
+    currentOtp: (id) => {
+      const user = emu.realm.users.get(id);
+      return user === undefined ? undefined : currentOtp(user);
+    },
+    isAccountActive: (id) => {
+      const user = emu.realm.users.get(id);
+      return user?.enabled === true && !locked(emu, user);
+    },
+    onSignInEvent: (event) => {
+      if (event.type === 'login_success')
+        loginEvent(emu, 'LOGIN', event.accountId, event.clientId, { acr: event.acr });
+      else if (event.accountId !== undefined) loginEvent(emu, 'LOGIN_ERROR', event.accountId, event.clientId);
+    },
+  };
+}
+
+/** Starts the realm's OIDC server (mount it at `/realms/{realm}`). */
+export async function createRealmOidc(
+  emu: Emu,
+  extraClients: readonly OidcClientInput[] = [],
+): Promise<OidcServer> {
+  const realm = emu.realm.settings.realm;
+  return createOidcServer({
+    issuer: `${emu.baseUrl}/realms/${realm}`,
+    routes: OIDC_ROUTE_PRESETS.keycloak,
+    accounts: accounts(emu),
+    acr: { passwordOnly: '1', multiFactor: '2', stepUp: ['2', 'gold'], supported: ['0', '1', '2'] },
+    clients: [
+      {
+        client_id: APP_CLIENT_ID,
+        client_secret: APP_CLIENT_SECRET,
+        redirect_uris: [APP_REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+      ...extraClients,
+    ],
+    branding: { name: `Keycloak: ${realm}` },
+    now: () => emu.now(),
+  });
+}

@@ -1,0 +1,206 @@
+/**
+ * Admin API: realm settings, events config, admin and login events, required actions, realm roles.
+ * @module
+ */
+
+import { adminEvent, authenticate, type Emu, requireRole } from './context.js';
+import { ADMIN_PERMISSIONS_CLIENT } from './fgap.js';
+import { HttpError, messageError, type Req, type Res, type Router } from './http.js';
+import { roleRep } from './represent.js';
+import { clientRoutes, groupRoutes } from './routes-groups.js';
+import { REQUIRED_ACTIONS } from './routes-users.js';
+import { addClient } from './seed.js';
+import type { EmuAdminEvent } from './state.js';
+import { clientByClientId, uuidFrom } from './state.js';
+
+const R = '/admin/realms/{realm}';
+
+function realmRep(emu: Emu): Record<string, unknown> {
+  const s = emu.realm.settings;
+  const fgap = clientByClientId(emu.realm, ADMIN_PERMISSIONS_CLIENT);
+  const defaultRole = emu.realm.realmRoles.get(`default-roles-${s.realm}`);
+  return {
+    ...s,
+    ...(defaultRole === undefined
+      ? {}
+      : {
+          defaultRole: {
+            id: defaultRole.id,
+            name: `default-roles-${s.realm}`,
+            composite: true,
+            clientRole: false,
+            containerId: s.id,
+          },
+        }),
+    ...(s.adminPermissionsEnabled && fgap !== undefined
+      ? { adminPermissionsClient: { id: fgap.id, clientId: fgap.clientId, enabled: true } }
+      : {}),
+  };
+}
+
+function updateRealm(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'manage-realm');
+  const rep = req.body as Record<string, unknown> | undefined;
+  if (typeof rep !== 'object' || rep === null) throw messageError(400, 'Invalid realm representation');
+  const s = emu.realm.settings;
+  if (typeof rep.adminPermissionsEnabled === 'boolean') {
+    s.adminPermissionsEnabled = rep.adminPermissionsEnabled;
+    if (rep.adminPermissionsEnabled && clientByClientId(emu.realm, ADMIN_PERMISSIONS_CLIENT) === undefined) {
+      addClient(emu.realm, { clientId: ADMIN_PERMISSIONS_CLIENT });
+    }
+  }
+  for (const key of ['accessTokenLifespan', 'actionTokenGeneratedByAdminLifespan', 'notBefore'] as const) {
+    if (typeof rep[key] === 'number') s[key] = rep[key];
+  }
+  for (const key of [
+    'eventsEnabled',
+    'adminEventsEnabled',
+    'adminEventsDetailsEnabled',
+    'bruteForceProtected',
+  ] as const) {
+    if (typeof rep[key] === 'boolean') s[key] = rep[key];
+  }
+  adminEvent(emu, caller, 'UPDATE', 'REALM', '', rep);
+  return { status: 204 };
+}
+
+function eventsConfig(emu: Emu): Record<string, unknown> {
+  const s = emu.realm.settings;
+  return {
+    eventsEnabled: s.eventsEnabled,
+    ...(s.eventsExpiration === undefined ? {} : { eventsExpiration: s.eventsExpiration }),
+    eventsListeners: [...s.eventsListeners],
+    enabledEventTypes: [...s.enabledEventTypes],
+    adminEventsEnabled: s.adminEventsEnabled,
+    adminEventsDetailsEnabled: s.adminEventsDetailsEnabled,
+  };
+}
+
+function updateEventsConfig(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'manage-events');
+  const rep = req.body as Record<string, unknown> | undefined;
+  if (typeof rep !== 'object' || rep === null) throw messageError(400, 'Invalid events config');
+  const s = emu.realm.settings;
+  for (const key of ['eventsEnabled', 'adminEventsEnabled', 'adminEventsDetailsEnabled'] as const) {
+    if (typeof rep[key] === 'boolean') s[key] = rep[key];
+  }
+  if (typeof rep.eventsExpiration === 'number') s.eventsExpiration = rep.eventsExpiration;
+  if (Array.isArray(rep.eventsListeners)) s.eventsListeners = rep.eventsListeners.map(String);
+  if (Array.isArray(rep.enabledEventTypes)) s.enabledEventTypes = rep.enabledEventTypes.map(String);
+  adminEvent(emu, caller, 'UPDATE', 'REALM', 'events/config', rep);
+  return { status: 204 };
+}
+
+/** Parses `yyyy-MM-dd` or epoch millis, as Keycloak 26 does; throws 400 otherwise. */
+function parseDate(value: string | null, name: string, endOfDay: boolean): number | null {
+  if (value === null) return null;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value))
+    return Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_399_999 : 0);
+  throw new HttpError(400, {
+    error: 'invalid_request',
+    error_description: `Invalid value for '${name}', expected format is yyyy-MM-dd or an Epoch timestamp`,
+  });
+}
+
+function listAdminEvents(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'view-events');
+  const q = req.query;
+  const ops = q.getAll('operationTypes');
+  const types = q.getAll('resourceTypes');
+  const pathLike = q.get('resourcePath');
+  const pathRe =
+    pathLike === null
+      ? null
+      : new RegExp(
+          `^${pathLike
+            .split('*')
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        );
+  const from = parseDate(q.get('dateFrom'), 'Date(From)', false);
+  const to = parseDate(q.get('dateTo'), 'Date(To)', true);
+  const matches = (e: EmuAdminEvent): boolean =>
+    (ops.length === 0 || ops.includes(e.operationType)) &&
+    (types.length === 0 || types.includes(e.resourceType)) &&
+    (pathRe === null || pathRe.test(e.resourcePath)) &&
+    (q.get('authClient') === null || e.authDetails.clientId === q.get('authClient')) &&
+    (q.get('authUser') === null || e.authDetails.userId === q.get('authUser')) &&
+    (from === null || e.time >= from) &&
+    (to === null || e.time <= to);
+  const asc = q.get('direction') === 'asc';
+  const list = emu.realm.adminEvents
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => matches(e))
+    .sort((a, b) => (asc ? a.e.time - b.e.time || a.i - b.i : b.e.time - a.e.time || b.i - a.i))
+    .map(({ e }) => e);
+  const first = Number(q.get('first') ?? 0);
+  const max = Number(q.get('max') ?? 100);
+  return { status: 200, body: list.slice(first, first + max) };
+}
+
+function listEvents(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'view-events');
+  const q = req.query;
+  const types = q.getAll('type');
+  const from = parseDate(q.get('dateFrom'), 'Date(From)', false);
+  const list = emu.realm.events
+    .filter(
+      (e) =>
+        (types.length === 0 || types.includes(e.type)) &&
+        (q.get('user') === null || e.userId === q.get('user')) &&
+        (from === null || e.time >= from),
+    )
+    .sort((a, b) => (q.get('direction') === 'asc' ? a.time - b.time : b.time - a.time));
+  const first = Number(q.get('first') ?? 0);
+  return { status: 200, body: list.slice(first, first + Number(q.get('max') ?? 100)) };
+}
+
+/** Registers realm, events, group and client routes. */
+export function realmRoutes(router: Router, emu: Emu): void {
+  router.on('GET', R, (req) => {
+    const caller = authenticate(emu, req);
+    requireRole(emu, caller, 'view-realm', 'manage-realm');
+    return { status: 200, body: realmRep(emu) };
+  });
+  router.on('PUT', R, (req) => updateRealm(emu, req));
+  router.on('GET', `${R}/events/config`, (req) => {
+    const caller = authenticate(emu, req);
+    requireRole(emu, caller, 'view-events', 'manage-events');
+    return { status: 200, body: eventsConfig(emu) };
+  });
+  router.on('PUT', `${R}/events/config`, (req) => updateEventsConfig(emu, req));
+  router.on('GET', `${R}/admin-events`, (req) => listAdminEvents(emu, req));
+  router.on('GET', `${R}/events`, (req) => listEvents(emu, req));
+  router.on('GET', `${R}/authentication/required-actions`, (req) => {
+    authenticate(emu, req);
+    return {
+      status: 200,
+      body: REQUIRED_ACTIONS.map((alias, i) => ({
+        alias,
+        name: alias,
+        providerId: alias,
+        enabled: true,
+        defaultAction: false,
+        priority: (i + 1) * 10,
+        config: {},
+      })),
+    };
+  });
+  router.on('GET', `${R}/roles`, (req) => {
+    authenticate(emu, req);
+    return {
+      status: 200,
+      body: [...emu.realm.realmRoles.entries()].map(([n, r]) => roleRep(n, r, emu.realm.settings.id, false)),
+    };
+  });
+  groupRoutes(router, emu);
+  clientRoutes(router, emu);
+}
+
+/** The id a seeded client scope has. */
+export const scopeId = (name: string): string => uuidFrom(`scope:${name}`);

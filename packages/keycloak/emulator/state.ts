@@ -1,0 +1,257 @@
+/**
+ * The emulator's realm state: users, groups, clients, roles, credentials, sessions, consents,
+ * login failures, admin and login events, fine-grained admin permissions (v2) as data, the action-token outbox.
+ * @module
+ */
+
+import { createHash, randomUUID } from 'node:crypto';
+import type { RealmKeys } from './jwt.js';
+
+/** A stored credential (the secret never leaves the emulator). */
+export interface EmuCredential {
+  id: string;
+  type: string;
+  userLabel?: string;
+  createdDate: number;
+  credentialData?: string;
+  priority: number;
+  secret?: string;
+}
+
+/** A stored user. */
+export interface EmuUser {
+  id: string;
+  username: string;
+  email?: string;
+  emailVerified: boolean;
+  firstName?: string;
+  lastName?: string;
+  enabled: boolean;
+  createdTimestamp: number;
+  attributes: Record<string, string[]>;
+  requiredActions: string[];
+  groups: Set<string>;
+  realmRoles: Set<string>;
+  clientRoles: Map<string, Set<string>>;
+  credentials: EmuCredential[];
+  /** Per-user not-before, epoch seconds (set by logout). */
+  notBefore: number;
+  serviceAccountClientId?: string;
+}
+
+/** A stored group. */
+export interface EmuGroup {
+  id: string;
+  name: string;
+  parentId: string | null;
+  description?: string;
+  attributes: Record<string, string[]>;
+  realmRoles: Set<string>;
+  clientRoles: Map<string, Set<string>>;
+}
+
+/** A stored authorization policy or permission (FGAP v2 lives on the admin-permissions client). */
+export interface EmuPolicy {
+  id: string;
+  name: string;
+  type: string;
+  description?: string;
+  logic: 'POSITIVE' | 'NEGATIVE';
+  decisionStrategy: 'UNANIMOUS' | 'AFFIRMATIVE' | 'CONSENSUS';
+  groups: { id: string; extendChildren: boolean }[];
+  roles: { id: string; required: boolean }[];
+  resourceType?: string;
+  resources: string[];
+  scopes: string[];
+  policies: string[];
+}
+
+/** A stored client. */
+export interface EmuClient {
+  id: string;
+  clientId: string;
+  name?: string;
+  enabled: boolean;
+  publicClient: boolean;
+  secret?: string;
+  serviceAccountsEnabled: boolean;
+  directAccessGrantsEnabled: boolean;
+  redirectUris: string[];
+  roles: Map<string, { id: string; composites: string[] }>;
+  defaultClientScopes: string[];
+  policies: EmuPolicy[];
+}
+
+/** A user session (online or offline). */
+export interface EmuSession {
+  id: string;
+  userId: string;
+  clients: Set<string>;
+  start: number;
+  lastAccess: number;
+  offline: boolean;
+}
+
+/** A brute-force record. */
+export interface EmuLoginFailure {
+  numFailures: number;
+  numTemporaryLockouts: number;
+  lastFailure: number;
+  lastIPFailure: string;
+  failedLoginNotBefore: number;
+}
+
+/** An admin event, exactly as `GET admin-events` returns it. */
+export interface EmuAdminEvent {
+  id: string;
+  time: number;
+  realmId: string;
+  authDetails: { realmId: string; clientId: string; userId: string; ipAddress: string };
+  operationType: 'CREATE' | 'UPDATE' | 'DELETE' | 'ACTION';
+  resourceType: string;
+  resourcePath: string;
+  representation?: string;
+  details?: Record<string, string>;
+}
+
+/** A login (user) event. */
+export interface EmuEvent {
+  id: string;
+  time: number;
+  type: string;
+  realmId: string;
+  clientId: string;
+  userId: string;
+  ipAddress: string;
+  details?: Record<string, string>;
+}
+
+/** An email the realm sent (the in-emulator outbox). */
+export interface OutboxMessage {
+  readonly to: string;
+  readonly userId: string;
+  readonly subject: string;
+  readonly link: string;
+  readonly actions: readonly string[];
+  readonly sentAt: number;
+  readonly expiresAt: number;
+}
+
+/** Realm settings the emulator models. */
+export interface RealmSettings {
+  id: string;
+  realm: string;
+  enabled: boolean;
+  accessTokenLifespan: number;
+  /** Access tokens without `sub` / profile claims (Keycloak's "always use lightweight access token"). */
+  lightweightAccessTokens: boolean;
+  actionTokenGeneratedByAdminLifespan: number;
+  adminPermissionsEnabled: boolean;
+  notBefore: number;
+  eventsEnabled: boolean;
+  eventsExpiration?: number;
+  eventsListeners: string[];
+  enabledEventTypes: string[];
+  adminEventsEnabled: boolean;
+  adminEventsDetailsEnabled: boolean;
+  bruteForceProtected: boolean;
+  failureFactor: number;
+}
+
+/** The whole realm. */
+export interface Realm {
+  settings: RealmSettings;
+  keys: RealmKeys;
+  users: Map<string, EmuUser>;
+  groups: Map<string, EmuGroup>;
+  realmRoles: Map<string, { id: string; composites: string[] }>;
+  clients: Map<string, EmuClient>;
+  clientScopes: Map<string, { id: string; name: string }>;
+  sessions: Map<string, EmuSession>;
+  consents: Map<
+    string,
+    Map<string, { grantedClientScopes: string[]; createdDate: number; lastUpdatedDate: number }>
+  >;
+  loginFailures: Map<string, EmuLoginFailure>;
+  adminEvents: EmuAdminEvent[];
+  events: EmuEvent[];
+  usedActionTokens: Set<string>;
+  /** Subjects of lightweight access tokens, by `jti`. */
+  tokenSubjects: Map<string, string>;
+  outbox: OutboxMessage[];
+  userProfile: {
+    attributes: Record<string, unknown>[];
+    groups: Record<string, unknown>[];
+    unmanagedAttributePolicy?: string;
+  };
+}
+
+/** A deterministic UUID from a name (seeded ids stay stable across runs). */
+export function uuidFrom(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A fresh random id. */
+export const newId = (): string => randomUUID();
+
+/** Finds a client by its clientId string. */
+export function clientByClientId(realm: Realm, clientId: string): EmuClient | undefined {
+  for (const client of realm.clients.values()) if (client.clientId === clientId) return client;
+  return undefined;
+}
+
+/** The group's path, e.g. `/recovery-requests/mfa_reset`. */
+export function groupPath(realm: Realm, group: EmuGroup): string {
+  const parts: string[] = [group.name];
+  let parent = group.parentId === null ? undefined : realm.groups.get(group.parentId);
+  while (parent !== undefined) {
+    parts.unshift(parent.name);
+    parent = parent.parentId === null ? undefined : realm.groups.get(parent.parentId);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** The group and all its ancestors. */
+export function withAncestors(realm: Realm, groupId: string): EmuGroup[] {
+  const out: EmuGroup[] = [];
+  let current = realm.groups.get(groupId);
+  while (current !== undefined) {
+    out.push(current);
+    current = current.parentId === null ? undefined : realm.groups.get(current.parentId);
+  }
+  return out;
+}
+
+/** Expands composite role names of one container (realm or client). */
+function expand(roles: Map<string, { composites: string[] }>, names: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const stack = [...names];
+  while (stack.length > 0) {
+    const name = stack.pop() as string;
+    if (out.has(name)) continue;
+    out.add(name);
+    for (const c of roles.get(name)?.composites ?? []) stack.push(c);
+  }
+  return out;
+}
+
+/** A user's effective realm roles (direct, through groups and ancestors, composites expanded). */
+export function effectiveRealmRoles(realm: Realm, user: EmuUser): Set<string> {
+  const names = new Set(user.realmRoles);
+  for (const gid of user.groups)
+    for (const g of withAncestors(realm, gid)) for (const r of g.realmRoles) names.add(r);
+  return expand(realm.realmRoles, names);
+}
+
+/** A user's effective roles of one client. */
+export function effectiveClientRoles(realm: Realm, user: EmuUser, clientUuid: string): Set<string> {
+  const client = realm.clients.get(clientUuid);
+  if (client === undefined) return new Set();
+  const names = new Set(user.clientRoles.get(clientUuid) ?? []);
+  for (const gid of user.groups) {
+    for (const g of withAncestors(realm, gid))
+      for (const r of g.clientRoles.get(clientUuid) ?? []) names.add(r);
+  }
+  return expand(client.roles, names);
+}

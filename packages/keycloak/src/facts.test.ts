@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { createProvider } from './index.js';
+
+let pair: EmulatorPair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  pair = undefined;
+});
+
+const DAY = 86_400_000;
+const daysAgo = (iso: string | null | undefined, now: number): number =>
+  Math.round((now - Date.parse(iso ?? '')) / DAY);
+
+describe('subject facts', () => {
+  it("dates bob's mobile from the admin event that changed it two days ago, alice's from 400 days", async () => {
+    pair = await startPair({ createProvider });
+    const now = pair.emu.control.now();
+    const bob = await pair.adapter.readSubjectFacts('bob');
+    const alice = await pair.adapter.readSubjectFacts('alice');
+    expect(daysAgo(bob.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(2);
+    expect(daysAgo(alice.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(400);
+    expect(alice.channels?.find((c) => c.kind === 'email')).toMatchObject({
+      isAccountMailbox: true,
+      verified: true,
+    });
+  });
+
+  it("the gate's own writes (case status) do not make a channel look new; an agent's profile edit does", async () => {
+    pair = await startPair({ createProvider });
+    const now = pair.emu.control.now();
+    const alice = pair.emu.control.userId('alice');
+    await pair.adapter.writeCaseStatus(alice, {
+      caseId: 'c1',
+      status: 'verifying',
+      updatedAt: new Date(now).toISOString(),
+    });
+    const facts = await pair.adapter.readSubjectFacts('alice');
+    expect(daysAgo(facts.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(400);
+    const signIn = await fetch(pair.emu.oidc.tokenEndpoint, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: 'admin-cli',
+        username: 'frank',
+        password: 'Demo-Passw0rd!',
+      }),
+    });
+    const bearer = ((await signIn.json()) as { access_token: string }).access_token;
+    const res = await fetch(`${pair.emu.url}/admin/realms/workforce/users/${alice}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        attributes: { ...pair.emu.control.realm.users.get(alice)?.attributes, phoneNumber: ['+1-555-0199'] },
+      }),
+    });
+    expect(res.status).toBe(204);
+    const after = await pair.adapter.readSubjectFacts('alice');
+    expect(after.channels?.find((c) => c.kind === 'phone')).toMatchObject({
+      value: '+1-555-0199',
+      lastChangedAt: new Date(pair.emu.control.realm.adminEvents.at(-1)?.time ?? 0).toISOString(),
+    });
+  });
+
+  it('unknown channel dates stay null when events cannot be read (fail closed)', async () => {
+    pair = await startPair({ createProvider });
+    const sa = [...pair.emu.control.realm.users.values()].find(
+      (u) => u.username === 'service-account-recovery-gate',
+    );
+    for (const roles of sa?.clientRoles.values() ?? []) roles.delete('view-events');
+    for (const roles of sa?.clientRoles.values() ?? []) roles.delete('manage-events');
+    const facts = await pair.adapter.readSubjectFacts('alice');
+    expect(facts.channels?.map((c) => c.lastChangedAt)).toEqual([null, null]);
+  });
+
+  it('reads admin roles, groups with ancestors, contractor attributes, sponsor and statuses', async () => {
+    pair = await startPair({ createProvider, guardrailsApplied: true });
+    const carol = await pair.adapter.readSubjectFacts('carol');
+    expect(carol.adminRoles).toContain('realm-admin');
+    expect(carol.authenticators?.map((a) => a.kind).sort()).toEqual(['password', 'totp', 'webauthn']);
+    const dave = await pair.adapter.readSubjectFacts('dave@example.com');
+    expect(dave.attributes).toMatchObject({ employeeType: 'contractor', contractEnd: '2026-01-31' });
+    expect(dave.sponsor?.login).toBe('erin');
+    const standard = await pair.adapter.readSubjectFacts('alice');
+    expect(Object.hasOwn(standard.attributes, 'employeeType')).toBe(false); // absent = not set, not unknown
+    const alice = pair.emu.control.userId('alice');
+    await pair.probes.nativeRequest?.(alice);
+    expect((await pair.adapter.readSubjectFacts(alice)).groups).toEqual([
+      'Staff',
+      'mfa_reset',
+      'recovery-eligible',
+      'recovery-requests',
+    ]);
+    await pair.adapter.resetPassword(alice, { lifetimeSeconds: 600 });
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('password_expired');
+    await pair.adapter.suspend(alice);
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('disabled');
+  });
+
+  it('keeps other required actions when adding UPDATE_PASSWORD (the PUT replaces the list)', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    const user = pair.emu.control.realm.users.get(alice);
+    if (user !== undefined) user.requiredActions = ['VERIFY_EMAIL'];
+    await pair.adapter.resetPassword(alice, { lifetimeSeconds: 600 });
+    expect(pair.emu.control.realm.users.get(alice)?.requiredActions).toEqual([
+      'VERIFY_EMAIL',
+      'UPDATE_PASSWORD',
+    ]);
+  });
+
+  it('declares no device challenge and no hooks, failing closed', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    await expect(pair.adapter.startDeviceChallenge(alice)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    await expect(
+      pair.adapter.verifyHook({ method: 'POST', headers: {}, query: {}, body: '{}' }),
+    ).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    expect(pair.adapter.capabilities.oidc_step_up.supported).toBe(true);
+    expect(pair.adapter.capabilities.device_challenge.supported).toBe(false);
+  });
+});

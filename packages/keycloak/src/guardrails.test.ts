@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { DEMO_PASSWORD } from '../emulator/index.js';
+import { createProvider } from './index.js';
+
+let pair: EmulatorPair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  pair = undefined;
+});
+
+/** Calls the admin API as frank (help desk) with his own token, as the console would. */
+async function asFrank(p: EmulatorPair, method: string, path: string, body?: unknown): Promise<number> {
+  const signIn = await fetch(p.emu.oidc.tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'admin-cli',
+      username: 'frank',
+      password: DEMO_PASSWORD,
+    }),
+  });
+  const bearer = ((await signIn.json()) as { access_token: string }).access_token;
+  const res = await fetch(`${p.emu.url}/admin/realms/workforce/${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return res.status;
+}
+
+const groupId = (p: EmulatorPair, name: string): string =>
+  [...p.emu.control.realm.groups.values()].find((g) => g.name === name)?.id ?? '';
+
+describe('guardrails', () => {
+  it('after apply the help desk can fill request groups but cannot touch credentials or privileged users', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    const carol = pair.emu.control.userId('carol');
+    expect(
+      await asFrank(pair, 'PUT', `users/${alice}/reset-password`, {
+        type: 'password',
+        value: 'Before-Guardrails-1',
+        temporary: true,
+      }),
+    ).toBe(204);
+    const plan = await pair.adapter.planGuardrails();
+    expect(plan.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+    expect(plan.changes.find((c) => c.resource === 'group_role_mapping')).toMatchObject({
+      op: 'update',
+      after: { roles: ['query-groups', 'query-users'] },
+    });
+    await pair.adapter.applyGuardrails(plan);
+    const request = groupId(pair, 'mfa_reset');
+    const otp = pair.emu.control.realm.users.get(alice)?.credentials.find((c) => c.type === 'otp')?.id;
+    expect(await asFrank(pair, 'PUT', `users/${alice}/groups/${request}`)).toBe(204);
+    expect(
+      await asFrank(pair, 'PUT', `users/${alice}/reset-password`, {
+        type: 'password',
+        value: 'After-Guardrails-1',
+        temporary: true,
+      }),
+    ).toBe(403);
+    expect(await asFrank(pair, 'DELETE', `users/${alice}/credentials/${otp}`)).toBe(403);
+    expect(await asFrank(pair, 'PUT', `users/${alice}/execute-actions-email`, ['UPDATE_PASSWORD'])).toBe(403);
+    expect(await asFrank(pair, 'POST', `users/${alice}/logout`)).toBe(403);
+    expect(await asFrank(pair, 'PUT', `users/${alice}/groups/${groupId(pair, 'Tier0-Admins')}`)).toBe(403);
+    expect(await asFrank(pair, 'PUT', `users/${carol}/groups/${request}`)).toBe(403);
+  });
+
+  it('agrees with a realm seeded with the guardrails applied: the plan is all noop', async () => {
+    pair = await startPair({ createProvider, guardrailsApplied: true });
+    const plan = await pair.adapter.planGuardrails();
+    expect(plan.changes.filter((c) => c.op !== 'noop')).toEqual([]);
+  });
+
+  it('plans drift as a diff (a deleted permission, help-desk roles re-granted, details turned off) and converges', async () => {
+    pair = await startPair({ createProvider, guardrailsApplied: true });
+    const realm = pair.emu.control.realm;
+    const fgap = [...realm.clients.values()].find((c) => c.clientId === 'admin-permissions');
+    if (fgap !== undefined)
+      fgap.policies = fgap.policies.filter(
+        (p) => p.name !== 'recovery-gate: help desk may fill request groups',
+      );
+    const rm = [...realm.clients.values()].find((c) => c.clientId === 'realm-management')?.id ?? '';
+    realm.groups.get(groupId(pair, 'HelpDesk'))?.clientRoles.get(rm)?.add('manage-users');
+    realm.settings.adminEventsDetailsEnabled = false;
+    const plan = await pair.adapter.planGuardrails();
+    expect(plan.changes.filter((c) => c.op !== 'noop').map((c) => [c.op, c.resource, c.name])).toEqual([
+      ['update', 'realm_events', 'events config'],
+      ['update', 'group_role_mapping', '/HelpDesk realm-management roles'],
+      ['create', 'fgap_permission', 'recovery-gate: help desk may fill request groups'],
+    ]);
+    const applied = await pair.adapter.applyGuardrails(plan);
+    expect(applied.applied).toHaveLength(3);
+    expect((await pair.adapter.planGuardrails()).changes.filter((c) => c.op !== 'noop')).toEqual([]);
+  });
+
+  it('reports a missing gate role and a privileged agent as critical findings, and refuses a plan of another IdP', async () => {
+    pair = await startPair({ createProvider });
+    const sa = [...pair.emu.control.realm.users.values()].find(
+      (u) => u.username === 'service-account-recovery-gate',
+    );
+    for (const roles of sa?.clientRoles.values() ?? []) roles.delete('manage-events');
+    const gina = pair.emu.control.realm.users.get(pair.emu.control.userId('gina'));
+    const rm =
+      [...pair.emu.control.realm.clients.values()].find((c) => c.clientId === 'realm-management')?.id ?? '';
+    gina?.clientRoles.set(rm, new Set(['manage-users']));
+    const plan = await pair.adapter.planGuardrails();
+    expect(plan.findings.find((f) => f.code === 'gate_roles_missing')?.message).toContain('manage-events');
+    expect(plan.findings.find((f) => f.code === 'help_desk_agent_privileged')?.message).toContain('gina');
+    await expect(
+      pair.adapter.applyGuardrails({ idp: 'okta', changes: [], findings: [] }),
+    ).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+});
+
+describe('guardrails on a realm with more groups than one page', () => {
+  it('finds a privileged group that sorts after the first 1,000 groups', async () => {
+    pair = await startPair({ createProvider });
+    const realm = pair.emu.control.realm;
+    const rm = [...realm.clients.values()].find((c) => c.clientId === 'realm-management');
+    if (rm === undefined) throw new Error('the seeded realm has no realm-management client');
+    for (let i = 0; i < 1_100; i += 1) {
+      const id = `filler-${String(i).padStart(4, '0')}`;
+      realm.groups.set(id, {
+        id,
+        name: `Filler ${String(i).padStart(4, '0')}`,
+        parentId: null,
+        attributes: {},
+        realmRoles: new Set(),
+        clientRoles: new Map(),
+      });
+    }
+    realm.groups.set('zz-admins', {
+      id: 'zz-admins',
+      name: 'ZZ-Late-Admins',
+      parentId: null,
+      attributes: {},
+      realmRoles: new Set(),
+      clientRoles: new Map([[rm.id, new Set(['realm-admin'])]]),
+    });
+    const plan = await pair.adapter.planGuardrails();
+    const deny = plan.changes.find((c) => c.name === 'recovery-gate: privileged groups are off limits');
+    expect(JSON.stringify(deny?.after)).toContain('/ZZ-Late-Admins');
+    expect(JSON.stringify(deny?.after)).toContain('/Tier0-Admins');
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * Recovery Gate adapter for Keycloak 26.x, on @keycloak/keycloak-admin-client.
+ * @module
+ */
+
+export type { ProviderOptions } from './adapter.js';
+export { createProvider } from './adapter.js';
+export { capabilities } from './capabilities.js';
+export type { ProviderConfig, ProviderConfigInput } from './config.js';
+export { configSchema, DEFAULT_PRIVILEGED_ROLES } from './config.js';

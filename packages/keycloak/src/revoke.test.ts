@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from '../emulator/index.js';
+import { createProvider } from './index.js';
+
+let pair: EmulatorPair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  pair = undefined;
+});
+
+async function offlineToken(p: EmulatorPair, username: string): Promise<string> {
+  const res = await fetch(p.emu.oidc.tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${APP_CLIENT_ID}:${APP_CLIENT_SECRET}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username,
+      password: DEMO_PASSWORD,
+      scope: 'openid offline_access',
+    }),
+  });
+  return ((await res.json()) as { refresh_token: string }).refresh_token;
+}
+
+describe('revocation', () => {
+  it('kills offline tokens by revoking the consents that hold them, and says access tokens live until expiry', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    const offline = await offlineToken(pair, 'alice');
+    expect(await pair.probes.refreshTokenWorks(offline)).toBe(true);
+    const result = await pair.adapter.revokeSessions(alice, {
+      sessions: false,
+      refreshTokens: true,
+      grants: false,
+    });
+    expect(result.revoked).toEqual(['refresh_tokens']);
+    expect(result.caveats.join(' ')).toMatch(/Access tokens .* stay valid until they expire/);
+    expect(await pair.probes.refreshTokenWorks(offline)).toBe(false);
+    const paths = pair.emu.control
+      .exchanges()
+      .map((x) => `${x.method} ${x.path.replace(/^.*\/users\//, 'users/')}`);
+    expect(paths).toContain(`POST users/${alice}/logout`);
+    expect(paths).toContain(`DELETE users/${alice}/consents/${APP_CLIENT_ID}`);
+  });
+
+  it('grants alone revoke every consent but leave online sessions', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    const online = await pair.probes.mintSession(alice);
+    const offline = await offlineToken(pair, 'alice');
+    await pair.adapter.revokeSessions(alice, { sessions: false, refreshTokens: false, grants: true });
+    expect(await pair.probes.refreshTokenWorks(offline)).toBe(false);
+    expect(await pair.probes.sessionActive(online.sessionId)).toBe(true);
+  });
+});

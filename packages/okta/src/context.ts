@@ -1,0 +1,134 @@
+/**
+ * What every operation of the adapter shares: the SDK client, config, clock, error mapping, and small
+ * lookups cached for the adapter's lifetime (group ids by name, the gate's own principal ids).
+ * @module
+ */
+
+import type { Client } from '@okta/okta-sdk-nodejs';
+import { GateError, type Secret } from '@recovery-gate/core';
+import type { ProviderConfig } from './config.js';
+import { type Subject, toGateError } from './errors.js';
+
+/** The adapter's shared context. */
+export interface OktaContext {
+  readonly client: Client;
+  readonly config: ProviderConfig;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Runs one Okta call, mapping failures to GateError. */
+  call<T>(op: string, subject: Subject, fn: () => Promise<T>): Promise<T>;
+  /** Like `call`, but a 404 resolves to null. */
+  optional<T>(op: string, fn: () => Promise<T>): Promise<T | null>;
+  /** The id of a group by exact name, or null (cached once found). */
+  groupId(name: string): Promise<string | null>;
+  /** Forgets a cached group id (after a delete, or a 404). */
+  forgetGroup(name: string): void;
+  /** Ids of the gate's own principal (config + the token owner / service app). */
+  principalIds(): Promise<ReadonlySet<string>>;
+  /** Remembers a secret so error details never echo it. */
+  rememberSecret(secret: Secret): void;
+}
+
+/** A raw JSON object from Okta. */
+export type Json = Record<string, unknown>;
+
+/** Reads a field of an unknown object. */
+export function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Json)[key] : undefined;
+}
+
+/** A string field, or null. */
+export function text(value: unknown, key: string): string | null {
+  const v = field(value, key);
+  return typeof v === 'string' ? v : null;
+}
+
+/** An ISO string from a Date or a string, or null. */
+export function isoOf(value: unknown): string | null {
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.toISOString() : null;
+  if (typeof value === 'string' && Number.isFinite(Date.parse(value))) return new Date(value).toISOString();
+  return null;
+}
+
+/** How many recently issued credentials error details are scrubbed of. */
+const RECENT_SECRETS = 100;
+
+/** Builds the context. */
+export function createContext(
+  client: Client,
+  config: ProviderConfig,
+  deps: { now: () => Date; sleep: (ms: number) => Promise<void> },
+  baseSecrets: readonly Secret[],
+): OktaContext {
+  const secrets: Secret[] = [...baseSecrets];
+  const groups = new Map<string, string>();
+  let principals: Promise<ReadonlySet<string>> | undefined;
+  const reveal = (): string[] => secrets.map((s) => s.reveal());
+
+  const ctx: OktaContext = {
+    client,
+    config,
+    now: deps.now,
+    sleep: deps.sleep,
+    async call(op, subject, fn) {
+      try {
+        return await fn();
+      } catch (error) {
+        throw toGateError(error, op, subject, reveal());
+      }
+    },
+    async optional(op, fn) {
+      try {
+        return await fn();
+      } catch (error) {
+        const mapped = toGateError(error, op, 'other', reveal());
+        if (mapped.details.status === 404) return null;
+        throw mapped;
+      }
+    },
+    async groupId(name) {
+      const cached = groups.get(name);
+      if (cached) return cached;
+      const collection = await ctx.call('listGroups', 'group', () =>
+        client.groupApi.listGroups({ q: name, limit: 200 }),
+      );
+      const found = await ctx.call('listGroups', 'group', async () => {
+        for await (const group of collection) {
+          if (group === null) break;
+          if (group.profile?.name === name && group.id) return group.id;
+        }
+        return null;
+      });
+      if (found) groups.set(name, found);
+      return found;
+    },
+    forgetGroup: (name) => void groups.delete(name),
+    principalIds() {
+      principals ??= resolvePrincipals(ctx).catch((error: unknown) => {
+        principals = undefined;
+        throw error;
+      });
+      return principals;
+    },
+    rememberSecret(secret) {
+      secrets.push(secret);
+      // Keep the configured secrets and the most recent issued ones (a long-running gate issues many).
+      if (secrets.length > baseSecrets.length + RECENT_SECRETS) secrets.splice(baseSecrets.length, 1);
+    },
+  };
+  return ctx;
+}
+
+async function resolvePrincipals(ctx: OktaContext): Promise<ReadonlySet<string>> {
+  const ids = new Set(ctx.config.gatePrincipal.ids);
+  const auth = ctx.config.auth;
+  if ('clientId' in auth) {
+    ids.add(auth.clientId);
+    return ids;
+  }
+  // An SSWS token acts as its owner: GET /api/v1/users/me names it.
+  const me = await ctx.call('getUser(me)', 'other', () => ctx.client.userApi.getUser({ userId: 'me' }));
+  if (!me.id) throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Okta did not name the API token owner');
+  ids.add(me.id);
+  return ids;
+}

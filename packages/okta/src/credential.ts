@@ -1,0 +1,101 @@
+/**
+ * Temporary Access Code: issued with the tier's lifetime, single use, returned once (wrapped in a Secret,
+ * never stored or logged) and revoked early by deleting the enrollment.
+ * @see https://developer.okta.com/docs/guides/authenticators-tac-authenticator/main/
+ * @module
+ */
+
+import {
+  createSecret,
+  GateError,
+  type IssuedCredential,
+  type TemporaryCredentialOptions,
+} from '@recovery-gate/core';
+import { field, isoOf, type OktaContext, text } from './context.js';
+import { getUser } from './facts.js';
+
+/** Okta's TAC lifetime bounds, in minutes. */
+const MIN_TTL = 10;
+const MAX_TTL = 14_400;
+
+async function tacAuthenticatorId(ctx: OktaContext): Promise<string> {
+  const id = await ctx.call('listAuthenticators', 'other', async () => {
+    for await (const authenticator of await ctx.client.authenticatorApi.listAuthenticators()) {
+      if (authenticator === null) break;
+      if (authenticator.key === 'tac' && authenticator.id) return authenticator.id;
+    }
+    return null;
+  });
+  if (!id)
+    throw new GateError(
+      'ERR_UNSUPPORTED',
+      'The org has no Temporary Access Code authenticator (enable it first)',
+    );
+  return id;
+}
+
+/** Issues a TAC. The code is in `secret`, once. */
+export async function issueTemporaryCredential(
+  ctx: OktaContext,
+  userId: string,
+  options: TemporaryCredentialOptions,
+): Promise<IssuedCredential> {
+  const minutes = Math.floor(options.lifetimeSeconds / 60);
+  if (!Number.isFinite(minutes) || minutes < MIN_TTL || minutes > MAX_TTL) {
+    throw new GateError('ERR_INPUT_INVALID', `Okta TAC lifetime must be ${MIN_TTL}-${MAX_TTL} minutes`, {
+      details: { lifetimeSeconds: options.lifetimeSeconds },
+    });
+  }
+  const user = await getUser(ctx, userId);
+  const authenticatorId = await tacAuthenticatorId(ctx);
+  const enrollment = await ctx.call('createTacAuthenticatorEnrollment', 'user', () =>
+    ctx.client.userAuthenticatorEnrollmentsApi.createTacAuthenticatorEnrollment({
+      userId: String(user.id),
+      authenticator: { authenticatorId, profile: { ttl: String(minutes), multiUse: !options.singleUse } },
+    }),
+  );
+  const code = text(enrollment.profile, 'tac');
+  const id = enrollment.id;
+  if (!code || !id) {
+    throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Okta did not return the temporary access code', {
+      details: { userId: String(user.id) },
+    });
+  }
+  const secret = createSecret(code);
+  ctx.rememberSecret(secret);
+  // SDK 8.1.0 parses profile.expiresAt (no `Z`) as local time (okta.md §9.6 #8): derive the expiry from
+  // the server's `created` and the ttl we asked for instead.
+  const created = Date.parse(isoOf(enrollment.created) ?? '') || ctx.now().getTime();
+  const multiUse = field(enrollment.profile, 'multiUse');
+  return {
+    kind: 'okta_tac',
+    id,
+    issuedAt: new Date(created).toISOString(),
+    expiresAt: new Date(created + minutes * 60_000).toISOString(),
+    singleUse: multiUse === undefined ? options.singleUse : multiUse !== true,
+    delivery: 'gate',
+    secret,
+    deliveredTo: null,
+  };
+}
+
+/** Revokes a TAC early by deleting its enrollment; idempotent. */
+export async function revokeTemporaryCredential(
+  ctx: OktaContext,
+  userId: string,
+  credential: Pick<IssuedCredential, 'kind' | 'id'>,
+): Promise<void> {
+  if (credential.kind !== 'okta_tac') {
+    throw new GateError('ERR_UNSUPPORTED', `The Okta adapter cannot revoke a ${credential.kind}`);
+  }
+  if (!credential.id)
+    throw new GateError('ERR_INPUT_INVALID', 'The credential id is required to revoke a TAC');
+  const user = await getUser(ctx, userId);
+  const enrollmentId = credential.id;
+  await ctx.optional('deleteAuthenticatorEnrollment', () =>
+    ctx.client.userAuthenticatorEnrollmentsApi.deleteAuthenticatorEnrollment({
+      userId: String(user.id),
+      enrollmentId,
+    }),
+  );
+}

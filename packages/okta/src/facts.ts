@@ -1,0 +1,223 @@
+/**
+ * Subject facts: status, groups, admin roles, manager / sponsor, factors and authenticator enrollments
+ * with dates, and the channels on file with their last change (from the System Log).
+ * @module
+ */
+
+import type { User, UserFactor } from '@okta/okta-sdk-nodejs';
+import {
+  type AccountStatus,
+  type Authenticator,
+  type AuthenticatorKind,
+  GateError,
+  type PersonRef,
+  type SubjectFacts,
+} from '@recovery-gate/core';
+import { channelsOf } from './channels.js';
+import { field, isoOf, type Json, type OktaContext, text } from './context.js';
+
+const STATUS: Readonly<Record<string, AccountStatus>> = {
+  ACTIVE: 'active',
+  LOCKED_OUT: 'locked',
+  PASSWORD_EXPIRED: 'password_expired',
+  RECOVERY: 'recovery',
+  STAGED: 'staged',
+  PROVISIONED: 'provisioned',
+  SUSPENDED: 'suspended',
+  DEPROVISIONED: 'deprovisioned',
+};
+
+/** Profile attributes policy selectors may read. */
+const ATTRIBUTES = [
+  'employeeType',
+  'contractEnd',
+  'userType',
+  'department',
+  'title',
+  'costCenter',
+  'organization',
+  'division',
+  'employeeNumber',
+];
+
+const FACTOR_KIND: Readonly<Record<string, AuthenticatorKind>> = {
+  push: 'push',
+  'token:software:totp': 'totp',
+  'token:hotp': 'totp',
+  'token:hardware': 'totp',
+  sms: 'sms',
+  call: 'voice',
+  email: 'email',
+  webauthn: 'webauthn',
+  u2f: 'webauthn',
+  signed_nonce: 'push',
+  question: 'other',
+};
+
+const ENROLLMENT_KIND: Readonly<Record<string, AuthenticatorKind>> = {
+  okta_password: 'password',
+  okta_email: 'email',
+  tac: 'temporary_access',
+  phone_number: 'sms',
+  webauthn: 'webauthn',
+  okta_verify: 'push',
+  google_otp: 'totp',
+  security_question: 'other',
+};
+
+/** Reads a user by id or login. @throws GateError ERR_USER_NOT_FOUND */
+export async function getUser(ctx: OktaContext, user: string): Promise<User> {
+  if (user.trim() === '') throw new GateError('ERR_INPUT_INVALID', 'A user id or login is required');
+  return ctx.call('getUser', 'user', () => ctx.client.userApi.getUser({ userId: user }));
+}
+
+/** A person reference from a user. */
+export function personOf(user: User): PersonRef {
+  const p = user.profile as Json | undefined;
+  const first = text(p, 'firstName');
+  const last = text(p, 'lastName');
+  const name = text(p, 'displayName') ?? ([first, last].filter(Boolean).join(' ') || null);
+  return { id: String(user.id), login: text(p, 'login'), displayName: name };
+}
+
+/** Finds a user by id or login; null when none. */
+export async function findUser(ctx: OktaContext, user: string): Promise<PersonRef | null> {
+  if (user.trim() === '') return null;
+  const found = await ctx.optional('getUser', () => ctx.client.userApi.getUser({ userId: user }));
+  return found ? personOf(found) : null;
+}
+
+async function collect<T>(
+  ctx: OktaContext,
+  op: string,
+  fn: () => Promise<AsyncIterable<T | null>>,
+): Promise<T[] | null> {
+  try {
+    return await ctx.call(op, 'user', async () => {
+      const out: T[] = [];
+      for await (const item of await fn()) {
+        if (item === null) break;
+        out.push(item);
+      }
+      return out;
+    });
+  } catch (error) {
+    // Unreadable for lack of permission is "unknown" (null), which policy treats as the riskier answer.
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    throw error;
+  }
+}
+
+async function personByRef(ctx: OktaContext, ref: string | null): Promise<PersonRef | null> {
+  if (!ref) return null;
+  return findUser(ctx, ref);
+}
+
+/** Reads the OIE authenticator enrollments; null when unreadable for lack of permission. */
+async function enrollmentsOf(ctx: OktaContext, userId: string): Promise<Json[] | null> {
+  // SDK 8.1.0 deserialises listAuthenticatorEnrollments as one empty object instead of the array
+  // (okta.md §9.6 #2), so this one read goes through the SDK's raw HTTP helper.
+  // @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserAuthenticatorEnrollments/#tag/UserAuthenticatorEnrollments/operation/listAuthenticatorEnrollments
+  const url = `${ctx.client.baseUrl}/api/v1/users/${encodeURIComponent(userId)}/authenticator-enrollments`;
+  try {
+    const body = await ctx.call('listAuthenticatorEnrollments', 'user', () => ctx.client.http.getJson(url));
+    return Array.isArray(body) ? (body as Json[]) : null;
+  } catch (error) {
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    throw error;
+  }
+}
+
+function fromFactor(f: UserFactor): Authenticator {
+  const status = String(f.status);
+  return {
+    id: String(f.id),
+    kind: FACTOR_KIND[String(f.factorType)] ?? 'other',
+    label:
+      text(f.profile, 'name') ??
+      text(f.profile, 'authenticatorName') ??
+      text(f.profile, 'phoneNumber') ??
+      String(f.factorType),
+    enrolledAt: isoOf(f.created),
+    status: status === 'ACTIVE' ? 'active' : status.startsWith('PENDING') ? 'pending' : 'inactive',
+    supportsDeviceChallenge: f.factorType === 'push' && f.provider === 'OKTA' && status === 'ACTIVE',
+  };
+}
+
+function fromEnrollment(e: Json): Authenticator {
+  return {
+    id: String(field(e, 'id')),
+    kind: ENROLLMENT_KIND[String(field(e, 'key'))] ?? 'other',
+    label: text(e, 'name'),
+    enrolledAt: isoOf(field(e, 'created')),
+    status: text(e, 'status') === 'ACTIVE' ? 'active' : 'inactive',
+    supportsDeviceChallenge: false,
+  };
+}
+
+/** v1 factors plus the OIE enrollments they do not already cover (password, email, TAC...). */
+async function authenticatorsOf(
+  ctx: OktaContext,
+  userId: string,
+  factors: UserFactor[] | null,
+): Promise<Authenticator[] | null> {
+  const enrollments = await enrollmentsOf(ctx, userId);
+  if (factors === null && enrollments === null) return null;
+  const out = (factors ?? []).map(fromFactor);
+  const ids = new Set(out.map((a) => a.id));
+  const kinds = new Set(out.map((a) => a.kind));
+  for (const enrollment of (enrollments ?? []).map(fromEnrollment)) {
+    // The factors API already listed these under the same ids (or the same kind, e.g. okta_verify = push).
+    const covered =
+      kinds.has(enrollment.kind) && enrollment.kind !== 'password' && enrollment.kind !== 'temporary_access';
+    if (!ids.has(enrollment.id) && !(factors !== null && covered)) out.push(enrollment);
+  }
+  return out;
+}
+
+/** Reads the facts policy needs about a user (by id or login). */
+export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promise<SubjectFacts> {
+  const user = await getUser(ctx, userRef);
+  const userId = String(user.id);
+  const profile = (user.profile ?? {}) as Json;
+  const factorsRead = collect(ctx, 'listFactors', () => ctx.client.userFactorApi.listFactors({ userId }));
+  const [groups, roles, authenticators, manager, sponsor, channels] = await Promise.all([
+    collect(ctx, 'listUserGroups', () => ctx.client.userApi.listUserGroups({ userId })),
+    collect(ctx, 'listAssignedRolesForUser', () =>
+      ctx.client.roleAssignmentApi.listAssignedRolesForUser({ userId }),
+    ),
+    factorsRead.then((factors) => authenticatorsOf(ctx, userId, factors)),
+    personByRef(ctx, text(profile, 'managerId') ?? text(profile, 'manager')),
+    personByRef(ctx, text(profile, 'sponsorId') ?? text(profile, 'sponsor')),
+    factorsRead.then((factors) => channelsOf(ctx, user, factors)),
+  ]);
+  const attributes: Record<string, string | null> = {};
+  for (const key of ATTRIBUTES) {
+    const value = field(profile, key);
+    if (value !== undefined) attributes[key] = value === null ? null : String(value);
+  }
+  const person = personOf(user);
+  return {
+    idp: 'okta',
+    userId,
+    login: person.login ?? userId,
+    displayName: person.displayName,
+    status: STATUS[String(user.status)] ?? 'unknown',
+    groups: groups === null ? null : groups.map((g) => String(g.profile?.name ?? g.id)),
+    adminRoles:
+      roles === null
+        ? null
+        : [
+            ...new Set(
+              roles.map((r) => String(field(r, 'type') === 'CUSTOM' ? field(r, 'label') : field(r, 'type'))),
+            ),
+          ],
+    attributes,
+    manager,
+    sponsor,
+    authenticators,
+    channels,
+    protectedUnit: null,
+    readAt: ctx.now().toISOString(),
+  };
+}

@@ -1,0 +1,161 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isGateError } from '@recovery-gate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { FORBIDDEN_PERMISSIONS } from './guardrail-steps.js';
+
+const envs: OktaTestEnvironment[] = [];
+afterEach(async () => {
+  await Promise.all(envs.splice(0).map((e) => e.close()));
+});
+
+async function start(
+  options: Parameters<typeof startOktaTestEnvironment>[0] = {},
+): Promise<OktaTestEnvironment> {
+  const env = await startOktaTestEnvironment(options);
+  envs.push(env);
+  return env;
+}
+
+describe('Okta guardrails', () => {
+  it('apply creates every object; a second plan is all noop and a second apply changes nothing', async () => {
+    const env = await start();
+    const plan = await env.adapter.planGuardrails();
+    expect(plan.changes.map((c) => `${c.op} ${c.resource}`)).toEqual([
+      ...Array(6).fill('create group'),
+      'create admin_role',
+      'create resource_set',
+      'create role_assignment',
+      'create schema_attribute',
+      'create event_hook',
+    ]);
+    const progress: string[] = [];
+    const result = await env.adapter.applyGuardrails(plan, (_done, _total, label) => progress.push(label));
+    expect(result.applied).toHaveLength(11);
+    expect(progress.at(-1)).toBe('done');
+    const again = await env.adapter.planGuardrails();
+    expect(again.changes.every((c) => c.op === 'noop')).toBe(true);
+    const before = env.emulator.control.faults.requestLog().filter((r) => r.method !== 'GET').length;
+    expect((await env.adapter.applyGuardrails(again)).applied).toEqual([]);
+    expect((await env.adapter.applyGuardrails(plan)).applied).toEqual([]);
+    expect(env.emulator.control.faults.requestLog().filter((r) => r.method !== 'GET').length).toBe(before);
+  });
+
+  it('creates a help-desk role without reset, TAC or unlock permissions, scoped to eligible users and request groups', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const { state, userId } = env.emulator.control;
+    const role = [...state.roles.values()].find((r) => r.label === 'recovery-gate-helpdesk');
+    expect(role?.permissions).toContain('okta.groups.members.manage');
+    for (const forbidden of FORBIDDEN_PERMISSIONS) expect(role?.permissions).not.toContain(forbidden);
+    const groupId = (name: string) => [...state.groups.values()].find((g) => g.name === name)?.id;
+    const set = [...state.resourceSets.values()].find((s) => s.label === 'recovery-gate-eligible');
+    const hrefs = set?.resources.map((r) => r.href) ?? [];
+    expect(hrefs).toContain(`${env.emulator.url}/api/v1/groups/${groupId('recovery-eligible')}/users`);
+    expect(hrefs).not.toContain(`${env.emulator.url}/api/v1/groups/${groupId('recovery-eligible')}`);
+    expect(hrefs).toContain(`${env.emulator.url}/api/v1/groups/${groupId('recovery-request-mfa_reset')}`);
+    const binding = [...state.roleAssignments.values()].find((a) => a.type === 'CUSTOM');
+    expect(binding).toMatchObject({
+      principalType: 'GROUP',
+      principalId: groupId('HelpDesk'),
+      roleId: role?.id,
+      resourceSetId: set?.id,
+    });
+    expect(state.customSchema.get('recoveryCaseStatus')).toMatchObject({
+      type: 'string',
+      permissions: [{ principal: 'SELF', action: 'READ_ONLY' }],
+    });
+    // The agent can now raise a request through the native API.
+    expect(
+      await env.emulator.control.nativeAction('gina@example.com', userId('alice@example.com'), {
+        kind: 'add_to_group',
+        group: 'recovery-request-mfa_reset',
+      }),
+    ).toBe(204);
+  });
+
+  it('once the built-in role is gone, agents can raise requests for eligible users only, and reset nothing', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const { state, nativeAction } = env.emulator.control;
+    for (const [id, a] of state.roleAssignments)
+      if (a.type === 'HELP_DESK_ADMIN') state.roleAssignments.delete(id);
+    const request = { kind: 'add_to_group', group: 'recovery-request-mfa_reset' } as const;
+    expect(await nativeAction('gina@example.com', 'alice@example.com', request)).toBe(204);
+    expect(await nativeAction('gina@example.com', 'carol@example.com', request)).toBe(403);
+    expect(
+      await nativeAction('gina@example.com', 'alice@example.com', { kind: 'add_to_group', group: 'Finance' }),
+    ).toBe(403);
+    expect(await nativeAction('gina@example.com', 'alice@example.com', { kind: 'reset_factors' })).toBe(403);
+    expect(await nativeAction('gina@example.com', 'alice@example.com', { kind: 'reset_password' })).toBe(403);
+    expect(
+      await nativeAction('gina@example.com', 'alice@example.com', {
+        kind: 'update_profile',
+        profile: { recoveryCaseStatus: 'completed' },
+      }),
+    ).toBe(403);
+    const plan = await env.adapter.planGuardrails();
+    expect(plan.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+  });
+
+  it('reports help-desk principals holding built-in roles that can reset', async () => {
+    const env = await start();
+    const { state, userId } = env.emulator.control;
+    state.roleAssignments.set('raGina', {
+      id: 'raGina',
+      principalType: 'USER',
+      principalId: userId('gina@example.com'),
+      type: 'USER_ADMIN',
+      roleId: null,
+      resourceSetId: null,
+      created: 0,
+      lastUpdated: 0,
+    });
+    const plan = await env.adapter.planGuardrails();
+    const messages = plan.findings.filter((f) => f.severity === 'critical').map((f) => f.message);
+    expect(messages.some((m) => m.includes('Group HelpDesk') && m.includes('HELP_DESK_ADMIN'))).toBe(true);
+    expect(messages.some((m) => m.includes('gina@example.com') && m.includes('USER_ADMIN'))).toBe(true);
+  });
+
+  it('plans an update when someone widens the help-desk role, and apply narrows it back', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const role = [...env.emulator.control.state.roles.values()].find(
+      (r) => r.label === 'recovery-gate-helpdesk',
+    );
+    role?.permissions.push('okta.users.credentials.resetPassword');
+    const plan = await env.adapter.planGuardrails();
+    const change = plan.changes.find((c) => c.resource === 'admin_role');
+    expect(change?.op).toBe('update');
+    expect(plan.findings.some((f) => f.code === 'OKTA_HELPDESK_RESET_PERMISSION')).toBe(true);
+    await env.adapter.applyGuardrails(plan);
+    expect(role?.permissions).not.toContain('okta.users.credentials.resetPassword');
+    expect((await env.adapter.planGuardrails()).changes.every((c) => c.op === 'noop')).toBe(true);
+  });
+
+  it('fails apply with a typed error when Okta cannot verify the hook endpoint, and plans the verification again', async () => {
+    const liar = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"verification":"wrong"}'),
+    );
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    try {
+      const env = await start({ hookUrl: `http://127.0.0.1:${(liar.address() as AddressInfo).port}/hook` });
+      const error = await env.adapter
+        .applyGuardrails(await env.adapter.planGuardrails())
+        .catch((e: unknown) => e);
+      expect(isGateError(error, 'ERR_IDP_BAD_REQUEST')).toBe(true);
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({
+        op: 'verifyEventHook',
+        errorCode: 'E0000001',
+      });
+      const again = await env.adapter.planGuardrails();
+      const hook = again.changes.find((c) => c.resource === 'event_hook');
+      expect(hook).toMatchObject({ op: 'update', before: { verificationStatus: 'UNVERIFIED' } });
+      expect(again.changes.filter((c) => c.op !== 'noop')).toHaveLength(1);
+    } finally {
+      liar.closeAllConnections();
+      await new Promise((r) => liar.close(r));
+    }
+  });
+});

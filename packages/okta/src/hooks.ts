@@ -1,0 +1,78 @@
+/**
+ * Event-hook requests: the one-time verification GET (`x-okta-verification-challenge` echoed as
+ * `{verification}`) and event deliveries, both authenticated by the shared Authorization header secret,
+ * compared in constant time. Deduplication across deliveries is the gate's job (by `id`, the event `uuid`).
+ * @see https://developer.okta.com/docs/concepts/event-hooks/
+ * @module
+ */
+
+import { GateError, type HookRequest, type HookResult, type Secret, secretsEqual } from '@recovery-gate/core';
+import * as z from 'zod';
+import type { Json, OktaContext } from './context.js';
+import { normalizeAll } from './normalize.js';
+
+const deliverySchema = z.object({
+  eventType: z.string().optional(),
+  eventId: z.string().optional(),
+  data: z.object({ events: z.array(z.record(z.string(), z.unknown())) }),
+});
+
+function authenticate(secret: Secret | null, request: HookRequest): void {
+  if (secret === null) {
+    throw new GateError('ERR_HOOK_UNAUTHENTICATED', 'No event-hook secret is configured for Okta');
+  }
+  if (!secretsEqual(request.headers.authorization ?? '', secret)) {
+    throw new GateError(
+      'ERR_HOOK_UNAUTHENTICATED',
+      'The Okta event hook did not carry the expected Authorization secret',
+    );
+  }
+}
+
+function verification(request: HookRequest): HookResult {
+  const challenge = request.headers['x-okta-verification-challenge'];
+  if (!challenge) {
+    throw new GateError(
+      'ERR_HOOK_MALFORMED',
+      'A verification request must carry x-okta-verification-challenge',
+    );
+  }
+  return {
+    response: {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verification: challenge }),
+    },
+    events: [],
+    resync: [],
+    handshake: true,
+  };
+}
+
+function parseDelivery(body: string): z.infer<typeof deliverySchema> {
+  try {
+    return deliverySchema.parse(JSON.parse(body));
+  } catch (error) {
+    throw new GateError('ERR_HOOK_MALFORMED', 'The Okta event-hook body is not a valid delivery', {
+      cause: error,
+    });
+  }
+}
+
+/** Verifies and normalises one hook request. @throws GateError ERR_HOOK_UNAUTHENTICATED / ERR_HOOK_MALFORMED */
+export async function verifyHook(
+  ctx: OktaContext,
+  secret: Secret | null,
+  request: HookRequest,
+): Promise<HookResult> {
+  authenticate(secret, request);
+  const method = request.method.toUpperCase();
+  if (method === 'GET') return verification(request);
+  if (method !== 'POST')
+    throw new GateError('ERR_HOOK_MALFORMED', `Okta event hooks use GET and POST, not ${method}`);
+  const delivery = parseDelivery(request.body);
+  const options = { requestPrefix: ctx.config.requestGroups.prefix, principals: await ctx.principalIds() };
+  // Deliveries batch events, possibly out of order and repeated: normalizeAll dedupes and orders them.
+  const events = normalizeAll(delivery.data.events as Json[], options);
+  return { response: { status: 200, headers: {}, body: '' }, events, resync: [], handshake: false };
+}

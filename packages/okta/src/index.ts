@@ -1,0 +1,10 @@
+/**
+ * Recovery Gate adapter for Okta, on @okta/okta-sdk-nodejs.
+ * @module
+ */
+
+export type { ProviderOptions } from './adapter.js';
+export { createProvider } from './adapter.js';
+export { capabilities } from './capabilities.js';
+export type { ProviderConfig, ProviderConfigInput } from './config.js';
+export { configSchema, DEFAULT_SCOPES } from './config.js';

@@ -1,0 +1,63 @@
+/**
+ * Chromium for the page tests (Debian's /usr/bin/chromium via playwright-core), the IdP sign-in steps,
+ * and screenshots under test-artifacts/screenshots (git-ignored).
+ * @module
+ */
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { BrowserWorld } from './world.js';
+
+/** Where screenshots go. */
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+
+/** The cast's emulator password. */
+export const PASSWORD = 'Demo-Passw0rd!';
+
+/** Launches the browser (one per test file). */
+export async function launch(): Promise<Browser> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Saves a full-page screenshot named `<idp>-<name>.png`. */
+export async function shot(page: Page, world: BrowserWorld, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${world.idp}-${name}.png`), fullPage: true });
+}
+
+/**
+ * Completes the IdP's sign-in UI as `name` (password, then the second factor when asked: a TOTP code or
+ * a push answered on the emulator), and waits until the browser is back on the gate.
+ */
+export async function signIn(page: Page, world: BrowserWorld, name: string): Promise<void> {
+  await page.locator('input[name=login]').waitFor();
+  await page.fill('input[name=login]', world.side.login(name));
+  await page.fill('input[name=password]', PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  if (page.url().startsWith(world.gateUrl)) return;
+  const id = await world.id(name);
+  if ((await page.locator('input[name=otp]').count()) > 0) {
+    const code = world.side.otp(id);
+    if (!code) throw new Error(`${name} has no TOTP code on ${world.idp}`);
+    await page.fill('input[name=otp]', code);
+    await page.getByRole('button', { name: 'Verify' }).click();
+  } else if ((await page.getByRole('button', { name: /I approved it/ }).count()) > 0) {
+    if (!world.side.oidc.answerPush(id, 'approve')) throw new Error(`no push waiting for ${name}`);
+    await page.getByRole('button', { name: /I approved it/ }).click();
+  }
+  await page.waitForURL((url) => url.href.startsWith(world.gateUrl), { timeout: 15_000 });
+}

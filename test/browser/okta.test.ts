@@ -1,0 +1,3 @@
+import { pagesSuite } from './suite.js';
+
+pagesSuite('okta');
