@@ -10,6 +10,7 @@ import { createControl, type Delivery, deliverer, listen } from './control.js';
 import type { EmuEnv } from './http.js';
 import { PAGES_CLIENT_ID, startTenantOidc } from './oidc.js';
 import { buildTenant, EMULATOR_TENANT_ID, GATE_APP } from './seed.js';
+import { seedSyntheticAudits } from './seed-audits.js';
 import { seedGuardrails } from './seed-guardrails.js';
 import { createHandler, type Fault, type LoggedRequest, type ServerState } from './server.js';
 import type { EmuUser, TenantState } from './state.js';
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
   readonly seed?: 'demo' | 'empty' | ((tenant: TenantState, nowMs: number) => void);
   /** Extra synthetic staff users (benchmarks). @default 0 */
   readonly syntheticUsers?: number;
+  /** directoryAudits records to pre-fill over the last day (benchmarks; see `seedSyntheticAudits`). @default 0 */
+  readonly syntheticAudits?: number;
   /** Seed the request groups as `apply` would have created them. @default false */
   readonly guardrailsApplied?: boolean;
   /** Latency added to every Graph response, in ms. @default 0 */
@@ -98,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = (): number => base() + offset;
   const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
   if (options.guardrailsApplied) seedGuardrails(tenant, now());
+  if ((options.syntheticAudits ?? 0) > 0) seedSyntheticAudits(tenant, options.syntheticAudits ?? 0, now());
   const pending = new Set<Promise<unknown>>();
   const deliveries: Delivery[] = [];
   const env: EmuEnv = {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { OidcClientInput, OidcServer } from '@recovery-gate/emulator-kit';
 import { seedDemo, seedSynthetic } from './cast.js';
 import type { Emu } from './context.js';
+import { seedAdminEvents } from './events-seed.js';
 import { seedGuardrails } from './guardrails-seed.js';
 import { createRouter, type Exchange } from './http.js';
 import { oidcRoutes } from './oidc.js';
@@ -41,8 +42,11 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** The clock, epoch ms; defaults to the real clock (plus `advanceClock` offsets). */
   readonly now?: () => number;
-  /** `demo` (the cast, default), `empty`, or the cast plus N synthetic users for benchmarks. */
-  readonly seed?: 'demo' | 'empty' | { readonly syntheticUsers: number };
+  /**
+   * `demo` (the cast, default), `empty`, or for benchmarks the cast plus N synthetic users and, with
+   * `adminEvents`, that many admin events over the last day (see `seedAdminEvents`).
+   */
+  readonly seed?: 'demo' | 'empty' | { readonly syntheticUsers: number; readonly adminEvents?: number };
   /** Seed the realm with the guardrails already applied. */
   readonly guardrailsApplied?: boolean;
   /** Latency added to every response, ms. */
@@ -98,6 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.seed !== 'empty') seedDemo(realm, now());
   if (typeof options.seed === 'object') seedSynthetic(realm, options.seed.syntheticUsers, now());
   if (options.guardrailsApplied === true) seedGuardrails(realm);
+  if (typeof options.seed === 'object') seedAdminEvents(realm, options.seed.adminEvents ?? 0, now());
   const emu: Emu = { realm, now, baseUrl: '' };
   const router = createRouter();
   userRoutes(router, emu);
