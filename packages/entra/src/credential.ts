@@ -10,7 +10,7 @@ import {
   type IssuedCredential,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import { type EntraContext, graphDelete, graphList, graphPost, seg } from './graph.js';
+import { allOrThrow, type EntraContext, graphDelete, graphList, graphPost, seg } from './graph.js';
 
 interface TapResponse {
   readonly id?: string;
@@ -93,5 +93,5 @@ export async function revokeTemporaryCredential(
           await graphList<{ id: string }>(ctx, base, 'list temporary access passes', {}, 'ERR_USER_NOT_FOUND')
         ).map((t) => t.id)
       : [credential.id];
-  for (const id of ids) await graphDelete(ctx, `${base}/${seg(id)}`, 'delete temporary access pass');
+  await allOrThrow(ids.map((id) => graphDelete(ctx, `${base}/${seg(id)}`, 'delete temporary access pass')));
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AuthenticatorSelection, GateError, type ResetResult } from '@recovery-gate/core';
 import { type GraphMethod, kindOf, methodType } from './facts-map.js';
-import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
+import { allOrThrow, type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
 
 /** Method types the adapter deletes, with their Graph navigation names. */
 const DELETABLE: Readonly<Record<string, string>> = {
@@ -21,9 +21,16 @@ const DELETABLE: Readonly<Record<string, string>> = {
   temporaryAccessPass: 'temporaryAccessPassMethods',
 };
 
-/** Phones: alternate and office before the mobile (a default phone cannot go first). */
-function order(method: GraphMethod): number {
-  return methodType(method) === 'phone' && method.phoneType === 'mobile' ? 1 : 0;
+const isMobile = (m: GraphMethod): boolean => methodType(m) === 'phone' && m.phoneType === 'mobile';
+
+/**
+ * The deletions in rounds: every method in one parallel round, except the mobile phone, which goes in a
+ * second round after the others, as the sequential order did: Graph refuses to delete the mobile while an
+ * alternate phone remains, and refuses a phone that is the default MFA method.
+ * @see https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete?view=graph-rest-1.0
+ */
+function rounds(chosen: readonly GraphMethod[]): GraphMethod[][] {
+  return [chosen.filter((m) => !isMobile(m)), chosen.filter(isMobile)].filter((r) => r.length > 0);
 }
 
 /** Removes the selected methods; methods already gone are skipped. @throws ERR_USER_NOT_FOUND */
@@ -54,10 +61,15 @@ export async function resetAuthenticators(
       );
   }
   const removed: string[] = [];
-  for (const method of [...chosen].sort((a, b) => order(a) - order(b))) {
-    const nav = DELETABLE[methodType(method)] as string;
-    const path = `/users/${seg(userId)}/authentication/${nav}/${seg(method.id)}`;
-    if (await graphDelete(ctx, path, 'delete method')) removed.push(method.id);
+  for (const round of rounds(chosen)) {
+    const deleted = await allOrThrow(
+      round.map((method) => {
+        const nav = DELETABLE[methodType(method)] as string;
+        const path = `/users/${seg(userId)}/authentication/${nav}/${seg(method.id)}`;
+        return graphDelete(ctx, path, 'delete method');
+      }),
+    );
+    removed.push(...round.filter((_, i) => deleted[i]).map((m) => m.id));
   }
   return { removed };
 }

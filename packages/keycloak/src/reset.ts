@@ -9,33 +9,36 @@ import type { AuthenticatorSelection, PasswordResetOptions, ResetResult } from '
 import { GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { authenticatorsOf } from './facts.js';
-import { type KcUser, requireUser } from './users.js';
+import { allOrThrow, type KcUser, requireUser, userIdOf } from './users.js';
 
-/** Removes the selected credentials; what is already gone is not an error. */
+/**
+ * Removes the selected credentials, in parallel; what is already gone is not an error. No user read: the
+ * credential list answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist.
+ */
 export async function resetAuthenticators(
   s: KcSession,
   userId: string,
   selection: AuthenticatorSelection,
 ): Promise<ResetResult> {
-  const user = await requireUser(s, userId);
-  const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: user.id }), 'user');
+  const id = await userIdOf(s, userId);
+  const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id }), 'user');
   const current = authenticatorsOf(credentials);
   const keep = selection.all ? new Set(selection.keepKinds ?? []) : new Set<string>();
   const targets = selection.all
     ? current.filter((a) => !keep.has(a.kind))
     : current.filter((a) => selection.ids.includes(a.id));
-  const removed: string[] = [];
-  for (const target of targets) {
-    try {
-      await s.call((kc) =>
-        kc.users.deleteCredential({ realm: s.realm, id: user.id, credentialId: target.id }),
-      );
-      removed.push(target.id);
-    } catch (error) {
-      if (!(error instanceof GateError && error.details.status === 404)) throw error;
-    }
-  }
-  return { removed };
+  const done = await allOrThrow(
+    targets.map(async (target) => {
+      try {
+        await s.call((kc) => kc.users.deleteCredential({ realm: s.realm, id, credentialId: target.id }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof GateError && error.details.status === 404)) throw error;
+        return false;
+      }
+    }),
+  );
+  return { removed: targets.filter((_, i) => done[i]).map((t) => t.id) };
 }
 
 /** Writes the user back with a changed field set, from a fresh read (the PUT replaces lists and attributes). */

@@ -8,7 +8,7 @@
 import type { RevocationResult, RevocationScope } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { httpFailure } from './errors.js';
-import { requireUser } from './users.js';
+import { allOrThrow, userIdOf } from './users.js';
 
 /** What stays valid after a revocation. */
 export const REVOCATION_CAVEATS = [
@@ -16,40 +16,67 @@ export const REVOCATION_CAVEATS = [
   'Clients with a back-channel logout URL are told; others learn of the logout only when they next refresh.',
 ];
 
-/** Revokes consents (and with them offline tokens); returns how many were revoked. */
-async function revokeConsents(s: KcSession, id: string, offlineOnly: boolean): Promise<number> {
-  const consents = await s.call((kc) => kc.users.listConsents({ realm: s.realm, id }), 'user');
-  let revoked = 0;
-  for (const consent of consents) {
-    const grants = (consent as { additionalGrants?: { key?: string }[] }).additionalGrants ?? [];
-    if (offlineOnly && !grants.some((g) => g.key === 'Offline Token')) continue;
-    const clientId = consent.clientId;
-    if (typeof clientId !== 'string') continue;
-    try {
-      await s.call((kc) => kc.users.revokeConsent({ realm: s.realm, id, clientId }));
-      revoked += 1;
-    } catch (error) {
-      // Already gone (revoked in between): idempotent.
-      const cause = (error as { cause?: unknown }).cause;
-      if (httpFailure(cause)?.status !== 404) throw error;
-    }
-  }
-  return revoked;
+/** A consent as the admin API lists it (the fields read here). */
+interface Consent {
+  readonly clientId?: unknown;
+  readonly additionalGrants?: readonly { readonly key?: string }[];
 }
 
-/** Revokes sessions, refresh (and offline) tokens and grants of a user. */
+/** Lists the consents of a user. */
+function listConsents(s: KcSession, id: string): Promise<Consent[]> {
+  return s.call((kc) => kc.users.listConsents({ realm: s.realm, id }) as Promise<Consent[]>, 'user');
+}
+
+/** Revokes the listed consents (and with them offline tokens), in parallel; returns how many. */
+async function revokeConsents(
+  s: KcSession,
+  id: string,
+  consents: readonly Consent[],
+  offlineOnly: boolean,
+): Promise<number> {
+  const targets = consents.filter(
+    (c) =>
+      typeof c.clientId === 'string' &&
+      !(offlineOnly && !(c.additionalGrants ?? []).some((g) => g.key === 'Offline Token')),
+  );
+  const done = await allOrThrow(
+    targets.map(async (consent) => {
+      const clientId = String(consent.clientId);
+      try {
+        await s.call((kc) => kc.users.revokeConsent({ realm: s.realm, id, clientId }));
+        return true;
+      } catch (error) {
+        // Already gone (revoked in between): idempotent.
+        const cause = (error as { cause?: unknown }).cause;
+        if (httpFailure(cause)?.status !== 404) throw error;
+        return false;
+      }
+    }),
+  );
+  return done.filter(Boolean).length;
+}
+
+/**
+ * Revokes sessions, refresh (and offline) tokens and grants of a user. The logout and the consent list
+ * are independent and go together; the consent revocations follow the list. No user read: the logout and
+ * the list answer 404 (ERR_USER_NOT_FOUND) for a user that does not exist.
+ */
 export async function revokeSessions(
   s: KcSession,
   userId: string,
   scope: RevocationScope,
 ): Promise<RevocationResult> {
-  const user = await requireUser(s, userId);
+  const id = await userIdOf(s, userId);
   const revoked: RevocationResult['revoked'][number][] = [];
-  if (scope.sessions || scope.refreshTokens) {
-    await s.call((kc) => kc.users.logout({ realm: s.realm, id: user.id }), 'user');
+  const logout =
+    scope.sessions || scope.refreshTokens
+      ? s.call((kc) => kc.users.logout({ realm: s.realm, id }), 'user')
+      : Promise.resolve();
+  const consents = scope.grants || scope.refreshTokens ? listConsents(s, id) : Promise.resolve([]);
+  const [, listed] = await allOrThrow<unknown>([logout, consents]);
+  if (scope.grants || scope.refreshTokens) {
+    await revokeConsents(s, id, listed as Consent[], !scope.grants);
   }
-  if (scope.grants) await revokeConsents(s, user.id, false);
-  else if (scope.refreshTokens) await revokeConsents(s, user.id, true);
   if (scope.sessions) revoked.push('sessions');
   if (scope.refreshTokens) revoked.push('refresh_tokens');
   if (scope.grants) revoked.push('grants');

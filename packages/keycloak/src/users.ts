@@ -42,6 +42,28 @@ export async function requireUser(s: KcSession, user: string): Promise<KcUser> {
   return found;
 }
 
+/**
+ * The id of a user given by id, username or email. An id is used as is, with no read: the user-scoped call
+ * that follows answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist. A username or email costs
+ * the lookup.
+ * @throws GateError ERR_USER_NOT_FOUND
+ */
+export async function userIdOf(s: KcSession, user: string): Promise<string> {
+  if (UUID.test(user)) return user;
+  return (await requireUser(s, user)).id;
+}
+
+/**
+ * Awaits every call (run in parallel) and throws the first failure once all have settled: no call is left
+ * running, and a partial failure is an error (the step stays pending and its retry finishes the rest).
+ */
+export async function allOrThrow<T>(calls: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** A person reference for a user. */
 export function personOf(u: KcUser): PersonRef {
   const name = [u.firstName, u.lastName].filter((p) => typeof p === 'string' && p !== '').join(' ');

@@ -4,6 +4,7 @@
  */
 
 import {
+  type Authenticator,
   type AuthenticatorKind,
   type AuthenticatorSelection,
   GateError,
@@ -13,7 +14,8 @@ import {
   type RevocationScope,
 } from '@recovery-gate/core';
 import type { OktaContext } from './context.js';
-import { getUser, readSubjectFacts } from './facts.js';
+import { allOrThrow } from './context.js';
+import { getUser, readAuthenticators, userIdOf } from './facts.js';
 
 const CAVEATS = [
   'Access tokens already issued stay valid until they expire (resource servers validate them locally).',
@@ -29,40 +31,54 @@ export async function revokeSessions(
   userId: string,
   scope: RevocationScope,
 ): Promise<RevocationResult> {
-  const user = await getUser(ctx, userId);
-  const id = String(user.id);
+  // No user read: each DELETE answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist.
+  const id = await userIdOf(ctx, userId);
   const revoked: RevocationResult['revoked'][number][] = [];
+  const calls: Promise<unknown>[] = [];
+  // Sessions (with their tokens) and grants are independent: one round trip, both must succeed.
   if (scope.sessions) {
-    await ctx.call('revokeUserSessions', 'user', () =>
-      ctx.client.userApi.revokeUserSessions({
-        userId: id,
-        oauthTokens: scope.refreshTokens,
-        forgetDevices: true,
-      }),
+    calls.push(
+      ctx.call('revokeUserSessions', 'user', () =>
+        ctx.client.userApi.revokeUserSessions({
+          userId: id,
+          oauthTokens: scope.refreshTokens,
+          forgetDevices: true,
+        }),
+      ),
     );
     revoked.push('sessions');
     if (scope.refreshTokens) revoked.push('refresh_tokens');
   } else if (scope.refreshTokens) {
-    const clients = await ctx.call('listUserClients', 'user', async () => {
-      const ids: string[] = [];
-      for await (const client of await ctx.client.userApi.listUserClients({ userId: id })) {
-        if (client === null) break;
-        if (client.client_id) ids.push(client.client_id);
-      }
-      return ids;
-    });
-    for (const clientId of clients) {
-      await ctx.call('revokeTokensForUserAndClient', 'user', () =>
-        ctx.client.userApi.revokeTokensForUserAndClient({ userId: id, clientId }),
-      );
-    }
+    calls.push(revokeRefreshTokens(ctx, id));
     revoked.push('refresh_tokens');
   }
   if (scope.grants) {
-    await ctx.call('revokeUserGrants', 'user', () => ctx.client.userApi.revokeUserGrants({ userId: id }));
+    calls.push(
+      ctx.call('revokeUserGrants', 'user', () => ctx.client.userApi.revokeUserGrants({ userId: id })),
+    );
     revoked.push('grants');
   }
+  await allOrThrow(calls);
   return { revoked, caveats: CAVEATS };
+}
+
+/** Refresh tokens alone: per client, the clients listed first, their revocations in parallel. */
+async function revokeRefreshTokens(ctx: OktaContext, id: string): Promise<void> {
+  const clients = await ctx.call('listUserClients', 'user', async () => {
+    const ids: string[] = [];
+    for await (const client of await ctx.client.userApi.listUserClients({ userId: id })) {
+      if (client === null) break;
+      if (client.client_id) ids.push(client.client_id);
+    }
+    return ids;
+  });
+  await allOrThrow(
+    clients.map((clientId) =>
+      ctx.call('revokeTokensForUserAndClient', 'user', () =>
+        ctx.client.userApi.revokeTokensForUserAndClient({ userId: id, clientId }),
+      ),
+    ),
+  );
 }
 
 async function removeOne(
@@ -97,9 +113,15 @@ export async function resetAuthenticators(
   userId: string,
   selection: AuthenticatorSelection,
 ): Promise<ResetResult> {
-  const facts = await readSubjectFacts(ctx, userId);
-  const current = facts.authenticators ?? [];
-  const id = facts.userId;
+  if (!selection.all && selection.ids.some((x) => typeof x !== 'string' || x.trim() === '')) {
+    throw new GateError('ERR_INPUT_INVALID', 'Authenticator ids must be non-empty strings');
+  }
+  const id = await userIdOf(ctx, userId);
+  // The issue that follows a reset needs the org's TAC authenticator id: warm the cache alongside the
+  // lists (no extra round trip). Its failure is not the reset's: the issue reads it again.
+  ctx.tacAuthenticatorId().catch(() => null);
+  // Only what the reset needs: the factor and enrollment lists (not the rest of the subject facts).
+  const current = await readAuthenticators(ctx, id);
   // The password is not a factor: "reset all" never removes it. In Identity Engine the email
   // authenticator is an enrollment like the others, and reset_factors unenrolls it too.
   const removable = current.filter((a) => a.kind !== 'password');
@@ -108,21 +130,19 @@ export async function resetAuthenticators(
     if (keep.size === 0) {
       await ctx.call('resetFactors', 'user', () => ctx.client.userApi.resetFactors({ userId: id }));
       // Enrollments reset_factors may leave in place (a TAC, the email): remove them explicitly.
-      for (const left of removable.filter((a) => a.kind === 'temporary_access' || a.kind === 'email')) {
-        await removeOne(ctx, id, left.id, left.kind);
-      }
+      const left = removable.filter((a) => a.kind === 'temporary_access' || a.kind === 'email');
+      await allOrThrow(left.map((a) => removeOne(ctx, id, a.id, a.kind)));
       return { removed: removable.map((a) => a.id) };
     }
-    const removed: string[] = [];
-    for (const a of removable.filter((x) => !keep.has(x.kind))) {
-      if (await removeOne(ctx, id, a.id, a.kind)) removed.push(a.id);
-    }
-    return { removed };
+    return {
+      removed: await removeAll(
+        ctx,
+        id,
+        removable.filter((x) => !keep.has(x.kind)),
+      ),
+    };
   }
-  if (selection.ids.some((x) => typeof x !== 'string' || x.trim() === '')) {
-    throw new GateError('ERR_INPUT_INVALID', 'Authenticator ids must be non-empty strings');
-  }
-  const removed: string[] = [];
+  const targets: Authenticator[] = [];
   for (const authenticatorId of selection.ids) {
     const known = current.find((a) => a.id === authenticatorId);
     if (known?.kind === 'password') {
@@ -131,9 +151,22 @@ export async function resetAuthenticators(
         `Authenticator ${authenticatorId} (${known.kind}) cannot be removed`,
       );
     }
-    if (known && (await removeOne(ctx, id, authenticatorId, known.kind))) removed.push(authenticatorId);
+    if (known) targets.push(known);
   }
-  return { removed };
+  return { removed: await removeAll(ctx, id, targets) };
+}
+
+/**
+ * Removes authenticators in parallel (they are independent). Every removal is awaited; if any failed the
+ * first error is thrown, so the step stays pending and its retry, which lists again, finishes the rest.
+ */
+async function removeAll(
+  ctx: OktaContext,
+  userId: string,
+  targets: readonly Authenticator[],
+): Promise<string[]> {
+  const done = await allOrThrow(targets.map((a) => removeOne(ctx, userId, a.id, a.kind)));
+  return targets.filter((_, i) => done[i]).map((a) => a.id);
 }
 
 /**

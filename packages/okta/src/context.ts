@@ -23,6 +23,13 @@ export interface OktaContext {
   groupId(name: string): Promise<string | null>;
   /** Forgets a cached group id (after a delete, or a 404). */
   forgetGroup(name: string): void;
+  /**
+   * The id of the org's Temporary Access Code authenticator, cached for {@link ORG_LOOKUP_TTL_MS}: it is
+   * org-wide and changes only when an admin recreates the authenticator. Null when the org has none.
+   */
+  tacAuthenticatorId(): Promise<string | null>;
+  /** Forgets the cached TAC authenticator id (after a call that used it failed). */
+  forgetTacAuthenticator(): void;
   /** Ids of the gate's own principal (config + the token owner / service app). */
   principalIds(): Promise<ReadonlySet<string>>;
   /** Remembers a secret so error details never echo it. */
@@ -50,6 +57,20 @@ export function isoOf(value: unknown): string | null {
   return null;
 }
 
+/**
+ * Awaits every call (run in parallel) and throws the first failure once all have settled, so no call is
+ * left running and a partial failure surfaces as an error (the step stays pending and is retried).
+ */
+export async function allOrThrow<T>(calls: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** How long an org-level lookup (the TAC authenticator id) is trusted before it is read again. */
+export const ORG_LOOKUP_TTL_MS = 10 * 60_000;
+
 /** How many recently issued credentials error details are scrubbed of. */
 const RECENT_SECRETS = 100;
 
@@ -63,6 +84,7 @@ export function createContext(
   const secrets: Secret[] = [...baseSecrets];
   const groups = new Map<string, string>();
   let principals: Promise<ReadonlySet<string>> | undefined;
+  let tac: { readonly id: Promise<string | null>; readonly at: number } | undefined;
   const reveal = (): string[] => secrets.map((s) => s.reveal());
 
   const ctx: OktaContext = {
@@ -103,6 +125,26 @@ export function createContext(
       return found;
     },
     forgetGroup: (name) => void groups.delete(name),
+    tacAuthenticatorId() {
+      const now = deps.now().getTime();
+      if (tac === undefined || now - tac.at >= ORG_LOOKUP_TTL_MS || now < tac.at) {
+        const entry = { id: findTacAuthenticator(ctx), at: now };
+        tac = entry;
+        // A failed or empty lookup is not cached: the next call asks again.
+        entry.id.then(
+          (id) => {
+            if (id === null && tac === entry) tac = undefined;
+          },
+          () => {
+            if (tac === entry) tac = undefined;
+          },
+        );
+      }
+      return tac.id;
+    },
+    forgetTacAuthenticator: () => {
+      tac = undefined;
+    },
     principalIds() {
       principals ??= resolvePrincipals(ctx).catch((error: unknown) => {
         principals = undefined;
@@ -117,6 +159,16 @@ export function createContext(
     },
   };
   return ctx;
+}
+
+async function findTacAuthenticator(ctx: OktaContext): Promise<string | null> {
+  return ctx.call('listAuthenticators', 'other', async () => {
+    for await (const authenticator of await ctx.client.authenticatorApi.listAuthenticators()) {
+      if (authenticator === null) break;
+      if (authenticator.key === 'tac' && authenticator.id) return authenticator.id;
+    }
+    return null;
+  });
 }
 
 async function resolvePrincipals(ctx: OktaContext): Promise<ReadonlySet<string>> {

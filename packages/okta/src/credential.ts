@@ -12,20 +12,14 @@ import {
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
 import { field, isoOf, type OktaContext, text } from './context.js';
-import { getUser } from './facts.js';
+import { getUser, userIdOf } from './facts.js';
 
 /** Okta's TAC lifetime bounds, in minutes. */
 const MIN_TTL = 10;
 const MAX_TTL = 14_400;
 
 async function tacAuthenticatorId(ctx: OktaContext): Promise<string> {
-  const id = await ctx.call('listAuthenticators', 'other', async () => {
-    for await (const authenticator of await ctx.client.authenticatorApi.listAuthenticators()) {
-      if (authenticator === null) break;
-      if (authenticator.key === 'tac' && authenticator.id) return authenticator.id;
-    }
-    return null;
-  });
+  const id = await ctx.tacAuthenticatorId();
   if (!id)
     throw new GateError(
       'ERR_UNSUPPORTED',
@@ -46,19 +40,26 @@ export async function issueTemporaryCredential(
       details: { lifetimeSeconds: options.lifetimeSeconds },
     });
   }
-  const user = await getUser(ctx, userId);
-  const authenticatorId = await tacAuthenticatorId(ctx);
-  const enrollment = await ctx.call('createTacAuthenticatorEnrollment', 'user', () =>
-    ctx.client.userAuthenticatorEnrollmentsApi.createTacAuthenticatorEnrollment({
-      userId: String(user.id),
-      authenticator: { authenticatorId, profile: { ttl: String(minutes), multiUse: !options.singleUse } },
-    }),
-  );
+  // No user read: the POST answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist. The TAC
+  // authenticator id is an org-level lookup, cached (the reset step warms it).
+  const [user, authenticatorId] = await Promise.all([userIdOf(ctx, userId), tacAuthenticatorId(ctx)]);
+  const enrollment = await ctx
+    .call('createTacAuthenticatorEnrollment', 'user', () =>
+      ctx.client.userAuthenticatorEnrollmentsApi.createTacAuthenticatorEnrollment({
+        userId: user,
+        authenticator: { authenticatorId, profile: { ttl: String(minutes), multiUse: !options.singleUse } },
+      }),
+    )
+    .catch((error: unknown) => {
+      // The cached id may be stale (the authenticator was recreated): the retry reads it again.
+      ctx.forgetTacAuthenticator();
+      throw error;
+    });
   const code = text(enrollment.profile, 'tac');
   const id = enrollment.id;
   if (!code || !id) {
     throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Okta did not return the temporary access code', {
-      details: { userId: String(user.id) },
+      details: { userId: user },
     });
   }
   const secret = createSecret(code);
@@ -90,6 +91,7 @@ export async function revokeTemporaryCredential(
   }
   if (!credential.id)
     throw new GateError('ERR_INPUT_INVALID', 'The credential id is required to revoke a TAC');
+  // The user read stays: a 404 on the delete would not tell a gone user from a gone enrollment.
   const user = await getUser(ctx, userId);
   const enrollmentId = credential.id;
   await ctx.optional('deleteAuthenticatorEnrollment', () =>

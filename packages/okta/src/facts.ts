@@ -71,6 +71,20 @@ export async function getUser(ctx: OktaContext, user: string): Promise<User> {
   return ctx.call('getUser', 'user', () => ctx.client.userApi.getUser({ userId: user }));
 }
 
+/** Okta user ids: `00u` and 17 more letters or digits. */
+const USER_ID = /^00u[0-9A-Za-z]{17}$/;
+
+/**
+ * The Okta id of a user given by id or login. An id is used as is, with no read: the user-scoped call
+ * that follows answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist. A login costs one read,
+ * since only `GET /users/{id}` accepts one.
+ * @throws GateError ERR_USER_NOT_FOUND, ERR_INPUT_INVALID
+ */
+export async function userIdOf(ctx: OktaContext, user: string): Promise<string> {
+  if (USER_ID.test(user)) return user;
+  return String((await getUser(ctx, user)).id);
+}
+
 /** A person reference from a user. */
 export function personOf(user: User): PersonRef {
   const p = user.profile as Json | undefined;
@@ -156,12 +170,10 @@ function fromEnrollment(e: Json): Authenticator {
 }
 
 /** v1 factors plus the OIE enrollments they do not already cover (password, email, TAC...). */
-async function authenticatorsOf(
-  ctx: OktaContext,
-  userId: string,
+function mergeAuthenticators(
   factors: UserFactor[] | null,
-): Promise<Authenticator[] | null> {
-  const enrollments = await enrollmentsOf(ctx, userId);
+  enrollments: Json[] | null,
+): Authenticator[] | null {
   if (factors === null && enrollments === null) return null;
   const out = (factors ?? []).map(fromFactor);
   const ids = new Set(out.map((a) => a.id));
@@ -175,18 +187,49 @@ async function authenticatorsOf(
   return out;
 }
 
+/** Lists factors; null when unreadable for lack of permission. */
+function factorsOf(ctx: OktaContext, userId: string): Promise<UserFactor[] | null> {
+  return collect(ctx, 'listFactors', () => ctx.client.userFactorApi.listFactors({ userId }));
+}
+
+/** The authenticators of a user: factors and enrollments, read in parallel (one round trip). */
+async function authenticatorsOf(
+  ctx: OktaContext,
+  userId: string,
+  factorsRead: Promise<UserFactor[] | null>,
+): Promise<Authenticator[] | null> {
+  const [factors, enrollments] = await Promise.all([factorsRead, enrollmentsOf(ctx, userId)]);
+  return mergeAuthenticators(factors, enrollments);
+}
+
+/**
+ * What a reset needs and nothing more: the factor and enrollment lists, read in parallel. Unlike the facts
+ * read, a list it may not read is an error: a reset that cannot see every authenticator could leave one.
+ * @throws GateError ERR_USER_NOT_FOUND, ERR_IDP_FORBIDDEN
+ */
+export async function readAuthenticators(ctx: OktaContext, userId: string): Promise<Authenticator[]> {
+  const [factors, enrollments] = await Promise.all([factorsOf(ctx, userId), enrollmentsOf(ctx, userId)]);
+  const merged = factors === null || enrollments === null ? null : mergeAuthenticators(factors, enrollments);
+  if (merged === null) {
+    throw new GateError('ERR_IDP_FORBIDDEN', 'Okta did not let the gate list the authenticators to reset', {
+      details: { factors: factors !== null, enrollments: enrollments !== null },
+    });
+  }
+  return merged;
+}
+
 /** Reads the facts policy needs about a user (by id or login). */
 export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promise<SubjectFacts> {
   const user = await getUser(ctx, userRef);
   const userId = String(user.id);
   const profile = (user.profile ?? {}) as Json;
-  const factorsRead = collect(ctx, 'listFactors', () => ctx.client.userFactorApi.listFactors({ userId }));
+  const factorsRead = factorsOf(ctx, userId);
   const [groups, roles, authenticators, manager, sponsor, channels] = await Promise.all([
     collect(ctx, 'listUserGroups', () => ctx.client.userApi.listUserGroups({ userId })),
     collect(ctx, 'listAssignedRolesForUser', () =>
       ctx.client.roleAssignmentApi.listAssignedRolesForUser({ userId }),
     ),
-    factorsRead.then((factors) => authenticatorsOf(ctx, userId, factors)),
+    authenticatorsOf(ctx, userId, factorsRead),
     personByRef(ctx, text(profile, 'managerId') ?? text(profile, 'manager')),
     personByRef(ctx, text(profile, 'sponsorId') ?? text(profile, 'sponsor')),
     factorsRead.then((factors) => channelsOf(ctx, user, factors)),
