@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { EmuCredential, EmuGroup, EmuSession, EmuUser, Realm } from './state.js';
+import type { EmuCredential, EmuGroup, EmuRole, EmuSession, EmuUser, Realm } from './state.js';
 import { groupPath } from './state.js';
 
 /** UserRepresentation (full or brief). */
@@ -54,11 +54,12 @@ export function groupRep(realm: Realm, group: EmuGroup, withSubGroups = false): 
 /** RoleRepresentation. */
 export function roleRep(
   name: string,
-  role: { id: string; composites: string[] },
+  role: EmuRole,
   containerId: string,
   clientRole: boolean,
 ): Record<string, unknown> {
-  return { id: role.id, name, composite: role.composites.length > 0, clientRole, containerId };
+  const composite = role.composites.length > 0 || (role.links ?? []).length > 0;
+  return { id: role.id, name, composite, clientRole, containerId };
 }
 
 /** CredentialRepresentation without secret data. */

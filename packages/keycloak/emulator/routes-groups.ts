@@ -8,7 +8,7 @@ import { adminEvent, authenticate, type Caller, type Emu, requireRole, targetGro
 import { HttpError, messageError, type Req, type Res, type Router } from './http.js';
 import { groupRep, roleRep, userRep } from './represent.js';
 import { addGroup } from './seed.js';
-import type { EmuClient, EmuGroup } from './state.js';
+import type { EmuClient, EmuGroup, EmuRole } from './state.js';
 import { groupPath } from './state.js';
 
 const R = '/admin/realms/{realm}';
@@ -44,12 +44,16 @@ function searchGroups(emu: Emu, req: Req): Res {
   const exact = req.query.get('exact') === 'true';
   const hit = (g: EmuGroup): boolean =>
     search === null || (exact ? g.name === search : g.name.toLowerCase().includes(search.toLowerCase()));
-  const top = [...emu.realm.groups.values()].filter((g) => g.parentId === null);
+  // Children indexed once: a per-group scan would make a search quadratic in the number of groups.
+  const childrenOf = new Map<string | null, EmuGroup[]>();
+  for (const g of emu.realm.groups.values()) {
+    const siblings = childrenOf.get(g.parentId);
+    if (siblings === undefined) childrenOf.set(g.parentId, [g]);
+    else siblings.push(g);
+  }
+  const top = childrenOf.get(null) ?? [];
   const withSub = (g: EmuGroup): Record<string, unknown> | null => {
-    const kids = [...emu.realm.groups.values()]
-      .filter((c) => c.parentId === g.id)
-      .map(withSub)
-      .filter((x) => x !== null);
+    const kids = (childrenOf.get(g.id) ?? []).map(withSub).filter((x) => x !== null);
     if (!hit(g) && kids.length === 0) return null;
     return { ...groupRep(emu.realm, g), subGroups: search === null ? [] : kids };
   };
@@ -122,9 +126,7 @@ function groupRoleRoutes(router: Router, emu: Emu): void {
     return {
       status: 200,
       body: names.flatMap((n) =>
-        client.roles.has(n)
-          ? [roleRep(n, client.roles.get(n) as { id: string; composites: string[] }, client.id, true)]
-          : [],
+        client.roles.has(n) ? [roleRep(n, client.roles.get(n) as EmuRole, client.id, true)] : [],
       ),
     };
   });
@@ -226,29 +228,6 @@ export function clientRoutes(router: Router, emu: Emu): void {
       return { status: 204 };
     });
   }
-  router.on('GET', `${R}/clients/{id}/roles/{role}`, (req) => {
-    view(req);
-    const c = client(req);
-    const role = c.roles.get(req.params.role ?? '');
-    if (role === undefined) throw new HttpError(404, { error: 'Could not find role' });
-    return { status: 200, body: roleRep(req.params.role ?? '', role, c.id, true) };
-  });
-  router.on('GET', `${R}/clients/{id}/roles/{role}/groups`, (req) => {
-    view(req);
-    const c = client(req);
-    const groups = [...emu.realm.groups.values()].filter(
-      (g) => g.clientRoles.get(c.id)?.has(req.params.role ?? '') ?? false,
-    );
-    return { status: 200, body: groups.map((g) => groupRep(emu.realm, g)) };
-  });
-  router.on('GET', `${R}/clients/{id}/roles/{role}/users`, (req) => {
-    view(req);
-    const c = client(req);
-    const users = [...emu.realm.users.values()].filter(
-      (u) => u.clientRoles.get(c.id)?.has(req.params.role ?? '') ?? false,
-    );
-    return { status: 200, body: users.map((u) => userRep(u, true)) };
-  });
   router.on('GET', `${R}/client-scopes`, (req) => {
     view(req);
     return {

@@ -1,13 +1,13 @@
 /**
- * Admin API: realm settings, events config, admin and login events, required actions, realm roles.
+ * Admin API: realm settings, events config, admin and login events, required actions (roles: routes-roles.ts).
  * @module
  */
 
 import { adminEvent, authenticate, type Emu, requireRole } from './context.js';
 import { ADMIN_PERMISSIONS_CLIENT } from './fgap.js';
 import { HttpError, messageError, type Req, type Res, type Router } from './http.js';
-import { roleRep } from './represent.js';
 import { clientRoutes, groupRoutes } from './routes-groups.js';
+import { roleRoutes } from './routes-roles.js';
 import { REQUIRED_ACTIONS } from './routes-users.js';
 import { addClient } from './seed.js';
 import type { EmuAdminEvent } from './state.js';
@@ -191,13 +191,7 @@ export function realmRoutes(router: Router, emu: Emu): void {
       })),
     };
   });
-  router.on('GET', `${R}/roles`, (req) => {
-    authenticate(emu, req);
-    return {
-      status: 200,
-      body: [...emu.realm.realmRoles.entries()].map(([n, r]) => roleRep(n, r, emu.realm.settings.id, false)),
-    };
-  });
+  roleRoutes(router, emu);
   groupRoutes(router, emu);
   clientRoutes(router, emu);
 }

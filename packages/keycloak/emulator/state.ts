@@ -66,6 +66,19 @@ export interface EmuPolicy {
   policies: string[];
 }
 
+/** A role address: a realm role (`client` null) or a role of the client with that UUID. */
+export interface RoleRef {
+  readonly client: string | null;
+  readonly name: string;
+}
+
+/** A stored role: `composites` names roles of its own container, `links` roles of other containers. */
+export interface EmuRole {
+  id: string;
+  composites: string[];
+  links?: RoleRef[];
+}
+
 /** A stored client. */
 export interface EmuClient {
   id: string;
@@ -77,7 +90,7 @@ export interface EmuClient {
   serviceAccountsEnabled: boolean;
   directAccessGrantsEnabled: boolean;
   redirectUris: string[];
-  roles: Map<string, { id: string; composites: string[] }>;
+  roles: Map<string, EmuRole>;
   defaultClientScopes: string[];
   policies: EmuPolicy[];
 }
@@ -164,7 +177,7 @@ export interface Realm {
   keys: RealmKeys;
   users: Map<string, EmuUser>;
   groups: Map<string, EmuGroup>;
-  realmRoles: Map<string, { id: string; composites: string[] }>;
+  realmRoles: Map<string, EmuRole>;
   clients: Map<string, EmuClient>;
   clientScopes: Map<string, { id: string; name: string }>;
   sessions: Map<string, EmuSession>;
@@ -223,35 +236,56 @@ export function withAncestors(realm: Realm, groupId: string): EmuGroup[] {
   return out;
 }
 
-/** Expands composite role names of one container (realm or client). */
-function expand(roles: Map<string, { composites: string[] }>, names: Iterable<string>): Set<string> {
-  const out = new Set<string>();
-  const stack = [...names];
+/** The role a reference names, if it exists. */
+export function roleAt(realm: Realm, ref: RoleRef): EmuRole | undefined {
+  return ref.client === null
+    ? realm.realmRoles.get(ref.name)
+    : realm.clients.get(ref.client)?.roles.get(ref.name);
+}
+
+/** Expands composites across containers (a realm role may include client roles and the reverse). */
+function expand(realm: Realm, start: Iterable<RoleRef>): RoleRef[] {
+  const seen = new Map<string, RoleRef>();
+  const stack = [...start];
   while (stack.length > 0) {
-    const name = stack.pop() as string;
-    if (out.has(name)) continue;
-    out.add(name);
-    for (const c of roles.get(name)?.composites ?? []) stack.push(c);
+    const ref = stack.pop() as RoleRef;
+    const key = `${ref.client ?? ''}/${ref.name}`;
+    if (seen.has(key)) continue;
+    seen.set(key, ref);
+    const role = roleAt(realm, ref);
+    for (const name of role?.composites ?? []) stack.push({ client: ref.client, name });
+    for (const link of role?.links ?? []) stack.push(link);
   }
+  return [...seen.values()];
+}
+
+/** The roles mapped to a user directly and through its groups and their ancestors. */
+function mappedRoles(realm: Realm, user: EmuUser): RoleRef[] {
+  const out: RoleRef[] = [];
+  const add = (holder: { realmRoles: Set<string>; clientRoles: Map<string, Set<string>> }): void => {
+    for (const name of holder.realmRoles) out.push({ client: null, name });
+    for (const [client, names] of holder.clientRoles) for (const name of names) out.push({ client, name });
+  };
+  add(user);
+  for (const gid of user.groups) for (const g of withAncestors(realm, gid)) add(g);
   return out;
 }
 
 /** A user's effective realm roles (direct, through groups and ancestors, composites expanded). */
 export function effectiveRealmRoles(realm: Realm, user: EmuUser): Set<string> {
-  const names = new Set(user.realmRoles);
-  for (const gid of user.groups)
-    for (const g of withAncestors(realm, gid)) for (const r of g.realmRoles) names.add(r);
-  return expand(realm.realmRoles, names);
+  return new Set(
+    expand(realm, mappedRoles(realm, user))
+      .filter((r) => r.client === null)
+      .map((r) => r.name),
+  );
 }
 
 /** A user's effective roles of one client. */
 export function effectiveClientRoles(realm: Realm, user: EmuUser, clientUuid: string): Set<string> {
-  const client = realm.clients.get(clientUuid);
-  if (client === undefined) return new Set();
-  const names = new Set(user.clientRoles.get(clientUuid) ?? []);
-  for (const gid of user.groups) {
-    for (const g of withAncestors(realm, gid))
-      for (const r of g.clientRoles.get(clientUuid) ?? []) names.add(r);
-  }
-  return expand(client.roles, names);
+  if (!realm.clients.has(clientUuid)) return new Set();
+  return new Set(
+    expand(realm, mappedRoles(realm, user))
+      .filter((r) => r.client === clientUuid)
+      .map((r) => r.name),
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * Reads the tenant state the guardrails compare against: events config, user profile, request groups,
  * fine-grained admin permissions v2 (policies on the admin-permissions client), help-desk role mappings,
- * privileged groups and users, the gate client's scopes and its own roles.
+ * privileged groups and users (found from the roles, see guardrails-holders.ts), the gate client's scopes
+ * and its own roles.
  * @module
  */
 
@@ -11,6 +12,7 @@ import type { UserProfileConfig } from '@keycloak/keycloak-admin-client/lib/defs
 import { GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { realmManagementId } from './facts.js';
+import { everyPage, privilegedHolders } from './guardrails-holders.js';
 import { findTopGroup, requestGroups } from './status.js';
 
 /** A policy or permission, in the readable form plans show and compare. */
@@ -35,8 +37,12 @@ export interface TenantState {
   readonly policies: ReadonlyMap<string, { readonly id: string; readonly readable: ReadablePolicy }>;
   readonly rmId: string;
   readonly helpDesk: { readonly id: string; readonly roles: readonly string[] } | null;
-  /** Help-desk agents holding a privileged role directly (FGAP does not apply to them). */
+  /** Help-desk agents holding a privileged role, directly or through another group (FGAP does not apply to them). */
   readonly helpDeskPrivileged: readonly string[];
+  /** Roles outside realm-management that make the help-desk group itself privileged. */
+  readonly helpDeskVia: readonly string[];
+  /** True when the realm's default role includes a privileged role (every user is privileged). */
+  readonly defaultRolePrivileged: boolean;
   readonly privilegedGroups: readonly { readonly id: string; readonly label: string }[];
   readonly privilegedUsers: readonly { readonly id: string; readonly label: string }[];
   readonly defaultRole: { readonly id: string; readonly name: string } | null;
@@ -134,71 +140,7 @@ async function readOne(
   };
 }
 
-async function privileged(
-  s: KcSession,
-  rmId: string,
-  helpDeskId: string | null,
-  groupIds: readonly { id: string; label: string }[],
-) {
-  const roles = new Set(s.config.privilegedRoles);
-  const groups: { id: string; label: string }[] = [];
-  for (const g of groupIds) {
-    if (g.id === helpDeskId) continue; // its admin roles are removed by the plan
-    const mapped = await s.call(
-      (kc) => kc.groups.listClientRoleMappings({ realm: s.realm, id: g.id, clientUniqueId: rmId }),
-      'group',
-    );
-    if (mapped.some((r) => roles.has(r.name ?? ''))) groups.push(g);
-  }
-  const users = new Map<string, string>();
-  for (const role of roles) {
-    const holders =
-      (await optional(() =>
-        s.call((kc) =>
-          kc.clients.findUsersWithRole({
-            realm: s.realm,
-            id: rmId,
-            roleName: role,
-            briefRepresentation: true,
-            max: 1000,
-          }),
-        ),
-      )) ?? [];
-    for (const u of holders) if (typeof u.id === 'string') users.set(u.id, u.username ?? u.id);
-  }
-  return { groups, users: [...users].map(([id, label]) => ({ id, label })) };
-}
-
-/** All groups (depth-first) with their paths. */
 const PAGE = 1000;
-
-/** Reads every page of a first/max listing (Keycloak caps each page; a tenant may have more). */
-async function everyPage<T>(read: (first: number) => Promise<readonly T[] | null>): Promise<T[]> {
-  const out: T[] = [];
-  for (let first = 0; ; first += PAGE) {
-    const page = (await read(first)) ?? [];
-    out.push(...page);
-    if (page.length < PAGE) return out;
-  }
-}
-
-async function allGroups(s: KcSession): Promise<{ id: string; label: string }[]> {
-  const out: { id: string; label: string }[] = [];
-  const top = await everyPage((first) =>
-    s.call((kc) => kc.groups.find({ realm: s.realm, briefRepresentation: true, first, max: PAGE })),
-  );
-  const walk = async (id: string, path: string, depth: number): Promise<void> => {
-    out.push({ id, label: path });
-    if (depth > 5) return;
-    const kids = await everyPage((first) =>
-      s.call((kc) => kc.groups.listSubGroups({ realm: s.realm, parentId: id, first, max: PAGE }), 'group'),
-    );
-    for (const k of kids)
-      if (typeof k.id === 'string') await walk(k.id, `${path}/${k.name ?? ''}`, depth + 1);
-  };
-  for (const g of top) if (typeof g.id === 'string') await walk(g.id, `/${g.name ?? ''}`, 0);
-  return out;
-}
 
 /** Reads the tenant state. */
 export async function readTenant(s: KcSession): Promise<TenantState> {
@@ -208,16 +150,18 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
       'ERR_IDP_FORBIDDEN',
       'The gate cannot see the realm-management client (needs view-clients).',
     );
-  const [events, profile, realm, reqGroups, helpDeskGroup, groups, self] = await Promise.all([
+  const [events, profile, realm, reqGroups, helpDeskGroup, self] = await Promise.all([
     s.call((kc) => kc.realms.getConfigEvents({ realm: s.realm })),
     optional(() => s.call((kc) => kc.users.getProfile({ realm: s.realm }))),
     s.call((kc) => kc.realms.findOne({ realm: s.realm })),
     requestGroups(s, true),
     findTopGroup(s, s.config.helpDeskGroup),
-    allGroups(s),
     s.selfUserId(),
   ]);
-  const labels = new Map(groups.map((g) => [g.id, g.label]));
+  const defaultRole =
+    realm?.defaultRole?.id !== undefined && realm.defaultRole.name !== undefined
+      ? { id: realm.defaultRole.id, name: realm.defaultRole.name }
+      : null;
   const helpDeskRoles =
     helpDeskGroup === null
       ? null
@@ -226,7 +170,7 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
             kc.groups.listClientRoleMappings({ realm: s.realm, id: helpDeskGroup.id, clientUniqueId: rmId }),
           'group',
         );
-  const priv = await privileged(s, rmId, helpDeskGroup?.id ?? null, groups);
+  const priv = await privilegedHolders(s, rmId, helpDeskGroup?.id ?? null, defaultRole?.id ?? null);
   const agents =
     helpDeskGroup === null
       ? []
@@ -236,14 +180,17 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
             'group',
           ),
         );
+  const privilegedIds = new Set([...priv.members, ...priv.users.map((u) => u.id)]);
   const helpDeskPrivileged = agents
-    .filter((a) => priv.users.some((u) => u.id === a.id))
+    .filter((a) => typeof a.id === 'string' && privilegedIds.has(a.id))
     .map((a) => a.username ?? a.id ?? '');
+  // Labels for every group and user a guardrail object may name (policies are read back through them).
+  const parent = s.config.requestGroups.parent;
+  const labels = new Map<string, string>(priv.groups.map((g) => [g.id, g.label]));
+  if (reqGroups.parentId !== null) labels.set(reqGroups.parentId, parent);
+  for (const [action, id] of reqGroups.byAction) labels.set(id, `${parent}/${action}`);
+  if (helpDeskGroup !== null) labels.set(helpDeskGroup.id, `/${helpDeskGroup.name}`);
   for (const u of priv.users) labels.set(u.id, u.label);
-  const defaultRole =
-    realm?.defaultRole?.id !== undefined && realm.defaultRole.name !== undefined
-      ? { id: realm.defaultRole.id, name: realm.defaultRole.name }
-      : null;
   const fgapClientId =
     realm?.adminPermissionsEnabled === true
       ? ((realm as { adminPermissionsClient?: { id?: string } }).adminPermissionsClient?.id ?? null)
@@ -276,6 +223,8 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
         ? null
         : { id: helpDeskGroup.id, roles: (helpDeskRoles ?? []).map((r) => r.name ?? '').sort() },
     helpDeskPrivileged,
+    helpDeskVia: priv.helpDeskVia,
+    defaultRolePrivileged: priv.defaultRolePrivileged,
     privilegedGroups: priv.groups,
     privilegedUsers: priv.users,
     defaultRole,

@@ -53,7 +53,22 @@ function findings(s: KcSession, st: TenantState): GuardrailFinding[] {
     out.push({
       severity: 'critical',
       code: 'help_desk_agent_privileged',
-      message: `Help-desk agents hold admin roles directly, which bypass every fine-grained permission: ${st.helpDeskPrivileged.join(', ')}. Remove them by hand.`,
+      message: `Help-desk agents hold admin roles (directly or through another group), which bypass every fine-grained permission: ${st.helpDeskPrivileged.join(', ')}. Remove them by hand.`,
+    });
+  }
+  if (st.helpDeskVia.length > 0) {
+    out.push({
+      severity: 'critical',
+      code: 'help_desk_group_privileged',
+      message: `/${s.config.helpDeskGroup} holds roles that include privileged admin roles, which apply does not remove: ${st.helpDeskVia.join(', ')}. Remove them by hand.`,
+    });
+  }
+  if (st.defaultRolePrivileged) {
+    out.push({
+      severity: 'critical',
+      code: 'default_role_privileged',
+      message:
+        'The realm default role includes a privileged admin role, so every user holds it and no user can be protected from the help desk. Remove it by hand.',
     });
   }
   if (st.profile === null) {
