@@ -19,6 +19,8 @@ export {
 } from './browserless.js';
 export type { Clock } from './clock.js';
 export { createClock } from './clock.js';
+export type { FaultProxy, ProxiedRequest, ProxyFault } from './fault-proxy.js';
+export { startFaultProxy } from './fault-proxy.js';
 export type {
   FaultInjector,
   FaultInjectorOptions,
