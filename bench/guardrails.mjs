@@ -96,10 +96,7 @@ async function main() {
     const seedSeconds = round((performance.now() - started) / 1000, 1);
     const rs = [];
     try {
-      // Keycloak's plan walks every group (one call each): ~1 min a run at 5,000 groups on this machine, so
-      // the full mode takes 3 runs there to stay inside the ~15 minute budget (stated in the result).
-      const n = name === 'keycloak' && args.runs === undefined && !args.quick ? 3 : runs;
-      for (let r = 0; r < n; r += 1) {
+      for (let r = 0; r < runs; r += 1) {
         idp.resetLog();
         const l = load1();
         const t0 = performance.now();
