@@ -2,6 +2,8 @@
 // satisfies a standard T2 mfa_reset) to "credential issued and every session revoked", with each emulator
 // adding 50 ms to every API call. The real case engine runs on a throwaway store; the provider is wrapped
 // to timestamp its port calls and snapshot the emulator's request log when revoke and issue both finished.
+// The ratio is to the unavoidable sequential calls (chainOf, below) x 50 ms; ratios to the writes x 50 ms
+// and to all calls x 50 ms are reported too.
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
 import { IDPS, isWrite, startIdp } from './idps.mjs';
@@ -9,6 +11,57 @@ import { emit, load1, median, note, parseArgs, round, throwawayStore, waitFor } 
 
 const LATENCY = 50;
 const EXECUTION = new Set(['revokeSessions', 'resetAuthenticators', 'issueTemporaryCredential']);
+
+/** Entra's fixed id of the mobile phone method. */
+const ENTRA_MOBILE = '3179e48a-750b-4051-897c-87b9720928f7';
+
+/**
+ * The unavoidable sequential calls: per IdP, the minimal dependency chain of IdP round trips from the last
+ * evidence to "issued and revoked", counted in rounds (calls that can go in parallel are one round). The
+ * gate runs revoke, reset and issue as journaled steps, one after the other (each is recorded done before
+ * the next starts, so a crash resumes cleanly), so the chain is the sum of each step's own chain. A step's
+ * chain counts the writes it must make and the reads it cannot do without (a list of what to delete, a
+ * safety check just before a send); reads of org-level data that a running gate caches (Okta's TAC
+ * authenticator id) are not counted. Data-dependent parts (are there methods to delete, consents to
+ * revoke?) are read from the requests the step made, never from their number or timing.
+ * Returns one entry per round: [step, reason].
+ */
+function chainOf(idp, step, requests) {
+  const deletes = requests.filter((r) => r.method === 'DELETE');
+  const rounds = [];
+  const add = (why) => rounds.push([step, why]);
+  if (idp === 'okta') {
+    if (step === 'revokeSessions') add('DELETE sessions (with tokens) || DELETE grants');
+    if (step === 'resetAuthenticators') {
+      add('GET factors || GET authenticator-enrollments (what to remove)');
+      if (deletes.length > 0) add(`${deletes.length} DELETE in parallel`);
+    }
+    if (step === 'issueTemporaryCredential') add('POST authenticator-enrollments/tac');
+  } else if (idp === 'entra') {
+    if (step === 'revokeSessions') add('POST revokeSignInSessions');
+    if (step === 'resetAuthenticators') {
+      add('GET authentication/methods (what to remove)');
+      const mobile = deletes.filter((r) => r.path.endsWith(`/phoneMethods/${ENTRA_MOBILE}`));
+      if (deletes.length > mobile.length) add(`${deletes.length - mobile.length} DELETE in parallel`);
+      if (mobile.length > 0) add('DELETE the mobile phone, after the other methods');
+    }
+    if (step === 'issueTemporaryCredential') add('POST temporaryAccessPassMethods');
+  } else if (idp === 'keycloak') {
+    if (step === 'revokeSessions') {
+      add('POST logout || GET consents');
+      if (deletes.length > 0) add(`${deletes.length} DELETE consent in parallel`);
+    }
+    if (step === 'resetAuthenticators') {
+      add('GET credentials (what to remove)');
+      if (deletes.length > 0) add(`${deletes.length} DELETE credential in parallel`);
+    }
+    if (step === 'issueTemporaryCredential') {
+      add('GET user (the email is still the verified channel chosen, the account enabled)');
+      add('PUT execute-actions-email');
+    }
+  }
+  return rounds;
+}
 
 /** Wraps a provider: records each port call with its start/end and the emulator log index around it. */
 function instrument(provider, idp) {
@@ -130,6 +183,7 @@ async function oneRun(kind, idpName, store, first) {
       (n, x) => n + log.slice(x.logStart, x.logEnd).filter((e) => isWrite(e.method)).length,
       0,
     );
+    const chain = exec.flatMap((x) => chainOf(idpName, x.method, log.slice(x.logStart, x.logEnd)));
     const ms = doneAt - t0;
     return {
       store: kind,
@@ -144,10 +198,15 @@ async function oneRun(kind, idpName, store, first) {
       idpCallsToCompleted: log.length,
       tokenRequests: idp.tokenRequests?.() ?? null,
       countDelta: idp.count() - countBefore,
-      unavoidable: execWrites,
-      ratio: round(ms / (execWrites * LATENCY), 2),
+      unavoidable: chain.length,
+      chain: chain.map(([step, why]) => `${step}: ${why}`),
+      writes: execWrites,
+      ratio: round(ms / (chain.length * LATENCY), 2),
+      ratioToWrites: round(ms / (execWrites * LATENCY), 2),
       ratioToAllCallsSequential: round(ms / (upToDone.length * LATENCY), 2),
       portCalls: calls.map((x) => `${x.method}:${x.logEnd - x.logStart}`),
+      // When each port call ran, in ms from the approval (where the gate's own time goes).
+      timeline: calls.map((x) => `${x.method} ${round(x.start - t0, 0)}-${round((x.end ?? x.start) - t0, 0)}`),
       requests: upToDone.map((e) => `${e.method} ${e.path}`),
     };
   } finally {
@@ -172,7 +231,7 @@ async function main() {
             const res = await oneRun(kind, idpName, store, r === 0);
             rs.push(res);
             note(
-              `e2e ${idpName}/${kind} run ${r + 1}: ${res.msToIssuedAndRevoked} ms, ${res.idpCallsToIssuedAndRevoked} calls, unavoidable ${res.unavoidable}, ratio ${res.ratio}`,
+              `e2e ${idpName}/${kind} run ${r + 1}: ${res.msToIssuedAndRevoked} ms, ${res.idpCallsToIssuedAndRevoked} calls (${res.writes} writes), chain ${res.unavoidable} rounds, ratio ${res.ratio} (to writes ${res.ratioToWrites}, to all calls ${res.ratioToAllCallsSequential})`,
             );
           } catch (error) {
             note(`e2e ${idpName}/${kind} run ${r + 1} FAILED: ${error?.message ?? error}`);
@@ -191,8 +250,11 @@ async function main() {
       summary[`${idpName}/${kind}`] = {
         ms: round(ms, 1),
         calls,
+        writes: median(ok.map((x) => x.writes)),
         unavoidable,
+        chain: ok[0]?.chain ?? [],
         ratio: round(ratio, 2),
+        ratioToWrites: round(median(ok.map((x) => x.ratioToWrites)), 2),
         ratioToAllCallsSequential: round(median(ok.map((x) => x.ratioToAllCallsSequential)), 2),
         msToCompleted: round(median(ok.map((x) => x.msToCompleted)), 1),
         idpCallsToCompleted: median(ok.map((x) => x.idpCallsToCompleted)),
@@ -200,7 +262,7 @@ async function main() {
         runs,
       };
       targets.push({
-        name: `[${idpName}/${kind}] ${round(ms, 0)} ms, ${calls} IdP calls, ${unavoidable} unavoidable x 50 ms; ratio (<= 1.3)`,
+        name: `[${idpName}/${kind}] ${round(ms, 0)} ms, ${calls} IdP calls, chain of ${unavoidable} unavoidable sequential calls x 50 ms; ratio (<= 1.3)`,
         value: round(ratio, 2),
         target: 1.3,
         pass: ok.length > 0 && ratio <= 1.3,
