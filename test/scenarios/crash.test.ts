@@ -75,7 +75,8 @@ describe('a gate process killed with SIGKILL during intake', () => {
     expect(acked.size).toBe(SUBJECTS.length);
     await until(() => SUBJECTS.every((s) => statusOf(s) !== null), 120_000, 'every case to open').catch(
       (error: unknown) => {
-        throw new Error(`${String(error)}; gate log:\n${second.log().slice(-4000)}`);
+        const missing = SUBJECTS.filter((s) => statusOf(s) === null).join(', ');
+        throw new Error(`${String(error)} (no status: ${missing}); gate log:\n${second.log().slice(-4000)}`);
       },
     );
     await second.kill('SIGTERM');

@@ -6,12 +6,11 @@
 
 import { isGateError, type SubjectFacts } from '@recovery-gate/core';
 import { askForEvidence } from './ask.js';
-import { type Ctx, errorText, notify, transition } from './context.js';
+import { type Ctx, errorText, transition } from './context.js';
+import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
 import type { CaseRecord, DecisionView } from './model.js';
-import { sendHoldNotice } from './notices.js';
 import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
-import { writeStatus } from './status.js';
 
 /** Advances a case as far as it can go now. Returns quietly when another worker holds it. */
 export async function advance(ctx: Ctx, caseId: string): Promise<void> {
@@ -70,13 +69,7 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
         data: { error: errorText(error) },
       }),
     );
-    await notify(ctx, {
-      to: { kind: 'security' },
-      subject: `Recovery case failed: ${c.id}`,
-      text: `The ${what} step kept failing (${errorText(error)}). The case was stopped; nothing further runs.`,
-      idempotencyKey: `${c.id}:failed`,
-    });
-    await writeStatus(ctx, c, 'failed');
+    await settleEffects(ctx, c.id, { error: errorText(error) });
     return false;
   }
   const delay = ctx.options.retryBaseMs * 2 ** (attempts - 1);
@@ -144,15 +137,7 @@ async function start(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       await transition(ctx, tx, next, 'begin_verification', { actor: 'gate' });
     }
   });
-  await writeStatus(ctx, c, decision.outcome === 'denied' ? 'denied' : 'verifying');
-  if (decision.outcome === 'denied') {
-    await notify(ctx, {
-      to: { kind: 'security' },
-      subject: `Recovery denied: ${c.subjectLogin ?? c.subjectId}`,
-      text: `Case ${c.id} (${c.action}) was denied by policy: ${decision.denyReasons.join('; ')}.`,
-      idempotencyKey: `${c.id}:denied`,
-    });
-  }
+  await settleEffects(ctx, c.id);
   return decision.outcome !== 'denied';
 }
 
@@ -184,15 +169,8 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       });
     }
   });
-  if (decision.outcome === 'denied') {
-    await writeStatus(ctx, c, 'denied');
-    return false;
-  }
-  if (notBefore) {
-    await sendHoldNotice(ctx, c, notBefore);
-    await writeStatus(ctx, c, `held until ${notBefore}`);
-  }
-  return true;
+  await settleEffects(ctx, c.id);
+  return decision.outcome !== 'denied';
 }
 
 async function release(ctx: Ctx, c: CaseRecord): Promise<boolean> {

@@ -6,10 +6,9 @@
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
 import { alertSecurity, type Ctx, errorText, transition } from './context.js';
+import { revokeIssued, settleEffects } from './effects.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
-import { CREDENTIAL_KIND } from './plan.js';
-import { journalEntry, loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
-import { writeStatus } from './status.js';
+import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
 
 /** Evidence as the pages report it. */
 export interface EvidenceInput {
@@ -189,7 +188,7 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
       });
     }
   });
-  if (input.decision === 'deny') await writeStatus(ctx, c, 'denied');
+  if (input.decision === 'deny') await settleEffects(ctx, caseId);
 }
 
 /**
@@ -219,42 +218,8 @@ export async function cancelCase(
       reason: locked.state === 'executing' ? `cancelled_during_execution: ${reason}` : reason,
     });
   });
-  await revokeIssued(ctx, c);
-  try {
-    await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);
-  } catch (error) {
-    ctx.deps.logger.warn('clearing the request marker failed', { caseId, error: errorText(error) });
-  }
-  await writeStatus(ctx, c, 'cancelled');
-  await alertSecurity(
-    ctx,
-    `${caseId}:cancelled`,
-    `Recovery cancelled: ${c.subjectLogin ?? c.subjectId}`,
-    `Case ${caseId} (${c.action}) was cancelled by ${by.by === c.subjectId ? 'the subject' : by.by}: ${reason}.`,
-  );
-}
-
-/** Revokes a temporary credential the case issued (or may have issued), journaling the revocation. */
-async function revokeIssued(ctx: Ctx, c: CaseRecord): Promise<void> {
-  const issue = await journalEntry(ctx.deps.store, c.id, 'issue');
-  if (!issue || issue.state === 'pending') return;
-  const id = (issue.result.credentialId as string | null | undefined) ?? null;
-  try {
-    await ctx.provider(c.idp).revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id });
-    await ctx.deps.audit.append({
-      type: 'step.revoke_credential',
-      caseId: c.id,
-      actor: 'gate',
-      data: { credentialId: id },
-    });
-  } catch (error) {
-    await alertSecurity(
-      ctx,
-      `${c.id}:revoke_failed`,
-      'Revoking a temporary credential failed',
-      `Case ${c.id}: ${errorText(error)}. Revoke it by hand.`,
-    );
-  }
+  // Revoke what was issued, clear the marker, write the status, alert: owed since the transition.
+  await settleEffects(ctx, caseId, { by: by.by });
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 
 import type { DeviceChallenge } from '@recovery-gate/core';
-import { alertSecurity, type Ctx, errorText, transition } from './context.js';
+import { type Ctx, errorText, transition } from './context.js';
+import { settleEffects } from './effects.js';
 import { loadCase, patchCase } from './repo.js';
-import { writeStatus } from './status.js';
 
 /** Polls every pending challenge once. Returns how many were resolved. */
 export async function pollChallenges(ctx: Ctx): Promise<number> {
@@ -79,13 +79,5 @@ async function settle(
     }
     return null;
   });
-  if (denied) {
-    await writeStatus(ctx, denied, 'denied');
-    await alertSecurity(
-      ctx,
-      `${caseId}:challenge_rejected`,
-      `Device challenge rejected: ${denied.subjectLogin ?? denied.subjectId}`,
-      `The subject rejected the push for case ${caseId} (${denied.action}): the request did not come from them.`,
-    );
-  }
+  if (denied) await settleEffects(ctx, caseId);
 }

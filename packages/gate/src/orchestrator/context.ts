@@ -12,6 +12,7 @@ import {
   transitionCase,
 } from '@recovery-gate/core';
 import type { Notification, OrchestratorDeps, Queryable } from '../types.js';
+import { effectsDueAt } from './effects.js';
 import type { CaseRecord, CaseStateName, PolicyEngine } from './model.js';
 import { patchCase } from './repo.js';
 
@@ -75,6 +76,7 @@ export async function transition(
   const to = transitionCase(c.state, { type: event, ...(input.reason ? { reason: input.reason } : {}) });
   const now = ctx.now();
   const terminal = isTerminalCaseState(to);
+  const owed = effectsDueAt(c.kind, to, now);
   await patchCase(
     tx,
     c.id,
@@ -84,6 +86,8 @@ export async function transition(
       attempts: 0,
       ...(input.reason === undefined ? {} : { reason: input.reason }),
       ...(terminal ? { completedAt: now.toISOString() } : {}),
+      // Recorded with the transition, so a crash before the effects ran cannot lose them.
+      ...(owed === undefined ? {} : { effectsDueAt: owed }),
     },
     now,
   );

@@ -13,13 +13,14 @@ function channelsOnFile(c: CaseRecord): readonly Channel[] {
   return c.facts?.channels ?? [];
 }
 
-/** Tells the subject about the hold on every channel on file, each with its own cancel link. */
-export async function sendHoldNotice(ctx: Ctx, c: CaseRecord, notBefore: string): Promise<void> {
+/** Tells the subject about the hold on every channel on file, each with its own cancel link; false when a notice was not accepted. */
+export async function sendHoldNotice(ctx: Ctx, c: CaseRecord, notBefore: string): Promise<boolean> {
   const req = c.decision?.requirements;
-  if (req && !req.holdNotice) return;
+  if (req && !req.holdNotice) return true;
+  let ok = true;
   for (const ch of channelsOnFile(c)) {
     const link = await cancelLink(ctx, c, ch, notBefore);
-    await notify(ctx, {
+    const sent = await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
       subject: 'A recovery of your account is pending',
       text:
@@ -28,6 +29,7 @@ export async function sendHoldNotice(ctx: Ctx, c: CaseRecord, notBefore: string)
       ...(link ? { links: [{ label: "This wasn't me", url: link }] } : {}),
       idempotencyKey: `${c.id}:hold:${ch.id}`,
     });
+    ok &&= sent;
   }
   await ctx.deps.audit.append({
     type: 'case.hold_notice',
@@ -35,6 +37,7 @@ export async function sendHoldNotice(ctx: Ctx, c: CaseRecord, notBefore: string)
     actor: 'gate',
     data: { notBefore, channels: channelsOnFile(c).map((ch) => ch.id) },
   });
+  return ok;
 }
 
 async function cancelLink(ctx: Ctx, c: CaseRecord, ch: Channel, notBefore: string): Promise<string | null> {

@@ -112,6 +112,7 @@ export interface CasePatch {
   readonly nextAttemptAt?: string | null;
   readonly expiresAt?: string | null;
   readonly completedAt?: string | null;
+  readonly effectsDueAt?: string | null;
 }
 
 const COLUMNS: Readonly<Record<keyof CasePatch, string>> = {
@@ -126,6 +127,7 @@ const COLUMNS: Readonly<Record<keyof CasePatch, string>> = {
   nextAttemptAt: 'next_attempt_at',
   expiresAt: 'expires_at',
   completedAt: 'completed_at',
+  effectsDueAt: 'effects_due_at',
 };
 
 /** Updates a case row. */

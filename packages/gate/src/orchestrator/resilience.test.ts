@@ -167,4 +167,49 @@ describe('case engine resilience (okta double)', { timeout: 120_000 }, () => {
     expect((await env.engine.getCase(id))?.state).toBe('completed');
     expect(env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('repudiated'))).toBe(true);
   });
+
+  it('a status the IdP refused is owed with the transition and paid by the timer, even after a restart', async () => {
+    idp.failNext('writeCaseStatus', 1);
+    await env.engine.handleEvent(alice());
+    const [c] = await env.engine.listCases({ subjectId: 'u-alice' });
+    expect(c?.state).toBe('verifying');
+    expect(idp.caseStatus('u-alice')).toBeNull();
+    const owed = async () =>
+      (await env.store.query('SELECT effects_due_at FROM cases WHERE id = $1', [c?.id]))[0]?.effects_due_at;
+    expect(await owed()).not.toBeNull();
+    // Not due yet: the timer leaves it alone.
+    await env.engine.tick();
+    expect(idp.caseStatus('u-alice')).toBeNull();
+    // A new process (as after a crash) pays the debt once it falls due, and settles it.
+    env.restart();
+    env.advance(61_000);
+    await env.engine.tick();
+    expect(idp.caseStatus('u-alice')).toContain('verifying');
+    expect(await owed()).toBeNull();
+    const writes = count('writeCaseStatus');
+    env.advance(120_000);
+    await env.engine.tick();
+    expect(count('writeCaseStatus')).toBe(writes);
+  });
+
+  it('a policy denial owes its alert: paid once, even when the timer runs again', async () => {
+    idp.failNext('writeCaseStatus', 1);
+    await env.engine.handleEvent(
+      event('okta', {
+        subject: { userId: 'u-dave', login: 'dave@example.com' },
+        occurredAt: clock.now.toISOString(),
+      }),
+    );
+    const [c] = await env.engine.listCases({ subjectId: 'u-dave' });
+    expect(c?.state).toBe('denied');
+    const alerts = () => env.sent.filter((n) => n.idempotencyKey === `${c?.id}:denied`).length;
+    expect(alerts()).toBe(1);
+    env.advance(61_000);
+    await env.engine.tick();
+    expect(idp.caseStatus('u-dave')).toContain('denied');
+    env.advance(61_000);
+    await env.engine.tick();
+    // The notifier dedupes on the key; the engine pays each debt until settled, then stops.
+    expect(count('writeCaseStatus')).toBe(2);
+  });
 });

@@ -98,4 +98,13 @@ CREATE TABLE IF NOT EXISTS challenges (
 );
 `,
   },
+  {
+    // What a case owes the outside world after a transition (status marker, hold notice, clean-up),
+    // recorded in the transition's transaction and settled once paid: see effects.ts.
+    id: '2026-11-22-020-orchestrator-case-effects',
+    sql: `
+ALTER TABLE cases ADD COLUMN IF NOT EXISTS effects_due_at TIMESTAMPTZ;
+CREATE INDEX IF NOT EXISTS cases_effects_due_idx ON cases (effects_due_at) WHERE effects_due_at IS NOT NULL;
+`,
+  },
 ];

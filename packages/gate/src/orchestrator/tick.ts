@@ -7,8 +7,8 @@
 import { advance } from './advance.js';
 import { pollChallenges } from './challenges.js';
 import { type Ctx, errorText, transition } from './context.js';
+import { settleEffects, settleOverdueEffects } from './effects.js';
 import { toCase } from './repo.js';
-import { writeStatus } from './status.js';
 
 /** Expires cases past their deadline: unfinished verification, or a credential never collected. */
 async function expireCases(ctx: Ctx): Promise<void> {
@@ -33,13 +33,7 @@ async function expireCases(ctx: Ctx): Promise<void> {
       }
       return true;
     });
-    if (!expired) continue;
-    try {
-      await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);
-    } catch (error) {
-      ctx.deps.logger.warn('clearing the request marker failed', { caseId: c.id, error: errorText(error) });
-    }
-    await writeStatus(ctx, c, 'expired');
+    if (expired) await settleEffects(ctx, c.id);
   }
   await ctx.deps.store.query("DELETE FROM links WHERE expires_at < $1::timestamptz - interval '7 days'", [
     now,
@@ -62,6 +56,7 @@ export async function tick(ctx: Ctx): Promise<void> {
   await ctx.deps.store.withLock('recovery-gate:orchestrator:tick', async () => {
     await pollChallenges(ctx);
     await expireCases(ctx);
+    await settleOverdueEffects(ctx);
     for (const id of await dueCases(ctx)) {
       try {
         await advance(ctx, id);
