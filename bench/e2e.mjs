@@ -206,7 +206,9 @@ async function oneRun(kind, idpName, store, first) {
       ratioToAllCallsSequential: round(ms / (upToDone.length * LATENCY), 2),
       portCalls: calls.map((x) => `${x.method}:${x.logEnd - x.logStart}`),
       // When each port call ran, in ms from the approval (where the gate's own time goes).
-      timeline: calls.map((x) => `${x.method} ${round(x.start - t0, 0)}-${round((x.end ?? x.start) - t0, 0)}`),
+      timeline: calls.map(
+        (x) => `${x.method} ${round(x.start - t0, 0)}-${round((x.end ?? x.start) - t0, 0)}`,
+      ),
       requests: upToDone.map((e) => `${e.method} ${e.path}`),
     };
   } finally {
