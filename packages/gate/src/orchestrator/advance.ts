@@ -143,9 +143,11 @@ async function start(ctx: Ctx, c: CaseRecord): Promise<boolean> {
 
 async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
-  const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements);
   const decision = await decideCase(ctx, c, c.facts);
   if (decision.outcome === 'pending') {
+    // Ask only while something is missing: once the last proof is in, execution starts without the
+    // round of journal reads the asks cost (asking is journaled once per kind, so nothing is lost).
+    const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements);
     // Wait for evidence; retry a failed ask after the back-off base.
     const retryAt = asked ? null : new Date(ctx.now().getTime() + ctx.options.retryBaseMs).toISOString();
     await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());
@@ -169,7 +171,8 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       });
     }
   });
-  await settleEffects(ctx, c.id);
+  // Going straight to execution owes nothing; a denial or a hold owes its status and notices.
+  if (decision.outcome === 'denied' || notBefore) await settleEffects(ctx, c.id);
   return decision.outcome !== 'denied';
 }
 

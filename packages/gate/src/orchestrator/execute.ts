@@ -32,8 +32,10 @@ export async function runStep(
   step: string,
   effect: (entry: JournalEntry | null) => Promise<Record<string, unknown>>,
 ): Promise<void> {
-  const entry = await journalEntry(ctx.deps.store, c.id, step);
-  const current = await loadCase(ctx.deps.store, c.id);
+  const [entry, current] = await Promise.all([
+    journalEntry(ctx.deps.store, c.id, step),
+    loadCase(ctx.deps.store, c.id),
+  ]);
   if (current?.state !== 'executing')
     throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
   await writeJournal(ctx.deps.store, c.id, step, 'started', ctx.now());
