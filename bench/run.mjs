@@ -1,4 +1,5 @@
-// Runs the benchmarks, each in its own Node process, prints a table and writes bench/results.json.
+// Runs the benchmarks, each in its own Node process, prints a table and writes bench/results.json
+// (bench/results.quick.json with --quick, which is not committed).
 // Usage: node bench/run.mjs [--quick] [--only=decide,intake,...] [--stores=pglite,postgres] [--no-write]
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -77,8 +78,9 @@ async function main() {
   };
   process.stdout.write(`\n${table(results)}\n`);
   if (!process.argv.includes('--no-write')) {
-    const file = join(here, 'results.json');
-    // A subset run updates only its own entries in the committed file.
+    // A quick (smoke) run never replaces the committed figures: it writes its own, ignored file.
+    const file = join(here, flags.quick ? 'results.quick.json' : 'results.json');
+    // A subset run updates only its own entries in the file.
     let previous = { results: [] };
     try {
       previous = JSON.parse(await readFile(file, 'utf8'));
