@@ -77,7 +77,9 @@ describe('createGate', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const [row] = await gate.store.query("SELECT status FROM gate_inbox WHERE event_id = 'svc-1'");
     expect(row).toBeDefined();
-    await vi.waitFor(() => expect(orchestrator.events.map((e) => e.id)).toEqual(['svc-1']));
+    await vi.waitFor(() => expect(orchestrator.events.map((e) => e.id)).toEqual(['svc-1']), {
+      timeout: 20_000,
+    });
     expect((await fetch(`${gate.url}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${gate.url}/metrics`)).text()).toContain(
       'recovery_events_total{idp="okta",source="hook"} 1',
@@ -95,17 +97,20 @@ describe('createGate', () => {
     });
     expect(response.status).toBe(401);
     expect(await verifyAudit(gate.store)).toEqual({ ok: true, count: 1 });
-    await vi.waitFor(() => expect(sink.received.map((r) => r.path)).toEqual(['/security']));
+    await vi.waitFor(() => expect(sink.received.map((r) => r.path)).toEqual(['/security']), {
+      timeout: 20_000,
+    });
     expect(sink.received[0]?.body).toContain('hook.forged');
     expect(sink.received[0]?.body).not.toContain('guess');
   });
 
   it('polls the provider streams in the background and ticks the orchestrator', async () => {
     const { gate, provider, orchestrator } = await startGate();
-    await vi.waitFor(() =>
-      expect(provider.reads.map((r) => r.stream).sort()).toEqual(['admin_events', 'system_log']),
+    await vi.waitFor(
+      () => expect(provider.reads.map((r) => r.stream).sort()).toEqual(['admin_events', 'system_log']),
+      { timeout: 20_000 },
     );
-    await vi.waitFor(() => expect(orchestrator.ticks).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(orchestrator.ticks).toBeGreaterThan(0), { timeout: 20_000 });
     const rows = await gate.store.query('SELECT idp, stream, cursor FROM gate_cursors ORDER BY stream');
     expect(rows).toEqual([
       { idp: 'okta', stream: 'admin_events', cursor: '0' },

@@ -85,7 +85,9 @@ describe('recovery-gate CLI', () => {
       },
     };
     const running = serve({ config: 'gate.yaml', logLevel: 'warn' }, t.io, { adapters });
-    await vi.waitFor(() => expect(t.out.join('')).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/));
+    await vi.waitFor(() => expect(t.out.join('')).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), {
+      timeout: 20_000,
+    });
     const url = /listening on (\S+)/.exec(t.out.join(''))?.[1] ?? '';
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     t.stop('SIGTERM');

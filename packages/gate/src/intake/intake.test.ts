@@ -271,8 +271,12 @@ describe.each(BACKENDS)('intake on %s', (backend) => {
     intake.start();
     try {
       await intake.hook('okta', post({ events: [], resync: ['admin_events'] }));
-      await vi.waitFor(async () => expect(await readCursor(store, 'okta', 'admin_events')).toBe('1'));
-      await vi.waitFor(() => expect(orchestrator.events.map((e) => e.id)).toEqual(['h1']));
+      await vi.waitFor(async () => expect(await readCursor(store, 'okta', 'admin_events')).toBe('1'), {
+        timeout: 20_000,
+      });
+      await vi.waitFor(() => expect(orchestrator.events.map((e) => e.id)).toEqual(['h1']), {
+        timeout: 20_000,
+      });
     } finally {
       await intake.stop();
     }

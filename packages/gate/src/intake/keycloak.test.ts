@@ -68,10 +68,12 @@ pollers: { interval: 1h, tick: 1h, lookback: 1h }
     const alice = (await kc?.findUser('alice'))?.id ?? '';
     await pair.probes.nativeRequest?.(alice);
     for (const poller of gate.intake.pollers) await poller.pollOnce();
-    await vi.waitFor(() =>
-      expect(
-        orchestrator.events.filter((e) => e.kind === 'recovery_requested' && e.subject.userId === alice),
-      ).toHaveLength(1),
+    await vi.waitFor(
+      () =>
+        expect(
+          orchestrator.events.filter((e) => e.kind === 'recovery_requested' && e.subject.userId === alice),
+        ).toHaveLength(1),
+      { timeout: 20_000 },
     );
     expect(orchestrator.events.find((e) => e.kind === 'recovery_requested')?.action).toBe('mfa_reset');
     for (const stream of kc?.streams ?? [])

@@ -100,10 +100,12 @@ pollers: { interval: 1h, tick: 1h, lookback: 1h }
     expect(status).toBeLessThan(300);
     await emulator.control.hooks.idle();
     const aliceId = emulator.control.userId('alice@example.com');
-    await vi.waitFor(() =>
-      expect(
-        orchestrator.events.filter((e) => e.kind === 'recovery_requested' && e.subject.userId === aliceId),
-      ).toHaveLength(1),
+    await vi.waitFor(
+      () =>
+        expect(
+          orchestrator.events.filter((e) => e.kind === 'recovery_requested' && e.subject.userId === aliceId),
+        ).toHaveLength(1),
+      { timeout: 20_000 },
     );
     const requested = orchestrator.events.find((e) => e.kind === 'recovery_requested');
     expect(requested?.action).toBe('password_reset');
