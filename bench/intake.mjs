@@ -4,8 +4,10 @@
 // vs acknowledged deliveries (lost = acknowledged but not stored), handleEvent calls per event (processed twice). The same load against a bare
 // node:http server gives the floor. The gate's RSS is sampled idle and under this load.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
@@ -103,6 +105,148 @@ function deliveryTemplate(emu) {
   });
 }
 
+/** Which part of the gate issued a store call, from its (async) stack. */
+function caller() {
+  const stack = new Error().stack ?? '';
+  for (const [part, label] of [
+    ['/intake/hook.', 'hook'],
+    ['/intake/worker.', 'worker'],
+    ['/intake/poller.', 'poller'],
+    ['/orchestrator/', 'orchestrator'],
+    ['/audit/', 'audit'],
+    ['/notify/', 'notify'],
+  ]) {
+    if (stack.includes(part)) return label;
+  }
+  return 'other';
+}
+
+/**
+ * --trace: wraps the store to time every call by caller (wait for the connection, time holding it) and
+ * watches the event loop's delay, to see where an acknowledgement's time goes. Costs CPU: diagnosis only.
+ */
+function tracedStore(store) {
+  const stats = new Map();
+  const slowest = [];
+  const plans = [];
+  const record = (label, kind, waitMs, holdMs, sql) => {
+    if (sql !== undefined && (slowest.length < 8 || holdMs > slowest[7].ms)) {
+      slowest.push({ ms: round(holdMs, 1), label, sql: sql.replace(/\s+/g, ' ').slice(0, 120) });
+      slowest.sort((a, b) => b.ms - a.ms).splice(8);
+    }
+    const key = `${label} ${kind}`;
+    const s = stats.get(key) ?? { n: 0, wait: [], hold: [] };
+    s.n += 1;
+    s.wait.push(waitMs);
+    s.hold.push(holdMs);
+    stats.set(key, s);
+  };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const pct = (xs, q) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return round(v[Math.min(v.length - 1, Math.floor(q * v.length))] ?? Number.NaN, 2);
+  };
+  const traced = {
+    ...store,
+    async query(sql, params) {
+      const label = caller();
+      const t0 = performance.now();
+      try {
+        return await store.query(sql, params);
+      } finally {
+        const ms = performance.now() - t0;
+        record(label, 'query', 0, ms, sql);
+        if (ms > 200 && plans.length < 2 && sql.trimStart().startsWith('UPDATE')) {
+          // The plan of a slow statement, run again in a transaction that is rolled back.
+          const rollback = new Error('rollback');
+          await store
+            .transaction(async (tx) => {
+              const rows = await tx.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+              plans.push({ ms: round(ms), plan: rows.map((r) => r['QUERY PLAN']) });
+              throw rollback;
+            })
+            .catch(() => undefined);
+        }
+      }
+    },
+    async transaction(fn, ...rest) {
+      const label = caller();
+      const t0 = performance.now();
+      let t1 = Number.NaN;
+      try {
+        return await store.transaction(
+          (tx) => {
+            t1 = performance.now();
+            return fn(tx);
+          },
+          ...rest,
+        );
+      } finally {
+        record(label, 'transaction', t1 - t0, performance.now() - t1);
+      }
+    },
+  };
+  return {
+    store: traced,
+    report() {
+      loop.disable();
+      const calls = {};
+      for (const [key, s] of [...stats].sort()) {
+        calls[key] = {
+          n: s.n,
+          waitP50: pct(s.wait, 0.5),
+          waitP99: pct(s.wait, 0.99),
+          holdP50: pct(s.hold, 0.5),
+          holdP99: pct(s.hold, 0.99),
+          holdMax: pct(s.hold, 1),
+          holdTotalMs: round(s.hold.reduce((a, b) => a + b, 0)),
+        };
+      }
+      const ms = (ns) => round(ns / 1e6, 1);
+      return {
+        eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+        calls,
+        slowestQueries: slowest,
+        slowPlans: plans,
+      };
+    },
+  };
+}
+
+/**
+ * Where the RSS is: V8's JS heap, `external` (ArrayBuffers and WebAssembly memories: PGlite's database heap
+ * is one), and the largest resident mappings (the WebAssembly heap, compiled code, the node binary).
+ */
+function memoryBreakdown() {
+  const m = process.memoryUsage();
+  const mb = (b) => round(b / 2 ** 20, 1);
+  const mappings = [];
+  let current = null;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      current = {
+        sizeMB: mb(Number.parseInt(head[2], 16) - Number.parseInt(head[1], 16)),
+        perms: head[3],
+        path: head[4] || '[anon]',
+        rssMB: 0,
+      };
+      mappings.push(current);
+    } else if (current !== null && line.startsWith('Rss:')) {
+      current.rssMB = mb(Number.parseInt(line.split(/\s+/)[1], 10) * 1024);
+    }
+  }
+  mappings.sort((a, b) => b.rssMB - a.rssMB);
+  return {
+    rssMB: mb(m.rss),
+    jsHeapUsedMB: mb(m.heapUsed),
+    jsHeapTotalMB: mb(m.heapTotal),
+    externalMB: mb(m.external),
+    largestMappings: mappings.slice(0, 6),
+  };
+}
+
 function rssSampler() {
   const samples = [];
   const timer = setInterval(() => samples.push(process.memoryUsage.rss()), 250);
@@ -125,7 +269,10 @@ async function gateRun(kind, opts) {
     },
     {},
   );
-  const { store, dispose } = await throwawayStore(kind, gateLib.openStore);
+  const opened = await throwawayStore(kind, gateLib.openStore);
+  const { dispose } = opened;
+  const trace = opts.trace ? tracedStore(opened.store) : null;
+  const store = trace?.store ?? opened.store;
   const calls = new Map();
   const { logger, errors } = quietLogger(gateLib);
   const gate = gateLib.createGate({
@@ -155,6 +302,7 @@ async function gateRun(kind, opts) {
     await new Promise((r) => setTimeout(r, opts.quick ? 1000 : 5000));
     globalThis.gc?.();
     const idleMB = round(process.memoryUsage.rss() / 2 ** 20, 1);
+    const idleBreakdown = memoryBreakdown();
     const sampler = rssSampler();
     const l = load1();
     const cpu0 = process.cpuUsage();
@@ -211,8 +359,15 @@ async function gateRun(kind, opts) {
       gateCpuShareOfOneCore: round(gateCpuMs / (load.elapsedSeconds * 1000), 2),
       drained,
       drainSecondsAfterLoad: round(drainSeconds, 1),
-      memory: { idleMB, underLoadMedianMB: memory.medianMB, underLoadPeakMB: memory.peakMB },
+      memory: {
+        idleMB,
+        underLoadMedianMB: memory.medianMB,
+        underLoadPeakMB: memory.peakMB,
+        idle: idleBreakdown,
+        afterLoad: memoryBreakdown(),
+      },
       gateErrors: errors(),
+      ...(trace === null ? {} : { trace: trace.report() }),
     };
   } finally {
     // stop() waits for the inbox worker's current run, which drains every ready event first: with thousands
@@ -263,7 +418,13 @@ function gateRunInChild(kind, argv) {
       [...argv.filter((a) => !a.startsWith('--stores=')), `--stores=${kind}`, '--child'],
       {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-        execArgv: ['--expose-gc'],
+        // --profile=DIR writes a V8 CPU profile of the gate process there (where does the time go?).
+        execArgv: [
+          '--expose-gc',
+          ...argv
+            .filter((a) => a.startsWith('--profile='))
+            .flatMap((a) => ['--cpu-prof', `--cpu-prof-dir=${a.slice(10)}`]),
+        ],
       },
     );
     let out = '';
@@ -286,6 +447,7 @@ async function main() {
     seconds: Number(args.seconds ?? (args.quick ? 5 : 60)),
     drainSeconds: args.quick ? 20 : 60,
     noWorker: args['no-worker'] === 'true',
+    trace: args.trace === 'true',
   };
   const runs = Number(args.runs ?? 1);
   const gateRuns = [];
@@ -303,8 +465,12 @@ async function main() {
     process.exit(0);
   }
   for (const kind of args.stores) gateRuns.push(...(await gateRunInChild(kind, process.argv.slice(2))));
-  note(`bare node:http: ${opts.rate}/s for ${opts.seconds}s`);
-  const bare = await bareRun(opts);
+  // --bare=false skips the floor (development runs); ratios to it are then NaN.
+  const skipBare = args.bare === 'false';
+  if (!skipBare) note(`bare node:http: ${opts.rate}/s for ${opts.seconds}s`);
+  const bare = skipBare
+    ? { load1: null, ack: { fromDue: { p50: Number.NaN, p99: Number.NaN } } }
+    : await bareRun(opts);
   const bareP50 = bare.ack.fromDue.p50;
   const bareP99 = bare.ack.fromDue.p99;
   const targets = [];

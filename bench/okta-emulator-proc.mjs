@@ -1,5 +1,5 @@
 // Runs an emulated Okta org in its own process (so the gate's RSS and CPU are measured without it) and
-// prints { url, apiToken, ids } on stdout; stops on SIGTERM or when the parent disconnects.
+// prints { url, apiToken, ids, synthetic } on stdout; stops on SIGTERM or when the parent disconnects.
 import { startEmulator } from '@recovery-gate/okta/emulator';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
@@ -8,8 +8,12 @@ const { control } = emulator;
 const ids = Object.fromEntries(
   ['alice', 'frank', 'erin'].map((n) => [n, control.userId(`${n}@example.com`)]),
 );
+// The synthetic users' ids (`user<i>@example.com`), for benches that spread events over them.
+const synthetic = Array.from({ length: options.synthetic?.users ?? 0 }, (_, i) =>
+  control.userId(`user${i}@example.com`),
+);
 process.stdout.write(
-  `${JSON.stringify({ url: emulator.url, apiToken: emulator.apiToken, ids, now: control.now() })}\n`,
+  `${JSON.stringify({ url: emulator.url, apiToken: emulator.apiToken, ids, synthetic, now: control.now() })}\n`,
 );
 const stop = async () => {
   await emulator.close();

@@ -21,11 +21,21 @@ export interface Migration {
   readonly sql: string;
 }
 
+/** Options of {@link Store.transaction}. */
+export interface TransactionOptions {
+  /**
+   * `high` for work an external caller is waiting on (a hook's acknowledgement): the embedded store, which
+   * has one connection, runs it before queued normal work. PostgreSQL runs transactions on a pool and
+   * ignores it. @default 'normal'
+   */
+  readonly priority?: 'high' | 'normal';
+}
+
 /** Durable storage: embedded PGlite by default, PostgreSQL via DATABASE_URL. */
 export interface Store extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction; rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs `fn` only if no other holder (in this process or any replica sharing the database) holds the
    * named lock; returns `{ ran: false }` at once otherwise. Used so pollers and timers run once.

@@ -14,6 +14,7 @@ import {
 import type { Logger, Metrics, Store } from '../types.js';
 import type { SecurityAlert } from './alerts.js';
 import { checkEvents, insertEvents } from './inbox.js';
+import type { InboxWriter } from './writer.js';
 
 /** The largest hook body accepted, in bytes (Okta and Graph deliveries are far smaller). */
 export const MAX_HOOK_BODY_BYTES = 256 * 1024;
@@ -25,6 +26,11 @@ export interface HookDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly alert: (alert: SecurityAlert) => Promise<void>;
+  /**
+   * Stores deliveries with group commit (shared by every request, see `createInboxWriter`). Without it,
+   * each delivery is stored in its own transaction.
+   */
+  readonly inbox?: InboxWriter;
   /** Called after new events were stored (wakes the worker). */
   readonly onStored?: (count: number) => void;
   /** Called for each stream a delivery hinted at (polls it now). */
@@ -92,7 +98,9 @@ export async function handleHook(
   }
   let stored: number;
   try {
-    stored = await deps.store.transaction((tx) => insertEvents(tx, result.events, 'hook', deps.now()));
+    const { events } = result;
+    stored = await (deps.inbox?.write(events) ??
+      deps.store.transaction((tx) => insertEvents(tx, events, 'hook', deps.now()), { priority: 'high' }));
   } catch (error) {
     logger.error('hook not stored; not acknowledged', { idp, error });
     return errorResponse(503, 'ERR_STORAGE', 'The hook could not be stored; retry later.');

@@ -67,15 +67,25 @@ export async function insertEvents(
   source: string,
   receivedAt: Date,
 ): Promise<number> {
+  return (await insertEventKeys(q, events, source, receivedAt)).length;
+}
+
+/** Inserts events like {@link insertEvents}; returns the idempotency keys of those that were new. */
+export async function insertEventKeys(
+  q: Queryable,
+  events: readonly NormalizedEvent[],
+  source: string,
+  receivedAt: Date,
+): Promise<string[]> {
   const at = receivedAt.toISOString();
-  let inserted = 0;
+  const inserted: string[] = [];
   for (let start = 0; start < events.length; start += CHUNK) {
     const chunk = events.slice(start, start + CHUNK);
     const values = chunk.map((_, i) => {
       const p = (n: number) => `$${i * COLUMNS + n}`;
       return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(7)})`;
     });
-    const rows = await q.query(
+    const rows = await q.query<{ idempotency_key: string }>(
       `INSERT INTO gate_inbox (idempotency_key, idp, event_id, kind, subject_key, occurred_at, received_at, source,
                                payload, next_attempt_at)
        VALUES ${values.join(', ')}
@@ -83,7 +93,7 @@ export async function insertEvents(
        RETURNING idempotency_key`,
       chunk.flatMap((event) => rowParams(event, source, at)),
     );
-    inserted += rows.length;
+    for (const row of rows) inserted.push(row.idempotency_key);
   }
   return inserted;
 }

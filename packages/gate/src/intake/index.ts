@@ -10,15 +10,18 @@ import { createAlerts, type SecurityAlert } from './alerts.js';
 import { errorResponse, handleHook } from './hook.js';
 import { createPoller, type Poller } from './poller.js';
 import { createInboxWorker, type InboxWorker, type WorkerOptions } from './worker.js';
+import { createInboxWriter } from './writer.js';
 
 export type { SecurityAlert } from './alerts.js';
 export { createAlerts } from './alerts.js';
 export { errorResponse, handleHook, MAX_HOOK_BODY_BYTES } from './hook.js';
-export { checkEvents, eventKey, insertEvents } from './inbox.js';
+export { checkEvents, eventKey, insertEventKeys, insertEvents } from './inbox.js';
 export type { Poller, PollResult } from './poller.js';
 export { createPoller, readCursor } from './poller.js';
 export type { InboxWorker } from './worker.js';
 export { createInboxWorker, pruneSettled, releaseClaims } from './worker.js';
+export type { InboxWriter, InboxWriterOptions } from './writer.js';
+export { createInboxWriter } from './writer.js';
 
 /** Intake tuning. */
 export interface IntakeOptions {
@@ -109,7 +112,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     if (loop === undefined) logger.warn('resync hint for a stream that is not polled', { idp, stream });
     else loop.kick();
   };
-  const hookDeps = { ...deps, alert, onStored: wake, onResync: pollNow };
+  // One writer for every hook request, so deliveries arriving together share a commit.
+  const inbox = createInboxWriter({ store: deps.store, now: deps.now });
+  const hookDeps = { ...deps, alert, inbox, onStored: wake, onResync: pollNow };
   return {
     async hook(idp, request, meta) {
       const provider = deps.providers.get(idp as IdpKind);

@@ -8,9 +8,27 @@ import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Migration, Queryable, Store } from '../types.js';
 import { storageError } from './errors.js';
+import { createLane } from './lane.js';
 import { acquireDirLock } from './lockfile.js';
+import { startMaintenance } from './maintenance.js';
 import { applyMigrations } from './migrate.js';
 import { createNamedMutex } from './mutex.js';
+
+/**
+ * PGlite's own start parameters plus settings sized for one process's small database. PGlite keeps
+ * PostgreSQL's server defaults, and its shared buffers (128 MB) live in the WebAssembly heap, which is
+ * resident and never shrinks: the gate's whole working set is a few MB of tables.
+ */
+const START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'maintenance_work_mem=16MB',
+  // ANALYZE (see maintenance.ts) runs in this thread: a smaller sample keeps it to a few ms.
+  '-c',
+  'default_statistics_target=10',
+];
 
 function wrap(db: Pick<PGlite | Transaction, 'query'>): Queryable {
   return {
@@ -36,23 +54,41 @@ export async function openPgliteStore(dataDir: string): Promise<Store> {
   const release = await acquireDirLock(dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create(join(dataDir, 'pgdata'));
+    db = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), startParams: START_PARAMS });
   } catch (error) {
     await release();
     throw storageError(error);
   }
   const mutex = createNamedMutex();
+  // Every operation goes through one lane: PGlite would queue them itself, first come first served, so a
+  // hook's insert waited behind the inbox worker's backlog and a chain of queries starved the event loop.
+  const lane = createLane();
   const base = wrap(db);
+  const maintenance = startMaintenance({
+    exec: (sql) =>
+      lane.run('normal', async () => {
+        try {
+          return (await db.exec(sql)).at(-1)?.rows ?? [];
+        } catch (error) {
+          throw storageError(error);
+        }
+      }),
+  });
   return {
     kind: 'pglite',
-    query: base.query,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    query: (sql, params) => lane.run('normal', () => base.query(sql, params)),
+    transaction: (fn, options) =>
+      lane.run(options?.priority ?? 'normal', () => db.transaction((tx) => fn(wrap(tx)))),
     withLock: (name, fn) => mutex.tryRun(name, fn),
     async migrate(migrations: readonly Migration[]) {
-      await db.transaction((tx) => applyMigrations(wrap(tx), migrations, 'migrate'));
+      await lane.run('normal', () =>
+        db.transaction((tx) => applyMigrations(wrap(tx), migrations, 'migrate')),
+      );
     },
     async close() {
-      await db.close();
+      await maintenance.stop();
+      // Queued behind what was asked before it, so those operations finish first.
+      await lane.run('normal', () => db.close());
       await release();
     },
   };
