@@ -3,23 +3,17 @@
  * are the IdP groups the file names, not the defaults. The real Okta adapter on its emulator supplies
  * the approvers' groups.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { baselinePolicyInput, type NormalizedEvent } from '@recovery-gate/core';
+import type { NormalizedEvent } from '@recovery-gate/core';
 import { type Emulator, startEmulator } from '@recovery-gate/okta/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from './config/index.js';
-import { createLogger } from './log.js';
+import { type EmbeddedGate, startEmbeddedGate } from './embedded-gate.test-helper.js';
 import type { CaseEngine } from './orchestrator/index.js';
-import { createGate, type Gate } from './service.js';
-import { prepareEmbeddedTemplate, seedEmbeddedDir } from './testing/stores.js';
+import type { Gate } from './service.js';
 
 describe('approverGroups from the config file', () => {
   let emulator: Emulator;
+  let running: EmbeddedGate<CaseEngine>;
   let gate: Gate<CaseEngine>;
-  let dir: string;
   const id = async (name: string) => {
     const user = await gate.providers.get('okta')?.findUser(`${name}@example.com`);
     if (!user) throw new Error(`${name} is not seeded`);
@@ -27,36 +21,23 @@ describe('approverGroups from the config file', () => {
   };
 
   beforeAll(async () => {
-    await prepareEmbeddedTemplate();
     emulator = await startEmulator({ guardrailsApplied: true });
-    dir = await mkdtemp(join(tmpdir(), 'gate-approvers-'));
-    await seedEmbeddedDir(join(dir, 'data'));
     // The security-team pool is moved from the default SecurityTeam group to Incident-Commanders.
-    const text = `${stringify(baselinePolicyInput)}
-providers:
+    running = await startEmbeddedGate<CaseEngine>({
+      yaml: `providers:
   okta:
     orgUrl: ${emulator.url}
     auth: { token: \${OKTA_API_TOKEN} }
-storage: { dataDir: data }
-pollers: { interval: 1h, tick: 1h, lookback: 1h }
 approverGroups:
-  security_team: [Incident-Commanders]
-`;
-    const config = await loadConfig(text, { OKTA_API_TOKEN: emulator.apiToken });
-    gate = createGate({
-      config,
-      env: {},
-      baseDir: dir,
-      port: 0,
-      logger: createLogger({ level: 'error', write: () => {} }),
-    }) as Gate<CaseEngine>;
-    await gate.start();
+  security_team: [Incident-Commanders]`,
+      env: { OKTA_API_TOKEN: emulator.apiToken },
+    });
+    gate = running.gate;
   }, 180_000);
 
   afterAll(async () => {
-    await gate?.stop();
+    await running?.close();
     await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('admits a member of the configured group and refuses a member of the default one', async () => {

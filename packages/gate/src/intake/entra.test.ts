@@ -2,20 +2,13 @@
  * Intake against the real Entra adapter and its emulator: Graph validates each new subscription by POSTing a
  * validationToken the gate must echo; a notification only hints, so the gate resyncs the group delta stream.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { baselinePolicyInput } from '@recovery-gate/core';
 import { loopbackHttpClient } from '@recovery-gate/entra';
 import { startEmulatedEnvironment } from '@recovery-gate/entra/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../config/index.js';
-import { createLogger } from '../log.js';
-import { createGate, type Gate } from '../service.js';
+import { type EmbeddedGate, startEmbeddedGate } from '../embedded-gate.test-helper.js';
+import type { Gate } from '../service.js';
 import { createRecordingOrchestrator, type RecordingOrchestrator } from '../testing/doubles.js';
-import { prepareEmbeddedTemplate, seedEmbeddedDir } from '../testing/stores.js';
 
 const CLIENT_STATE = 'entra-client-state-0123456789abcdef';
 
@@ -32,50 +25,35 @@ describe('intake with the Entra adapter and emulator', () => {
   let env: Awaited<ReturnType<typeof startEmulatedEnvironment>>;
   let gate: Gate<RecordingOrchestrator>;
   let orchestrator: RecordingOrchestrator;
-  let dir: string;
+  let running: EmbeddedGate<RecordingOrchestrator>;
 
   beforeAll(async () => {
-    await prepareEmbeddedTemplate();
     const port = await freePort();
     env = await startEmulatedEnvironment({
       hookTargets: { 'https://gate.example.test': `http://127.0.0.1:${port}` },
     });
     const { emulator } = env;
-    dir = await mkdtemp(join(tmpdir(), 'gate-entra-'));
-    await seedEmbeddedDir(join(dir, 'data'));
-    const text = `${stringify(baselinePolicyInput)}
-providers:
+    running = await startEmbeddedGate({
+      yaml: `providers:
   entra:
     tenantId: ${emulator.tenantId}
     auth: { clientId: ${emulator.gateApp.clientId}, clientSecret: \${ENTRA_CLIENT_SECRET} }
     authorityHost: ${emulator.oidc.authorityHost}
-    notification: { url: https://gate.example.test/hooks/entra, clientState: \${ENTRA_CLIENT_STATE} }
-storage: { dataDir: data }
-pollers: { interval: 1h, tick: 1h, lookback: 1h }
-`;
-    const config = await loadConfig(text, {
-      ENTRA_CLIENT_SECRET: emulator.gateApp.clientSecret,
-      ENTRA_CLIENT_STATE: CLIENT_STATE,
-    });
-    gate = createGate({
-      config,
-      env: {},
-      baseDir: dir,
+    notification: { url: https://gate.example.test/hooks/entra, clientState: \${ENTRA_CLIENT_STATE} }`,
+      env: { ENTRA_CLIENT_SECRET: emulator.gateApp.clientSecret, ENTRA_CLIENT_STATE: CLIENT_STATE },
       port,
       providerOptions: { graphOrigin: emulator.url, httpClient: loopbackHttpClient(emulator.url) },
-      logger: createLogger({ level: 'error', write: () => {} }),
       createOrchestrator: () => {
         orchestrator = createRecordingOrchestrator();
         return orchestrator;
       },
     });
-    await gate.start();
+    gate = running.gate;
   }, 180_000);
 
   afterAll(async () => {
-    await gate?.stop();
+    await running?.close();
     await env?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it('echoes validation tokens so guardrails can subscribe, then turns a notification into a resync', async () => {

@@ -2,10 +2,6 @@
  * Intake against the real Keycloak adapter and its emulator: no hooks, so admin events are polled from a
  * persisted cursor; a native request-group membership reaches the orchestrator once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { baselinePolicyInput } from '@recovery-gate/core';
 import {
   type EmulatorPair,
   GATE_CLIENT_ID,
@@ -13,53 +9,37 @@ import {
   startPair,
 } from '@recovery-gate/keycloak/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../config/index.js';
-import { createLogger } from '../log.js';
-import { createGate, type Gate } from '../service.js';
+import { type EmbeddedGate, startEmbeddedGate } from '../embedded-gate.test-helper.js';
+import type { Gate } from '../service.js';
 import { createRecordingOrchestrator, type RecordingOrchestrator } from '../testing/doubles.js';
-import { prepareEmbeddedTemplate, seedEmbeddedDir } from '../testing/stores.js';
 import { readCursor } from './index.js';
 
 describe('intake with the Keycloak adapter and emulator', () => {
   let pair: EmulatorPair;
   let gate: Gate<RecordingOrchestrator>;
   let orchestrator: RecordingOrchestrator;
-  let dir: string;
+  let running: EmbeddedGate<RecordingOrchestrator>;
 
   beforeAll(async () => {
-    await prepareEmbeddedTemplate();
     pair = await startPair({ guardrailsApplied: true });
-    dir = await mkdtemp(join(tmpdir(), 'gate-keycloak-'));
-    await seedEmbeddedDir(join(dir, 'data'));
-    const text = `${stringify(baselinePolicyInput)}
-providers:
+    running = await startEmbeddedGate({
+      yaml: `providers:
   keycloak:
     baseUrl: ${pair.emu.url}
     realm: ${pair.emu.realmName}
-    auth: { clientId: ${GATE_CLIENT_ID}, clientSecret: \${KEYCLOAK_CLIENT_SECRET} }
-storage: { dataDir: data }
-pollers: { interval: 1h, tick: 1h, lookback: 1h }
-`;
-    const config = await loadConfig(text, { KEYCLOAK_CLIENT_SECRET: GATE_CLIENT_SECRET });
-    gate = createGate({
-      config,
-      env: {},
-      baseDir: dir,
-      port: 0,
-      logger: createLogger({ level: 'error', write: () => {} }),
+    auth: { clientId: ${GATE_CLIENT_ID}, clientSecret: \${KEYCLOAK_CLIENT_SECRET} }`,
+      env: { KEYCLOAK_CLIENT_SECRET: GATE_CLIENT_SECRET },
       createOrchestrator: () => {
         orchestrator = createRecordingOrchestrator();
         return orchestrator;
       },
     });
-    await gate.start();
+    gate = running.gate;
   }, 180_000);
 
   afterAll(async () => {
-    await gate?.stop();
+    await running?.close();
     await pair?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it('polls a native request from admin events once, with the cursor saved', async () => {

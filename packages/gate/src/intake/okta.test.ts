@@ -3,18 +3,11 @@
  * the gate over HTTP, and the gate polls the emulated System Log; the same event arriving both ways is
  * processed once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { baselinePolicyInput } from '@recovery-gate/core';
 import { type Emulator, startEmulator } from '@recovery-gate/okta/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../config/index.js';
-import { createLogger } from '../log.js';
-import { createGate, type Gate } from '../service.js';
+import { type EmbeddedGate, startEmbeddedGate } from '../embedded-gate.test-helper.js';
+import type { Gate } from '../service.js';
 import { createRecordingOrchestrator, type RecordingOrchestrator } from '../testing/doubles.js';
-import { prepareEmbeddedTemplate, seedEmbeddedDir } from '../testing/stores.js';
 
 const HOOK_SECRET = 'okta-hook-secret-0123456789';
 
@@ -22,44 +15,28 @@ describe('intake with the Okta adapter and emulator', () => {
   let emulator: Emulator;
   let gate: Gate<RecordingOrchestrator>;
   let orchestrator: RecordingOrchestrator;
-  let dir: string;
+  let running: EmbeddedGate<RecordingOrchestrator>;
 
   beforeAll(async () => {
-    await prepareEmbeddedTemplate();
     emulator = await startEmulator({ guardrailsApplied: true });
-    dir = await mkdtemp(join(tmpdir(), 'gate-okta-'));
-    await seedEmbeddedDir(join(dir, 'data'));
-    const text = `${stringify(baselinePolicyInput)}
-providers:
+    running = await startEmbeddedGate({
+      yaml: `providers:
   okta:
     orgUrl: ${emulator.url}
     auth: { token: \${OKTA_API_TOKEN} }
-    hook: { url: http://127.0.0.1/hooks/okta, secret: \${OKTA_HOOK_SECRET} }
-storage: { dataDir: data }
-pollers: { interval: 1h, tick: 1h, lookback: 1h }
-`;
-    const config = await loadConfig(text, {
-      OKTA_API_TOKEN: emulator.apiToken,
-      OKTA_HOOK_SECRET: HOOK_SECRET,
-    });
-    gate = createGate({
-      config,
-      env: {},
-      baseDir: dir,
-      port: 0,
-      logger: createLogger({ level: 'error', write: () => {} }),
+    hook: { url: http://127.0.0.1/hooks/okta, secret: \${OKTA_HOOK_SECRET} }`,
+      env: { OKTA_API_TOKEN: emulator.apiToken, OKTA_HOOK_SECRET: HOOK_SECRET },
       createOrchestrator: () => {
         orchestrator = createRecordingOrchestrator();
         return orchestrator;
       },
     });
-    await gate.start();
+    gate = running.gate;
   }, 180_000);
 
   afterAll(async () => {
-    await gate?.stop();
+    await running?.close();
     await emulator?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   const api = (path: string, init: RequestInit = {}) =>
