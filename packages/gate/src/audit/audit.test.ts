@@ -76,6 +76,19 @@ describe.each(BACKENDS)('audit chain on %s', (backend) => {
     expect(await verifyAudit(store)).toMatchObject({ ok: false, firstBadSeq: 2, reason: 'missing' });
   });
 
+  it('refuses to chain onto a head record that is missing or altered, and writes nothing', async () => {
+    await fill(3);
+    const audit = createAuditLog(store, now);
+    const entry = { type: 't', caseId: null, actor: 'gate', data: {} };
+    await store.query(`UPDATE audit_records SET hash = '${'f'.repeat(64)}' WHERE seq = 3`);
+    await expect(audit.append(entry)).rejects.toThrow('The audit record 3 named by the chain head');
+    await store.query('DELETE FROM audit_records WHERE seq = 3');
+    await expect(audit.append(entry)).rejects.toThrow('The audit record 3 named by the chain head');
+    const [head] = await store.query<{ seq: number }>('SELECT seq FROM audit_head');
+    expect(head?.seq).toBe(3);
+    expect(await store.query('SELECT seq FROM audit_records WHERE seq > 3')).toEqual([]);
+  });
+
   it('refuses a secret and writes nothing', async () => {
     const audit = createAuditLog(store, now);
     const error = await audit

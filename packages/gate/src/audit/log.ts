@@ -38,17 +38,35 @@ export function rowToRecord(row: AuditRow): AuditRecord {
   };
 }
 
-/** Appends one entry inside `q` (a transaction): lock the head, chain the record, move the head. */
+/**
+ * Locks the chain head (seq and hash of the newest record): the row stays locked until the caller's
+ * transaction ends, so appends are serialised across replicas. (The previous record is not joined in here:
+ * a statement that waited for the lock re-reads the head row but not a join's other rows.)
+ */
+const LOCK_HEAD = 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE';
+
+/**
+ * Inserts the record and moves the head to it, in one statement; inserts nothing (and returns no row) unless
+ * the record the head named is stored with the hash the new record chains to.
+ */
+const INSERT_AND_MOVE = `
+  WITH r AS (
+    INSERT INTO audit_records (seq, at, type, case_id, actor, data, prev_hash, hash)
+    SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text
+     WHERE $1::bigint = 1
+        OR EXISTS (SELECT 1 FROM audit_records p WHERE p.seq = $1::bigint - 1 AND p.hash = $7::text)
+    RETURNING seq, hash)
+  UPDATE audit_head SET seq = r.seq, hash = r.hash FROM r WHERE audit_head.id = 1 RETURNING audit_head.seq`;
+
+/**
+ * Appends one entry inside `q` (a transaction): lock the head, chain the record, move the head. Two round
+ * trips, both while the head is locked (every append, in every replica, waits for this one's commit).
+ */
 export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Promise<AuditRecord> {
-  const [head] = await q.query<{ seq: number }>('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE');
+  const [head] = await q.query<{ seq: number; hash: string }>(LOCK_HEAD);
   if (head === undefined) throw new Error('The audit chain head is missing; run the migrations.');
-  let prev: AuditRecord | null = null;
-  if (head.seq > 0) {
-    const [row] = await q.query<AuditRow>('SELECT * FROM audit_records WHERE seq = $1', [head.seq]);
-    if (row === undefined)
-      throw new Error(`The audit record ${head.seq} named by the chain head is missing.`);
-    prev = rowToRecord(row);
-  }
+  // Only the previous record's seq and hash enter the new one (all `appendRecord` reads of it).
+  const prev = head.seq > 0 ? ({ seq: head.seq, hash: head.hash } as AuditRecord) : null;
   // appendRecord refuses secrets (ERR_AUDIT_SECRET) and non-JSON data before anything is written.
   const record = appendRecord(
     prev,
@@ -60,21 +78,18 @@ export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Pr
     },
     now.toISOString(),
   );
-  await q.query(
-    `INSERT INTO audit_records (seq, at, type, case_id, actor, data, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      record.seq,
-      record.at,
-      record.type,
-      record.caseId,
-      record.actor,
-      canonicalJson(record.data),
-      record.prevHash,
-      record.hash,
-    ],
-  );
-  await q.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [record.seq, record.hash]);
+  const moved = await q.query(INSERT_AND_MOVE, [
+    record.seq,
+    record.at,
+    record.type,
+    record.caseId,
+    record.actor,
+    canonicalJson(record.data),
+    record.prevHash,
+    record.hash,
+  ]);
+  if (moved.length !== 1)
+    throw new Error(`The audit record ${head.seq} named by the chain head is missing or altered.`);
   return record;
 }
 

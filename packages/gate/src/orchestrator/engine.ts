@@ -100,7 +100,8 @@ async function onEvent(ctx: Ctx, event: NormalizedEvent): Promise<void> {
       return;
     default: {
       const incident = await handleBypass(ctx, event);
-      if (incident) await advance(ctx, incident);
+      // In detect mode the incident is born completed: nothing to advance (a lock and a read saved per event).
+      if (incident && ctx.policy.bypass.mode === 'enforce') await advance(ctx, incident);
     }
   }
 }
