@@ -62,11 +62,11 @@ function audit(id: string, at: string, activity: string, extra: Partial<EmuAudit
 }
 
 describe('directory_audits polling', () => {
-  it('reads 250 records across pages once each, then the cursor is stable', async () => {
+  it('reads 2,100 records across pages (of 999) once each, then the cursor is stable', async () => {
     const env = await start();
     const base = env.emulator.control.now();
     const since = new Date(base - 3_600_000).toISOString();
-    for (let i = 0; i < 250; i += 1) {
+    for (let i = 0; i < 2100; i += 1) {
       env.emulator.control.tenant.audits.push(
         audit(`a-${i}`, new Date(base - 3_000_000 + i * 1000).toISOString(), 'Reset password (by admin)'),
       );
@@ -74,8 +74,8 @@ describe('directory_audits polling', () => {
     const first = await drain(env.adapter, 'directory_audits', null, since);
     expect(first.pages).toBeGreaterThanOrEqual(3);
     const ids = first.events.filter((e) => e.id.startsWith('a-')).map((e) => e.id);
-    expect(ids).toHaveLength(250);
-    expect(new Set(ids).size).toBe(250);
+    expect(ids).toHaveLength(2100);
+    expect(new Set(ids).size).toBe(2100);
     expect(first.events.every((e) => e.kind === 'native_password_reset' && e.actor.id === 'agent-1')).toBe(
       true,
     );

@@ -39,7 +39,12 @@ interface AuditCursor {
   readonly next?: string;
 }
 
-const PAGE_SIZE = 100;
+/**
+ * directoryAudits per request. The list reference documents `$top` but no maximum; 999 is the documented
+ * maximum of Graph's directory collections, and the largest page the emulator serves.
+ * @see https://learn.microsoft.com/graph/api/directoryaudit-list
+ */
+const PAGE_SIZE = 999;
 
 function decode(cursor: string): AuditCursor {
   try {
