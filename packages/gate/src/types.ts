@@ -92,6 +92,12 @@ export interface Notification {
 /** Sends notifications (webhook, SMTP, SMS gateway). */
 export interface Notifier {
   send(notification: Notification): Promise<void>;
+  /**
+   * Stores a (non-sensitive) notification inside `tx`, so it commits or rolls back with the caller's work,
+   * already claimed for its first attempt; after the commit, `deliver()` makes that attempt (a crash before
+   * it leaves the notification to the retry loop). Only notifiers with a durable outbox have it.
+   */
+  stage?(notification: Notification, tx: Queryable): Promise<{ deliver(): Promise<void> }>;
 }
 
 /** Prometheus-style metrics. */

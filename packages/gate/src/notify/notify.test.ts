@@ -132,4 +132,50 @@ describe('outbox notifier', () => {
     expect(logLines.join('')).not.toContain(http.url);
     await n.close();
   });
+  it('stages a notification in the caller transaction: gone with a rollback, delivered once after a commit', async () => {
+    const n = notifier();
+    const alert: Notification = {
+      to: { kind: 'security' },
+      subject: 'S',
+      text: 'staged',
+      idempotencyKey: 'sec-stage',
+    };
+    const sent = () => http.received.filter((r) => r.body.includes('staged')).length;
+    await expect(
+      store.transaction(async (tx) => {
+        await n.stage(alert, tx);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(
+      await store.query("SELECT 1 FROM notification_outbox WHERE idempotency_key = 'sec-stage'"),
+    ).toEqual([]);
+    const staged = await store.transaction((tx) => n.stage(alert, tx));
+    // Committed and claimed for its first attempt: the retry loop leaves it alone while the claim lasts.
+    expect(await n.drain()).toBe(0);
+    await staged.deliver();
+    expect(sent()).toBe(1);
+    const [row] = await store.query(
+      "SELECT status, attempts FROM notification_outbox WHERE idempotency_key = 'sec-stage'",
+    );
+    expect(row).toEqual({ status: 'sent', attempts: 1 });
+    await n.send(alert); // the same key again: stored once, sent once
+    expect(sent()).toBe(1);
+    await n.close();
+  });
+
+  it('a staged notification whose first attempt never came is sent by the retry loop once its claim lapses', async () => {
+    const n = notifier();
+    const alert: Notification = {
+      to: { kind: 'security' },
+      subject: 'S',
+      text: 'crashed',
+      idempotencyKey: 'sec-crash',
+    };
+    await store.transaction((tx) => n.stage(alert, tx)); // the process "dies" before deliver()
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await n.drain()).toBe(1);
+    expect(http.received.filter((r) => r.body.includes('crashed'))).toHaveLength(1);
+    await n.close();
+  });
 });

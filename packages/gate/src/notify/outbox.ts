@@ -6,7 +6,7 @@
  */
 
 import { maskAddress } from '../log.js';
-import type { Logger, Metrics, Notification, Notifier, Store } from '../types.js';
+import type { Logger, Metrics, Notification, Notifier, Queryable, Store } from '../types.js';
 import type { Transport } from './transports.js';
 
 /** Which transport serves each kind of recipient. */
@@ -33,6 +33,7 @@ export interface OutboxOptions {
 
 /** A Notifier backed by the outbox. `drain` retries what is due and returns how many it tried. */
 export interface OutboxNotifier extends Notifier {
+  stage: NonNullable<Notifier['stage']>;
   drain(): Promise<number>;
   close(): Promise<void>;
 }
@@ -61,16 +62,32 @@ const CLAIM = `
    WHERE idempotency_key IN (
      SELECT idempotency_key FROM notification_outbox
       WHERE ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
-        AND ($3::text IS NULL OR idempotency_key = $3)
         AND payload->>'sensitive' IS DISTINCT FROM 'true'
       ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
    RETURNING idempotency_key, channel, payload, attempts`;
 
-async function claim(ctx: Ctx, key: string | null): Promise<Row[]> {
+async function claim(ctx: Ctx): Promise<Row[]> {
   const at = ctx.options.now();
   const until = new Date(at.getTime() + ctx.leaseMs).toISOString();
-  return ctx.options.store.query<Row>(CLAIM, [at.toISOString(), until, key]);
+  return ctx.options.store.query<Row>(CLAIM, [at.toISOString(), until]);
 }
+
+/**
+ * Stores a notification already claimed for its first attempt (one statement instead of insert-then-claim);
+ * returns no row when the key exists.
+ */
+const INSERT_CLAIMED = `
+  INSERT INTO notification_outbox (idempotency_key, channel, payload, status, attempts, next_attempt_at, locked_until, created_at)
+  VALUES ($1, $2, $3::jsonb, 'sending', 1, $4, $5, $4) ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING idempotency_key, channel, payload, attempts`;
+
+/** Claims one key when it is due (a repeated send of a notification still pending), by primary key. */
+const CLAIM_KEY = `
+  UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, locked_until = $2
+   WHERE idempotency_key = $3
+     AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
+     AND payload->>'sensitive' IS DISTINCT FROM 'true'
+   RETURNING idempotency_key, channel, payload, attempts`;
 
 /** Links are single-use tokens: once a notification is settled, its stored copy keeps none. */
 const SETTLE = `
@@ -146,6 +163,17 @@ const FAIL_ABANDONED = `
          last_error = 'not sent before a restart; sensitive notifications are not retried'
    WHERE status IN ('pending', 'sending') AND payload->>'sensitive' = 'true' AND created_at < $1`;
 
+function claimParams(ctx: Ctx, key: string): string[] {
+  const at = ctx.options.now();
+  return [at.toISOString(), new Date(at.getTime() + ctx.leaseMs).toISOString(), key];
+}
+
+/** Stores `n` claimed for its first attempt; no row when its key is already stored. */
+function insertClaimed(ctx: Ctx, q: Queryable, n: Notification): Promise<Row[]> {
+  const [at, until] = claimParams(ctx, n.idempotencyKey);
+  return q.query<Row>(INSERT_CLAIMED, [n.idempotencyKey, n.to.kind, JSON.stringify(n), at, until]);
+}
+
 /** Creates the outbox notifier. `send` resolves once the notification is stored and one attempt made. */
 export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
   const ctx: Ctx = {
@@ -157,17 +185,26 @@ export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
   return {
     async send(n) {
       if (n.sensitive === true) return sendSensitive(ctx, n);
-      await options.store.query(
-        `INSERT INTO notification_outbox (idempotency_key, channel, payload, next_attempt_at, created_at)
-         VALUES ($1, $2, $3::jsonb, $4, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [n.idempotencyKey, n.to.kind, JSON.stringify(n), options.now().toISOString()],
-      );
-      for (const row of await claim(ctx, n.idempotencyKey)) await deliver(ctx, row);
+      const fresh = await insertClaimed(ctx, options.store, n);
+      const rows =
+        fresh.length > 0
+          ? fresh
+          : await options.store.query<Row>(CLAIM_KEY, claimParams(ctx, n.idempotencyKey));
+      for (const row of rows) await deliver(ctx, row);
+    },
+    async stage(n, tx) {
+      if (n.sensitive === true) throw new Error('A sensitive notification is never staged: use send().');
+      const rows = await insertClaimed(ctx, tx, n);
+      return {
+        async deliver() {
+          for (const row of rows) await deliver(ctx, row);
+        },
+      };
     },
     async drain() {
       const abandoned = new Date(options.now().getTime() - ctx.leaseMs).toISOString();
       await options.store.query(FAIL_ABANDONED, [abandoned]);
-      const rows = await claim(ctx, null);
+      const rows = await claim(ctx);
       for (const row of rows) await deliver(ctx, row);
       return rows.length;
     },

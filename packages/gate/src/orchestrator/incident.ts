@@ -7,7 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedEvent, RecoveryAction } from '@recovery-gate/core';
-import { alertSecurity, type Ctx } from './context.js';
+import type { Notification } from '../types.js';
+import { alertSecurity, type Ctx, notify } from './context.js';
 import type { CaseRecord } from './model.js';
 import { CREDENTIAL_KIND } from './plan.js';
 import { journalEntry, writeJournal } from './repo.js';
@@ -66,13 +67,21 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
   const mode = ctx.policy.bypass.mode;
   const now = ctx.now().toISOString();
   const id = randomUUID();
+  const alert: Notification = {
+    to: { kind: 'security' },
+    subject: `Recovery bypass detected: ${event.sourceType}`,
+    text:
+      `${event.actor.displayName ?? event.actor.id} did ${event.kind} on ${event.subject.login ?? event.subject.userId} ` +
+      `outside Recovery Gate (${mode === 'enforce' ? 'remediating' : 'alert only'}). Incident ${id}.`,
+    idempotencyKey: `${id}:bypass`,
+  };
   const created = await ctx.deps.store.transaction(async (tx) => {
     const seen = await tx.query(
       `INSERT INTO case_events (event_key, case_id, kind, idp, subject_id, action, occurred_at, received_at)
        VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING event_key`,
       [`${event.idp}:${event.id}`, id, event.kind, event.idp, event.subject.userId, event.occurredAt, now],
     );
-    if (seen.length === 0) return false;
+    if (seen.length === 0) return null;
     await tx.query(
       `INSERT INTO cases (id, kind, idp, subject_id, subject_login, action, requester_id, state, reason,
          next_attempt_at, created_at, updated_at, completed_at)
@@ -113,18 +122,21 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
       },
       tx,
     );
-    return true;
+    // The alert commits with the incident (a crash after the commit cannot lose it: the retry loop sends it).
+    return { staged: (await ctx.deps.notifier.stage?.(alert, tx)) ?? null };
   });
-  if (!created) return null;
+  if (created === null) return null;
   ctx.deps.metrics.inc('recovery_bypass_detections_total', { idp: event.idp, kind: event.kind, mode });
-  await alertSecurity(
-    ctx,
-    `${id}:bypass`,
-    `Recovery bypass detected: ${event.sourceType}`,
-    `${event.actor.displayName ?? event.actor.id} did ${event.kind} on ${event.subject.login ?? event.subject.userId} ` +
-      `outside Recovery Gate (${mode === 'enforce' ? 'remediating' : 'alert only'}). Incident ${id}.`,
-  );
+  if (created.staged === null) await notify(ctx, alert);
+  else await created.staged.deliver().catch((error: unknown) => warnUndelivered(ctx, alert, error));
   return id;
+}
+
+function warnUndelivered(ctx: Ctx, alert: Notification, error: unknown): void {
+  ctx.deps.logger.warn('notification failed', {
+    key: alert.idempotencyKey,
+    error: error instanceof Error ? error.message : 'unknown',
+  });
 }
 
 /** One remediation step of an incident (enforce mode). */
