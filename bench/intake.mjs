@@ -330,11 +330,23 @@ async function gateRun(kind, opts) {
     );
     const drainSeconds = (Date.now() - drainStart) / 1000;
     const memory = sampler.stop();
+    const afterLoad = memoryBreakdown();
+    globalThis.gc?.();
+    const afterLoadGc = memoryBreakdown();
     const [rows] = await store.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'done')::int AS done,
               count(*) FILTER (WHERE status = 'failed')::int AS failed FROM gate_inbox WHERE source = 'hook'`,
     );
     const twice = [...calls.values()].filter((n) => n > 1).length;
+    // Why events were handled more than once: retries after a failed attempt (the error is kept until done).
+    const retried = await store.query(
+      `SELECT count(*) FILTER (WHERE attempts > 1)::int AS events, max(attempts)::int AS "maxAttempts"
+         FROM gate_inbox WHERE source = 'hook'`,
+    );
+    const lastErrors = await store.query(
+      `SELECT left(last_error, 160) AS error, count(*)::int AS n FROM gate_inbox
+        WHERE last_error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+    );
     // An acknowledged delivery must be in the inbox; one never acknowledged would be retried by the IdP.
     const storedIds = new Set(
       (await store.query(`SELECT event_id FROM gate_inbox WHERE source = 'hook'`)).map((r) => r.event_id),
@@ -354,6 +366,7 @@ async function gateRun(kind, opts) {
       neverAcknowledged: load.unique - ackedCount,
       storedNeverAcknowledged: Math.max(0, rows.total - ackedCount),
       processedTwice: twice,
+      retried: { ...retried[0], lastErrors },
       handled: calls.size,
       gateCpuMsPerRequest: round(gateCpuMs / load.total, 2),
       gateCpuShareOfOneCore: round(gateCpuMs / (load.elapsedSeconds * 1000), 2),
@@ -364,7 +377,9 @@ async function gateRun(kind, opts) {
         underLoadMedianMB: memory.medianMB,
         underLoadPeakMB: memory.peakMB,
         idle: idleBreakdown,
-        afterLoad: memoryBreakdown(),
+        afterLoad,
+        // After a full GC: what is retained, not garbage V8 had not collected yet.
+        afterLoadGc,
       },
       gateErrors: errors(),
       ...(trace === null ? {} : { trace: trace.report() }),
@@ -419,8 +434,12 @@ function gateRunInChild(kind, argv) {
       {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
         // --profile=DIR writes a V8 CPU profile of the gate process there (where does the time go?).
+        // --semi-space=MB caps V8's young generation (--max-semi-space-size) in the gate process (section 7).
         execArgv: [
           '--expose-gc',
+          ...argv
+            .filter((a) => a.startsWith('--semi-space='))
+            .map((a) => `--max-semi-space-size=${a.slice(13)}`),
           ...argv
             .filter((a) => a.startsWith('--profile='))
             .flatMap((a) => ['--cpu-prof', `--cpu-prof-dir=${a.slice(10)}`]),
@@ -448,6 +467,7 @@ async function main() {
     drainSeconds: args.quick ? 20 : 60,
     noWorker: args['no-worker'] === 'true',
     trace: args.trace === 'true',
+    semiSpaceMB: args['semi-space'] === undefined ? null : Number(args['semi-space']),
   };
   const runs = Number(args.runs ?? 1);
   const gateRuns = [];
@@ -510,7 +530,8 @@ async function main() {
       pass: non2xx === 0,
     });
     const peak = Math.max(...rs.map((g) => g.memory.underLoadPeakMB));
-    const idle = median(rs.map((g) => g.memory.idleMB));
+    // Later runs in the same process start from the previous run's heap: idle is the first run's.
+    const idle = rs[0].memory.idleMB;
     targets.push({
       name: `[${kind}] 7. RSS MB idle ${idle} / peak under load (< 300)`,
       value: peak,
