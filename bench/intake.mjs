@@ -19,6 +19,7 @@ import {
   median,
   note,
   parseArgs,
+  productNodeFlags,
   quietLogger,
   round,
   throwawayStore,
@@ -435,11 +436,15 @@ function gateRunInChild(kind, argv) {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
         // --profile=DIR writes a V8 CPU profile of the gate process there (where does the time go?).
         // --semi-space=MB caps V8's young generation (--max-semi-space-size) in the gate process (section 7).
+        // The gate runs with the product's own Node flags (the `recovery-gate` shebang) unless
+        // --semi-space=MB overrides the young-generation cap.
         execArgv: [
           '--expose-gc',
-          ...argv
-            .filter((a) => a.startsWith('--semi-space='))
-            .map((a) => `--max-semi-space-size=${a.slice(13)}`),
+          ...(argv.some((a) => a.startsWith('--semi-space='))
+            ? argv
+                .filter((a) => a.startsWith('--semi-space='))
+                .map((a) => `--max-semi-space-size=${a.slice(13)}`)
+            : productNodeFlags()),
           ...argv
             .filter((a) => a.startsWith('--profile='))
             .flatMap((a) => ['--cpu-prof', `--cpu-prof-dir=${a.slice(10)}`]),

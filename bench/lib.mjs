@@ -1,5 +1,6 @@
 // Shared helpers of the benchmarks: statistics, machine facts, result output, throwaway stores, gate config.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -146,4 +147,15 @@ export function quietLogger(gate) {
     },
   });
   return { logger, errors: () => errors };
+}
+
+/**
+ * The Node flags the product's `recovery-gate` command runs with (from its shebang), so a bench's gate
+ * process measures what users run: e.g. `--max-semi-space-size=4`, which caps V8's young generation.
+ */
+export function productNodeFlags() {
+  const main = new URL('../packages/gate/dist/src/cli/main.js', import.meta.url);
+  const first = readFileSync(main, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
 }
