@@ -1,12 +1,20 @@
-// Bench 5: catch-up after downtime. The Okta emulator holds N System Log events from the last day
-// (a quarter each: sign-ins, factor resets, password resets, group-membership adds); a gate with no cursor
-// yet and a 2-day lookback starts and polls them all (pages of the largest size Okta allows, 1000), stores
-// the recovery-relevant ones and processes them (bypass mode `detect`: an incident and an alert each).
-// Reports log events read per second, events processed per second, and IdP calls. Bounded in time.
-// Entra's and Keycloak's emulators have no option to pre-fill their audit streams, so only Okta is measured.
+// Bench 5: catch-up after downtime. Each IdP's emulator holds N audit-log events from the last day, a
+// quarter each of four kinds (below); a gate with no cursor yet and a 2-day lookback starts and polls them
+// all, in pages of the largest size the IdP allows, stores the recovery-relevant ones and processes them
+// (bypass mode `detect`: an incident, a journal entry, an audit record and an alert each). Alerts go
+// through the gate's own notification outbox to a local webhook (as in a deployment), so each one is
+// stored durably and delivered. Reports log events read per second, events processed per second, and IdP
+// calls. Bounded in time.
+//   okta     System Log: sign-ins (filtered out by the query), factor resets, password resets, adds to
+//            ordinary groups (dropped by the adapter); pages of 1000.
+//   entra    directoryAudits: adds to ordinary groups (dropped), Authenticator deletions, password resets
+//            (two records under one correlation id, reported once); pages of 999.
+//   keycloak admin events: profile updates and adds to ordinary groups (dropped), password resets,
+//            credential removals; pages of 1000.
+import { createServer } from 'node:http';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
-import { startIdp } from './idps.mjs';
+import { IDPS, startIdp } from './idps.mjs';
 import {
   emit,
   gateConfig,
@@ -19,19 +27,82 @@ import {
   throwawayStore,
 } from './lib.mjs';
 
-async function oneRun(kind, events, limitSeconds) {
-  const idp = await startIdp('okta', { extra: { synthetic: { users: 1000, logEvents: events } } });
+const USERS = 1000;
+
+/** How each IdP is pre-filled, and how to recognise its log pages in the emulator's request log. */
+const LOGS = {
+  okta: {
+    extra: (n) => ({ synthetic: { users: USERS, logEvents: n } }),
+    pages: (idp) =>
+      idp.emulator.control.faults
+        .requestLog()
+        .filter((e) => e.path === '/api/v1/logs')
+        .map((e) => ({ size: e.query?.limit, last: (e.responseBody?.length ?? 0) < 1000 })),
+  },
+  entra: {
+    extra: (n) => ({ syntheticUsers: USERS, syntheticAudits: n }),
+    pages: (idp) =>
+      idp.emulator.control.requests
+        .filter((e) => e.path === '/auditLogs/directoryAudits')
+        .map((e) => ({
+          size: new URLSearchParams(e.query ?? '').get('$top') ?? e.query?.$top,
+          last: e.status === 200 && !e.responseBody?.['@odata.nextLink'],
+        })),
+  },
+  keycloak: {
+    extra: (n) => ({ seed: { syntheticUsers: USERS, adminEvents: n } }),
+    pages: (idp) =>
+      idp.emulator.control
+        .exchanges()
+        .filter((e) => e.path.endsWith('/admin-events'))
+        .map((e) => ({
+          size: new URLSearchParams(e.query).get('max'),
+          last: Array.isArray(e.responseBody) && e.responseBody.length < 1000,
+        })),
+  },
+};
+
+/** A webhook that accepts every alert (the security channel's far end). */
+async function startSink() {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/alerts`,
+    received: () => received,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+async function oneRun(idpName, kind, events, limitSeconds) {
+  const log = LOGS[idpName];
+  const idp = await startIdp(idpName, { extra: log.extra(events) });
+  const sink = await startSink();
   const { store, dispose } = await throwawayStore(kind, gateLib.openStore);
   const { logger, errors } = quietLogger(gateLib);
+  const config = await gateConfig(gateLib, core, {
+    bypass: 'detect',
+    interval: '1h',
+    tick: '1h',
+    lookback: '2d',
+  });
   const gate = gateLib.createGate({
-    config: await gateConfig(gateLib, core, { bypass: 'detect', interval: '1h', tick: '1h', lookback: '2d' }),
+    config: { ...config, notifications: { security: { webhook: core.createSecret(sink.url) } } },
     env: {},
-    providers: new Map([['okta', idp.adapter]]),
+    providers: new Map([[idpName, idp.adapter]]),
     store,
     port: 0,
     logger,
-    notifier: { send: async () => undefined },
-    intake: { workerIntervalMs: 1000, streams: { okta: idp.adapter.streams.filter((s) => s !== 'hooks') } },
+    intake: {
+      workerIntervalMs: 1000,
+      streams: { [idpName]: idp.adapter.streams.filter((s) => s !== 'hooks') },
+    },
   });
   idp.resetLog();
   const l = load1();
@@ -49,26 +120,23 @@ async function oneRun(kind, events, limitSeconds) {
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE status IN ('done', 'failed'))::int AS done FROM gate_inbox`,
       );
       if (row.stored !== stored) lastStoredAt = performance.now();
-      // Read through once a page came back short (the end of the log) and nothing new was stored since.
-      const entry = idp.emulator.control.faults.requestLog().findLast((e) => e.path === '/api/v1/logs');
-      if (
-        readAt === null &&
-        row.stored === stored &&
-        Array.isArray(entry?.responseBody) &&
-        entry.responseBody.length < 1000
-      )
-        readAt = lastStoredAt;
+      // Read through once a last page came back (the end of the log) and nothing new was stored since.
+      if (readAt === null && row.stored === stored && log.pages(idp).at(-1)?.last) readAt = lastStoredAt;
       stable = row.stored === stored && row.done === row.stored ? stable + 1 : 0;
       stored = row.stored;
       done = row.done;
       if (readAt !== null && stable >= 2) break;
     }
     const end = performance.now();
-    const log = idp.log();
-    const logCalls = log.filter((e) => e.path === '/api/v1/logs');
+    const pages = log.pages(idp);
     const seconds = (end - t0) / 1000;
     const readSeconds = readAt === null ? null : (readAt - t0) / 1000;
+    const [alerts] = await store.query(
+      `SELECT count(*)::int AS stored, count(*) FILTER (WHERE status = 'sent')::int AS sent FROM notification_outbox`,
+    );
+    const [audit] = await store.query('SELECT count(*)::int AS n FROM audit_records');
     return {
+      idp: idpName,
       store: kind,
       load1: l,
       events,
@@ -79,10 +147,14 @@ async function oneRun(kind, events, limitSeconds) {
       stored,
       processed: done,
       processedPerSecond: Math.round(done / seconds),
+      alertsStored: alerts.stored,
+      alertsSent: alerts.sent,
+      webhookCalls: sink.received(),
+      auditRecords: audit.n,
       idpCalls: idp.count(),
-      logPages: logCalls.length,
-      pageLimit: logCalls[0]?.query?.limit ?? null,
-      otherCalls: log.length - logCalls.length,
+      logPages: pages.length,
+      pageSize: Number(pages[0]?.size ?? Number.NaN),
+      otherCalls: idp.count() - pages.length,
       gateErrors: errors(),
     };
   } finally {
@@ -90,6 +162,7 @@ async function oneRun(kind, events, limitSeconds) {
     // minutes away, so stop waiting after 10 s (the process exits when the bench is done).
     await Promise.race([gate.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
     await dispose();
+    await sink.close();
     await idp.close();
   }
 }
@@ -97,46 +170,60 @@ async function oneRun(kind, events, limitSeconds) {
 async function main() {
   const args = parseArgs();
   const events = Number(args.events ?? (args.quick ? 5_000 : 100_000));
-  const runs = Number(args.runs ?? 1);
-  const limitSeconds = Number(args.limit ?? (args.quick ? 60 : 120));
+  const runs = Number(args.runs ?? (args.quick ? 1 : 5));
+  const limitSeconds = Number(args.limit ?? (args.quick ? 60 : 240));
+  const idps = String(args.idps ?? IDPS.join(',')).split(',');
   const detail = [];
   const targets = [];
   const summary = {};
-  for (const kind of args.stores) {
-    const rs = [];
-    for (let r = 0; r < runs; r += 1) {
-      const res = await oneRun(kind, events, limitSeconds);
-      note(
-        `catchup ${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s, ${res.logPages} pages (limit ${res.pageLimit}), ${res.idpCalls} calls`,
-      );
-      rs.push(res);
+  for (const idpName of idps) {
+    for (const kind of args.stores) {
+      const rs = [];
+      for (let r = 0; r < runs; r += 1) {
+        const res = await oneRun(idpName, kind, events, limitSeconds);
+        note(
+          `catchup ${idpName}/${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s (${res.processedPerSecond}/s), ${res.logPages} pages of ${res.pageSize}, ${res.idpCalls} calls, alerts ${res.alertsSent}/${res.alertsStored}`,
+        );
+        rs.push(res);
+      }
+      detail.push(...rs);
+      const s = {
+        runs: rs.length,
+        logEventsReadPerSecond: median(rs.map((x) => x.logEventsReadPerSecond)),
+        readSeconds: median(rs.map((x) => x.readSeconds)),
+        processedPerSecond: median(rs.map((x) => x.processedPerSecond)),
+        processedPerSecondRange: [
+          Math.min(...rs.map((x) => x.processedPerSecond)),
+          Math.max(...rs.map((x) => x.processedPerSecond)),
+        ],
+        seconds: median(rs.map((x) => x.seconds)),
+        stored: median(rs.map((x) => x.stored)),
+        logPages: median(rs.map((x) => x.logPages)),
+        pageSize: rs[0]?.pageSize ?? null,
+        idpCalls: median(rs.map((x) => x.idpCalls)),
+        finished: rs.every((x) => x.finished),
+        allAlertsSent: rs.every((x) => x.alertsSent === x.processed && x.alertsStored === x.processed),
+        load1: [Math.min(...rs.map((x) => x.load1)), Math.max(...rs.map((x) => x.load1))],
+      };
+      summary[`${idpName}/${kind}`] = s;
+      targets.push({
+        name: `[${idpName}/${kind}] ${events} log events: read/s (${s.logPages} pages of ${s.pageSize}, IdP calls ${s.idpCalls})`,
+        value: s.logEventsReadPerSecond,
+        target: '-',
+        pass: null,
+      });
+      targets.push({
+        name: `[${idpName}/${kind}] ${s.stored} relevant events processed/s${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
+        value: s.processedPerSecond,
+        target: '-',
+        pass: s.finished && s.allAlertsSent ? null : false,
+      });
     }
-    detail.push(...rs);
-    const s = {
-      logEventsReadPerSecond: median(rs.map((x) => x.logEventsReadPerSecond)),
-      processedPerSecond: median(rs.map((x) => x.processedPerSecond)),
-      logPages: median(rs.map((x) => x.logPages)),
-      idpCalls: median(rs.map((x) => x.idpCalls)),
-      finished: rs.every((x) => x.finished),
-    };
-    summary[`okta/${kind}`] = s;
-    targets.push({
-      name: `[okta/${kind}] ${events} log events: read/s (pages ${s.logPages}, IdP calls ${s.idpCalls})`,
-      value: s.logEventsReadPerSecond,
-      target: '-',
-      pass: null,
-    });
-    targets.push({
-      name: `[okta/${kind}] relevant events processed/s${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
-      value: s.processedPerSecond,
-      target: '-',
-      pass: s.finished ? null : false,
-    });
   }
   emit({
     id: 'catchup',
-    title: '5. Catch-up after downtime (Okta System Log)',
-    params: { events, runs, limitSeconds },
+    title: '5. Catch-up after downtime (Okta System Log, Entra directoryAudits, Keycloak admin events)',
+    params: { events, runs, limitSeconds, idps, users: USERS, alerts: 'outbox + local webhook' },
     summary,
     targets,
     detail,
