@@ -474,7 +474,8 @@ async function main() {
     trace: args.trace === 'true',
     semiSpaceMB: args['semi-space'] === undefined ? null : Number(args['semi-space']),
   };
-  const runs = Number(args.runs ?? 1);
+  // Five 60 s runs per store by default (the rule for medians); --runs=N for quicker looks.
+  const runs = Number(args.runs ?? (args.quick ? 1 : 5));
   const gateRuns = [];
   if (args.child) {
     for (let r = 0; r < runs; r += 1) {
