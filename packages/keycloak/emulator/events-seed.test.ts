@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
@@ -14,6 +14,9 @@ const specFile = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   ...['..', '..', '..', '..', 'shared', 'specs', 'keycloak-admin-26.5.2.yaml'],
 );
+// Without ../shared/specs (a clone on its own) the paging is still checked; the conformance part says it skipped.
+const present = existsSync(specFile);
+const note = present ? '' : ` (conformance skipped: ${specFile} not found)`;
 
 let pair: EmulatorPair | undefined;
 afterEach(async () => {
@@ -57,7 +60,7 @@ describe('synthetic admin events (seed.adminEvents)', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(11);
   });
 
-  it('serves every event once through the official admin client, page by page, and the pages conform', async () => {
+  it(`serves every event once through the official admin client, page by page, and the pages conform${note}`, async () => {
     pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 20, adminEvents: 2500 } } });
     const seeded = pair.emu.control.realm.adminEvents.length;
     const kc = new KcAdminClient({ baseUrl: pair.emu.url, realmName: pair.emu.realmName });
@@ -79,9 +82,10 @@ describe('synthetic admin events (seed.adminEvents)', () => {
     }
     expect(ids).toHaveLength(seeded);
     expect(new Set(ids).size).toBe(seeded);
-    const validator = createOpenApiValidator(parse(readFileSync(specFile, 'utf8')) as unknown);
     const pages = pair.emu.control.exchanges().filter((x) => x.path.endsWith('/admin-events'));
     expect(pages).toHaveLength(Math.ceil((seeded + 1) / max));
+    if (!present) return;
+    const validator = createOpenApiValidator(parse(readFileSync(specFile, 'utf8')) as unknown);
     for (const x of pages) {
       const result = validator.validateResponse({
         method: 'GET',
