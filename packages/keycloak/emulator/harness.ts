@@ -250,3 +250,49 @@ export function createContractHarness(options: HarnessOptions = {}): ContractHar
     },
   };
 }
+
+/** An offline refresh token of `username` from the emulator's app client (password grant), for revocation tests. */
+export async function offlineToken(pair: EmulatorPair, username: string): Promise<string> {
+  const res = await fetch(pair.emu.oidc.tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${APP_CLIENT_ID}:${APP_CLIENT_SECRET}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username,
+      password: DEMO_PASSWORD,
+      scope: 'openid offline_access',
+    }),
+  });
+  return ((await res.json()) as { refresh_token: string }).refresh_token;
+}
+
+/** Calls the admin API as frank (help desk) with his own token, as the console would; returns the status. */
+export async function asFrank(
+  pair: EmulatorPair,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<number> {
+  const signIn = await fetch(pair.emu.oidc.tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'admin-cli',
+      username: 'frank',
+      password: DEMO_PASSWORD,
+    }),
+  });
+  const bearer = ((await signIn.json()) as { access_token: string }).access_token;
+  const res = await fetch(`${pair.emu.url}/admin/realms/workforce/${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

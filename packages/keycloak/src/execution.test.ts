@@ -1,8 +1,7 @@
 import { isGateError } from '@recovery-gate/core';
 import { type FaultProxy, startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
-import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from '../emulator/index.js';
+import { type EmulatorPair, offlineToken, startPair } from '../emulator/harness.js';
 import { createProvider } from './index.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -38,22 +37,6 @@ function served(pair: EmulatorPair, userId: string, from: number): string[] {
           .replaceAll(userId, '{u}')
           .replace(/\/(credentials|consents)\/[^/]+$/, '/$1/{id}')}`,
     );
-}
-
-async function offlineToken(pair: EmulatorPair, username: string): Promise<string> {
-  const res = await fetch(pair.emu.oidc.tokenEndpoint, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${APP_CLIENT_ID}:${APP_CLIENT_SECRET}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username,
-      password: DEMO_PASSWORD,
-      scope: 'openid offline_access',
-    }),
-  });
-  return ((await res.json()) as { refresh_token: string }).refresh_token;
 }
 
 const ALL = { sessions: true, refreshTokens: true, grants: true } as const;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
-import { APP_CLIENT_ID, DEMO_PASSWORD, type Realm } from '../emulator/index.js';
+import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
+import { APP_CLIENT_ID, type Realm } from '../emulator/index.js';
 import { addGroup, addUser } from '../emulator/seed.js';
 import { createProvider } from './index.js';
 
@@ -55,25 +55,6 @@ function seedHolders(realm: Realm) {
   const kim = user('kim');
   kim.groups.add(leads.id);
   return { rm, itOps, oncall, henry, ivan, judy, kim };
-}
-
-/** Calls the admin API as frank (help desk) with his own token, as the console would. */
-async function asFrank(p: EmulatorPair, method: string, path: string): Promise<number> {
-  const signIn = await fetch(p.emu.oidc.tokenEndpoint, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: 'admin-cli',
-      username: 'frank',
-      password: DEMO_PASSWORD,
-    }),
-  });
-  const bearer = ((await signIn.json()) as { access_token: string }).access_token;
-  const res = await fetch(`${p.emu.url}/admin/realms/workforce/${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}` },
-  });
-  return res.status;
 }
 
 describe('guardrails find privileged holders from the roles', () => {

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
-import { DEMO_PASSWORD } from '../emulator/index.js';
+import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -8,29 +7,6 @@ afterEach(async () => {
   await pair?.close();
   pair = undefined;
 });
-
-/** Calls the admin API as frank (help desk) with his own token, as the console would. */
-async function asFrank(p: EmulatorPair, method: string, path: string, body?: unknown): Promise<number> {
-  const signIn = await fetch(p.emu.oidc.tokenEndpoint, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: 'admin-cli',
-      username: 'frank',
-      password: DEMO_PASSWORD,
-    }),
-  });
-  const bearer = ((await signIn.json()) as { access_token: string }).access_token;
-  const res = await fetch(`${p.emu.url}/admin/realms/workforce/${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return res.status;
-}
 
 const groupId = (p: EmulatorPair, name: string): string =>
   [...p.emu.control.realm.groups.values()].find((g) => g.name === name)?.id ?? '';

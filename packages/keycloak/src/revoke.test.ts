@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
-import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from '../emulator/index.js';
+import { type EmulatorPair, offlineToken, startPair } from '../emulator/harness.js';
+import { APP_CLIENT_ID } from '../emulator/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -8,22 +8,6 @@ afterEach(async () => {
   await pair?.close();
   pair = undefined;
 });
-
-async function offlineToken(p: EmulatorPair, username: string): Promise<string> {
-  const res = await fetch(p.emu.oidc.tokenEndpoint, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${APP_CLIENT_ID}:${APP_CLIENT_SECRET}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username,
-      password: DEMO_PASSWORD,
-      scope: 'openid offline_access',
-    }),
-  });
-  return ((await res.json()) as { refresh_token: string }).refresh_token;
-}
 
 describe('revocation', () => {
   it('kills offline tokens by revoking the consents that hold them, and says access tokens live until expiry', async () => {
