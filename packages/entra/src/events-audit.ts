@@ -194,14 +194,17 @@ export async function readAuditEvents(ctx: EntraContext, cursor: string | null, 
     if (operation !== null) seen.set(operation, record.activityDateTime);
     events.push(event);
   }
+  // Only what the next read can meet again needs remembering: records at or after the overlap window
+  // below the newest seen (the next query starts there; pages of one query never repeat a record). Pruning
+  // on every page keeps the cursor small during a long catch-up (it held every id of the backlog before).
+  const windowStart = new Date(Date.parse(high) - ctx.config.auditOverlapSeconds * 1000).toISOString();
+  const kept = [...seen]
+    .filter(([, at]) => Date.parse(at) >= Date.parse(windowStart))
+    .sort((a, b) => a[0].localeCompare(b[0]));
   const next = page['@odata.nextLink'];
   if (next) {
-    return { events, cursor: encode({ v: 1, since: state.since, high, seen: [...seen], next }), more: true };
+    return { events, cursor: encode({ v: 1, since: state.since, high, seen: kept, next }), more: true };
   }
-  const windowStart = new Date(Date.parse(high) - ctx.config.auditOverlapSeconds * 1000).toISOString();
   const newSince = later(state.since, windowStart);
-  const kept = [...seen]
-    .filter(([, at]) => Date.parse(at) >= Date.parse(newSince))
-    .sort((a, b) => a[0].localeCompare(b[0]));
   return { events, cursor: encode({ v: 1, since: newSince, high, seen: kept }), more: false };
 }
