@@ -60,6 +60,29 @@ describe('synthetic admin events (seed.adminEvents)', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(11);
   });
 
+  it('pages in time order by dateFrom and direction, also when an event was stored out of order', async () => {
+    pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 5, adminEvents: 40 } } });
+    const events = pair.emu.control.realm.adminEvents;
+    const kc = new KcAdminClient({ baseUrl: pair.emu.url, realmName: pair.emu.realmName });
+    await kc.auth({
+      grantType: 'client_credentials',
+      clientId: GATE_CLIENT_ID,
+      clientSecret: GATE_CLIENT_SECRET,
+    });
+    const read = async (query: Record<string, unknown>) =>
+      (await kc.realms.findAdminEvents({ realm: pair?.emu.realmName ?? '', ...query } as never)).map(
+        (e) => (e as { time: number }).time,
+      );
+    const times = events.map((e) => e.time).sort((a, b) => a - b);
+    const from = times[10] as number;
+    const expectAsc = times.filter((t) => t >= from).slice(5, 15);
+    expect(await read({ dateFrom: String(from), direction: 'asc', first: 5, max: 10 })).toEqual(expectAsc);
+    expect(await read({ first: 0, max: 3 })).toEqual([...times].reverse().slice(0, 3));
+    // A late event with an older time (out of order in storage) still pages in time order.
+    events.push({ ...(events[0] as (typeof events)[number]), id: 'late', time: (times[0] as number) - 1 });
+    expect((await read({ direction: 'asc', first: 0, max: 2 }))[0]).toBe((times[0] as number) - 1);
+  });
+
   it(`serves every event once through the official admin client, page by page, and the pages conform${note}`, async () => {
     pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 20, adminEvents: 2500 } } });
     const seeded = pair.emu.control.realm.adminEvents.length;
