@@ -33,19 +33,23 @@ export function createLoop(options: LoopOptions): Loop {
     clearTimeout(timer);
     timer = setTimeout(tick, ms);
   };
+  let busy = false;
   const tick = (): void => {
-    if (running !== undefined) {
+    if (busy) {
       again = true;
       return;
     }
     again = false;
-    running = options
-      .run()
+    // Busy before the task starts: a task may kick its own loop before its first await.
+    busy = true;
+    running = Promise.resolve()
+      .then(() => options.run())
       .then(
         () => undefined,
         (error: unknown) => options.logger.error('background task failed', { task: options.name, error }),
       )
       .finally(() => {
+        busy = false;
         running = undefined;
         schedule(again ? 0 : options.intervalMs);
       });
@@ -57,7 +61,14 @@ export function createLoop(options: LoopOptions): Loop {
       schedule(0);
     },
     kick() {
-      if (active) schedule(0);
+      if (!active) return;
+      // From inside a run (a poller that stopped at its page limit), a timer set now would be replaced by
+      // the run's own reschedule at the interval: ask for another run when this one ends instead.
+      if (busy) {
+        again = true;
+        return;
+      }
+      schedule(0);
     },
     async stop() {
       active = false;
