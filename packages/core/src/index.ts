@@ -81,4 +81,5 @@ export {
 } from './schema/tier.js';
 export type { Secret } from './secret.js';
 export { createSecret, isSecret, secretsEqual } from './secret.js';
+export { allOrThrow } from './settle.js';
 export { describeRequirement } from './unmet.js';

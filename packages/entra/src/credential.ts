@@ -5,12 +5,13 @@
  */
 
 import {
+  allOrThrow,
   createSecret,
   GateError,
   type IssuedCredential,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import { allOrThrow, type EntraContext, graphDelete, graphList, graphPost, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphList, graphPost, seg } from './graph.js';
 
 interface TapResponse {
   readonly id?: string;

@@ -136,14 +136,3 @@ export async function graphDelete(
 export function odataString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
-
-/**
- * Awaits every call and throws the first failure once all have settled: a partial failure is an error
- * (the step stays pending; its retry lists again and deletes what is left).
- */
-export async function allOrThrow<T>(calls: readonly Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}

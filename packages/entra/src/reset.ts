@@ -5,9 +5,9 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type AuthenticatorSelection, GateError, type ResetResult } from '@recovery-gate/core';
+import { type AuthenticatorSelection, allOrThrow, GateError, type ResetResult } from '@recovery-gate/core';
 import { type GraphMethod, kindOf, methodType } from './facts-map.js';
-import { allOrThrow, type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
 
 /** Method types the adapter deletes, with their Graph navigation names. */
 const DELETABLE: Readonly<Record<string, string>> = {

@@ -33,15 +33,14 @@ export function createLoop(options: LoopOptions): Loop {
     clearTimeout(timer);
     timer = setTimeout(tick, ms);
   };
-  let busy = false;
   const tick = (): void => {
-    if (busy) {
+    if (running !== undefined) {
       again = true;
       return;
     }
     again = false;
-    // Busy before the task starts: a task may kick its own loop before its first await.
-    busy = true;
+    // `running` is set before the task starts (it runs in a microtask): a task may kick its own loop
+    // before its first await, and that kick must see the loop as busy.
     running = Promise.resolve()
       .then(() => options.run())
       .then(
@@ -49,7 +48,6 @@ export function createLoop(options: LoopOptions): Loop {
         (error: unknown) => options.logger.error('background task failed', { task: options.name, error }),
       )
       .finally(() => {
-        busy = false;
         running = undefined;
         schedule(again ? 0 : options.intervalMs);
       });
@@ -64,7 +62,7 @@ export function createLoop(options: LoopOptions): Loop {
       if (!active) return;
       // From inside a run (a poller that stopped at its page limit), a timer set now would be replaced by
       // the run's own reschedule at the interval: ask for another run when this one ends instead.
-      if (busy) {
+      if (running !== undefined) {
         again = true;
         return;
       }

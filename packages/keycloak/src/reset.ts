@@ -6,10 +6,10 @@
  */
 
 import type { AuthenticatorSelection, PasswordResetOptions, ResetResult } from '@recovery-gate/core';
-import { GateError } from '@recovery-gate/core';
+import { allOrThrow, GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { authenticatorsOf } from './facts.js';
-import { allOrThrow, type KcUser, requireUser, userIdOf } from './users.js';
+import { type KcUser, requireUser, userIdOf } from './users.js';
 
 /**
  * Removes the selected credentials, in parallel; what is already gone is not an error. No user read: the

@@ -6,9 +6,10 @@
  */
 
 import type { RevocationResult, RevocationScope } from '@recovery-gate/core';
+import { allOrThrow } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { httpFailure } from './errors.js';
-import { allOrThrow, userIdOf } from './users.js';
+import { userIdOf } from './users.js';
 
 /** What stays valid after a revocation. */
 export const REVOCATION_CAVEATS = [

@@ -53,17 +53,6 @@ export async function userIdOf(s: KcSession, user: string): Promise<string> {
   return (await requireUser(s, user)).id;
 }
 
-/**
- * Awaits every call (run in parallel) and throws the first failure once all have settled: no call is left
- * running, and a partial failure is an error (the step stays pending and its retry finishes the rest).
- */
-export async function allOrThrow<T>(calls: readonly Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
 /** A person reference for a user. */
 export function personOf(u: KcUser): PersonRef {
   const name = [u.firstName, u.lastName].filter((p) => typeof p === 'string' && p !== '').join(' ');

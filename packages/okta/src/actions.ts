@@ -7,6 +7,7 @@ import {
   type Authenticator,
   type AuthenticatorKind,
   type AuthenticatorSelection,
+  allOrThrow,
   GateError,
   type PasswordResetOptions,
   type ResetResult,
@@ -14,7 +15,6 @@ import {
   type RevocationScope,
 } from '@recovery-gate/core';
 import type { OktaContext } from './context.js';
-import { allOrThrow } from './context.js';
 import { getUser, readAuthenticators, userIdOf } from './facts.js';
 
 const CAVEATS = [

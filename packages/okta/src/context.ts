@@ -57,17 +57,6 @@ export function isoOf(value: unknown): string | null {
   return null;
 }
 
-/**
- * Awaits every call (run in parallel) and throws the first failure once all have settled, so no call is
- * left running and a partial failure surfaces as an error (the step stays pending and is retried).
- */
-export async function allOrThrow<T>(calls: readonly Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
 /** How long an org-level lookup (the TAC authenticator id) is trusted before it is read again. */
 export const ORG_LOOKUP_TTL_MS = 10 * 60_000;
 
