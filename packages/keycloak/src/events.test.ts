@@ -1,6 +1,6 @@
 import type { NormalizedEvent } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import type { EmuAdminEvent } from '../emulator/index.js';
 import { PAGE_SIZE } from './events.js';
 import { createProvider } from './index.js';
@@ -128,20 +128,7 @@ describe('admin_events stream', () => {
     const group = [...(pair.emu.control.realm.users.get(alice)?.groups ?? [])].find(
       (g) => pair?.emu.control.realm.groups.get(g)?.name === 'mfa_reset',
     ) as string;
-    const frankToken = await fetch(pair.emu.oidc.tokenEndpoint, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: 'admin-cli',
-        username: 'frank',
-        password: 'Demo-Passw0rd!',
-      }),
-    });
-    const bearer = ((await frankToken.json()) as { access_token: string }).access_token;
-    await fetch(`${pair.emu.url}/admin/realms/workforce/users/${alice}/groups/${group}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${bearer}` },
-    });
+    await asFrank(pair, 'DELETE', `users/${alice}/groups/${group}`);
     const removed = await drain(pair, added.cursor);
     expect(removed.events.map((e) => e.kind)).toEqual(['recovery_request_withdrawn']);
   });

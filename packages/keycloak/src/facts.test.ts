@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -37,24 +37,10 @@ describe('subject facts', () => {
     });
     const facts = await pair.adapter.readSubjectFacts('alice');
     expect(daysAgo(facts.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(400);
-    const signIn = await fetch(pair.emu.oidc.tokenEndpoint, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: 'admin-cli',
-        username: 'frank',
-        password: 'Demo-Passw0rd!',
-      }),
+    const status = await asFrank(pair, 'PUT', `users/${alice}`, {
+      attributes: { ...pair.emu.control.realm.users.get(alice)?.attributes, phoneNumber: ['+1-555-0199'] },
     });
-    const bearer = ((await signIn.json()) as { access_token: string }).access_token;
-    const res = await fetch(`${pair.emu.url}/admin/realms/workforce/users/${alice}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        attributes: { ...pair.emu.control.realm.users.get(alice)?.attributes, phoneNumber: ['+1-555-0199'] },
-      }),
-    });
-    expect(res.status).toBe(204);
+    expect(status).toBe(204);
     const after = await pair.adapter.readSubjectFacts('alice');
     expect(after.channels?.find((c) => c.kind === 'phone')).toMatchObject({
       value: '+1-555-0199',
