@@ -60,7 +60,8 @@ export interface World {
   id(name: string): Promise<string>;
   /** Moves the gate's and the emulator's clocks forward. */
   advance(ms: number): void;
-  restart(options?: OrchestratorOptions): CaseEngine;
+  /** A fresh engine on the same store, as a restart would give (with another policy when given). */
+  restart(options?: OrchestratorOptions, policy?: Policy): CaseEngine;
   /** A `recovery_requested` event as an agent's native console action would produce. */
   request(subject: string, over?: Partial<NormalizedEvent>): Promise<NormalizedEvent>;
   /** The newest link token with `purpose` sent to `address` (or `security`). */
@@ -96,12 +97,12 @@ export async function startWorld(
   const sent: Notification[] = [];
   const metrics = createMetrics();
   const ids = new Map<string, string>();
-  const make = (opts: OrchestratorOptions) =>
+  const make = (opts: OrchestratorOptions, current: Policy = policy) =>
     createOrchestrator(
       {
         store,
         providers: new Map([[idp, env.adapter]]),
-        policy,
+        policy: current,
         audit,
         notifier: { send: async (n) => void sent.push(n) },
         metrics,
@@ -135,8 +136,8 @@ export async function startWorld(
       clock.now = new Date(clock.now.getTime() + ms);
       env.probes.advanceClock?.(ms);
     },
-    restart(opts = options) {
-      world.engine = make(opts);
+    restart(opts = options, next = policy) {
+      world.engine = make(opts, next);
       return world.engine;
     },
     async request(subject, over = {}) {

@@ -106,6 +106,7 @@ async function checkEligible(ctx: Ctx, c: CaseRecord, personId: string, role: Ap
     return;
   }
   const groups = ctx.policy.roleGroups(role, c.tier).map((g) => g.toLowerCase());
+  const named = ctx.policy.rolePersons(role, c.tier).includes(personId);
   let facts: Awaited<ReturnType<ReturnType<Ctx['provider']>['readSubjectFacts']>>;
   try {
     facts = await ctx.provider(c.idp).readSubjectFacts(personId);
@@ -113,7 +114,9 @@ async function checkEligible(ctx: Ctx, c: CaseRecord, personId: string, role: Ap
     ctx.deps.logger.warn('reading approver facts failed', { caseId: c.id, error: errorText(error) });
     throw notEligible();
   }
-  if (facts.status !== 'active' || !(facts.groups ?? []).some((g) => groups.includes(g.toLowerCase()))) {
+  // A named authorizer still has to be an active account: a suspended one cannot authorize.
+  const member = named || (facts.groups ?? []).some((g) => groups.includes(g.toLowerCase()));
+  if (facts.status !== 'active' || !member) {
     throw notEligible();
   }
 }

@@ -140,6 +140,8 @@ export interface PolicyEngine {
   readonly bypass: { readonly mode: 'detect' | 'enforce'; readonly suspend: boolean };
   /** Group names that qualify a person for a pool role (second agent, security team...) on a tier. */
   roleGroups(role: ApproverRole, tier: string | null): readonly string[];
+  /** IdP user ids a tier names as break-glass authorizers (`{ person: ... }`); empty for other roles. */
+  rolePersons(role: ApproverRole, tier: string | null): readonly string[];
   /** Seconds before an open case expires without progress. */
   readonly caseTtlSeconds: number;
   /** Seconds a case may stay executing after its hold before the subject claims the credential. */

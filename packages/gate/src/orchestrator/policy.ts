@@ -132,6 +132,11 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
       }
       return groups[role];
     },
+    rolePersons(role, tierName) {
+      const tier = tierName === null ? undefined : policy.tiers[tierName];
+      if (role !== 'break_glass_authorizer' || !tier?.authorizers) return [];
+      return tier.authorizers.flatMap((a) => ('person' in a ? [a.person] : []));
+    },
     caseTtlSeconds: options.caseTtlSeconds ?? 259_200,
     claimTtlSeconds: options.claimTtlSeconds ?? 86_400,
   };
