@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type AuditEntry,
-  type AuditRecord,
-  appendRecord,
-  GENESIS_HASH,
-  isSecretLikeKey,
-  verifyChain,
-} from './audit.js';
+import { type AuditEntry, type AuditRecord, appendRecord, GENESIS_HASH, verifyChain } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import { isGateError } from './errors.js';
 import { createSecret } from './secret.js';
+import { isSecretKey } from './secret-rule.js';
 
 const T0 = Date.parse('2026-03-10T12:00:00.000Z');
 const at = (i: number): string => new Date(T0 + i * 1000).toISOString();
@@ -183,8 +177,8 @@ describe('audit chain', () => {
     };
     const record = appendRecord(null, { type: 'case.decided', caseId: 'c1', actor: 'gate', data }, at(0));
     expect(record.data).toEqual(data);
-    expect(isSecretLikeKey('password')).toBe(true);
-    expect(isSecretLikeKey('tokenId')).toBe(false);
+    expect(isSecretKey('password')).toBe(true);
+    expect(isSecretKey('tokenId')).toBe(false);
   });
 
   it('refuses an invalid time', () => {

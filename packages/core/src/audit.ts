@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
 import { GateError } from './errors.js';
-import { isSecret } from './secret.js';
+import { findSecret } from './secret-rule.js';
 
 /** The `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -42,87 +42,6 @@ export type ChainVerification =
       readonly reason: 'tampered' | 'missing' | 'reordered';
     };
 
-const SECRET_WORDS = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'secret',
-  'secrets',
-  'token',
-  'tokens',
-  'code',
-  'codes',
-  'tap',
-  'tac',
-  'passcode',
-  'pass',
-  'passphrase',
-  'otp',
-  'pin',
-  'apikey',
-  'cookie',
-  'authorization',
-  'bearer',
-  'credential',
-  'privatekey',
-]);
-/** Words that, last in a key, make it describe a secret rather than hold one (`tokenId`, `codeSentAt`). */
-const META_WORDS = new Set([
-  'id',
-  'ids',
-  'type',
-  'kind',
-  'count',
-  'at',
-  'status',
-  'hash',
-  'length',
-  'ttl',
-  'expires',
-  'lifetime',
-  'seconds',
-  'sent',
-  'used',
-  'delivery',
-  'channel',
-]);
-/** A stable code such as `EVIDENCE_MISSING` is not a secret. */
-const STABLE_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
-
-function words(key: string): string[] {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word.length > 0)
-    .map((word) => word.toLowerCase());
-}
-
-/** True when `key` names a secret, so a string under it must not be recorded. */
-export function isSecretLikeKey(key: string): boolean {
-  const parts = words(key);
-  const joined = parts.join('');
-  if (parts.length === 0) return false;
-  if (META_WORDS.has(parts[parts.length - 1] as string) && parts.length > 1) return false;
-  return parts.some((word) => SECRET_WORDS.has(word)) || SECRET_WORDS.has(joined);
-}
-
-function holdsSecretString(value: unknown): boolean {
-  if (typeof value === 'string') return !STABLE_CODE.test(value);
-  return Array.isArray(value) && value.some(holdsSecretString);
-}
-
-function findSecret(value: unknown, path: string, depth: number): string | null {
-  if (isSecret(value)) return path;
-  if (depth > 64 || typeof value !== 'object' || value === null) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-    if (!Array.isArray(value) && isSecretLikeKey(key) && holdsSecretString(item)) return at;
-    const inner = findSecret(item, at, depth + 1);
-    if (inner !== null) return inner;
-  }
-  return null;
-}
-
 /** The SHA-256 (hex) of a record without its `hash`. */
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
   const { seq, at, type, caseId, actor, data, prevHash } = record;
@@ -133,13 +52,13 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 
 /**
  * Appends an entry after `prev` (null for the first record) and returns the new record.
- * @throws GateError `ERR_AUDIT_SECRET` when the data holds a Secret or a secret-like key with a string;
+ * @throws GateError `ERR_AUDIT_SECRET` when the data holds a secret value (see {@link findSecret});
  *   `ERR_INPUT_INVALID` when `now` is not an ISO-8601 time or the data is not JSON.
  */
 export function appendRecord(prev: AuditRecord | null, entry: AuditEntry, now: string): AuditRecord {
   if (Number.isNaN(Date.parse(now)))
     throw new GateError('ERR_INPUT_INVALID', '`now` is not a valid ISO-8601 time.');
-  const secretAt = findSecret(entry.data, 'data', 0);
+  const secretAt = findSecret(entry.data, 'data');
   if (secretAt !== null) {
     // The path names where, never what.
     throw new GateError('ERR_AUDIT_SECRET', `A secret was about to enter the audit chain at ${secretAt}.`, {

@@ -5,7 +5,7 @@
  */
 
 export type { AuditEntry, AuditRecord, ChainVerification } from './audit.js';
-export { appendRecord, GENESIS_HASH, hashRecord, isSecretLikeKey, verifyChain } from './audit.js';
+export { appendRecord, GENESIS_HASH, hashRecord, verifyChain } from './audit.js';
 export { baselinePolicy, baselinePolicyInput } from './baseline.js';
 export type { JsonValue } from './canonical-json.js';
 export { canonicalJson } from './canonical-json.js';
@@ -81,5 +81,6 @@ export {
 } from './schema/tier.js';
 export type { Secret } from './secret.js';
 export { createSecret, isSecret, secretsEqual } from './secret.js';
+export { findSecret, isSecretKey, isSecretValue } from './secret-rule.js';
 export { allOrThrow } from './settle.js';
 export { describeRequirement } from './unmet.js';

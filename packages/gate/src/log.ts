@@ -1,19 +1,16 @@
 /**
- * A JSON-lines logger to stderr that redacts secrets: Secret values and any field named like a secret.
+ * A JSON-lines logger to stderr that redacts secrets by core's one rule: Secret values, and secret values
+ * under a key named like a secret.
  * @module
  */
 
-import { isSecret } from '@recovery-gate/core';
+import { isSecret, isSecretKey, isSecretValue } from '@recovery-gate/core';
 import type { Logger } from './types.js';
 
 /** Log levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-/** Field names whose values are never printed. */
-const SECRET_NAME =
-  /pass(word|wd|phrase)?|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|credential|certificate|client[-_]?assertion|otp|^code$|signature/i;
 
 const REDACTED = '[redacted]';
 
@@ -39,10 +36,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] =
-      SECRET_NAME.test(key) && v !== null && v !== undefined && typeof v !== 'boolean'
-        ? REDACTED
-        : redact(v, depth + 1);
+    // The audit chain's rule: a secret value under a secret key is hidden; objects are judged key by key.
+    out[key] = isSecretKey(key) && isSecretValue(v) ? REDACTED : redact(v, depth + 1);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type AuditRecord, isSecretLikeKey } from '@recovery-gate/core';
+import { type AuditRecord, isSecretKey } from '@recovery-gate/core';
 import type { CaseView } from '../orchestrator/index.js';
 
 /** Options of {@link formatTimeline}. */
@@ -20,7 +20,7 @@ const SKIP = new Set(['caseId', 'idp', 'subjectId']);
 function describeData(data: AuditRecord['data'], name: (id: string) => string): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (SKIP.has(key) || isSecretLikeKey(key) || value === null) continue;
+    if (SKIP.has(key) || isSecretKey(key) || value === null) continue;
     if (typeof value === 'object') continue;
     const text = typeof value === 'string' ? name(value) : String(value);
     parts.push(`${key}=${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);

@@ -4,25 +4,7 @@
  * @module
  */
 
-import type { ConfigIssue } from '@recovery-gate/core';
-
-/** Lower-cased key endings that mark a secret-named field. */
-const SECRET_ENDINGS = [
-  'secret',
-  'password',
-  'passwd',
-  'passphrase',
-  'privatekey',
-  'certificate',
-  'cert',
-  'pem',
-  'token',
-  'apikey',
-  'credential',
-  'credentials',
-  'clientassertion',
-  'clientstate',
-];
+import { type ConfigIssue, isSecretValue, isSecretKey as namesSecret } from '@recovery-gate/core';
 
 /** Keys that are secrets inside `notifications` (webhook URLs embed tokens, SMTP URLs embed passwords). */
 const NOTIFICATION_SECRET_KEYS = new Set(['webhook', 'smtp', 'url']);
@@ -31,11 +13,17 @@ const REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const EMBEDDED = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
 
-/** True when a field of this name must hold a `${ENV}` reference. */
+/** True when a field of this name must hold a `${ENV}` reference: core's one rule, plus notification URLs. */
 export function isSecretKey(key: string, path: readonly string[]): boolean {
   const normal = key.toLowerCase().replace(/[-_]/g, '');
   if (path[0] === 'notifications' && NOTIFICATION_SECRET_KEYS.has(normal)) return true;
-  return SECRET_ENDINGS.some((ending) => normal.endsWith(ending));
+  return namesSecret(key);
+}
+
+/** The field a value sits under: list items count as their list's field (`codes: [...]`). */
+function fieldOf(path: readonly string[]): string | undefined {
+  for (let i = path.length - 1; i >= 0; i -= 1) if (!/^\d+$/.test(path[i] as string)) return path[i];
+  return undefined;
 }
 
 function pathText(path: readonly string[]): string {
@@ -72,15 +60,18 @@ export function resolveSecrets(value: unknown, env: Readonly<Record<string, stri
       return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, [...path, k])]));
     }
     if (typeof node !== 'string') {
-      const key = path.at(-1);
+      const key = fieldOf(path);
       // A number under a secret name is an inline secret too (YAML reads `password: 123456` as a number).
-      if (key !== undefined && typeof node === 'number' && isSecretKey(key, path)) inline(path);
+      if (key !== undefined && isSecretKey(key, path) && isSecretValue(node)) inline(path);
       return node;
     }
     const whole = REFERENCE.exec(node);
     if (whole !== null) return lookup(whole[1] as string, path);
-    const key = path.at(-1);
-    if ((key !== undefined && isSecretKey(key, path)) || URL_WITH_PASSWORD.test(node)) {
+    const key = fieldOf(path);
+    if (
+      (key !== undefined && isSecretKey(key, path) && isSecretValue(node)) ||
+      URL_WITH_PASSWORD.test(node)
+    ) {
       inline(path);
       return node;
     }

@@ -66,7 +66,8 @@ export async function doReset(ctx: Ctx, c: CaseRecord): Promise<Record<string, u
       await provider.resetPassword(c.subjectId, {
         lifetimeSeconds: requirementsOf(c).credential?.lifetimeSeconds ?? 900,
       });
-      return { password: 'reset' };
+      // The result names what was reset; it never carries a credential (the chain would refuse a value here).
+      return { reset: 'password' };
     case 'account_unlock':
       await provider.unlock(c.subjectId);
       return { unlocked: true };
