@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { findChromium } from './scripts/test-setup.mjs';
+
+// The browser tests launch the Chromium that `npm test`'s set-up found or installed; test workers inherit
+// this process's environment.
+process.env.CHROMIUM_PATH ??= findChromium() ?? '';
 
 export default defineConfig({
   test: {

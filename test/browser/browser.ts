@@ -1,5 +1,5 @@
 /**
- * Chromium for the page tests (Debian's /usr/bin/chromium via playwright-core), the IdP sign-in steps,
+ * Chromium for the page tests (the one `npm test` finds or installs, via playwright-core), the IdP sign-in steps,
  * and screenshots under test-artifacts/screenshots (git-ignored).
  * @module
  */
@@ -15,11 +15,14 @@ export const SCREENSHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-a
 /** The cast's emulator password. */
 export const PASSWORD = 'Demo-Passw0rd!';
 
-/** Launches the browser (one per test file). */
+/** Launches the browser (one per test file): the Chromium `npm test`'s set-up found or installed. */
 export async function launch(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH;
+  if (!executablePath)
+    throw new Error('no Chromium: run `npm test` once (it installs one) or set CHROMIUM_PATH');
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',

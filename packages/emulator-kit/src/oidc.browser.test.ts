@@ -7,7 +7,7 @@ import { type HttpServerHandle, send, startHttpServer } from './http.js';
 import { createOidcServer, OIDC_ROUTE_PRESETS, type OidcServer } from './oidc.js';
 import { createRouter } from './router.js';
 
-// Real-browser check of the sign-in UI (Debian's Chromium, as in .ci/run). Screenshots are test artifacts.
+// Real-browser check of the sign-in UI (the Chromium `npm test`'s set-up finds or installs). Screenshots are test artifacts.
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', '..', '..', 'test-artifacts', 'emulator-kit');
 const factors: Record<string, 'otp' | 'push'> = { u1: 'otp', u2: 'push' };
 
@@ -53,8 +53,11 @@ beforeAll(async () => {
   });
   router.mount(other.mountPath, other.handler);
   await mkdir(ARTIFACTS, { recursive: true });
+  const executablePath = process.env.CHROMIUM_PATH;
+  if (!executablePath)
+    throw new Error('no Chromium: run `npm test` once (it installs one) or set CHROMIUM_PATH');
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 });
