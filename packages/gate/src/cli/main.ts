@@ -23,9 +23,12 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) {
-  const code = await runCli(process.argv.slice(2), processIo());
+/** Runs the command with `args` on the process's stdio, and ends the process with its exit code. */
+export async function main(args: readonly string[]): Promise<void> {
+  const code = await runCli(args, processIo());
   process.exitCode = code;
   // Everything is closed by now; if a stray handle lingers, do not hang a stopping service.
   setTimeout(() => process.exit(code), 3000).unref();
 }
+
+if (invokedDirectly()) await main(process.argv.slice(2));
