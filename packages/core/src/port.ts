@@ -279,7 +279,8 @@ export type EventKind =
 
 /** Who caused an event. */
 export interface EventActor {
-  readonly id: string;
+  /** The IdP's id of the actor; null when the IdP has not said (yet): never a placeholder string. */
+  readonly id: string | null;
   readonly type: 'user' | 'app' | 'system';
   readonly displayName: string | null;
 }
@@ -300,6 +301,16 @@ export interface NormalizedEvent {
   readonly action: RecoveryAction | null;
   /** For authenticator events: what was affected, when known. */
   readonly authenticatorKind: AuthenticatorKind | null;
+}
+
+/** What {@link RecoveryProvider.findRequester} looks for: one request-group addition in a time window. */
+export interface RequesterQuery {
+  readonly subjectId: string;
+  readonly action: RecoveryAction;
+  /** ISO time the addition happened at or after. */
+  readonly from: string;
+  /** ISO time the addition happened at or before. */
+  readonly to: string;
 }
 
 /** A page of events read from one of the adapter's streams. */
@@ -422,6 +433,12 @@ export interface RecoveryProvider {
   /** Revokes a temporary credential early (case cancelled). Idempotent. */
   revokeTemporaryCredential(userId: string, credential: Pick<IssuedCredential, 'kind' | 'id'>): Promise<void>;
 
+  /**
+   * Re-reads who added `subjectId` to the request group of `action` between `from` and `to`, for an event
+   * that came without its requester (an audit record behind the change it describes); null while unknown
+   * or ambiguous. Absent when every event names its actor.
+   */
+  findRequester?(query: RequesterQuery): Promise<EventActor | null>;
   /** Reads recovery-relevant events from a stream since a cursor (null: from `since`, or a recent default). */
   readEvents(
     stream: string,

@@ -85,7 +85,14 @@ export function appendAudit(
     additionalDetails: input.additionalDetails ?? [],
   };
   tenant.audits.push(record);
+  if (tenant.auditLatencyMs > 0)
+    tenant.auditVisibleAt.set(record.id, Date.parse(atIso) + tenant.auditLatencyMs);
   return record;
+}
+
+/** Whether Entra has ingested the record by `nowMs` (readable through directoryAudits). */
+export function auditVisible(tenant: TenantState, record: EmuAudit, nowMs: number): boolean {
+  return (tenant.auditVisibleAt.get(record.id) ?? 0) <= nowMs;
 }
 
 /** Audit wording for method changes, by method type (the "resultReason" Entra writes). */

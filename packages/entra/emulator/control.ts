@@ -85,6 +85,9 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     tenant,
     now,
     advanceClock: (ms) => deps.advance(ms),
+    setAuditLatency: (ms) => {
+      tenant.auditLatencyMs = ms;
+    },
     injectFault: (fault) => {
       state.faults.push({ ...fault });
     },

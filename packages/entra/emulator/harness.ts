@@ -171,6 +171,7 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
       return response.status === 200;
     },
     advanceClock: (ms) => control.advanceClock(ms),
+    auditLatency: (ms) => control.setAuditLatency(ms),
     injectFault: (fault: InjectedFault) => {
       if (fault.kind === 'server_error')
         control.injectFault({ kind: 'server_error', count: fault.count, status: fault.status ?? 500 });

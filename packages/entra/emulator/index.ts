@@ -35,6 +35,11 @@ export interface EmulatorOptions {
   readonly syntheticAudits?: number;
   /** Seed the request groups as `apply` would have created them. @default false */
   readonly guardrailsApplied?: boolean;
+  /**
+   * How long after a change its directoryAudits record becomes readable, in ms (Entra documents 2 min at p95,
+   * 5 min at p99; `control.setAuditLatency` changes it later). @default 0
+   */
+  readonly auditLatencyMs?: number;
   /** Latency added to every Graph response, in ms. @default 0 */
   readonly latencyMs?: number;
   /** Maps public https origins of notification URLs to loopback origins, e.g. `{ 'https://gate.test': 'http://127.0.0.1:4000' }`. */
@@ -52,6 +57,8 @@ export interface EmulatorControl {
   readonly tenant: TenantState;
   now(): number;
   advanceClock(ms: number): void;
+  /** Delays the audit records of later changes by `ms`, as Entra's ingestion does. */
+  setAuditLatency(ms: number): void;
   injectFault(fault: Fault): void;
   requestCount(): number;
   readonly requests: readonly LoggedRequest[];
@@ -100,6 +107,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const base = options.now ?? Date.now;
   const now = (): number => base() + offset;
   const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
+  tenant.auditLatencyMs = options.auditLatencyMs ?? 0;
   if (options.guardrailsApplied) seedGuardrails(tenant, now());
   if ((options.syntheticAudits ?? 0) > 0) seedSyntheticAudits(tenant, options.syntheticAudits ?? 0, now());
   const pending = new Set<Promise<unknown>>();

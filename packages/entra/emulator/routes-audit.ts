@@ -4,6 +4,7 @@
  * @module
  */
 
+import { auditVisible } from './audit.js';
 import { compileFilter } from './filter.js';
 import { badRequest, type Ctx, notFound, page, type Reply, type Route } from './http.js';
 
@@ -14,7 +15,10 @@ function listAudits(ctx: Ctx): Reply {
   const match = /^activityDateTime( asc| desc)?$/.exec(orderby);
   if (!match) throw badRequest(`Unsupported $orderby '${orderby}'.`, 'BadRequest');
   const ascending = match[1] !== ' desc';
-  const indexed = ctx.env.tenant.audits.map((record, index) => ({ record, index }));
+  const now = ctx.env.now();
+  const indexed = ctx.env.tenant.audits
+    .map((record, index) => ({ record, index }))
+    .filter(({ record }) => auditVisible(ctx.env.tenant, record, now));
   indexed.sort((a, b) => {
     const byTime = a.record.activityDateTime.localeCompare(b.record.activityDateTime) || a.index - b.index;
     return ascending ? byTime : -byTime;
@@ -31,7 +35,8 @@ export const auditRoutes: readonly Route[] = [
     template: '/auditLogs/directoryAudits/:id',
     handler: (ctx) => {
       const record = ctx.env.tenant.audits.find((r) => r.id === ctx.params.id);
-      if (!record) throw notFound(ctx.params.id ?? '');
+      if (!record || !auditVisible(ctx.env.tenant, record, ctx.env.now()))
+        throw notFound(ctx.params.id ?? '');
       return { status: 200, body: record };
     },
   },

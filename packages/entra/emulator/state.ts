@@ -203,6 +203,14 @@ export interface TenantState {
   apps: Map<string, EmuApp>;
   subscriptions: Map<string, EmuSubscription>;
   audits: EmuAudit[];
+  /**
+   * When each audit record becomes readable (epoch ms): Entra ingests audit records after the change they
+   * describe, 2 min at p95 and 5 min at p99. Records absent here are readable at once (seeded history).
+   * @see https://learn.microsoft.com/en-us/entra/identity/monitoring-health/reference-reporting-latencies
+   */
+  auditVisibleAt: Map<string, number>;
+  /** The ingestion latency given to new audit records, in ms (a test switch). */
+  auditLatencyMs: number;
   groupChanges: EmuGroupChange[];
   sessions: Map<string, EmuSession>;
   accessTokens: Map<string, { principal: EmuPrincipal; expiresMs: number }>;
@@ -226,6 +234,8 @@ export function emptyTenant(tenantId: string): TenantState {
     apps: new Map(),
     subscriptions: new Map(),
     audits: [],
+    auditVisibleAt: new Map(),
+    auditLatencyMs: 0,
     groupChanges: [],
     sessions: new Map(),
     accessTokens: new Map(),

@@ -9,7 +9,7 @@ import { capabilities } from './capabilities.js';
 import type { ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { readAuditEvents } from './events-audit.js';
-import { readDeltaEvents } from './events-delta.js';
+import { findRequester, readDeltaEvents } from './events-delta.js';
 import { readSubjectFacts } from './facts.js';
 import type { EntraContext } from './graph.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
@@ -112,6 +112,7 @@ export function createProvider(config: ProviderConfig, options: ProviderOptions 
       await mustExist(userId);
       await revokeTemporaryCredential(ctx, userId, issued);
     },
+    findRequester: (query) => findRequester(ctx, query),
     readEvents: async (stream, cursor, readOptions) => {
       if (stream === 'directory_audits') return readAuditEvents(ctx, cursor, readOptions?.since);
       if (stream === 'group_delta') return readDeltaEvents(ctx, cursor);

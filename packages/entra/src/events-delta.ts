@@ -12,10 +12,10 @@ import {
   type NormalizedEvent,
   RECOVERY_ACTIONS,
   type RecoveryAction,
+  type RequesterQuery,
 } from '@recovery-gate/core';
-import { GROUP_ADD } from './audit-names.js';
-import type { AuditRecord } from './audit-read.js';
 import { type EntraContext, graphList, graphPage, odataString } from './graph.js';
+import { requesterIn } from './requester.js';
 
 interface DeltaCursor {
   readonly v: 1;
@@ -23,6 +23,8 @@ interface DeltaCursor {
   readonly link: string | null;
   /** Request group id -> action. */
   readonly groups: Readonly<Record<string, RecoveryAction>>;
+  /** When the link was read last: what the next page reports was added after it. */
+  readonly readAt?: string;
 }
 
 interface DeltaGroup {
@@ -70,31 +72,16 @@ export async function requestGroups(ctx: EntraContext): Promise<Record<string, R
   return groups;
 }
 
-async function requester(
-  ctx: EntraContext,
-  userId: string,
-  groupId: string,
-): Promise<{ actor: EventActor; at: string | null }> {
-  const page = await graphPage<AuditRecord>(ctx, '/auditLogs/directoryAudits', 'read audit log', {
-    $filter: `activityDisplayName eq ${odataString(GROUP_ADD)} and targetResources/any(t:t/id eq ${odataString(userId)})`,
-    $orderby: 'activityDateTime desc',
-    $top: 10,
-  });
-  const record = page.value.find((r) => (r.targetResources ?? []).some((t) => t.id === groupId));
-  const user = record?.initiatedBy?.user;
-  const app = record?.initiatedBy?.app;
-  if (user?.id)
-    return {
-      actor: { id: user.id, type: 'user', displayName: user.displayName ?? null },
-      at: record?.activityDateTime ?? null,
-    };
-  if (app?.appId)
-    return {
-      actor: { id: app.appId, type: 'app', displayName: app.displayName ?? null },
-      at: record?.activityDateTime ?? null,
-    };
-  // Audit records lag behind delta: the requester is not known yet.
-  return { actor: { id: 'unknown', type: 'system', displayName: null }, at: null };
+/** Clock skew allowed between Graph's timestamps and ours. */
+const SKEW_MS = 2 * 60_000;
+/** How far back the first read looks for who added the members it finds. */
+const FIRST_READ_LOOKBACK_MS = 24 * 60 * 60_000;
+
+/** The port's `findRequester`: the request group of `action`, then the audit record in the window. */
+export async function findRequester(ctx: EntraContext, query: RequesterQuery): Promise<EventActor | null> {
+  const groups = await requestGroups(ctx);
+  const groupId = Object.entries(groups).find(([, action]) => action === query.action)?.[0];
+  return groupId ? requesterIn(ctx, query.subjectId, groupId, query) : null;
 }
 
 function eventId(link: string, groupId: string, userId: string): string {
@@ -119,20 +106,28 @@ export async function readDeltaEvents(ctx: EntraContext, cursor: string | null) 
         $filter: filter,
         $select: 'displayName,members',
       });
+  const now = ctx.now().getTime();
+  const window = {
+    from: new Date(
+      state.readAt ? Date.parse(state.readAt) - SKEW_MS : now - FIRST_READ_LOOKBACK_MS,
+    ).toISOString(),
+    to: new Date(now + SKEW_MS).toISOString(),
+  };
   const events: NormalizedEvent[] = [];
   for (const group of page.value) {
     const action = state.groups[group.id];
     if (!action) continue;
     for (const member of group['members@delta'] ?? []) {
       if (member['@removed'] !== undefined || member['@odata.type'] === '#microsoft.graph.group') continue;
-      const who = await requester(ctx, member.id, group.id);
+      // Null while the audit record lags the change: the gate re-reads it through findRequester.
+      const actor = await requesterIn(ctx, member.id, group.id, window);
       events.push({
         id: eventId(link, group.id, member.id),
         idp: 'entra',
         kind: 'recovery_requested',
         sourceType: 'groups/delta members@delta',
-        occurredAt: who.at ?? ctx.now().toISOString(),
-        actor: who.actor,
+        occurredAt: ctx.now().toISOString(),
+        actor: actor ?? { id: null, type: 'system', displayName: null },
         subject: { userId: member.id, login: null },
         action,
         authenticatorKind: null,
@@ -143,5 +138,13 @@ export async function readDeltaEvents(ctx: EntraContext, cursor: string | null) 
   const delta = page['@odata.deltaLink'];
   if (!next && !delta)
     throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Group delta returned neither a next nor a delta link.');
-  return { events, cursor: encode({ ...state, link: next ?? delta ?? null }), more: next !== undefined };
+  // A next link continues the same round, so it keeps the round's lower bound.
+  const readAt = next
+    ? (state.readAt ?? new Date(now - FIRST_READ_LOOKBACK_MS).toISOString())
+    : new Date(now).toISOString();
+  return {
+    events,
+    cursor: encode({ ...state, link: next ?? delta ?? null, readAt }),
+    more: next !== undefined,
+  };
 }

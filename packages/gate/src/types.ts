@@ -62,8 +62,8 @@ export interface AuditEntry {
   /** e.g. `case.opened`, `case.evidence`, `step.revoke_sessions`, `bypass.detected`, `hook.forged`. */
   readonly type: string;
   readonly caseId: string | null;
-  /** Who did it: a person's IdP id, `gate`, or `idp:<kind>`. */
-  readonly actor: string;
+  /** Who did it: a person's IdP id, `gate`, or `idp:<kind>`; null when the IdP did not say. */
+  readonly actor: string | null;
   readonly data: Readonly<Record<string, unknown>>;
 }
 

@@ -130,7 +130,7 @@ function normalise(e: AdminEventRepresentation, c: Classified): NormalizedEvent 
     kind: c.kind,
     sourceType: `${e.operationType} ${e.resourceType} ${c.template}`,
     occurredAt: new Date(e.time ?? 0).toISOString(),
-    actor: { id: e.authDetails?.userId ?? 'unknown', type: 'user', displayName: null },
+    actor: { id: e.authDetails?.userId ?? null, type: 'user', displayName: null },
     subject: { userId: c.userId, login: details?.username ?? null },
     action: c.action,
     authenticatorKind: null,

@@ -58,7 +58,7 @@ function actorOf(raw: Json): EventActor {
   const actor = field(raw, 'actor');
   const type = text(actor, 'type');
   return {
-    id: text(actor, 'id') ?? 'unknown',
+    id: text(actor, 'id'),
     type: type === 'User' ? 'user' : type === 'SystemPrincipal' ? 'system' : 'app',
     displayName: text(actor, 'displayName'),
   };
@@ -120,7 +120,7 @@ export function normalizeEvent(raw: Json, options: NormalizeOptions): Normalized
   const outcome = text(field(raw, 'outcome'), 'result');
   if (outcome !== null && outcome !== 'SUCCESS') return null;
   const actor = actorOf(raw);
-  if (options.principals.has(actor.id)) return null;
+  if (actor.id !== null && options.principals.has(actor.id)) return null;
   const user = targetOf(raw, 'User');
   const userId = text(user, 'id');
   if (!userId) return null;

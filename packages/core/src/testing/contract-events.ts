@@ -151,4 +151,38 @@ function requestCases(ctx: ContractContext): void {
       await expectAgentActor(env, seen as NormalizedEvent);
     },
   );
+  laggingRequesterCase(ctx);
+}
+
+/** An IdP whose audit record lags the request: the requester is null (never a placeholder) until it is read. */
+function laggingRequesterCase(ctx: ContractContext): void {
+  const lag = ctx.requires(['nativeRequest', 'auditLatency', 'advanceClock'], { emulatorOnly: true });
+  it.skipIf(lag.skip)(
+    `a request read before its audit record names no requester until it lands${lag.note}`,
+    async () => {
+      const env = await ctx.start();
+      await prepareTenant(ctx, env);
+      const find = env.adapter.findRequester;
+      expect(find, 'an adapter whose audit lags re-reads the requester').toBeDefined();
+      const id = await userIdOf(env.adapter, env.fixtures.standardUser);
+      const start = await drainEvents(env.adapter, {});
+      env.probes.auditLatency?.(120_000);
+      const before = new Date(Date.now() - 60_000).toISOString();
+      await env.probes.nativeRequest?.(id);
+      const { events } = await drainEvents(env.adapter, start.cursors);
+      const seen = events.find((e) => e.kind === 'recovery_requested' && e.subject.userId === id);
+      expect(seen?.actor.id, 'no placeholder requester').toBeNull();
+      const query = {
+        subjectId: id,
+        action: 'mfa_reset' as const,
+        from: before,
+        to: new Date(Date.now() + 300_000).toISOString(),
+      };
+      expect(await find?.(query)).toBeNull();
+      env.probes.advanceClock?.(121_000);
+      const found = await find?.(query);
+      expect(found?.id ?? null, 'the requester once the audit record landed').not.toBeNull();
+      if (env.fixtures.agent) expect(found?.id).toBe(await userIdOf(env.adapter, env.fixtures.agent));
+    },
+  );
 }

@@ -43,6 +43,8 @@ export interface ContractProbes {
   signInWithTemporaryCredential(userId: string, secret: string | null): Promise<boolean>;
   /** Moves the emulator's clock forward. Real tenants cannot: the suite skips tests that need it. */
   advanceClock?(ms: number): void;
+  /** Delays the IdP's audit records of later changes by `ms` (an IdP whose audit log lags, as Entra's does). */
+  auditLatency?(ms: number): void;
   /** Answers a pending device challenge as the subject would on the phone. */
   answerDeviceChallenge?(userId: string, answer: 'approve' | 'reject'): Promise<void>;
   /** Makes the emulator's next responses fail or slow down. */

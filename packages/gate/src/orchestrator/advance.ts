@@ -11,6 +11,7 @@ import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
 import type { CaseRecord, DecisionView } from './model.js';
 import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import { resolveRequester } from './requester.js';
 
 /** Advances a case as far as it can go now. Returns quietly when another worker holds it. */
 export async function advance(ctx: Ctx, caseId: string): Promise<void> {
@@ -100,7 +101,10 @@ export async function decideCase(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): 
   });
 }
 
-async function start(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+async function start(ctx: Ctx, opened: CaseRecord): Promise<boolean> {
+  const asked = await resolveRequester(ctx, opened);
+  if (!asked.decide) return false;
+  const c = asked.c;
   let facts: SubjectFacts;
   try {
     facts = await ctx.provider(c.idp).readSubjectFacts(c.subjectId);

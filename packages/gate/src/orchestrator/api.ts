@@ -131,6 +131,7 @@ function checkSeparation(
   const sod = (why: string) =>
     new GateError('ERR_SEPARATION_OF_DUTIES', undefined, { details: { caseId: c.id, why } });
   if (personId === c.subjectId) throw sod('subject');
+  if (c.requesterId === null) throw sod('requester_unknown');
   if (personId === c.requesterId) throw sod('requester');
   if (approvals.some((a) => a.personId === personId)) throw sod('already_approved');
   if (officers.includes(personId)) throw sod('verifier');

@@ -25,7 +25,7 @@ const ACTION_OF: Readonly<Record<string, RecoveryAction>> = {
 
 /** Events that are harmless or the subject's own doing, never remediated. */
 function isBenign(ctx: Ctx, event: NormalizedEvent): boolean {
-  if (ctx.options.gateActorIds.includes(event.actor.id)) return true;
+  if (event.actor.id !== null && ctx.options.gateActorIds.includes(event.actor.id)) return true;
   if (event.kind === 'native_sessions_revoked') return true;
   const selfService =
     event.kind === 'native_authenticator_enrolled' || event.kind === 'native_contact_changed';

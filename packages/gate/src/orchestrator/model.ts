@@ -20,7 +20,8 @@ export interface CaseRecord {
   readonly subjectId: string;
   readonly subjectLogin: string | null;
   readonly action: RecoveryAction;
-  readonly requesterId: string;
+  /** Who raised it; null while the IdP has not said (separation of duties then fails closed). */
+  readonly requesterId: string | null;
   readonly state: CaseStateName;
   readonly tier: string | null;
   readonly subjectClass: string | null;
@@ -125,7 +126,7 @@ export interface OpenCaseRequest {
 export interface DecideInput {
   readonly caseId: string;
   readonly action: RecoveryAction;
-  readonly requesterId: string;
+  readonly requesterId: string | null;
   readonly facts: SubjectFacts;
   readonly evidence: readonly EvidenceRecord[];
   readonly approvals: readonly ApprovalRecord[];

@@ -71,7 +71,7 @@ export interface ResolvedRequest {
   readonly subjectId: string;
   readonly subjectLogin: string | null;
   readonly action: OpenCaseRequest['action'];
-  readonly requesterId: string;
+  readonly requesterId: string | null;
   readonly eventKey: string;
   readonly occurredAt: string;
 }
@@ -172,7 +172,7 @@ export async function withdraw(ctx: Ctx, event: NormalizedEvent): Promise<string
       now,
     });
     if (!c) return null;
-    await transition(ctx, tx, c, 'cancel', { actor: event.actor.id, reason: 'request_withdrawn' });
+    await transition(ctx, tx, c, 'cancel', { actor: event.actor.id ?? 'idp', reason: 'request_withdrawn' });
     return c.id;
   });
 }

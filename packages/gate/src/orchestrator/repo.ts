@@ -36,7 +36,7 @@ export function toCase(row: Row): CaseRecord {
     subjectId: String(row.subject_id),
     subjectLogin: (row.subject_login as string | null) ?? null,
     action: row.action as RecoveryAction,
-    requesterId: String(row.requester_id),
+    requesterId: row.requester_id == null ? null : String(row.requester_id),
     state: row.state as CaseStateName,
     tier: (row.tier as string | null) ?? null,
     subjectClass: (row.subject_class as string | null) ?? null,

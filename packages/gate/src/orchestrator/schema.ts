@@ -107,4 +107,10 @@ ALTER TABLE cases ADD COLUMN IF NOT EXISTS effects_due_at TIMESTAMPTZ;
 CREATE INDEX IF NOT EXISTS cases_effects_due_idx ON cases (effects_due_at) WHERE effects_due_at IS NOT NULL;
 `,
   },
+  {
+    // An IdP may not say (yet) who raised a request (Entra's audit record lags the membership change):
+    // unknown is NULL, never a placeholder id separation of duties would compare against.
+    id: '2026-12-04-030-orchestrator-requester-unknown',
+    sql: 'ALTER TABLE cases ALTER COLUMN requester_id DROP NOT NULL;',
+  },
 ];

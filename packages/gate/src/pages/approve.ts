@@ -26,6 +26,7 @@ const ROLE_LABEL: Readonly<Record<string, string>> = {
 /** Why a person may not approve this case, checked before a link is used up; null when none. */
 export function conflictOf(c: CaseView, personId: string): string | null {
   if (personId === c.subjectId) return 'You cannot approve a recovery of your own account.';
+  if (c.requesterId === null) return 'Who asked for this recovery is not known, so it cannot be approved.';
   if (personId === c.requesterId) return 'You asked for this recovery, so someone else must approve it.';
   if (c.approvals.some((a) => a.personId === personId)) return 'You have already decided on this recovery.';
   if (proofedBy(c, personId)) return 'You checked this person in person, so others must approve.';
@@ -42,6 +43,7 @@ export async function approverSession(p: PagesCtx, ctx: RequestContext) {
 }
 
 async function requesterName(p: PagesCtx, c: CaseView): Promise<string> {
+  if (c.requesterId === null) return 'not known yet';
   try {
     const facts = await p.deps().providers.get(c.idp)?.readSubjectFacts(c.requesterId);
     return facts ? `${facts.displayName ?? facts.login} (${facts.login})` : c.requesterId;

@@ -190,7 +190,7 @@ describe('link binding', () => {
     const caseId = await openCase();
     const c = await fx.env.engine.getCase(caseId);
     if (!c) throw new Error('no case');
-    expect(conflictOf(c, c.requesterId)).toMatch(/asked for this recovery/);
+    expect(conflictOf(c, c.requesterId ?? '')).toMatch(/asked for this recovery/);
     expect(conflictOf(c, c.subjectId)).toMatch(/your own account/);
     expect(conflictOf(c, fx.idp.id('gina'))).toBeNull();
   });
