@@ -21,6 +21,7 @@ const view = {
   subjectId: 'u-alice',
   subjectLogin: 'alice@example.com',
   action: 'mfa_reset',
+  requesterId: 'u-frank',
   state: 'completed',
   tier: 'T2',
   reason: null,
@@ -42,11 +43,18 @@ describe('formatTimeline', () => {
       { names },
     );
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toBe('case c-1  okta  recovery  mfa_reset  subject alice  tier T2  state completed');
+    expect(lines[0]).toBe(
+      'case c-1  okta  recovery  mfa_reset  subject alice  requested by frank  tier T2  state completed',
+    );
     expect(lines[1]).toBe('  03:59:01.100  frank       case.opened  subject=alice action=mfa_reset');
     expect(lines[2]).toBe(
       '  03:59:02.100  alice       credential shown once to alice on the verification page',
     );
+  });
+
+  it('says the requester is not known yet rather than naming a placeholder', () => {
+    const text = formatTimeline({ ...view, requesterId: null }, [], { names });
+    expect(text).toContain('subject alice  requested by (not known yet)  tier T2');
   });
 
   it('never prints a secret-looking value, even if one reached a record', () => {

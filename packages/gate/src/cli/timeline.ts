@@ -54,8 +54,13 @@ export function formatTimeline(
       : (options.names?.get(view.subjectId) ?? view.subjectLogin ?? view.subjectId);
   const lines: string[] = [];
   if (view !== null) {
+    // Who asked, once the IdP has said (an Entra audit record can lag the request by minutes).
+    const asker =
+      view.kind !== 'recovery'
+        ? ''
+        : `  requested by ${view.requesterId === null ? '(not known yet)' : name(view.requesterId)}`;
     lines.push(
-      `${indent}case ${view.id}  ${view.idp}  ${view.kind}  ${view.action}  subject ${name(view.subjectId)}  ` +
+      `${indent}case ${view.id}  ${view.idp}  ${view.kind}  ${view.action}  subject ${name(view.subjectId)}${asker}  ` +
         `tier ${view.tier ?? '-'}  state ${view.state}${view.reason ? `  (${view.reason})` : ''}`,
     );
   }
