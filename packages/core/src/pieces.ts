@@ -165,13 +165,22 @@ function deliveryVerdict(evidence: Evidence, kind: EvidenceKind, ctx: PieceConte
     : null;
 }
 
-/** The channel key for independence: the person for attestations, else the channel or authenticator. */
+/** Possession proofs that one phone can answer: a push, a step-up sign-in, a code to a phone. */
+const DEVICE_KINDS: ReadonlySet<string> = new Set(['device_challenge', 'oidc_step_up', 'phone_otp']);
+
+/** The independence key every proof one device could produce shares. */
+const DEVICE_CHANNEL = 'device';
+
+/**
+ * The channel key for independence: the person for attestations; one shared key for every proof one device
+ * could produce; else the kind (a saved recovery code, identity proofing).
+ */
 function evidenceChannel(evidence: Evidence, kind: EvidenceKind): string {
   if (evidence.by !== null && !SUBJECT_KINDS.has(kind) && kind !== 'idv_ial2') return `person:${evidence.by}`;
-  if (evidence.channelId !== null) return `channel:${evidence.channelId}`;
-  // Two possession proofs with unknown authenticators may be the same device: they share one key.
-  if (kind === 'device_challenge' || kind === 'oidc_step_up')
-    return `auth:${evidence.authenticatorId ?? '?'}`;
+  // Independence must be proven, and no IdP proves two possession proofs came from two devices: Okta Verify,
+  // an authenticator app, the SMS number and the mailbox app are routinely on one phone, and distinct factor
+  // ids do not say otherwise. So a stolen phone counts once, whatever the authenticator or channel named.
+  if (DEVICE_KINDS.has(kind) || evidence.channelId !== null) return DEVICE_CHANNEL;
   return kind;
 }
 

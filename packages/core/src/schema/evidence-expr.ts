@@ -53,8 +53,9 @@ export const evidenceExprSchema: z.ZodType<EvidenceExpr> = z.lazy(() =>
           .boolean()
           .optional()
           .describe(
-            'When true, the evidence used inside this clause must come over pairwise distinct channels, ' +
-              'authenticators and people. @default false',
+            'When true, the evidence used inside this clause must come from pairwise independent sources: ' +
+              'distinct people, and at most one proof one device could give (a push, a step-up sign-in, a ' +
+              'code to a phone or any channel on file all count as one). @default false',
           ),
       })
       .superRefine((clause, ctx) => {
