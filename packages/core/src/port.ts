@@ -99,6 +99,29 @@ export interface Channel {
   readonly isAccountMailbox: boolean;
 }
 
+/** A fact the adapter could not read, and why: shown on the case so an IAM engineer can grant what is missing. */
+export interface UnreadableFact {
+  /** The fact left unknown, e.g. `adminRoles`, `groups`, `manager`, `attributes.contractEnd`. */
+  readonly fact: string;
+  /** Why: the IdP refused (a permission the gate lacks), or the read failed. */
+  readonly reason: 'forbidden' | 'failed';
+  /** The IdP permission (scope, Graph permission, admin role) whose absence makes the fact unreadable. */
+  readonly permission: string | null;
+  /** The read that was refused, e.g. `GET /roleManagement/directory/roleEligibilitySchedules`. */
+  readonly endpoint: string;
+}
+
+/** One admin role the subject holds or may activate, and how (for the case view; selectors match names). */
+export interface AdminRoleGrant {
+  readonly role: string;
+  /** Active now, or eligible (may be activated, e.g. PIM). */
+  readonly state: 'active' | 'eligible';
+  /** The group it is held through, or null when assigned to the user directly. */
+  readonly via: string | null;
+  /** Where it applies: `tenant`, or the scope's name (an administrative unit, a resource set). */
+  readonly scope: string;
+}
+
 /** Everything the policy engine may know about the subject of a recovery. */
 export interface SubjectFacts {
   readonly idp: IdpKind;
@@ -124,6 +147,10 @@ export interface SubjectFacts {
   readonly protectedUnit: boolean | null;
   /** When these facts were read from the IdP. */
   readonly readAt: string;
+  /** Facts left unknown (null) because a read was refused, with the permission that is missing. */
+  readonly unreadable?: readonly UnreadableFact[];
+  /** How each admin role is held (direct or through a group, active or eligible, scope). */
+  readonly adminRoleGrants?: readonly AdminRoleGrant[];
 }
 
 /** Capabilities an adapter may declare. */

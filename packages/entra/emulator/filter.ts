@@ -1,5 +1,5 @@
 /**
- * A small OData `$filter` evaluator: comparisons, `and`/`or`/`not`, `startswith`, and `any` lambdas,
+ * A small OData `$filter` evaluator: comparisons, `in` lists, `and`/`or`/`not`, `startswith`, and `any` lambdas,
  * which is what Graph supports on the resources the emulator serves.
  * @module
  */
@@ -154,9 +154,28 @@ export function compileFilter(input: string): Predicate {
       };
     }
     const op = take()?.value ?? '';
+    if (op === 'in') {
+      const values = list();
+      return (item, vars = {}) => {
+        const actual = normalise(resolve(item, token.value, vars));
+        return values.some((value) => normalise(value) === actual);
+      };
+    }
     if (!OPS.has(op)) throw badRequest(`Invalid filter clause: unsupported operator '${op}'.`);
     const right = literal(take());
     return (item, vars = {}) => compare(op, resolve(item, token.value, vars), right);
+  }
+
+  /** `('a', 'b')`: the values of an `in` clause. */
+  function list(): unknown[] {
+    expect('(');
+    const values = [literal(take())];
+    while (peek()?.value === ',') {
+      take();
+      values.push(literal(take()));
+    }
+    expect(')');
+    return values;
   }
 
   function andExpr(): Predicate {

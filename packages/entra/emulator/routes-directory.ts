@@ -150,6 +150,10 @@ function createAssignment(ctx: Ctx): Reply {
     ...[...tenant.apps.values()].map((a) => a.servicePrincipalId),
   ]);
   if (!principals.has(principalId)) throw notFound(principalId);
+  // Only role-assignable groups can hold a directory role (isAssignableToRole is set at creation only).
+  const group = tenant.groups.get(principalId);
+  if (group && !group.isAssignableToRole)
+    throw badRequest('The group is not role-assignable: isAssignableToRole must be true to assign a role.');
   const duplicate = [...tenant.roleAssignments.values()].some(
     (a) =>
       a.principalId === principalId &&
@@ -262,23 +266,6 @@ export const directoryRoutes: readonly Route[] = [
           })),
         ),
         'roleManagement/directory/roleAssignmentScheduleInstances',
-      ),
-  },
-  {
-    method: 'GET',
-    template: '/roleManagement/directory/roleEligibilitySchedules',
-    handler: (ctx) =>
-      page(
-        ctx,
-        filtered(
-          ctx,
-          [...ctx.env.tenant.eligibilities.values()].map((e) => ({
-            ...e,
-            memberType: 'Direct',
-            status: 'Provisioned',
-          })),
-        ),
-        'roleManagement/directory/roleEligibilitySchedules',
       ),
   },
 ];

@@ -12,6 +12,7 @@ import { auditRoutes } from './routes-audit.js';
 import { directoryRoutes } from './routes-directory.js';
 import { groupRoutes } from './routes-groups.js';
 import { methodRoutes } from './routes-methods.js';
+import { pimRoutes } from './routes-pim.js';
 import { policyRoutes } from './routes-policy.js';
 import { subscriptionRoutes } from './routes-subscriptions.js';
 import { userRoutes } from './routes-users.js';
@@ -54,6 +55,7 @@ const ROUTES: readonly Route[] = [
   ...auditRoutes,
   ...policyRoutes,
   ...directoryRoutes,
+  ...pimRoutes,
   ...appRoutes,
 ];
 

@@ -101,6 +101,14 @@ export interface EmuEligibility {
   directoryScopeId: string;
 }
 
+/** A PIM for Groups eligibility: the principal may activate membership (or ownership) of the group. */
+export interface EmuGroupEligibility {
+  id: string;
+  groupId: string;
+  principalId: string;
+  accessId: 'member' | 'owner';
+}
+
 /** An app registration with its service principal. */
 export interface EmuApp {
   appId: string;
@@ -200,6 +208,8 @@ export interface TenantState {
   roleAssignments: Map<string, EmuRoleAssignment>;
   roleInstances: Map<string, EmuRoleInstance>;
   eligibilities: Map<string, EmuEligibility>;
+  /** PIM for Groups eligible memberships and ownerships. */
+  groupEligibilities: Map<string, EmuGroupEligibility>;
   apps: Map<string, EmuApp>;
   subscriptions: Map<string, EmuSubscription>;
   audits: EmuAudit[];
@@ -231,6 +241,7 @@ export function emptyTenant(tenantId: string): TenantState {
     roleAssignments: new Map(),
     roleInstances: new Map(),
     eligibilities: new Map(),
+    groupEligibilities: new Map(),
     apps: new Map(),
     subscriptions: new Map(),
     audits: [],

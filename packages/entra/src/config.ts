@@ -122,6 +122,12 @@ export const configSchema = z.strictObject({
       'Name of the directory extension property on the gate app that shows the case status. @default "recoveryGateStatus"',
     ),
   tapPolicy: tapPolicy.prefault({}).describe('Desired tenant Temporary Access Pass policy (guardrails).'),
+  pim: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Tenant has PIM (P2): read eligible roles. false only if it has none (never inferred). @default true',
+    ),
   auditRetentionDays: z
     .int()
     .min(1)

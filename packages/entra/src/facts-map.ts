@@ -79,6 +79,9 @@ export interface ChangeEvidence {
 }
 
 function changed(created: string | null, audited: string | null, floor: string | null): string | null {
+  // Without the audit log, a method's creation date says nothing of a later edit of the number (PATCH keeps
+  // createdDateTime): the last change is unknown, which counts as "just now".
+  if (floor === null) return null;
   const known = latest(created, audited);
   if (known !== null) return known;
   // Nothing in the retention window: the value is at least as old as the window (a lower bound).
@@ -120,7 +123,8 @@ export function channelsOf(
       id: 'email:primary',
       kind: 'email',
       value: user.mail,
-      lastChangedAt: changed(user.createdDateTime ?? null, null, evidence.floor),
+      // "Update user" on mail is folded into the email evidence: the later of the two is the safe answer.
+      lastChangedAt: changed(user.createdDateTime ?? null, evidence.email, evidence.floor),
       verified: true,
       isAccountMailbox: true,
     });

@@ -16,40 +16,27 @@ import {
 import { type AuditRecord, userAuditsSince } from './audit-read.js';
 import { hasStatus, toGateError } from './errors.js';
 import { authenticatorOf, type ChangeEvidence, channelsOf, type GraphMethod, latest } from './facts-map.js';
+import { isRefusal, orUnknown, type Refusals, refuse } from './facts-reads.js';
 import { type EntraContext, graphList, seg } from './graph.js';
-import { extraRoles } from './roles.js';
+import { type DirectoryObject, readRoles } from './roles.js';
 import { type GraphUser, lookupUser, personOf, USER_FIELDS } from './users.js';
 
 const DAY = 86_400_000;
 
-interface DirectoryObject {
-  readonly '@odata.type'?: string;
-  readonly id: string;
-  readonly displayName?: string | null;
-  readonly isMemberManagementRestricted?: boolean | null;
-}
-
-/** Null when Graph refuses to show it (forbidden): unknown facts never lower the subject class. */
-async function orNull<T>(work: Promise<T>): Promise<T | null> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
-    throw error;
-  }
-}
-
-async function personAt(ctx: EntraContext, path: string): Promise<PersonRef | null> {
+async function managerOf(ctx: EntraContext, id: string, refusals: Refusals): Promise<PersonRef | null> {
   try {
     const user = (await ctx.client
-      .api(path)
+      .api(`/users/${id}/manager`)
       .select(['id', 'userPrincipalName', 'displayName'])
       .get()) as GraphUser;
     return personOf(user);
   } catch (error) {
-    // No manager (404) or not readable (403): unknown. Throttling or an outage is an IdP failure.
-    if (hasStatus(error, 404) || hasStatus(error, 403)) return null;
-    throw toGateError(error, 'read manager');
+    // 404: no manager. 403: unknown, noted. Throttling or an outage is an IdP failure.
+    if (hasStatus(error, 404)) return null;
+    const mapped = toGateError(error, 'read manager');
+    if (!isRefusal(mapped)) throw mapped;
+    refuse(refusals, 'manager', 'manager');
+    return null;
   }
 }
 
@@ -90,23 +77,18 @@ export function changeEvidence(
 const LIFECYCLE_FIELDS = new Set(['employeeLeaveDateTime']);
 
 /** Reads the user; without the lifecycle permission, again without those fields (contractEnd unknown). */
-async function readUser(ctx: EntraContext, userRef: string): Promise<GraphUser | null> {
+async function readUser(ctx: EntraContext, userRef: string, refusals: Refusals): Promise<GraphUser | null> {
   try {
     return await lookupUser(ctx, userRef, USER_FIELDS);
   } catch (error) {
-    if (!(error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN')) throw error;
+    if (!isRefusal(error)) throw error;
+    refuse(refusals, 'attributes.contractEnd', 'lifecycle');
     return lookupUser(
       ctx,
       userRef,
       USER_FIELDS.filter((field) => !LIFECYCLE_FIELDS.has(field)),
     );
   }
-}
-
-/** Active roles (transitive) plus eligible and unit-scoped ones; null when memberships were unreadable. */
-function adminRolesOf(active: readonly DirectoryObject[] | null, extra: readonly string[]): string[] | null {
-  if (active === null) return null;
-  return [...new Set([...active.map((r) => r.displayName ?? r.id), ...extra])];
 }
 
 function statusOf(user: GraphUser): SubjectFacts['status'] {
@@ -126,21 +108,36 @@ function attributesOf(user: GraphUser): Record<string, string | null> {
 
 /** Reads the subject facts of `userRef` (object id, UPN or login). @throws ERR_USER_NOT_FOUND */
 export async function readSubjectFacts(ctx: EntraContext, userRef: string): Promise<SubjectFacts> {
-  const user = await readUser(ctx, userRef);
+  const refusals: Refusals = [];
+  const user = await readUser(ctx, userRef, refusals);
   if (!user) throw new GateError('ERR_USER_NOT_FOUND', undefined, { details: { user: userRef } });
   const id = seg(user.id);
   const floor = new Date(ctx.now().getTime() - ctx.config.auditRetentionDays * DAY).toISOString();
+  const membershipsRead = orUnknown(
+    refusals,
+    ['groups', 'adminRoles', 'protectedUnit'],
+    'memberships',
+    graphList<DirectoryObject>(ctx, `/users/${id}/transitiveMemberOf`, 'read memberships'),
+  );
   const [memberships, methods, manager, sponsors, audits, roles] = await Promise.all([
-    orNull(graphList<DirectoryObject>(ctx, `/users/${id}/transitiveMemberOf`, 'read memberships')),
-    orNull(graphList<GraphMethod>(ctx, `/users/${id}/authentication/methods`, 'read methods')),
-    personAt(ctx, `/users/${id}/manager`),
-    orNull(
+    membershipsRead,
+    orUnknown(
+      refusals,
+      ['authenticators', 'channels'],
+      'methods',
+      graphList<GraphMethod>(ctx, `/users/${id}/authentication/methods`, 'read methods'),
+    ),
+    managerOf(ctx, id, refusals),
+    orUnknown(
+      refusals,
+      ['sponsor'],
+      'sponsors',
       graphList<GraphUser>(ctx, `/users/${id}/sponsors`, 'read sponsors', {
         $select: 'id,userPrincipalName,displayName',
       }),
     ),
-    orNull(userAuditsSince(ctx, user.id, floor)),
-    extraRoles(ctx, user.id),
+    orUnknown(refusals, ['channels.lastChangedAt'], 'audits', userAuditsSince(ctx, user.id, floor)),
+    readRoles(ctx, user.id, membershipsRead, refusals),
   ]);
   const byType = (type: string) =>
     memberships === null ? null : memberships.filter((m) => m['@odata.type'] === `#microsoft.graph.${type}`);
@@ -156,7 +153,7 @@ export async function readSubjectFacts(ctx: EntraContext, userRef: string): Prom
     displayName: user.displayName ?? null,
     status: statusOf(user),
     groups: byType('group')?.map((g) => g.displayName ?? g.id) ?? null,
-    adminRoles: adminRolesOf(byType('directoryRole'), roles),
+    adminRoles: roles.names,
     attributes: attributesOf(user),
     manager,
     sponsor: sponsor ? personOf(sponsor) : null,
@@ -164,5 +161,7 @@ export async function readSubjectFacts(ctx: EntraContext, userRef: string): Prom
     channels: methods === null ? null : channelsOf(user, methods, changeEvidence(audits, user.id, floor)),
     protectedUnit: restricted,
     readAt: ctx.now().toISOString(),
+    unreadable: refusals,
+    adminRoleGrants: roles.grants,
   };
 }

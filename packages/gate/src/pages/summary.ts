@@ -59,6 +59,28 @@ function ageDays(iso: string | null, now: Date): string {
   return days <= 0 ? 'today' : `${days} day${days === 1 ? '' : 's'}`;
 }
 
+/** How each admin role is held: direct or through a group, active or eligible, and where. */
+function roleGrants(c: CaseView): string {
+  const grants = c.facts?.adminRoleGrants ?? [];
+  if (grants.length === 0) return '';
+  const rows = grants.map(
+    (g) =>
+      `<li><span>${esc(g.role)}${g.via === null ? '' : ` through ${esc(g.via)}`} (${esc(g.scope)})</span><span>${pill(g.state === 'active' ? 'bad' : 'wait', g.state)}</span></li>`,
+  );
+  return `<h3>Admin roles held or eligible</h3>\n<ul class="steps">${rows.join('')}</ul>\n`;
+}
+
+/** Facts the gate could not read, why, and what to grant: unknown facts were taken as the riskier answer. */
+function unreadableFacts(c: CaseView): string {
+  const unreadable = c.facts?.unreadable ?? [];
+  if (unreadable.length === 0) return '';
+  const rows = unreadable.map(
+    (u) =>
+      `<li><span>${esc(u.fact)}: ${esc(u.endpoint)} was ${u.reason === 'forbidden' ? 'refused' : 'not answered'}</span><span>${u.permission ? `needs <span class="mono">${esc(u.permission)}</span>` : ''}</span></li>`,
+  );
+  return `<h3>Facts that could not be read (treated as the riskier answer)</h3>\n<ul class="steps">${rows.join('')}</ul>\n`;
+}
+
 /** Risk signals: tier, subject class, channel ages (masked), recent authenticator changes. */
 export function riskSignals(c: CaseView, now: Date): string {
   const channels = (c.facts?.channels ?? []).map((ch) => {
@@ -73,12 +95,16 @@ export function riskSignals(c: CaseView, now: Date): string {
     (a) =>
       `<li><span>${esc(a.kind)} ${esc(a.label ?? '')}</span><span>added ${when(a.enrolledAt)} ${pill('bad', 'new')}</span></li>`,
   );
+  const list = (items: readonly string[] | null | undefined) =>
+    items === null ? 'unknown (could not be read)' : (items ?? []).join(', ') || 'none';
   return `${facts([
     ['Tier', esc(c.tier ?? 'none')],
     ['Subject class', esc(c.subjectClass ?? 'unknown')],
-    ['Groups', esc((c.facts?.groups ?? []).join(', ') || 'none')],
+    ['Groups', esc(list(c.facts?.groups))],
+    ['Admin roles', esc(list(c.facts?.adminRoles))],
     ['Account status', esc(c.facts?.status ?? 'unknown')],
   ])}
+${roleGrants(c)}${unreadableFacts(c)}
 <h3>Channels on file</h3>
 <ul class="steps">${channels.join('') || '<li>None on file</li>'}</ul>
 <h3>Recent sign-in method changes</h3>
