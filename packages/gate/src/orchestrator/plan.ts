@@ -71,9 +71,30 @@ export async function doReset(ctx: Ctx, c: CaseRecord): Promise<Record<string, u
     case 'account_unlock':
       await provider.unlock(c.subjectId);
       return { unlocked: true };
+    case 'recovery_contact_change':
+      return resetContacts(ctx, c);
     default:
       return { skipped: true };
   }
+}
+
+/** Authenticators that are contacts on file: what a recovery-contact change replaces. */
+const CONTACT_KINDS: readonly string[] = ['sms', 'voice', 'email'];
+
+/**
+ * A recovery-contact change removes the phone and email factors bound now (read again, not from when the
+ * case opened), so the old contacts stop counting and the subject enrols the new ones with the credential.
+ * Where contacts are profile fields (Keycloak), the credential's action link makes the subject update them.
+ */
+async function resetContacts(ctx: Ctx, c: CaseRecord): Promise<Record<string, unknown>> {
+  const provider = ctx.provider(c.idp);
+  const facts = await provider.readSubjectFacts(c.subjectId);
+  const ids = (facts.authenticators ?? []).filter((a) => CONTACT_KINDS.includes(a.kind)).map((a) => a.id);
+  const removed =
+    ids.length > 0 ? (await provider.resetAuthenticators(c.subjectId, { all: false, ids })).removed : [];
+  const contacts =
+    deliveryOf(c.idp) === 'idp' ? 'profile_update_required' : ids.length > 0 ? 'removed' : 'none_bound';
+  return { removed: [...removed], contacts };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ContractEnvironment } from '@recovery-gate/core/testing';
 import { createContractHarness as entraHarness } from '@recovery-gate/entra/emulator';
 import { createContractHarness as oktaHarness } from '@recovery-gate/okta/emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listAudit, verifyAudit } from '../audit/index.js';
 import { type Env, event, startEnv } from './setup.test-helper.js';
 
 class SimulatedCrash extends Error {
@@ -81,6 +82,11 @@ describe.each(['okta', 'entra'] as const)(
       expect(await idp.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
       expect(await idp.probes.signInWithTemporaryCredential(alice, claimed.secret.reveal())).toBe(true);
       expect((await env.engine.getCase(c?.id ?? ''))?.state).toBe('completed');
+      // The real chain took every step (a secret in a step result would have failed the case).
+      expect(await verifyAudit(env.store)).toMatchObject({ ok: true });
+      const reset = env.audit.entries.find((e) => e.type === 'step.reset' && e.caseId === c?.id);
+      expect(reset?.data).toEqual({ reset: 'password' });
+      expect(JSON.stringify(await listAudit(env.store))).not.toContain(claimed.secret.reveal());
     });
 
     it('a credential lost in a crash at claim never stays live: only the last one works', async () => {

@@ -1,6 +1,7 @@
 /**
- * Test wiring for the engine: a throwaway store, memory audit, recording notifier, metrics, an injected
- * clock, and providers. `restart()` opens a fresh engine on the same store (a process restart).
+ * Test wiring for the engine: a throwaway store with the real hash-chained audit (so a secret or a bad
+ * record fails the test as it would fail the gate), a recording notifier, metrics, an injected clock, and
+ * providers. `restart()` opens a fresh engine on the same store (a process restart).
  * @module
  */
 
@@ -11,18 +12,20 @@ import {
   type Policy,
   type RecoveryProvider,
 } from '@recovery-gate/core';
+import { createAuditLog } from '../audit/index.js';
 import { silentLogger } from '../log.js';
 import { createMetrics } from '../metrics.js';
-import { createMemoryAudit } from '../testing/doubles.js';
+import { GATE_MIGRATIONS } from '../store/index.js';
 import { testLocation } from '../testing/stores.js';
-import type { Metrics, Notification, Store } from '../types.js';
+import type { AuditEntry, AuditLog, Metrics, Notification, Store } from '../types.js';
 import { type CaseEngine, createOrchestrator, type OrchestratorOptions } from './index.js';
 
 /** A started test environment. */
 export interface Env {
   engine: CaseEngine;
   readonly store: Store;
-  readonly audit: ReturnType<typeof createMemoryAudit>;
+  /** The real audit chain; `entries` lists what it accepted, for assertions. */
+  readonly audit: AuditLog & { readonly entries: AuditEntry[] };
   readonly sent: Notification[];
   readonly metrics: Metrics;
   readonly clock: { now: Date };
@@ -43,7 +46,15 @@ export async function startEnv(
 ): Promise<Env> {
   const location = await testLocation('pglite');
   const store = await location.open();
-  const audit = createMemoryAudit();
+  const chain = createAuditLog(store, () => clock.now);
+  const entries: AuditEntry[] = [];
+  const audit = {
+    entries,
+    async append(entry: AuditEntry, tx?: Parameters<AuditLog['append']>[1]) {
+      await chain.append(entry, tx);
+      entries.push(entry);
+    },
+  };
   const sent: Notification[] = [];
   const metrics = createMetrics();
   const make = (opts: OrchestratorOptions) =>
@@ -62,7 +73,7 @@ export async function startEnv(
       { retryBaseMs: 1000, ...opts },
     );
   const engine = make(options);
-  await store.migrate(engine.migrations);
+  await store.migrate([...GATE_MIGRATIONS, ...engine.migrations]);
   const env: Env = {
     engine,
     store,
