@@ -242,6 +242,19 @@ export type AuthenticatorSelection =
 /** What removing authenticators did. */
 export interface ResetResult {
   readonly removed: readonly string[];
+  /**
+   * Selected authenticators the IdP refused to remove and still holds, each with why and what the user must
+   * do (e.g. Entra keeps a phone that is the default MFA method); absent or empty when everything went.
+   */
+  readonly remaining?: readonly RemainingAuthenticator[];
+}
+
+/** An authenticator a reset could not remove. */
+export interface RemainingAuthenticator {
+  readonly id: string;
+  readonly kind: AuthenticatorKind;
+  /** Why it remains and what the user does about it, safe to show (never a secret, never a full number). */
+  readonly reason: string;
 }
 
 /** Options for a password reset. */

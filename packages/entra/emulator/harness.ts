@@ -93,6 +93,18 @@ async function graphAs(
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
+function isDefaultPhone(emulator: Emulator, userId: string, methodId: string): boolean {
+  const user = emulator.control.user(userId);
+  const phone = emulator.control.tenant.methods.get(`${userId}:${methodId}`);
+  const kind = String(phone?.props.phoneType ?? 'mobile');
+  const defaults: Record<string, readonly string[]> = {
+    mobile: ['sms', 'voiceMobile'],
+    alternateMobile: ['voiceAlternateMobile'],
+    office: ['voiceOffice'],
+  };
+  return user.defaultMfaMethod !== null && (defaults[kind] ?? []).includes(user.defaultMfaMethod);
+}
+
 function notification(emulator: Emulator, clientState: string): HookRequest {
   const item = {
     id: 'n-1',
@@ -132,6 +144,8 @@ function agentProbes(emulator: Emulator): Pick<ContractProbes, 'nativeReset' | '
       };
       for (const method of methods.value) {
         const type = /#microsoft\.graph\.(\w+)AuthenticationMethod$/.exec(method['@odata.type'])?.[1];
+        // The portal cannot delete a phone that is the default MFA method either: the agent skips it.
+        if (type === 'phone' && isDefaultPhone(emulator, userId, method.id)) continue;
         if (type && type !== 'password')
           await graphAs(
             emulator,

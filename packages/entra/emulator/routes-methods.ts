@@ -67,6 +67,36 @@ function get(ctx: Ctx): Reply {
   return { status: 200, body: methodJson(method, ctx.env.now(), tapEnabled(ctx)) };
 }
 
+/** The default MFA method each phone type carries. */
+const PHONE_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
+  mobile: ['sms', 'voiceMobile'],
+  alternateMobile: ['voiceAlternateMobile'],
+  office: ['voiceOffice'],
+};
+
+/**
+ * Graph: "A user can't have an alternate mobile number without a primary mobile number" (delete the alternate
+ * first), and "If the phone number is the user's default Azure multifactor authentication (MFA) authentication
+ * method, it can't be deleted." The exact error body is not documented; a 400 is.
+ * @see https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete?view=graph-rest-1.0
+ */
+function refusePhoneDelete(ctx: Ctx, user: EmuUser, method: EmuMethod): void {
+  const phoneType = String(method.props.phoneType ?? 'mobile');
+  if (user.defaultMfaMethod !== null && (PHONE_DEFAULTS[phoneType] ?? []).includes(user.defaultMfaMethod)) {
+    throw badRequest(
+      "The phone number is the user's default multifactor authentication method and can't be deleted. Have the user change their default method first.",
+      'badRequest',
+    );
+  }
+  const alternate = methodsOf(ctx, user, 'phone').some((m) => m.props.phoneType === 'alternateMobile');
+  if (phoneType === 'mobile' && alternate) {
+    throw badRequest(
+      "A user can't have an alternate mobile number without a mobile number. Delete the alternate mobile number first.",
+      'badRequest',
+    );
+  }
+}
+
 function remove(ctx: Ctx): Reply {
   const tenant = ctx.env.tenant;
   const user = userOf(ctx, ctx.params.id ?? '');
@@ -75,6 +105,7 @@ function remove(ctx: Ctx): Reply {
   const method = methodsOf(ctx, user, type).find((m) => m.id === ctx.params.mid);
   if (!method) throw notFound(ctx.params.mid ?? '');
   assertCanManage(tenant, ctx.principal, user);
+  if (type === 'phone') refusePhoneDelete(ctx, user, method);
   tenant.methods.delete(`${user.id}:${method.id}`);
   if (type === 'phone' && method.props.phoneType === 'mobile') user.mobilePhone = null;
   appendAudit(tenant, isoNow(ctx.env), ctx.principal, {

@@ -81,6 +81,7 @@ function makeUser(login: string, name: string, nowMs: number): EmuUser {
     signInSessionsValidFromDateTime: created,
     extensions: {},
     lockedOut: false,
+    defaultMfaMethod: null,
   };
 }
 
@@ -88,6 +89,9 @@ function makeUser(login: string, name: string, nowMs: number): EmuUser {
 export const PASSWORD_METHOD_ID = '28c10230-6103-485e-b985-444c60001490';
 /** The fixed id of the mobile phone method. */
 export const MOBILE_PHONE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
+
+/** The lost-phone case: alice's default MFA method is SMS to that phone, which Graph will not delete. */
+const SMS_DEFAULT: ReadonlySet<string> = new Set(['alice']);
 
 function addMethods(tenant: TenantState, user: EmuUser, entry: CastEntry, nowMs: number): void {
   const at = (days: number): string => new Date(nowMs - days * DAY).toISOString();
@@ -118,6 +122,13 @@ function addMethods(tenant: TenantState, user: EmuUser, entry: CastEntry, nowMs:
     });
     user.mobilePhone = entry.phone;
   }
+  user.defaultMfaMethod = SMS_DEFAULT.has(entry.login)
+    ? 'sms'
+    : entry.methods.includes('push')
+      ? 'push'
+      : entry.phone
+        ? 'sms'
+        : null;
   if (entry.personalEmail) {
     add(stableId(`email:${entry.login}`), 'email', at(400), { emailAddress: entry.personalEmail });
     user.otherMails = [entry.personalEmail];

@@ -27,7 +27,21 @@ export interface EmuUser {
   extensions: Record<string, string | null>;
   /** Smart lockout after failed sign-ins (not visible through Graph, cleared by a password reset). */
   lockedOut: boolean;
+  /**
+   * The user's default MFA method (`userPreferredMethodForSecondaryAuthentication`; only beta
+   * `signInPreferences` can change it). Graph refuses to delete a phone that is the default.
+   */
+  defaultMfaMethod: DefaultMfaMethod | null;
 }
+
+/** Values of a user's default MFA method, as `userRegistrationDetails.defaultMfaMethod` names them. */
+export type DefaultMfaMethod =
+  | 'push'
+  | 'oath'
+  | 'sms'
+  | 'voiceMobile'
+  | 'voiceAlternateMobile'
+  | 'voiceOffice';
 
 /** The kinds of authentication method the emulator models (Graph navigation names without `Methods`). */
 export type MethodType =

@@ -5,7 +5,14 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type AuthenticatorSelection, allOrThrow, GateError, type ResetResult } from '@recovery-gate/core';
+import {
+  type AuthenticatorSelection,
+  allOrThrow,
+  GateError,
+  isGateError,
+  type RemainingAuthenticator,
+  type ResetResult,
+} from '@recovery-gate/core';
 import { type GraphMethod, kindOf, methodType } from './facts-map.js';
 import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
 
@@ -25,8 +32,7 @@ const isMobile = (m: GraphMethod): boolean => methodType(m) === 'phone' && m.pho
 
 /**
  * The deletions in rounds: every method in one parallel round, except the mobile phone, which goes in a
- * second round after the others, as the sequential order did: Graph refuses to delete the mobile while an
- * alternate phone remains, and refuses a phone that is the default MFA method.
+ * second round after the others: Graph refuses to delete the mobile while an alternate phone remains.
  * @see https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete?view=graph-rest-1.0
  */
 function rounds(chosen: readonly GraphMethod[]): GraphMethod[][] {
@@ -61,17 +67,60 @@ export async function resetAuthenticators(
       );
   }
   const removed: string[] = [];
+  const refused: GraphMethod[] = [];
   for (const round of rounds(chosen)) {
-    const deleted = await allOrThrow(
-      round.map((method) => {
-        const nav = DELETABLE[methodType(method)] as string;
-        const path = `/users/${seg(userId)}/authentication/${nav}/${seg(method.id)}`;
-        return graphDelete(ctx, path, 'delete method');
-      }),
-    );
-    removed.push(...round.filter((_, i) => deleted[i]).map((m) => m.id));
+    const deleted = await allOrThrow(round.map((method) => deleteMethod(ctx, userId, method)));
+    round.forEach((method, i) => {
+      if (deleted[i] === 'refused') refused.push(method);
+      else if (deleted[i]) removed.push(method.id);
+    });
   }
-  return { removed };
+  return refused.length === 0 ? { removed } : { removed, remaining: await stillThere(ctx, userId, refused) };
+}
+
+/**
+ * Graph refuses (400) to delete a phone that is the user's default MFA method, and v1.0 has no API to change
+ * the default (`signInPreferences` is beta), so the phone stays: the user picks another default at My Security
+ * Info (signed in with the TAP the case issues) and removes it there.
+ * @see https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete?view=graph-rest-1.0
+ */
+async function deleteMethod(
+  ctx: EntraContext,
+  userId: string,
+  method: GraphMethod,
+): Promise<boolean | 'refused'> {
+  const nav = DELETABLE[methodType(method)] as string;
+  const path = `/users/${seg(userId)}/authentication/${nav}/${seg(method.id)}`;
+  try {
+    return await graphDelete(ctx, path, 'delete method');
+  } catch (error) {
+    if (methodType(method) === 'phone' && isGateError(error, 'ERR_IDP_BAD_REQUEST')) return 'refused';
+    throw error;
+  }
+}
+
+/** The refused methods Graph still lists (one deleted meanwhile, by someone else, is not remaining). */
+async function stillThere(
+  ctx: EntraContext,
+  userId: string,
+  refused: readonly GraphMethod[],
+): Promise<RemainingAuthenticator[]> {
+  const now = await graphList<GraphMethod>(
+    ctx,
+    `/users/${seg(userId)}/authentication/methods`,
+    'list methods',
+  );
+  const ids = new Set(now.map((m) => m.id));
+  return refused
+    .filter((m) => ids.has(m.id))
+    .map((m) => ({
+      id: m.id,
+      kind: kindOf(m),
+      reason:
+        `Entra refused to delete this ${m.phoneType ?? ''} phone: it is the user's default MFA method (or the ` +
+        'mobile while an alternate phone remains). The user signs in with the temporary access pass, chooses ' +
+        'another default method at https://mysignins.microsoft.com/security-info and removes the phone there.',
+    }));
 }
 
 /** A random password meeting Entra's complexity rules; it is never stored or returned. */

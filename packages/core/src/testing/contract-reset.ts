@@ -24,7 +24,7 @@ export function resetAuthenticatorCases(ctx: ContractContext): void {
       return;
     }
 
-    it('after resetAuthenticators(all) the user has no active authenticator of the removed kinds', async () => {
+    it('after resetAuthenticators(all) every authenticator is gone or reported as remaining, with a reason', async () => {
       const env = await ctx.start();
       const before = await env.adapter.readSubjectFacts(env.fixtures.standardUser);
       const targets = activeNonPassword(before.authenticators);
@@ -33,13 +33,17 @@ export function resetAuthenticatorCases(ctx: ContractContext): void {
         all: true,
         keepKinds: ['password'],
       });
-      expect(result.removed).toEqual(expect.arrayContaining(targets.map((a) => a.id)));
+      const remaining = result.remaining ?? [];
+      expect(remaining.every((r) => r.reason.length > 0)).toBe(true);
+      const accounted = [...result.removed, ...remaining.map((r) => r.id)];
+      expect(accounted).toEqual(expect.arrayContaining(targets.map((a) => a.id)));
       const after = await env.adapter.readSubjectFacts(before.userId);
       const removedKinds = new Set(targets.map((a) => a.kind));
       const left = (after.authenticators ?? []).filter(
         (a) => a.status === 'active' && removedKinds.has(a.kind),
       );
-      expect(left).toEqual([]);
+      // What the IdP still holds is exactly what the adapter said remains: nothing is silently left behind.
+      expect(left.map((a) => a.id).sort()).toEqual(remaining.map((r) => r.id).sort());
     });
 
     it('keeps the kinds it was asked to keep (password)', async () => {

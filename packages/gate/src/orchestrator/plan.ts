@@ -60,7 +60,9 @@ export async function doReset(ctx: Ctx, c: CaseRecord): Promise<Record<string, u
     case 'mfa_reset':
     case 'authenticator_rebind': {
       const result = await provider.resetAuthenticators(c.subjectId, { all: true, keepKinds: ['password'] });
-      return { removed: [...result.removed] };
+      // What the IdP would not remove is named on the case; the credential still follows, so the user can fix it.
+      const remaining = (result.remaining ?? []).map((r) => ({ ...r }));
+      return { removed: [...result.removed], ...(remaining.length > 0 ? { remaining } : {}) };
     }
     case 'password_reset':
       await provider.resetPassword(c.subjectId, {
