@@ -16,7 +16,7 @@ import { createAuditLog } from '../audit/index.js';
 import { silentLogger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { GATE_MIGRATIONS } from '../store/index.js';
-import { testLocation } from '../testing/stores.js';
+import { type Backend, testLocation } from '../testing/stores.js';
 import type { AuditEntry, AuditLog, Metrics, Notification, Store } from '../types.js';
 import { type CaseEngine, createOrchestrator, type OrchestratorOptions } from './index.js';
 
@@ -37,14 +37,15 @@ export interface Env {
   close(): Promise<void>;
 }
 
-/** Starts an environment with `providers` and the baseline policy (or `policy`). */
+/** Starts an environment with `providers` and the baseline policy (or `policy`), on `backend`. */
 export async function startEnv(
   providers: ReadonlyMap<IdpKind, RecoveryProvider>,
   clock: { now: Date },
   policy: Policy = baselinePolicy,
   options: OrchestratorOptions = {},
+  backend: Backend = 'pglite',
 ): Promise<Env> {
-  const location = await testLocation('pglite');
+  const location = await testLocation(backend);
   const store = await location.open();
   const chain = createAuditLog(store, () => clock.now);
   const entries: AuditEntry[] = [];

@@ -11,6 +11,7 @@ import { createFakeIdp, type FakeIdp } from '../orchestrator/fake-idp.test-helpe
 import { type Env, event, startEnv } from '../orchestrator/setup.test-helper.js';
 import { type HttpServer, startHttpServer } from '../server/http.js';
 import { createRouter } from '../server/router.js';
+import type { Backend } from '../testing/stores.js';
 import type { Notifier } from '../types.js';
 import { mountPages } from './index.js';
 import { createSessions, PAGES_MIGRATIONS, type Sessions } from './session.js';
@@ -26,9 +27,11 @@ export interface PagesFixture {
   readonly clock: { now: Date };
 }
 
-/** Fixture options: a notifier to use instead of recording into `env.sent` (built after the engine). */
+/** Fixture options: a notifier to use instead of recording into `env.sent` (built after the engine), the store. */
 export interface PagesFixtureOptions {
   readonly notifier?: (fx: PagesFixture) => Notifier;
+  /** The store backend. @default 'pglite' */
+  readonly backend?: Backend;
 }
 
 /** Registers the fixture's setup and teardown around each test. */
@@ -37,7 +40,13 @@ export function usePagesFixture(options: PagesFixtureOptions = {}): PagesFixture
   beforeEach(async () => {
     fx.clock.now = new Date('2026-06-01T10:00:00Z');
     fx.idp = createFakeIdp('okta', () => fx.clock.now);
-    fx.env = await startEnv(new Map([['okta', fx.idp.provider]]), fx.clock);
+    fx.env = await startEnv(
+      new Map([['okta', fx.idp.provider]]),
+      fx.clock,
+      undefined,
+      {},
+      options.backend ?? 'pglite',
+    );
     const router = createRouter();
     const notifier: Notifier = options.notifier?.(fx) ?? { send: async (n) => void fx.env.sent.push(n) };
     fx.server = await startHttpServer({ logger: silentLogger, router });

@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Secret, secretsEqual } from '@recovery-gate/core';
 import type { Migration, Queryable } from '../types.js';
+import { OTP_MIGRATION, sweepOtp } from './otp.js';
 
 /** The pages' tables. */
 export const PAGES_MIGRATIONS: readonly Migration[] = [
@@ -21,6 +22,7 @@ export const PAGES_MIGRATIONS: readonly Migration[] = [
 );
 CREATE INDEX IF NOT EXISTS page_sessions_expires ON page_sessions (expires_at);`,
   },
+  OTP_MIGRATION,
 ];
 
 /** What a session holds (never a credential, never a link token after it was consumed). */
@@ -53,16 +55,6 @@ export interface SessionData {
   };
   /** The case whose credential may be shown once, after a fresh re-verification. */
   reveal?: string;
-  /** A phone code sent to the subject (hash only). */
-  otp?: {
-    readonly caseId: string;
-    readonly channelId: string;
-    readonly hash: string;
-    readonly expiresAt: number;
-    attempts: number;
-  };
-  /** Codes sent per case in this session. */
-  otpSends?: Record<string, number>;
   /** Read-only case view access, granted from the IdP's groups. */
   viewer?: boolean;
   /** One-shot message for the next page. */
@@ -99,6 +91,8 @@ export interface Sessions {
   cookie(session: Session): string;
 }
 
+const SWEEP_EVERY_MS = 60_000;
+
 const hashId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
 /** A random URL-safe token. */
@@ -112,7 +106,15 @@ export function createSessions(options: SessionOptions): Sessions {
   const cookieName = options.https ? '__Host-rg_session' : 'rg_session';
   const sign = (id: string) => createHmac('sha256', options.secret.reveal()).update(id).digest('base64url');
   const expires = () => new Date(options.now().getTime() + ttl * 1000).toISOString();
+  let sweptAt = Number.NEGATIVE_INFINITY;
   const insert = async (q: Queryable, data: SessionData): Promise<Session> => {
+    const now = options.now();
+    // Expired sessions and codes are deleted as new sessions come, at most once a minute per process.
+    if (now.getTime() - sweptAt >= SWEEP_EVERY_MS) {
+      sweptAt = now.getTime();
+      await q.query('DELETE FROM page_sessions WHERE expires_at <= $1', [now.toISOString()]);
+      await sweepOtp(q, now);
+    }
     const id = randomToken();
     await q.query(
       'INSERT INTO page_sessions (id_hash, data, created_at, expires_at) VALUES ($1, $2, $3, $4)',

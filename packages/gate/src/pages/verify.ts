@@ -11,7 +11,7 @@ import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, esc, notice, pill } from './html.js';
-import { checkOtp, mayResend, otpPhones, sendOtp } from './otp.js';
+import { checkOtp, otpPending, otpPhones, sendOtp } from './otp.js';
 import { readForm, redirect } from './respond.js';
 import { csrfValid, type Session } from './session.js';
 import { beginSignIn } from './signin.js';
@@ -50,12 +50,11 @@ function stepUpStep(c: CaseView): string {
   return `<li><span>Multi-factor sign-in</span><a class="btn" href="/verify/case/${esc(c.id)}/step-up">Sign in again with MFA</a></li>`;
 }
 
-function otpStep(p: PagesCtx, c: CaseView, session: Session): string {
+function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): string {
   if (has(c, 'phone_otp')) return `<li><span>Code to your phone</span>${pill('ok', 'done')}</li>`;
   const phones = otpPhones(c, p.now());
   if (phones.length === 0)
     return '<li><span>Code to your phone</span><span>No phone on file can be used</span></li>';
-  const sent = session.data.otp?.caseId === c.id;
   const choices = phones
     .map(
       (ph, i) =>
@@ -88,13 +87,13 @@ function deliveredTo(c: CaseView): string | null {
   return ch ? maskAddress(ch.value) : null;
 }
 
-function nextBody(p: PagesCtx, c: CaseView, session: Session): string {
+function nextBody(p: PagesCtx, c: CaseView, session: Session, otpSent: boolean): string {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
   const idpDelivers = c.idp === 'keycloak';
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
       kinds.includes('oidc_step_up') ? stepUpStep(c) : '',
-      kinds.includes('phone_otp') ? otpStep(p, c, session) : '',
+      kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : '',
       kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : '',
     ].join('');
     return card(
@@ -136,8 +135,9 @@ export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
     delete session.data.flash;
     await persist(p, session);
   }
+  const otpSent = await otpPending(p.deps().store, c.id, p.now());
   const body = `${flash ? notice('info', flash) : ''}${statusCard(c, 'Your account recovery')}
-${nextBody(p, c, session)}
+${nextBody(p, c, session, otpSent)}
 ${card('What we have so far', evidenceList(c, false))}`;
   return page(p, 200, 'Verify your recovery', body, session);
 }
@@ -177,13 +177,21 @@ export async function verifyPost(
     if (what === 'send') {
       const phone = otpPhones(c, p.now()).find((ph) => ph.id === form.get('channel'));
       if (!phone) return back(p, session, c.id, 'Choose a phone on file.');
-      if (!mayResend(session, c.id))
+      const { store, notifier } = p.deps();
+      if (!(await sendOtp(store, notifier, p.settings.sessionSecret, session, c, phone, p.now())))
         return back(p, session, c.id, 'Too many codes were sent. Ask the help desk to start again.');
-      await sendOtp(p.deps().notifier, p.settings.sessionSecret, session, c, phone, p.now());
       return back(p, session, c.id, `We sent a code to ${maskAddress(phone.value)}.`);
     }
     if (what === 'check') {
-      const channelId = checkOtp(p.settings.sessionSecret, session, c.id, form.get('code') ?? '', p.now());
+      const code = form.get('code') ?? '';
+      const channelId = await checkOtp(
+        p.deps().store,
+        p.settings.sessionSecret,
+        session,
+        c.id,
+        code,
+        p.now(),
+      );
       if (!channelId) return back(p, session, c.id, 'That code is not right or has expired.');
       await p.deps().engine.recordEvidence(c.id, { kind: 'phone_otp', by, channelId });
       return back(p, session, c.id, 'Your phone is confirmed.');
