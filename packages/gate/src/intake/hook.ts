@@ -14,6 +14,7 @@ import {
 import type { Logger, Metrics, Store } from '../types.js';
 import type { SecurityAlert } from './alerts.js';
 import { checkEvents, insertEvents } from './inbox.js';
+import type { RefusalAlerts, RefusalKind } from './refusals.js';
 import type { InboxWriter } from './writer.js';
 
 /** The largest hook body accepted, in bytes (Okta and Graph deliveries are far smaller). */
@@ -26,6 +27,8 @@ export interface HookDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly alert: (alert: SecurityAlert) => Promise<void>;
+  /** Aggregates the alerts of refused hooks per source and window; without it each refusal is alerted. */
+  readonly refusals?: RefusalAlerts;
   /**
    * Stores deliveries with group commit (shared by every request, see `createInboxWriter`). Without it,
    * each delivery is stored in its own transaction.
@@ -53,8 +56,8 @@ export function errorResponse(
 }
 
 /**
- * Handles one hook request for `provider`: 413 when too large, 401 (and a security alert) when forged,
- * 400 when malformed, 503 when the store cannot take it, the provider's answer otherwise. Events are
+ * Handles one hook request for `provider`: 413 when too large, 401 when forged, 400 when malformed (each
+ * with a security alert, aggregated per source), 503 when the store cannot take it, the provider's answer otherwise. Events are
  * stored before the answer, so a 2xx always means durably received.
  */
 export async function handleHook(
@@ -66,7 +69,9 @@ export async function handleHook(
   const started = performance.now();
   const { logger, metrics } = deps;
   const idp = provider.idp;
+  const remoteAddress = meta.remoteAddress ?? null;
   if (Buffer.byteLength(request.body, 'utf8') > (deps.maxBodyBytes ?? MAX_HOOK_BODY_BYTES)) {
+    await refused(deps, 'hook.too_large', idp, request, remoteAddress);
     return errorResponse(413, 'ERR_HOOK_TOO_LARGE', 'The hook body is larger than allowed.');
   }
   let result: Awaited<ReturnType<RecoveryProvider['verifyHook']>>;
@@ -74,11 +79,13 @@ export async function handleHook(
     result = await provider.verifyHook(request);
   } catch (error) {
     if (isGateError(error, 'ERR_HOOK_UNAUTHENTICATED')) {
-      await forged(deps, idp, request, meta.remoteAddress ?? null);
+      deps.metrics.inc('recovery_hooks_forged_total', { idp });
+      await refused(deps, 'hook.forged', idp, request, remoteAddress);
       return errorResponse(401, 'ERR_HOOK_UNAUTHENTICATED', 'The hook request is not authenticated.');
     }
     if (isGateError(error, 'ERR_HOOK_MALFORMED')) {
       logger.info('malformed hook refused', { idp, code: error.code });
+      await refused(deps, 'hook.malformed', idp, request, remoteAddress);
       return errorResponse(400, 'ERR_HOOK_MALFORMED', 'The hook body is not a valid delivery.');
     }
     if (isGateError(error, 'ERR_UNSUPPORTED')) {
@@ -113,13 +120,13 @@ export async function handleHook(
   return result.response;
 }
 
-async function forged(
+async function refused(
   deps: HookDeps,
+  kind: RefusalKind,
   idp: string,
   request: HookRequest,
   remoteAddress: string | null,
 ): Promise<void> {
-  deps.metrics.inc('recovery_hooks_forged_total', { idp });
   // Only what identifies the attempt: never headers (they carry the presented secret) nor the body.
   const data = {
     idp,
@@ -129,8 +136,9 @@ async function forged(
     remoteAddress,
   };
   try {
-    await deps.alert({ kind: 'hook.forged', idp, data });
+    if (deps.refusals) await deps.refusals.note({ kind, idp, source: remoteAddress, data });
+    else await deps.alert({ kind, idp, data });
   } catch (error) {
-    deps.logger.error('could not record a forged-hook alert', { idp, error });
+    deps.logger.error('could not record a refused-hook alert', { idp, kind, error });
   }
 }

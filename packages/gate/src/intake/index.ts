@@ -9,6 +9,7 @@ import type { AuditLog, Logger, Metrics, Notifier, Orchestrator, Store } from '.
 import { createAlerts, type SecurityAlert } from './alerts.js';
 import { errorResponse, handleHook } from './hook.js';
 import { createPoller, type Poller } from './poller.js';
+import { createRefusalAlerts, type RefusalAlerts } from './refusals.js';
 import { createInboxWorker, type InboxWorker, type WorkerOptions } from './worker.js';
 import { createInboxWriter } from './writer.js';
 
@@ -18,6 +19,8 @@ export { errorResponse, handleHook, MAX_HOOK_BODY_BYTES } from './hook.js';
 export { checkEvents, eventKey, insertEventKeys, insertEvents } from './inbox.js';
 export type { Poller, PollResult } from './poller.js';
 export { createPoller, readCursor } from './poller.js';
+export type { RefusalAlerts, RefusalKind } from './refusals.js';
+export { createRefusalAlerts, REFUSAL_WINDOW_MS } from './refusals.js';
 export type { InboxWorker } from './worker.js';
 export { createInboxWorker, pruneSettled, releaseClaims } from './worker.js';
 export type { InboxWriter, InboxWriterOptions } from './writer.js';
@@ -59,6 +62,8 @@ export interface Intake {
   readonly worker: InboxWorker;
   readonly pollers: readonly Poller[];
   readonly alert: (alert: SecurityAlert) => Promise<void>;
+  /** The aggregated alerts of refused hooks (flushed every 10 s and at stop). */
+  readonly refusals: RefusalAlerts;
   /** Polls one stream now (a resync hint). */
   pollNow(idp: string, stream: string): void;
   start(): void;
@@ -114,7 +119,14 @@ export function createIntake(deps: IntakeDeps): Intake {
   };
   // One writer for every hook request, so deliveries arriving together share a commit.
   const inbox = createInboxWriter({ store: deps.store, now: deps.now });
-  const hookDeps = { ...deps, alert, inbox, onStored: wake, onResync: pollNow };
+  const refusals = createRefusalAlerts({ alert, now: deps.now });
+  const refusalLoop = createLoop({
+    name: 'hook-refusals',
+    intervalMs: 10_000,
+    run: async () => void (await refusals.flush()),
+    logger,
+  });
+  const hookDeps = { ...deps, alert, refusals, inbox, onStored: wake, onResync: pollNow };
   return {
     async hook(idp, request, meta) {
       const provider = deps.providers.get(idp as IdpKind);
@@ -124,14 +136,18 @@ export function createIntake(deps: IntakeDeps): Intake {
     worker,
     pollers,
     alert,
+    refusals,
     pollNow,
     start() {
       workerLoop.start();
+      refusalLoop.start();
       for (const loop of pollLoops.values()) loop.start();
     },
     async stop() {
       await Promise.all([...pollLoops.values()].map((l) => l.stop()));
       await workerLoop.stop();
+      await refusalLoop.stop();
+      await refusals.flush(true);
     },
   };
 }
