@@ -9,6 +9,7 @@
 import type { Channel } from '@recovery-gate/core';
 import { GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
+import { type Refusals, refuse } from './fact-reads.js';
 import { attribute, type KcUser } from './users.js';
 
 /** One observed value of a field at a time. */
@@ -40,6 +41,7 @@ function fromRepresentation(time: number, raw: string | undefined, phoneAttr: st
 async function observe(
   s: KcSession,
   user: KcUser,
+  refusals?: Refusals,
 ): Promise<{ list: Observation[]; auditing: boolean } | null> {
   const phoneAttr = s.config.phoneAttribute;
   try {
@@ -87,7 +89,10 @@ async function observe(
       auditing: config.adminEventsEnabled === true && config.adminEventsDetailsEnabled === true,
     };
   } catch (error) {
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') {
+      if (refusals) refuse(refusals, 'events');
+      return null;
+    }
     throw error;
   }
 }
@@ -115,8 +120,8 @@ function changedAt(
 }
 
 /** The user's channels on file. */
-export async function readChannels(s: KcSession, user: KcUser): Promise<Channel[]> {
-  const observed = await observe(s, user);
+export async function readChannels(s: KcSession, user: KcUser, refusals?: Refusals): Promise<Channel[]> {
+  const observed = await observe(s, user, refusals);
   const list = observed?.list ?? [];
   const auditing = observed?.auditing ?? false;
   const created = observed === null ? 0 : (user.createdTimestamp ?? 0);

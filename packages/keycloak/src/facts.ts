@@ -12,9 +12,9 @@ import type {
   PersonRef,
   SubjectFacts,
 } from '@recovery-gate/core';
-import { GateError } from '@recovery-gate/core';
 import { readChannels } from './channels.js';
 import type { KcSession } from './client.js';
+import { optional, type Refusals, refuse } from './fact-reads.js';
 import { attribute, type KcUser, lookupUser, personOf, requireUser } from './users.js';
 
 /** Keycloak credential types, normalised. */
@@ -48,16 +48,6 @@ export function authenticatorsOf(credentials: readonly CredentialRepresentation[
     }));
 }
 
-/** Runs an optional read: a permission gap yields null (unknown), anything else propagates. */
-async function optional<T>(read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
-    throw error;
-  }
-}
-
 /** The realm-management client's UUID (cached per session). */
 const rmCache = new WeakMap<KcSession, Promise<string | null>>();
 export function realmManagementId(s: KcSession): Promise<string | null> {
@@ -72,19 +62,28 @@ export function realmManagementId(s: KcSession): Promise<string | null> {
   return cached;
 }
 
-async function adminRolesOf(s: KcSession, id: string): Promise<string[] | null> {
-  const rm = await realmManagementId(s);
-  const [clientRoles, realmRoles] = await Promise.all([
-    rm === null
-      ? []
-      : optional(() =>
-          s.call(
-            (kc) => kc.users.listCompositeClientRoleMappings({ realm: s.realm, id, clientUniqueId: rm }),
-            'user',
-          ),
-        ),
-    optional(() => s.call((kc) => kc.users.listCompositeRealmRoleMappings({ realm: s.realm, id }), 'user')),
+/**
+ * Effective admin roles: `realm-management` client roles (direct, composite, through groups and their
+ * parents, as Keycloak expands them) and the configured privileged realm roles. Any refused read, or a
+ * realm-management client the gate cannot see (it exists in every realm), leaves them unknown.
+ */
+async function adminRolesOf(s: KcSession, id: string, refusals: Refusals): Promise<string[] | null> {
+  const [rm, realmRoles] = await Promise.all([
+    optional(refusals, 'realmManagement', () => realmManagementId(s)),
+    optional(refusals, 'realmRoles', () =>
+      s.call((kc) => kc.users.listCompositeRealmRoleMappings({ realm: s.realm, id }), 'user'),
+    ),
   ]);
+  if (rm === null) {
+    refuse(refusals, 'realmManagement');
+    return null;
+  }
+  const clientRoles = await optional(refusals, 'clientRoles', () =>
+    s.call(
+      (kc) => kc.users.listCompositeClientRoleMappings({ realm: s.realm, id, clientUniqueId: rm }),
+      'user',
+    ),
+  );
   if (clientRoles === null || realmRoles === null) return null;
   const names = new Set(clientRoles.map((r) => r.name ?? '').filter((n) => n !== ''));
   for (const r of realmRoles)
@@ -92,8 +91,8 @@ async function adminRolesOf(s: KcSession, id: string): Promise<string[] | null> 
   return [...names].sort();
 }
 
-async function groupsOf(s: KcSession, id: string): Promise<string[] | null> {
-  const groups = await optional(() =>
+async function groupsOf(s: KcSession, id: string, refusals: Refusals): Promise<string[] | null> {
+  const groups = await optional(refusals, 'groups', () =>
     s.call((kc) => kc.users.listGroups({ realm: s.realm, id, briefRepresentation: true }), 'user'),
   );
   if (groups === null) return null;
@@ -104,9 +103,9 @@ async function groupsOf(s: KcSession, id: string): Promise<string[] | null> {
   return [...names].sort();
 }
 
-async function statusOf(s: KcSession, user: KcUser): Promise<AccountStatus> {
+async function statusOf(s: KcSession, user: KcUser, refusals: Refusals): Promise<AccountStatus> {
   if (user.enabled === false) return 'disabled';
-  const brute = await optional(() =>
+  const brute = await optional(refusals, 'bruteForce', () =>
     s.call((kc) => kc.attackDetection.findOne({ realm: s.realm, id: user.id }), 'user'),
   );
   if (brute === null || brute === undefined) return 'unknown';
@@ -115,23 +114,31 @@ async function statusOf(s: KcSession, user: KcUser): Promise<AccountStatus> {
   return 'active';
 }
 
-async function personFor(s: KcSession, value: string | null): Promise<PersonRef | null> {
+async function personFor(
+  s: KcSession,
+  value: string | null,
+  read: 'manager' | 'sponsor',
+  refusals: Refusals,
+): Promise<PersonRef | null> {
   if (value === null || value === '') return null;
-  const person = await optional(() => lookupUser(s, value));
+  const person = await optional(refusals, read, () => lookupUser(s, value));
   return person === null ? null : personOf(person);
 }
 
 /** Reads the facts policy needs about a user (by id, username or email). */
 export async function readSubjectFacts(s: KcSession, who: string): Promise<SubjectFacts> {
   const user = await requireUser(s, who);
+  const refusals: Refusals = [];
   const [status, groups, adminRoles, credentials, channels, manager, sponsor] = await Promise.all([
-    statusOf(s, user),
-    groupsOf(s, user.id),
-    adminRolesOf(s, user.id),
-    optional(() => s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: user.id }), 'user')),
-    readChannels(s, user),
-    personFor(s, attribute(user, s.config.managerAttribute)),
-    personFor(s, attribute(user, s.config.sponsorAttribute)),
+    statusOf(s, user, refusals),
+    groupsOf(s, user.id, refusals),
+    adminRolesOf(s, user.id, refusals),
+    optional(refusals, 'credentials', () =>
+      s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: user.id }), 'user'),
+    ),
+    readChannels(s, user, refusals),
+    personFor(s, attribute(user, s.config.managerAttribute), 'manager', refusals),
+    personFor(s, attribute(user, s.config.sponsorAttribute), 'sponsor', refusals),
   ]);
   const attributes: Record<string, string | null> = {};
   // An attribute the user does not have is "not set" (absent), not unknown (null): the record was read.
@@ -155,5 +162,6 @@ export async function readSubjectFacts(s: KcSession, who: string): Promise<Subje
     channels,
     protectedUnit: null,
     readAt: s.now().toISOString(),
+    unreadable: refusals,
   };
 }

@@ -9,6 +9,7 @@
 import type { User, UserFactor } from '@okta/okta-sdk-nodejs';
 import { type Channel, GateError } from '@recovery-gate/core';
 import { field, isoOf, type Json, type OktaContext, text } from './context.js';
+import { type Refusals, refuse } from './fact-reads.js';
 
 const CHANNEL_FIELDS = [
   { attribute: 'email', id: 'email:primary', kind: 'email' },
@@ -28,6 +29,7 @@ async function changesFromLog(
   ctx: OktaContext,
   userId: string,
   windowStart: number,
+  refusals?: Refusals,
 ): Promise<Map<string, number> | null> {
   const attributes: Set<string> = new Set(CHANNEL_FIELDS.map((f) => f.attribute));
   const found = new Map<string, number>();
@@ -54,7 +56,10 @@ async function changesFromLog(
       }
     });
   } catch (error) {
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') {
+      if (refusals) refuse(refusals, 'listLogEvents');
+      return null;
+    }
     throw error;
   }
   return found;
@@ -65,12 +70,13 @@ export async function channelsOf(
   ctx: OktaContext,
   user: User,
   factors: readonly UserFactor[] | null,
+  refusals?: Refusals,
 ): Promise<Channel[] | null> {
   const profile = (user.profile ?? {}) as Json;
   const userId = String(user.id);
   const now = ctx.now().getTime();
   const windowStart = now - ctx.config.systemLogRetentionDays * DAY;
-  const changes = await changesFromLog(ctx, userId, windowStart);
+  const changes = await changesFromLog(ctx, userId, windowStart, refusals);
   const created = Date.parse(isoOf(user.created) ?? '');
   const lastUpdated = Date.parse(isoOf(user.lastUpdated) ?? '');
   const phones = verifiedPhones(factors);

@@ -15,6 +15,7 @@ import {
 } from '@recovery-gate/core';
 import { channelsOf } from './channels.js';
 import { field, isoOf, type Json, type OktaContext, text } from './context.js';
+import { type Refusals, refuse } from './fact-reads.js';
 
 const STATUS: Readonly<Record<string, AccountStatus>> = {
   ACTIVE: 'active',
@@ -105,6 +106,7 @@ async function collect<T>(
   ctx: OktaContext,
   op: string,
   fn: () => Promise<AsyncIterable<T | null>>,
+  refusals?: Refusals,
 ): Promise<T[] | null> {
   try {
     return await ctx.call(op, 'user', async () => {
@@ -117,18 +119,33 @@ async function collect<T>(
     });
   } catch (error) {
     // Unreadable for lack of permission is "unknown" (null), which policy treats as the riskier answer.
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') {
+      if (refusals) refuse(refusals, op);
+      return null;
+    }
     throw error;
   }
 }
 
-async function personByRef(ctx: OktaContext, ref: string | null): Promise<PersonRef | null> {
+/** The manager or sponsor named on the profile; null when none, or when Okta refuses the read (noted). */
+async function personByRef(
+  ctx: OktaContext,
+  ref: string | null,
+  fact: 'manager' | 'sponsor',
+  refusals: Refusals,
+): Promise<PersonRef | null> {
   if (!ref) return null;
-  return findUser(ctx, ref);
+  try {
+    return await findUser(ctx, ref);
+  } catch (error) {
+    if (!(error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN')) throw error;
+    refuse(refusals, fact === 'manager' ? 'getManager' : 'getSponsor');
+    return null;
+  }
 }
 
 /** Reads the OIE authenticator enrollments; null when unreadable for lack of permission. */
-async function enrollmentsOf(ctx: OktaContext, userId: string): Promise<Json[] | null> {
+async function enrollmentsOf(ctx: OktaContext, userId: string, refusals?: Refusals): Promise<Json[] | null> {
   // SDK 8.1.0 deserialises listAuthenticatorEnrollments as one empty object instead of the array
   // (okta.md §9.6 #2), so this one read goes through the SDK's raw HTTP helper.
   // @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserAuthenticatorEnrollments/#tag/UserAuthenticatorEnrollments/operation/listAuthenticatorEnrollments
@@ -137,7 +154,10 @@ async function enrollmentsOf(ctx: OktaContext, userId: string): Promise<Json[] |
     const body = await ctx.call('listAuthenticatorEnrollments', 'user', () => ctx.client.http.getJson(url));
     return Array.isArray(body) ? (body as Json[]) : null;
   } catch (error) {
-    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') return null;
+    if (error instanceof GateError && error.code === 'ERR_IDP_FORBIDDEN') {
+      if (refusals) refuse(refusals, 'listAuthenticatorEnrollments');
+      return null;
+    }
     throw error;
   }
 }
@@ -188,18 +208,22 @@ function mergeAuthenticators(
 }
 
 /** Lists factors; null when unreadable for lack of permission. */
-function factorsOf(ctx: OktaContext, userId: string): Promise<UserFactor[] | null> {
-  return collect(ctx, 'listFactors', () => ctx.client.userFactorApi.listFactors({ userId }));
+function factorsOf(ctx: OktaContext, userId: string, refusals?: Refusals): Promise<UserFactor[] | null> {
+  return collect(ctx, 'listFactors', () => ctx.client.userFactorApi.listFactors({ userId }), refusals);
 }
 
-/** The authenticators of a user: factors and enrollments, read in parallel (one round trip). */
+/**
+ * The authenticators of a user: factors and enrollments, read in parallel (one round trip). Either list
+ * refused leaves them unknown: half a list could hide a factor enrolled yesterday.
+ */
 async function authenticatorsOf(
   ctx: OktaContext,
   userId: string,
   factorsRead: Promise<UserFactor[] | null>,
+  refusals: Refusals,
 ): Promise<Authenticator[] | null> {
-  const [factors, enrollments] = await Promise.all([factorsRead, enrollmentsOf(ctx, userId)]);
-  return mergeAuthenticators(factors, enrollments);
+  const [factors, enrollments] = await Promise.all([factorsRead, enrollmentsOf(ctx, userId, refusals)]);
+  return factors === null || enrollments === null ? null : mergeAuthenticators(factors, enrollments);
 }
 
 /**
@@ -223,16 +247,20 @@ export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promi
   const user = await getUser(ctx, userRef);
   const userId = String(user.id);
   const profile = (user.profile ?? {}) as Json;
-  const factorsRead = factorsOf(ctx, userId);
+  const refusals: Refusals = [];
+  const factorsRead = factorsOf(ctx, userId, refusals);
   const [groups, roles, authenticators, manager, sponsor, channels] = await Promise.all([
-    collect(ctx, 'listUserGroups', () => ctx.client.userApi.listUserGroups({ userId })),
-    collect(ctx, 'listAssignedRolesForUser', () =>
-      ctx.client.roleAssignmentApi.listAssignedRolesForUser({ userId }),
+    collect(ctx, 'listUserGroups', () => ctx.client.userApi.listUserGroups({ userId }), refusals),
+    collect(
+      ctx,
+      'listAssignedRolesForUser',
+      () => ctx.client.roleAssignmentApi.listAssignedRolesForUser({ userId }),
+      refusals,
     ),
-    authenticatorsOf(ctx, userId, factorsRead),
-    personByRef(ctx, text(profile, 'managerId') ?? text(profile, 'manager')),
-    personByRef(ctx, text(profile, 'sponsorId') ?? text(profile, 'sponsor')),
-    factorsRead.then((factors) => channelsOf(ctx, user, factors)),
+    authenticatorsOf(ctx, userId, factorsRead, refusals),
+    personByRef(ctx, text(profile, 'managerId') ?? text(profile, 'manager'), 'manager', refusals),
+    personByRef(ctx, text(profile, 'sponsorId') ?? text(profile, 'sponsor'), 'sponsor', refusals),
+    factorsRead.then((factors) => channelsOf(ctx, user, factors, refusals)),
   ]);
   const attributes: Record<string, string | null> = {};
   for (const key of ATTRIBUTES) {
@@ -247,14 +275,7 @@ export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promi
     displayName: person.displayName,
     status: STATUS[String(user.status)] ?? 'unknown',
     groups: groups === null ? null : groups.map((g) => String(g.profile?.name ?? g.id)),
-    adminRoles:
-      roles === null
-        ? null
-        : [
-            ...new Set(
-              roles.map((r) => String(field(r, 'type') === 'CUSTOM' ? field(r, 'label') : field(r, 'type'))),
-            ),
-          ],
+    adminRoles: roles === null ? null : [...new Set(roles.map(roleName))],
     attributes,
     manager,
     sponsor,
@@ -262,5 +283,18 @@ export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promi
     channels,
     protectedUnit: null,
     readAt: ctx.now().toISOString(),
+    unreadable: refusals,
+    adminRoleGrants: (roles ?? []).map((r) => ({
+      role: roleName(r),
+      state: 'active' as const,
+      // Okta says a role came through a group, not which one (the user's groups are listed beside it).
+      via: field(r, 'assignmentType') === 'GROUP' ? 'a group' : null,
+      scope: field(r, 'type') === 'CUSTOM' ? `resource set ${String(field(r, 'resource-set') ?? '')}` : 'org',
+    })),
   };
+}
+
+/** A role's name as selectors match it: the type, or a custom role's label. */
+function roleName(r: unknown): string {
+  return String(field(r, 'type') === 'CUSTOM' ? field(r, 'label') : field(r, 'type'));
 }
