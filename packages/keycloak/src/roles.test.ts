@@ -17,10 +17,14 @@ beforeAll(async () => {
 afterAll(async () => pair.close());
 
 let n = 0;
+const next = (): number => {
+  n += 1;
+  return n;
+};
 const newUser = (): EmuUser =>
-  addUser(realm, { username: `admin${(n += 1)}`, createdTimestamp: pair.emu.control.now() });
+  addUser(realm, { username: `admin${next()}`, createdTimestamp: pair.emu.control.now() });
 const newGroup = (parent: EmuGroup | null = null): EmuGroup =>
-  addGroup(realm, `admins-${(n += 1)}`, parent?.id ?? null);
+  addGroup(realm, `admins-${next()}`, parent?.id ?? null);
 const grantClient = (holder: { clientRoles: Map<string, Set<string>> }, role: string) => {
   const roles = holder.clientRoles.get(rm) ?? new Set<string>();
   roles.add(role);
@@ -28,7 +32,7 @@ const grantClient = (holder: { clientRoles: Map<string, Set<string>> }, role: st
 };
 /** A realm role that is a composite of a realm-management client role. */
 const compositeRealmRole = (clientRole: string): string => {
-  const name = `it-ops-${(n += 1)}`;
+  const name = `it-ops-${next()}`;
   realm.realmRoles.set(name, { id: `r-${name}`, composites: [], links: [{ client: rm, name: clientRole }] });
   return name;
 };
@@ -143,7 +147,7 @@ describe('every way of holding a Keycloak admin role makes the subject privilege
       hidden.clientRoles.set(hiddenRm, new Set(['manage-users']));
       // What fine-grained admin permissions do to a service account that may not view clients.
       proxy.fail({ method: 'GET', path: /\/clients\/?$/, status: 200, body: [] });
-      const facts = await behind.adapter.readSubjectFacts("hidden");
+      const facts = await behind.adapter.readSubjectFacts('hidden');
       expect(facts.adminRoles).toBeNull();
       expect(tierOf(facts)).toEqual(PRIVILEGED);
       expect(facts.unreadable?.map((u) => u.permission)).toEqual(['realm-management view-clients']);

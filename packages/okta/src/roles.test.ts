@@ -16,10 +16,14 @@ afterAll(async () => env.close());
 
 const at = () => env.emulator.control.now();
 let n = 0;
+const next = (): number => {
+  n += 1;
+  return n;
+};
 const newUser = () =>
-  addUser(state, `admin${(n += 1)}@example.com`, { firstName: 'A', lastName: 'Admin' }, at()).id;
+  addUser(state, `admin${next()}@example.com`, { firstName: 'A', lastName: 'Admin' }, at()).id;
 const newGroup = (members: readonly string[]) => {
-  const group = addGroup(state, `Admins-${(n += 1)}`, at());
+  const group = addGroup(state, `Admins-${next()}`, at());
   for (const m of members) group.members.add(m);
   return group.id;
 };
