@@ -76,7 +76,7 @@ export async function repudiateAfterCollection(world: BrowserWorld, b: Browser):
   await shot(owner, world, 'repudiated');
 
   const c = await world.engine.getCase(caseId);
-  expect(c?.state).toBe('completed');
+  expect(c?.state).toBe('repudiated');
   expect(
     world.sent.some(
       (n) =>

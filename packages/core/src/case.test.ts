@@ -44,6 +44,7 @@ describe('transitionCase', () => {
     ['held', 'cancel', 'cancelled'],
     ['held', 'expire', 'expired'],
     ['executing', 'fail', 'failed'],
+    ['completed', 'repudiate', 'repudiated'],
   ] as const)('%s --%s--> %s', (from, event, to) => {
     expect(transitionCase(from, event)).toBe(to);
   });
@@ -55,18 +56,23 @@ describe('transitionCase', () => {
     ['executing', 'cancel'],
     ['executing', 'deny'],
     ['held', 'begin_verification'],
+    ['executing', 'repudiate'],
+    ['held', 'repudiate'],
+    ['failed', 'repudiate'],
   ] as const)('refuses %s --%s with ERR_CASE_ILLEGAL_TRANSITION', (from, event) => {
     expect(codeOf(() => transitionCase(from, event))).toBe('ERR_CASE_ILLEGAL_TRANSITION');
     expect(canTransitionCase(from, event)).toBe(false);
   });
 
-  it('accepts nothing in a terminal state', () => {
+  it('accepts nothing in a terminal state but the repudiation of a completed recovery', () => {
     for (const state of TERMINAL_CASE_STATES) {
       expect(isTerminalCaseState(state)).toBe(true);
       for (const type of CASE_EVENT_TYPES) {
+        if (state === 'completed' && type === 'repudiate') continue;
         expect(codeOf(() => transitionCase(state, { type }))).toBe('ERR_CASE_ILLEGAL_TRANSITION');
       }
     }
+    expect(transitionCase('completed', 'repudiate')).toBe('repudiated');
   });
 
   it('matches the transition table for every state and event, and ignores prototype keys', () => {
@@ -83,15 +89,18 @@ describe('transitionCase', () => {
     expect(codeOf(() => transitionCase('toString' as never, 'execute'))).toBe('ERR_CASE_ILLEGAL_TRANSITION');
   });
 
-  it('never leaves a terminal state on any event sequence', () => {
+  it('never leaves a terminal state on any event sequence, except completed -> repudiated', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...CASE_EVENT_TYPES), { maxLength: 20 }), (events) => {
         let state: CaseState = 'requested';
         let terminalSeen = false;
         for (const type of events) {
           if (!canTransitionCase(state, type)) continue;
+          const from = state;
           state = transitionCase(state, type);
-          if (terminalSeen) expect.unreachable('moved after a terminal state');
+          if (terminalSeen && !(from === 'completed' && state === 'repudiated')) {
+            expect.unreachable('moved after a terminal state');
+          }
           terminalSeen = isTerminalCaseState(state);
         }
       }),

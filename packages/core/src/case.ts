@@ -15,7 +15,9 @@ export type CaseState =
   | 'denied'
   | 'cancelled'
   | 'expired'
-  | 'failed';
+  | 'failed'
+  /** A completed recovery its subject said was not them (SP 800-63B-4 repudiation). */
+  | 'repudiated';
 
 /** Every case state, in a stable order. */
 export const CASE_STATES = [
@@ -28,15 +30,20 @@ export const CASE_STATES = [
   'cancelled',
   'expired',
   'failed',
+  'repudiated',
 ] as const satisfies readonly CaseState[];
 
-/** States a case never leaves. */
+/**
+ * States where the run is over. A terminal case accepts no event, with one exception: a completed
+ * recovery can still be repudiated after the fact.
+ */
 export const TERMINAL_CASE_STATES = [
   'completed',
   'denied',
   'cancelled',
   'expired',
   'failed',
+  'repudiated',
 ] as const satisfies readonly CaseState[];
 
 /** The kinds of events that move a case. */
@@ -58,7 +65,9 @@ export type CaseEventType =
   /** It was not satisfied in time. */
   | 'expire'
   /** Something broke that the gate cannot retry (an execution step, or reading the subject). */
-  | 'fail';
+  | 'fail'
+  /** The subject says a completed recovery was not them ("this wasn't me" after it ran). */
+  | 'repudiate';
 
 /** Every case event type, in a stable order. */
 export const CASE_EVENT_TYPES = [
@@ -71,6 +80,7 @@ export const CASE_EVENT_TYPES = [
   'cancel',
   'expire',
   'fail',
+  'repudiate',
 ] as const satisfies readonly CaseEventType[];
 
 /** An event that moves a case. */
@@ -80,7 +90,7 @@ export interface CaseEvent {
   readonly reason?: string;
 }
 
-/** Every legal transition: state -> event type -> next state. Terminal states accept nothing. */
+/** Every legal transition: state -> event type -> next state. Terminal states accept nothing but repudiation. */
 export const CASE_TRANSITIONS: Readonly<
   Record<CaseState, Readonly<Partial<Record<CaseEventType, CaseState>>>>
 > = {
@@ -109,11 +119,13 @@ export const CASE_TRANSITIONS: Readonly<
   },
   // Once side effects have started, only completion or failure: a cancel mid-way would leave it half done.
   executing: { complete: 'completed', fail: 'failed' },
-  completed: {},
+  // The run is over, but the subject may still say it was not them (SP 800-63B-4 §4.2.3 notice).
+  completed: { repudiate: 'repudiated' },
   denied: {},
   cancelled: {},
   expired: {},
   failed: {},
+  repudiated: {},
 };
 
 function lookup(state: CaseState, type: CaseEventType): CaseState | undefined {

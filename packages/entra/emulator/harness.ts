@@ -5,7 +5,7 @@
  * @module
  */
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HookRequest, RecoveryProvider } from '@recovery-gate/core';
@@ -15,6 +15,7 @@ import type {
   ContractProbes,
   InjectedFault,
 } from '@recovery-gate/core/testing';
+import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { configSchema, createProvider, loopbackHttpClient, type ProviderConfig } from '../src/index.js';
 import { realTenantEnvironment } from './harness-real.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from './index.js';
@@ -200,6 +201,38 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
       return Object.entries(extensions).find(([key]) => key.endsWith('_recoveryGateStatus'))?.[1] ?? null;
     },
     recordedSleeps: () => sleeps,
+    async enrollAuthenticator(userId) {
+      // Microsoft Authenticator registered at My Sign-Ins by the holder of a Temporary Access Pass.
+      const user = control.user(userId);
+      const id = randomUUID();
+      control.tenant.methods.set(`${user.id}:${id}`, {
+        id,
+        userId: user.id,
+        type: 'microsoftAuthenticator',
+        createdDateTime: new Date(control.now()).toISOString(),
+        props: { displayName: 'Pixel 8', deviceTag: 'SoftwareTokenActivated', phoneAppVersion: '6.8.12' },
+      });
+      return id;
+    },
+    async signInWithPassword(userId, password) {
+      const { server } = emulator.oidc;
+      const user = control.user(userId);
+      try {
+        const result = await signInBrowserless({
+          authorizationEndpoint: server.endpoints.authorization,
+          tokenEndpoint: server.endpoints.token,
+          clientId: emulator.oidc.clientId,
+          redirectUri: 'http://127.0.0.1/callback',
+          login: user.userPrincipalName,
+          password,
+          params: { claims: JSON.stringify({ id_token: { acrs: { essential: true, value: 'c1' } } }) },
+          approvePush: () => void server.answerPush(user.id, 'approve'),
+        });
+        return (result.idToken.amr as readonly string[] | undefined) ?? [];
+      } catch {
+        return null;
+      }
+    },
   };
 }
 

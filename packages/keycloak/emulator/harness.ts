@@ -5,10 +5,13 @@
  * @module
  */
 
+import { randomUUID } from 'node:crypto';
 import type { RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
+import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { consoleAgent } from './agent.js';
 import { type Emulator, startEmulator } from './index.js';
+import { APP_REDIRECT_URI, currentOtp } from './oidc-kit.js';
 import {
   APP_CLIENT_ID,
   APP_CLIENT_SECRET,
@@ -108,6 +111,37 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
           { grant_type: 'password', username: user(userId).username, password: 'wrong-password' },
           [APP_CLIENT_ID, APP_CLIENT_SECRET],
         );
+      }
+    },
+    async enrollAuthenticator(userId) {
+      // CONFIGURE_TOTP done by whoever opened the action link: a TOTP app of theirs is bound.
+      const id = randomUUID();
+      user(userId).credentials.push({
+        id,
+        type: 'otp',
+        userLabel: 'Authenticator',
+        createdDate: control.now(),
+        priority: 20,
+        credentialData: '{"subType":"totp","digits":6,"counter":0,"period":30,"algorithm":"HmacSHA1"}',
+      });
+      return id;
+    },
+    async signInWithPassword(userId, password) {
+      try {
+        const result = await signInBrowserless({
+          authorizationEndpoint: emu.oidc.authorizationEndpoint,
+          tokenEndpoint: emu.oidc.tokenEndpoint,
+          clientId: APP_CLIENT_ID,
+          clientSecret: APP_CLIENT_SECRET,
+          redirectUri: APP_REDIRECT_URI,
+          login: user(userId).username,
+          password,
+          params: { acr_values: '2' },
+          otp: () => currentOtp(user(userId)),
+        });
+        return (result.idToken.amr as readonly string[] | undefined) ?? [];
+      } catch {
+        return null;
       }
     },
   };

@@ -20,7 +20,9 @@ import type {
   ContractHarness,
   ContractProbes,
 } from '@recovery-gate/core/testing';
+import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { createProvider, type ProviderOptions } from '../src/index.js';
+import { addFactor } from './seed.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from './start.js';
 
 /** The secret the harness configures for the event hook (test-only). */
@@ -215,6 +217,42 @@ function probes(env: OktaTestEnvironment): ContractProbes {
     caseStatus: async (userId) => control.profileValue(userId, 'recoveryCaseStatus'),
     recordedSleeps: () => [...env.sleeps],
     lockOut: async (userId) => control.lockOut(userId),
+    async enrollAuthenticator(userId) {
+      // Okta Verify enrolled on a phone the signed-in holder owns (the end-user flow has no admin API).
+      const user = control.state.users.get(control.userId(userId));
+      if (!user) throw new Error(`no such user: ${userId}`);
+      const factor = addFactor(control.state, user.id, 'push', control.now(), {
+        deviceType: 'SmartPhone_Android',
+        name: 'Pixel 8',
+        platform: 'ANDROID',
+      });
+      const login = String(user.profile.login);
+      const ref = { id: user.id, type: 'User', alternateId: login, displayName: login };
+      const enrollment = { id: factor.id, type: 'AuthenticatorEnrollment', alternateId: 'unknown' };
+      control.appendEvent({
+        eventType: 'user.mfa.factor.activate',
+        actor: ref,
+        targets: [ref, { ...enrollment, displayName: 'Okta Verify' }],
+      });
+      return factor.id;
+    },
+    async signInWithPassword(userId, password) {
+      try {
+        const result = await signInBrowserless({
+          authorizationEndpoint: oidc.server.endpoints.authorization,
+          tokenEndpoint: oidc.tokenEndpoint,
+          clientId: oidc.clientId,
+          redirectUri: `${url}/test-app/callback`,
+          login: String(control.state.users.get(control.userId(userId))?.profile.login ?? userId),
+          password,
+          params: { acr_values: 'urn:okta:loa:2fa:any' },
+          approvePush: () => void control.answerPush(userId, 'approve'),
+        });
+        return (result.idToken.amr as readonly string[] | undefined) ?? [];
+      } catch {
+        return null;
+      }
+    },
   };
 }
 

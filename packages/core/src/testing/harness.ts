@@ -65,6 +65,16 @@ export interface ContractProbes {
   recordedSleeps?(): readonly number[];
   /** Locks the account as repeated failed sign-ins would. */
   lockOut?(userId: string): Promise<void>;
+  /**
+   * Binds a new second factor as its holder would after signing in with a temporary credential (an Okta
+   * Verify push, an Authenticator app, a TOTP app); returns its id as the adapter's facts report it.
+   */
+  enrollAuthenticator?(userId: string): Promise<string>;
+  /**
+   * Signs in at the IdP's sign-in page with `password` and a step-up through the second factor bound to
+   * the user, answered by whoever holds it; the `amr` the sign-in got, or null when the IdP refused it.
+   */
+  signInWithPassword?(userId: string, password: string): Promise<readonly string[] | null>;
 }
 
 /** A started environment for one contract test. */

@@ -1,14 +1,15 @@
 /**
  * The case API the pages call: record evidence, record an approval (separation of duties enforced here,
- * from the authenticated person id), and cancel ("this wasn't me").
+ * from the authenticated person id), cancel ("this wasn't me"), and close a repudiation incident.
  * @module
  */
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
-import { alertSecurity, type Ctx, errorText, transition } from './context.js';
-import { revokeIssued, settleEffects } from './effects.js';
+import { type Ctx, errorText, transition } from './context.js';
+import { settleEffects } from './effects.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
 import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import { openRepudiation, recordReview } from './repudiate.js';
 
 /** Evidence as the pages report it. */
 export interface EvidenceInput {
@@ -198,20 +199,29 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
 /**
  * Cancels a case ("this wasn't me", the requester, security). Revokes any temporary credential already
  * issued, clears the request marker, and alerts security. Once execution has started, the case fails
- * instead (core's state machine allows no cancel mid-execution), with the same clean-up.
+ * instead (core's state machine allows no cancel mid-execution), with the same clean-up. A recovery that
+ * already ran is repudiated: returns the id of the incident that locks the account down (to advance).
  * @throws GateError ERR_CASE_NOT_FOUND, ERR_CASE_ILLEGAL_TRANSITION
  */
 export async function cancelCase(
   ctx: Ctx,
   caseId: string,
   by: { readonly by: string; readonly reason: string },
-): Promise<void> {
-  const c = await openCaseOrThrow(ctx, caseId, ['requested', 'verifying', 'held', 'executing', 'completed']);
+): Promise<string | null> {
+  const c = await openCaseOrThrow(ctx, caseId, [
+    'requested',
+    'verifying',
+    'held',
+    'executing',
+    'completed',
+    'repudiated',
+  ]);
   const reason =
     typeof by.reason === 'string' && by.reason.length > 0 ? by.reason.slice(0, 200) : 'cancelled';
-  if (c.state === 'completed') {
-    await repudiate(ctx, c, by.by, reason);
-    return;
+  if (c.state === 'completed' || c.state === 'repudiated') {
+    // Only a recovery can be repudiated; an incident record is not the subject's to undo.
+    if (c.kind !== 'recovery') throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', `The case is ${c.state}.`);
+    return openRepudiation(ctx, c, by.by, reason);
   }
   // A row lock, not the advance lock: the plan re-reads the state before every step and stops.
   await ctx.deps.store.transaction(async (tx) => {
@@ -224,30 +234,25 @@ export async function cancelCase(
   });
   // Revoke what was issued, clear the marker, write the status, alert: owed since the transition.
   await settleEffects(ctx, caseId, { by: by.by });
+  return null;
 }
 
 /**
- * "This wasn't me" after the recovery ran (SP 800-63B-4 §4.6 repudiation): the case stays completed, but
- * the credential and every session are revoked and security is alerted.
+ * Closes a repudiation incident after review, by a member of the security team who is not its subject.
+ * @throws GateError ERR_APPROVER_NOT_ELIGIBLE, ERR_SEPARATION_OF_DUTIES, ERR_INPUT_INVALID, ERR_CASE_*
  */
-async function repudiate(ctx: Ctx, c: CaseRecord, by: string, reason: string): Promise<void> {
-  await revokeIssued(ctx, c);
-  try {
-    await ctx
-      .provider(c.idp)
-      .revokeSessions(c.subjectId, { sessions: true, refreshTokens: true, grants: false });
-  } catch (error) {
-    ctx.deps.logger.warn('revoking sessions after repudiation failed', {
-      caseId: c.id,
-      error: errorText(error),
-    });
+export async function closeIncident(
+  ctx: Ctx,
+  incidentId: string,
+  input: { readonly by: string; readonly reason: string },
+): Promise<void> {
+  if (typeof input.by !== 'string' || input.by.length === 0 || typeof input.reason !== 'string') {
+    throw new GateError('ERR_INPUT_INVALID', 'Closing an incident needs the signed-in person and a reason.');
   }
-  await ctx.deps.audit.append({ type: 'case.repudiated', caseId: c.id, actor: by, data: { reason } });
-  await alertSecurity(
-    ctx,
-    `${c.id}:repudiated`,
-    `Completed recovery repudiated: ${c.subjectLogin ?? c.subjectId}`,
-    `Case ${c.id} (${c.action}) ran, and ${by === c.subjectId ? 'the subject' : by} says it was not them: ` +
-      `${reason}. The credential and sessions were revoked; review the account now.`,
-  );
+  const c = await openCaseOrThrow(ctx, incidentId, ['executing']);
+  if (input.by === c.subjectId) {
+    throw new GateError('ERR_SEPARATION_OF_DUTIES', undefined, { details: { caseId: c.id, why: 'subject' } });
+  }
+  await checkEligible(ctx, c, input.by, 'security_team');
+  await recordReview(ctx, incidentId, input.by, input.reason.slice(0, 2000));
 }

@@ -75,7 +75,8 @@ export async function transition(
 ): Promise<CaseStateName> {
   const to = transitionCase(c.state, { type: event, ...(input.reason ? { reason: input.reason } : {}) });
   const now = ctx.now();
-  const terminal = isTerminalCaseState(to);
+  // Repudiating a completed case keeps its completion time and its outcome in the metrics.
+  const terminal = isTerminalCaseState(to) && !isTerminalCaseState(c.state);
   const owed = effectsDueAt(c.kind, to, now);
   await patchCase(
     tx,

@@ -6,7 +6,14 @@
 import { GateError, type NormalizedEvent } from '@recovery-gate/core';
 import type { Orchestrator, OrchestratorDeps } from '../types.js';
 import { advance } from './advance.js';
-import { type ApprovalInput, cancelCase, type EvidenceInput, recordApproval, recordEvidence } from './api.js';
+import {
+  type ApprovalInput,
+  cancelCase,
+  closeIncident,
+  type EvidenceInput,
+  recordApproval,
+  recordEvidence,
+} from './api.js';
 import { pollChallenges } from './challenges.js';
 import { type ClaimedCredential, claimCredential } from './claim.js';
 import { type Ctx, createCtx, type EngineOptions } from './context.js';
@@ -57,7 +64,10 @@ export interface CaseEngine extends Orchestrator {
   listCases(filter?: CaseFilter): Promise<CaseRecord[]>;
   recordEvidence(caseId: string, evidence: EvidenceInput): Promise<void>;
   recordApproval(caseId: string, approval: ApprovalInput): Promise<void>;
+  /** Cancels a case, or repudiates a completed recovery (the incident that locks the account down runs at once). */
   cancel(caseId: string, by: { readonly by: string; readonly reason: string }): Promise<void>;
+  /** Closes a repudiation incident after the security team reviewed it. */
+  closeIncident(incidentId: string, by: { readonly by: string; readonly reason: string }): Promise<void>;
   /** Makes a single-use link for a person (null: any qualified member of the link's role). */
   createLink(
     caseId: string,
@@ -157,7 +167,14 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
       await recordApproval(ctx, caseId, approval);
       await advance(ctx, caseId);
     },
-    cancel: (caseId, by) => cancelCase(ctx, caseId, by),
+    async cancel(caseId, by) {
+      const incident = await cancelCase(ctx, caseId, by);
+      if (incident) await advance(ctx, incident);
+    },
+    async closeIncident(incidentId, by) {
+      await closeIncident(ctx, incidentId, by);
+      await advance(ctx, incidentId);
+    },
     async createLink(caseId, personId, purpose, ttlSeconds) {
       if (!(await loadCase(deps.store, caseId)))
         throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });

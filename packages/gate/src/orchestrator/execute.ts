@@ -17,13 +17,13 @@ import {
   deliveryOf,
   doReset,
   doRevoke,
-  INCIDENT_PLAN,
   issueCredential,
   RECOVERY_PLAN,
   requirementsOf,
   verifiedChannels,
 } from './plan.js';
 import { journalEntry, loadCase, loadEvidence, loadJournal, patchCase, writeJournal } from './repo.js';
+import { awaitingReview, incidentPlan, isRepudiation, repudiationStep } from './repudiate.js';
 
 /** Runs `effect` as journal step `step` of case `c`. */
 export async function runStep(
@@ -73,9 +73,13 @@ async function giveUp(ctx: Ctx, c: CaseRecord, step: string, error: unknown): Pr
 /** Runs the plan; returns true when the case reached its end. */
 export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   const journal = new Map((await loadJournal(ctx.deps.store, c.id)).map((e) => [e.step, e]));
-  const plan: readonly string[] = c.kind === 'incident' ? INCIDENT_PLAN : RECOVERY_PLAN;
+  const plan: readonly string[] = c.kind === 'incident' ? incidentPlan(c) : RECOVERY_PLAN;
   for (const step of plan) {
     if (journal.get(step)?.state === 'done') continue;
+    if (step === 'review') {
+      if (await awaitingReview(ctx, c)) return false;
+      continue;
+    }
     if (step === 'issue' || step === 'deliver') {
       const waiting = await issueOrWait(ctx, c, step);
       if (waiting) return false;
@@ -109,7 +113,9 @@ function isCrash(error: unknown): boolean {
 }
 
 async function effectOf(ctx: Ctx, c: CaseRecord, step: string): Promise<Record<string, unknown>> {
-  if (c.kind === 'incident') return remediationStep(ctx, c, step);
+  if (c.kind === 'incident') {
+    return isRepudiation(c) ? repudiationStep(ctx, c, step) : remediationStep(ctx, c, step);
+  }
   switch (step) {
     case 'revoke':
       return doRevoke(ctx, c);

@@ -1,6 +1,6 @@
 /**
- * Notices to the subject: the hold notice with a "this wasn't me" link on every channel on file, the
- * "your access is ready" notice with a reveal link, and the completion notice.
+ * Notices to the subject: the hold notice and the completion notice, each with a "this wasn't me" link on
+ * every channel on file, and the "your access is ready" notice with a reveal link.
  * @module
  */
 
@@ -55,6 +55,12 @@ async function cancelLink(ctx: Ctx, c: CaseRecord, ch: Channel, notBefore: strin
   return link.url;
 }
 
+/**
+ * How long the "this wasn't me" link of a completion notice works: a subject away for a week still reads
+ * the notice in time, and a link that lives for months would be a standing lever on the account.
+ */
+export const REPUDIATE_LINK_TTL_SECONDS = 7 * 86_400;
+
 /** Tells the subject (over verified channels) that the credential can be collected on the verification page. */
 export async function sendReadyNotice(ctx: Ctx, c: CaseRecord, channels: readonly Channel[]): Promise<void> {
   for (const ch of channels) {
@@ -67,25 +73,54 @@ export async function sendReadyNotice(ctx: Ctx, c: CaseRecord, channels: readonl
       baseUrl: ctx.deps.baseUrl,
       channelId: ch.id,
     });
+    // Execution has begun: "this wasn't me" now stops it and revokes what was issued.
+    const stop = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: c.subjectId,
+      purpose: 'cancel',
+      ttlSeconds: Math.max(ctx.options.linkTtlSeconds, REPUDIATE_LINK_TTL_SECONDS),
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      channelId: ch.id,
+    });
     await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
       subject: 'Your account recovery is ready',
-      text: 'Sign in on the verification page to collect your temporary access credential. It is shown once.',
-      links: [{ label: 'Collect', url: link.url }],
+      text:
+        'Sign in on the verification page to collect your temporary access credential. It is shown once. ' +
+        'If you did not ask for it, use the other link: it stops the recovery and alerts security.',
+      links: [
+        { label: 'Collect', url: link.url },
+        { label: "This wasn't me", url: stop.url },
+      ],
       idempotencyKey: `${c.id}:ready:${ch.id}`,
     });
   }
 }
 
-/** Tells the subject on every channel on file that the recovery ran (SP 800-63B-4 §4.2.3), with a cancel path. */
+/**
+ * Tells the subject on every channel on file that the recovery ran (SP 800-63B-4 §4.2.3), each notice with
+ * its own single-use "this wasn't me" link: it repudiates the recovery and locks the account down.
+ */
 export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
   for (const ch of channelsOnFile(c)) {
+    const link = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: c.subjectId,
+      purpose: 'cancel',
+      ttlSeconds: Math.max(ctx.options.linkTtlSeconds, REPUDIATE_LINK_TTL_SECONDS),
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      channelId: ch.id,
+    });
     await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
       subject: 'Your account was recovered',
       text:
         `A recovery (${c.action}) of your account completed (case ${c.id}). ` +
-        'If this was not you, contact the security team at once.',
+        'If this was not you, use the link: it revokes what the recovery gave, signs the account out ' +
+        'everywhere, removes the sign-in methods added since, and alerts security.',
+      links: [{ label: "This wasn't me", url: link.url }],
       idempotencyKey: `${c.id}:done:${ch.id}`,
     });
   }

@@ -164,7 +164,7 @@ describe('case engine resilience (okta double)', { timeout: 120_000 }, () => {
     await env.engine.cancel(id, { by: 'u-alice', reason: 'not_me' });
     expect(idp.liveCredentials('u-alice')).toHaveLength(0);
     expect(idp.refreshTokenWorks(token)).toBe(false);
-    expect((await env.engine.getCase(id))?.state).toBe('completed');
+    expect((await env.engine.getCase(id))?.state).toBe('repudiated');
     expect(env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('repudiated'))).toBe(true);
   });
 

@@ -2,7 +2,8 @@
  * "This wasn't me": from the notice sent to the subject. The link token leaves the URL at once (kept in
  * the session), the page asks to confirm, and the confirmed post consumes the link and cancels the case,
  * which revokes what was issued. A recovery that already ran is repudiated instead: the engine revokes
- * the temporary credential and every session and alerts security. No sign-in: whoever took the account
+ * the temporary credential, the authenticators bound since and every session, resets the password, and
+ * opens an incident for security. No sign-in: whoever took the account
  * may hold its password.
  * @module
  */
@@ -50,7 +51,7 @@ function ranBody(c: CaseView, session: Session): string {
   return `${statusCard(c, 'A recovery of your account ran')}
 ${card(
   'Did you ask for this?',
-  `<p>If you did not ask the help desk to recover your account, someone else may be using it. We will revoke the temporary access the recovery issued, sign the account out everywhere, and alert the security team.</p>
+  `<p>If you did not ask the help desk to recover your account, someone else may be using it. We will revoke the temporary access the recovery issued, remove the sign-in methods added since, put your password into reset, sign the account out everywhere, and alert the security team.</p>
 ${confirmForm(session, "This wasn't me: lock it down")}
 <p class="hint">If you did ask for it, just close this page.</p>`,
   'card-bad',
@@ -64,7 +65,8 @@ export async function cancelPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
   if (!session || pending?.purpose !== 'cancel') return linkRefused(p, session);
   const c = await p.deps().engine.getCase(pending.caseId);
   if (!c) return linkRefused(p, session);
-  const body = c.state === 'completed' ? ranBody(c, session) : pendingBody(c, session);
+  const ran = c.state === 'completed' || c.state === 'repudiated';
+  const body = ran ? ranBody(c, session) : pendingBody(c, session);
   return page(p, 200, 'Stop this recovery?', body, session);
 }
 
@@ -84,7 +86,8 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
   let ran = false;
   try {
     const consumed = await p.deps().engine.consumeLink(pending.token, 'cancel', link.personId);
-    ran = (await p.deps().engine.getCase(consumed.caseId))?.state === 'completed';
+    const state = (await p.deps().engine.getCase(consumed.caseId))?.state;
+    ran = state === 'completed' || state === 'repudiated';
     await p.deps().engine.cancel(consumed.caseId, { by: link.personId, reason: "subject: this wasn't me" });
   } catch (error) {
     if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return linkRefused(p, session);
@@ -105,7 +108,7 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
       p,
       200,
       'Access revoked',
-      'We revoked the temporary access the recovery issued, signed your account out everywhere and alerted the security team. They will contact you.',
+      'We revoked the temporary access the recovery issued, removed the sign-in methods added since, put your password into reset, signed your account out everywhere and alerted the security team. They will contact you.',
       'ok',
       session,
     );

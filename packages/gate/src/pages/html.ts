@@ -68,6 +68,7 @@ const STATE_TONE: Readonly<Record<string, Tone>> = {
   cancelled: 'bad',
   expired: 'bad',
   failed: 'bad',
+  repudiated: 'bad',
 };
 
 const STATE_LABEL: Readonly<Record<string, string>> = {
@@ -80,6 +81,7 @@ const STATE_LABEL: Readonly<Record<string, string>> = {
   cancelled: 'Cancelled',
   expired: 'Expired',
   failed: 'Failed',
+  repudiated: 'Reported: not the subject',
 };
 
 /** A coloured pill naming a case state. */

@@ -39,7 +39,7 @@ export function statusCard(c: CaseView, heading: string): string {
   const tone =
     c.state === 'completed'
       ? 'ok'
-      : ['denied', 'cancelled', 'expired', 'failed'].includes(c.state)
+      : ['denied', 'cancelled', 'expired', 'failed', 'repudiated'].includes(c.state)
         ? 'bad'
         : 'wait';
   return `<section class="card card-${tone}" aria-labelledby="status-title">
