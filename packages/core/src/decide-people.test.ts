@@ -154,9 +154,25 @@ describe('decide: contractors', () => {
     ['expired', '2026-01-01T00:00:00Z', 'CONTRACT_EXPIRED'],
     ['unknown', null, 'CONTRACT_UNKNOWN'],
     ['unreadable', 'soon', 'CONTRACT_UNKNOWN'],
+    // 12 May in a DD/MM locale; Date.parse read it as 5 December, a future date.
+    ['written in a locale format', '12/05/2026', 'CONTRACT_UNKNOWN'],
+    ['a time without its zone', '2026-12-31T00:00:00', 'CONTRACT_UNKNOWN'],
+    ['a day that does not exist', '2026-02-30', 'CONTRACT_UNKNOWN'],
+    ['written in words', 'December 31, 2026', 'CONTRACT_UNKNOWN'],
   ])('denies a contract that is %s', (_label, contractEnd, code) => {
     const subject = facts({ ...CONTRACTOR, attributes: { employeeType: 'contractor', contractEnd } });
     expect(codes(run(request('password_reset'), subject, ok, sponsorOk).denyReasons)).toEqual([code]);
+  });
+
+  it('reads contract ends in the format the policy names, and nothing else', () => {
+    const dated = (contractEnd: string) =>
+      facts({ ...CONTRACTOR, attributes: { employeeType: 'contractor', contractEnd } });
+    const ddmm = { ...baselinePolicy, dateFormat: 'dd/mm/yyyy' as const };
+    const deny = (subject: SubjectFacts) =>
+      codes(decide(ddmm, request('password_reset'), subject, ok, sponsorOk, NOW).denyReasons);
+    expect(deny(dated('12/01/2026'))).toEqual(['CONTRACT_EXPIRED']);
+    expect(deny(dated('31/12/2026'))).toEqual([]);
+    expect(deny(dated('2026-12-31'))).toEqual(['CONTRACT_UNKNOWN']);
   });
 
   it('denies a contractor without a sponsor', () => {

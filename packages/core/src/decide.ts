@@ -5,6 +5,7 @@
 
 import { classifyOrdered } from './classify.js';
 import { type CompiledTier, compilePolicy, tierFor } from './compile.js';
+import { parseAttributeDate } from './dates.js';
 import type {
   Classification,
   Decision,
@@ -71,10 +72,8 @@ function checkFacts(
     deny(denials, 'MANAGER_MISSING', 'the subject has no manager on file');
   }
   if (required.has('contractEnd')) {
-    const raw = facts.attributes.contractEnd;
-    const end = raw === null || raw === undefined ? Number.NaN : Date.parse(raw);
-    if (Number.isNaN(end))
-      deny(denials, 'CONTRACT_UNKNOWN', 'the contract end date is missing or unreadable');
+    const end = parseAttributeDate(facts.attributes.contractEnd, policy.dateFormat);
+    if (end === null) deny(denials, 'CONTRACT_UNKNOWN', 'the contract end date is missing or unreadable');
     else if (end <= now) deny(denials, 'CONTRACT_EXPIRED', 'the contract has ended');
   }
 }

@@ -27,6 +27,8 @@ export type { Match } from './classify.js';
 export { classifyOrdered, classifySubject, matchSelector } from './classify.js';
 export type { ApprovalGroup, CompiledPolicy, CompiledTier, PieceKind, ReqNode } from './compile.js';
 export { compilePolicy, tierFor } from './compile.js';
+export type { DateFormat } from './dates.js';
+export { DATE_FORMATS, parseAttributeDate } from './dates.js';
 export { decide, isExecutable } from './decide.js';
 export type * from './decision-types.js';
 export { DURATION_PATTERN, formatDuration, isDuration, parseDuration } from './duration.js';

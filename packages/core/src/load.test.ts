@@ -279,6 +279,7 @@ describe('policyJsonSchema', () => {
       'tiers',
       'matrix',
       'bypass',
+      'dateFormat',
     ]);
     expect(text).toContain('supervised_proofing');
     expect(text).not.toContain('"kba"');

@@ -214,6 +214,9 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
       });
       return id;
     },
+    async setContractEnd(userId, value) {
+      control.user(userId).employeeLeaveDateTime = value;
+    },
     async signInWithPassword(userId, password) {
       const { server } = emulator.oidc;
       const user = control.user(userId);

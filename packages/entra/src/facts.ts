@@ -5,7 +5,7 @@
  * @module
  */
 
-import { GateError, type PersonRef, type SubjectFacts } from '@recovery-gate/core';
+import { GateError, type PersonRef, parseAttributeDate, type SubjectFacts } from '@recovery-gate/core';
 import {
   ADMIN_DELETED,
   ADMIN_REGISTERED,
@@ -102,7 +102,8 @@ function attributesOf(user: GraphUser): Record<string, string | null> {
   return {
     employeeType: user.employeeType ?? null,
     employeeLeaveDateTime: leave,
-    contractEnd: leave === null ? null : leave.slice(0, 10),
+    // The day, when the leave date is ISO 8601; otherwise as written, which core reads as unknown (denies).
+    contractEnd: leave === null || parseAttributeDate(leave) === null ? leave : leave.slice(0, 10),
   };
 }
 

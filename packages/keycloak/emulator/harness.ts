@@ -126,6 +126,9 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       });
       return id;
     },
+    async setContractEnd(userId, value) {
+      user(userId).attributes.contractEnd = [value];
+    },
     async signInWithPassword(userId, password) {
       try {
         const result = await signInBrowserless({

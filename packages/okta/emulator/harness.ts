@@ -236,6 +236,11 @@ function probes(env: OktaTestEnvironment): ContractProbes {
       });
       return factor.id;
     },
+    async setContractEnd(userId, value) {
+      const user = control.state.users.get(control.userId(userId));
+      if (!user) throw new Error(`no such user: ${userId}`);
+      user.profile.contractEnd = value;
+    },
     async signInWithPassword(userId, password) {
       try {
         const result = await signInBrowserless({

@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod';
+import { DATE_FORMATS } from '../dates.js';
 import { RECOVERY_ACTIONS, type RecoveryAction } from '../port.js';
 import { nameSchema } from './common.js';
 import { checkPolicy } from './policy-checks.js';
@@ -69,6 +70,14 @@ export const policyShape = {
   matrix: matrixSchema,
   /** Bypass handling. @default { mode: "detect", suspend: false } */
   bypass: bypassSchema.prefault({}),
+  /** How dates in IdP attributes (contractEnd) are written. @default "iso8601" */
+  dateFormat: z
+    .enum(DATE_FORMATS)
+    .optional()
+    .describe(
+      'How dates in IdP attributes (contractEnd) are written: iso8601 (2026-05-12, or a time with its ' +
+        'zone), dd/mm/yyyy or mm/dd/yyyy. Anything else is unknown, and unknown denies. @default "iso8601"',
+    ),
 } as const;
 
 /**

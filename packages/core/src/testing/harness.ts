@@ -75,6 +75,11 @@ export interface ContractProbes {
    * the user, answered by whoever holds it; the `amr` the sign-in got, or null when the IdP refused it.
    */
   signInWithPassword?(userId: string, password: string): Promise<readonly string[] | null>;
+  /**
+   * Writes the attribute the adapter reads the contract end from, as an HR sync would (Okta profile
+   * `contractEnd`, Entra `employeeLeaveDateTime`, Keycloak attribute `contractEnd`).
+   */
+  setContractEnd?(userId: string, value: string): Promise<void>;
 }
 
 /** A started environment for one contract test. */
