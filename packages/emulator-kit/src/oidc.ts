@@ -43,6 +43,8 @@ export interface OidcServer extends TokenControl {
   answerPush(accountId: string, answer: 'approve' | 'reject'): boolean;
   /** Push challenges raised by the sign-in UI, newest first. */
   pushChallenges(accountId?: string): readonly PushChallenge[];
+  /** The code the account's authenticator app shows now; undefined when it has none (the demo inbox shows it). */
+  currentOtp(accountId: string): Promise<string | undefined>;
   /** Checks a bearer token this server issued; undefined when invalid, expired, revoked or the account is inactive. */
   verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined>;
 }
@@ -214,6 +216,7 @@ export async function createOidcServer(options: OidcServerOptions): Promise<Oidc
     registerClient: (client) => registerOidcClient(provider, store, clients, client),
     answerPush: ui.answerPush,
     pushChallenges: ui.pushChallenges,
+    currentOtp: async (accountId) => (await options.accounts.currentOtp?.(accountId)) ?? undefined,
     verifyAccessToken: createAccessTokenVerifier({
       provider,
       signingKey,

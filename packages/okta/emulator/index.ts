@@ -9,7 +9,7 @@
 export type { NativeAction, OktaEmulatorControl } from './control.js';
 export type { HarnessOptions, OktaTestEnvironment } from './harness.js';
 export { createContractHarness, FIXTURES, HARNESS_HOOK_SECRET, startOktaTestEnvironment } from './harness.js';
-export { DEMO_PASSWORD, REQUEST_ACTIONS, SERVICE_LOGIN } from './seed.js';
+export { addFactor, DEMO_PASSWORD, REQUEST_ACTIONS, SERVICE_LOGIN } from './seed.js';
 export type { Emulator, EmulatorOptions } from './start.js';
 export { startEmulator } from './start.js';
 export type { LogInput, LogRef } from './syslog.js';

@@ -15,9 +15,9 @@ import { formatTimeline } from '../cli/timeline.js';
 import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createGate, type Gate } from '../service.js';
-import type { Notification } from '../types.js';
 import { SCENARIOS } from './cast-scenarios.js';
-import { demoPagesSection, openCasesToExplore, registerPagesClients } from './pages.js';
+import { type Exploration, exploreDataDir, openExploreCases, startExploration } from './explore.js';
+import { demoPagesSection, registerPagesClients } from './pages.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios.js';
 import { applyGuardrails, type DemoTenant, startTenant } from './tenants.js';
 
@@ -108,6 +108,7 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
   const dir = await mkdtemp(join(tmpdir(), 'recovery-gate-demo-'));
   const tenants: DemoTenant[] = [];
   let gate: Gate | undefined;
+  let exploration: Exploration | null = null;
   try {
     io.stdout('Recovery Gate demo: three emulated IdPs, the gate on embedded PostgreSQL (PGlite).\n');
     io.stdout(
@@ -120,13 +121,12 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
       await applyGuardrails(tenant, io.stdout);
     }
     const providers = new Map<IdpKind, RecoveryProvider>(tenants.map((t) => [t.idp, t.adapter]));
-    const sent: Notification[] = [];
     const pages = await demoPagesSection(tenants);
     gate = createGate({
       config: demoConfig(join(dir, 'data'), options.port ?? 0, pages),
       providers,
       logger: silentLogger,
-      notifier: { send: async (n) => void sent.push(n) },
+      notifier: { send: async () => undefined },
       intake: { pollIntervalMs: 300, workerIntervalMs: 100 },
     });
     await gate.start();
@@ -136,37 +136,21 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
     for (const tenant of tenants) results.push(...(await tell(gate, tenant, io)));
     const failed = results.filter((r) => !r.ok);
     io.stdout(`\n${results.length - failed.length}/${results.length} scenarios behaved as expected.\n`);
-    if (!once)
-      await explore(gate, tenants, io, pages === null ? null : await openCasesToExplore(gate, tenants, sent));
+    if (!once) {
+      // The stories changed the cast (alice's and erin's authenticators were reset): explore on fresh tenants.
+      await gate.stop();
+      gate = undefined;
+      for (const t of tenants.splice(0)) await t.close();
+      exploration = await startExploration(io, exploreDataDir(dir), options.port ?? 0);
+      if (exploration === null) io.stdout('\n(this build serves no pages; the demo drove the case API)\n');
+      else await openExploreCases(exploration, io);
+      await io.untilStopped();
+    }
     return failed.length === 0 ? EXIT.ok : EXIT.failure;
   } finally {
+    await exploration?.close();
     await gate?.stop().catch(() => undefined);
     for (const t of tenants) await t.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-async function explore(
-  gate: Gate,
-  tenants: readonly DemoTenant[],
-  io: CliIo,
-  open: readonly string[] | null,
-): Promise<void> {
-  io.stdout('\nExplore (Ctrl-C to stop):\n');
-  io.stdout(`  gate      ${gate.url}/metrics (Prometheus), ${gate.url}/healthz\n`);
-  for (const t of tenants) {
-    const where = t.url === null ? '(URL not exposed by the harness)' : `${t.url} (API)`;
-    io.stdout(`  ${t.idp.padEnd(9)} ${where}${t.issuer === null ? '' : `, sign-in ${t.issuer}`}\n`);
-  }
-  io.stdout(
-    '  the cast signs in as <name>@example.com (Keycloak: <name>) with Demo-Passw0rd! (emulators only)\n',
-  );
-  if (open === null) {
-    io.stdout('  (this build serves no pages; the demo drove the case API the pages call)\n');
-  } else {
-    io.stdout(`  case view: ${gate.url}/cases (sign in as sam or sara through Okta)\n`);
-    io.stdout('  one open case per IdP, and the single-use links the gate sent for it:\n');
-    for (const line of open) io.stdout(`${line}\n`);
-  }
-  await io.untilStopped();
 }

@@ -1,6 +1,5 @@
 /**
- * The gate's pages in the demo: sign-in through each emulator's own OIDC server, and one open case per IdP
- * left for exploration, with the links its notifications carried.
+ * The gate's pages in the demo: sign-in through each emulator's own OIDC server.
  * @module
  */
 
@@ -8,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import type { IdpKind } from '@recovery-gate/core';
 import { gateConfigSchema, loadAdapters } from '../config/index.js';
 import type { Gate } from '../service.js';
-import type { Notification } from '../types.js';
 import type { DemoTenant } from './tenants.js';
 
 /** The pages' own OIDC client on each emulator (re-registering the emulator's test client would drop the grants its probes use). */
@@ -51,31 +49,4 @@ export async function registerPagesClients(gate: Gate, tenants: readonly DemoTen
       token_endpoint_auth_method: 'none',
     });
   }
-}
-
-/** Opens a fresh case for alice on each IdP and returns lines naming the links its notifications carried. */
-export async function openCasesToExplore(
-  gate: Gate,
-  tenants: readonly DemoTenant[],
-  sent: readonly Notification[],
-): Promise<string[]> {
-  const lines: string[] = [];
-  for (const t of tenants) {
-    const before = sent.length;
-    const opened = await gate.orchestrator.openCase({
-      idp: t.idp,
-      subject: await t.id('alice'),
-      action: 'authenticator_rebind',
-      requesterId: await t.id('frank'),
-    });
-    if (opened === null) continue;
-    lines.push(
-      `  ${t.idp.padEnd(9)} case ${opened.id} for alice (${opened.state}); sign in as alice, erin or sam:`,
-    );
-    for (const n of sent.slice(before)) {
-      const to = n.to.kind === 'security' ? 'security' : n.to.address;
-      for (const link of n.links ?? []) lines.push(`    ${link.label} (sent to ${to}): ${link.url}`);
-    }
-  }
-  return lines;
 }

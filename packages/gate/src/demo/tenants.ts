@@ -7,6 +7,7 @@
 import type { IdpKind, RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
 import { renderPlan } from '../cli/plan.js';
+import { type DemoDevices, devicesOf } from './devices.js';
 
 /** One running emulated tenant. */
 export interface DemoTenant {
@@ -19,6 +20,10 @@ export interface DemoTenant {
   readonly issuer: string | null;
   /** The emulator's OIDC server, for the pages' client. */
   readonly oidc: DemoOidc | null;
+  /** The cast's phones on this emulator (codes, pushes, the IdP's own emails), for the demo inbox. */
+  readonly devices: DemoDevices | null;
+  /** The emulator the harness exposes (demo set-up reaches its state through it), or null. */
+  readonly emulator: unknown;
   /** IdP id -> cast name, and cast name -> IdP id. */
   readonly names: Map<string, string>;
   id(name: string): Promise<string>;
@@ -79,6 +84,8 @@ function urlsOf(env: ContractEnvironment): {
   url: string | null;
   issuer: string | null;
   oidc: DemoOidc | null;
+  devices: DemoDevices | null;
+  emulator: unknown;
 } {
   const emulator = (env as { emulator?: Exposed }).emulator;
   const issuer = typeof emulator?.oidc?.issuer === 'string' ? emulator.oidc.issuer : null;
@@ -87,6 +94,8 @@ function urlsOf(env: ContractEnvironment): {
     url: typeof emulator?.url === 'string' ? emulator.url : null,
     issuer,
     oidc: issuer !== null && typeof server?.registerClient === 'function' ? { issuer, server } : null,
+    devices: devicesOf(emulator),
+    emulator: emulator ?? null,
   };
 }
 
