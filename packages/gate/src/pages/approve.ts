@@ -157,5 +157,23 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
       : 'The recovery is stopped and the subject will be told.',
     decision === 'approve' ? 'ok' : 'bad',
     session,
+    signedInWith(session.data.amr, session.data.acr),
   );
+}
+
+const AMR_WORDS: Readonly<Record<string, string>> = {
+  pwd: 'password',
+  otp: 'one-time code',
+  swk: 'app push',
+  hwk: 'security key',
+};
+
+/** How the approver signed in, from the IdP's amr and acr (the record of a decision names its strength). */
+function signedInWith(amr: readonly string[] | undefined, acr: string | null | undefined): string {
+  const list = amr ?? [];
+  const words = list.filter((v) => v !== 'mfa').map((v) => AMR_WORDS[v] ?? v);
+  if (words.length === 0 && !acr) return '';
+  const strength = list.includes('mfa') ? 'multi-factor' : 'single factor';
+  const level = acr ? `, level ${acr}` : '';
+  return `<p class="hint" id="signed-in-with">You signed in with: ${esc(words.join(' + ') || 'unknown')} (${strength}${esc(level)}).</p>`;
 }

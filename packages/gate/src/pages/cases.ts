@@ -11,7 +11,7 @@ import { ensureSession, message, type PagesCtx, page } from './context.js';
 import { actionLabel, card, esc, notice, pill, statePill, when } from './html.js';
 import type { Session } from './session.js';
 import { beginSignIn } from './signin.js';
-import { evidenceList, riskSignals, statusCard } from './summary.js';
+import { evidenceList, missingList, riskSignals, statusCard } from './summary.js';
 
 /** Whether `personId` is in one of the viewer groups, per the IdP. */
 export async function isViewer(p: PagesCtx, personId: string): Promise<boolean> {
@@ -103,7 +103,7 @@ export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteR
 ${statusCard(c, `Case for ${c.subjectLogin ?? c.facts?.login ?? c.subjectId}`)}
 ${audit.ok ? notice('ok', `Audit chain verified (${audit.count} records).`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
 ${c.reason ? notice('info', `Reason: ${c.reason}`) : ''}
-${card('Evidence and approvals', evidenceList(c))}
+${card('Evidence and approvals', `${missingList(c)}${evidenceList(c)}`)}
 ${card('Risk signals', riskSignals(c, p.now()))}
 ${card('Execution', `<ul class="steps">${journal || '<li>Not started</li>'}</ul>`)}
 ${card('Timeline', `<table class="timeline"><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead><tbody>${timeline}</tbody></table>`)}`;

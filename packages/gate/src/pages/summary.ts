@@ -128,7 +128,7 @@ export function evidenceList(c: CaseView, withReasons = true): string {
   return `<ul class="steps">${rows.join('') || '<li>Nothing yet</li>'}</ul>`;
 }
 
-/** What the policy still misses, in words. */
+/** What the policy still misses, as the policy says it (the case view; subjects get `neededList`). */
 export function missingList(c: CaseView): string {
   const unmet = c.decision?.unmet ?? [];
   if (unmet.length === 0) return '';

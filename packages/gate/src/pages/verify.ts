@@ -11,11 +11,12 @@ import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, esc, notice, pill } from './html.js';
+import { neededList } from './needed.js';
 import { checkOtp, otpPending, otpPhones, sendOtp } from './otp.js';
 import { readForm, redirect } from './respond.js';
 import { csrfValid, type Session } from './session.js';
 import { beginSignIn } from './signin.js';
-import { evidenceList, missingList, statusCard } from './summary.js';
+import { evidenceList, statusCard } from './summary.js';
 
 /** The subject's session for a case, or null when this session is not the verified subject of it. */
 export async function subjectSession(
@@ -98,7 +99,7 @@ function nextBody(p: PagesCtx, c: CaseView, session: Session, otpSent: boolean):
     ].join('');
     return card(
       'Prove it is you',
-      `${missingList(c)}<ul class="steps">${steps || '<li>No step for you right now: approvers are being asked.</li>'}</ul>`,
+      `${neededList(c, { now: p.now(), recoveryCodes: p.settings.recoveryCodes !== undefined })}<ul class="steps">${steps || '<li>No step for you right now: approvers are being asked.</li>'}</ul>`,
     );
   }
   if (c.state === 'held') {
