@@ -50,6 +50,7 @@ describe('the recovery-gate bin', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^Usage: recovery-gate <command> \[options\]/);
+    expect(run.stdout).toContain('doctor [--json]');
   });
 
   it('passes the exit code through', () => {

@@ -79,6 +79,12 @@ export interface Tenants {
   readonly providersYaml: string;
   /** A `providers:` section naming only one IdP. */
   only(idp: 'okta' | 'entra' | 'keycloak'): string;
+  /** The running emulators, for tests that change a tenant behind the CLI's back. */
+  readonly emulators: {
+    readonly okta: import('@recovery-gate/okta/emulator').Emulator;
+    readonly entra: import('@recovery-gate/entra/emulator').Emulator;
+    readonly keycloak: import('@recovery-gate/keycloak/emulator').Emulator;
+  };
   close(): Promise<void>;
 }
 
@@ -121,6 +127,7 @@ export async function startTenants(): Promise<Tenants> {
     env,
     providersYaml,
     only: (idp) => `providers:\n${sections.find((x) => x.startsWith(`  ${idp}:`)) ?? ''}\n`,
+    emulators: { okta: o, entra: e, keycloak: k },
     async close() {
       await Promise.allSettled([o.close(), e.close(), k.close()]);
     },

@@ -31,6 +31,8 @@ export type { DateFormat } from './dates.js';
 export { DATE_FORMATS, parseAttributeDate } from './dates.js';
 export { decide, isExecutable } from './decide.js';
 export type * from './decision-types.js';
+export type { DoctorCheck, DoctorProbe, DoctorReport, DoctorStatus } from './doctor.js';
+export { CLOCK_WARN_MS, clockCheck, doctorFail, doctorOk, runDoctor } from './doctor.js';
 export { DURATION_PATTERN, formatDuration, isDuration, parseDuration } from './duration.js';
 export type { ErrorCode, GateErrorOptions } from './errors.js';
 export { ERROR_CODES, GateError, isGateError } from './errors.js';

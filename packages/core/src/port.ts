@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { DoctorReport } from './doctor.js';
 import type { Secret } from './secret.js';
 
 /** The identity providers Recovery Gate supports. */
@@ -497,4 +498,10 @@ export interface RecoveryProvider {
   planGuardrails(): Promise<GuardrailPlan>;
   /** Applies a plan. Idempotent: applying twice changes nothing the second time. */
   applyGuardrails(plan: GuardrailPlan, onProgress?: ProgressListener): Promise<ApplyResult>;
+
+  /**
+   * Read-only preflight (`recovery-gate doctor`): the credential, the permissions the operations need, event
+   * reading, the clock. Never writes; every problem is a failed check, not a throw.
+   */
+  doctor(): Promise<DoctorReport>;
 }

@@ -4,6 +4,7 @@
  */
 
 import { stableId } from './ids.js';
+import { GATE_APP_PERMISSIONS } from './permissions.js';
 import { CAST, type CastEntry, GROUPS } from './seed-cast.js';
 import { type EmuUser, emptyTenant, ROLE_IDS, type TenantState } from './state.js';
 
@@ -35,6 +36,7 @@ export function seedApps(tenant: TenantState): void {
     secrets: [GATE_APP.clientSecret],
     certificates: [],
     extensionProperties: [],
+    permissions: [...GATE_APP_PERMISSIONS],
   };
   tenant.apps.set(gate.appId, gate);
   tenant.apps.set(PORTAL_APP.clientId, {
@@ -45,6 +47,7 @@ export function seedApps(tenant: TenantState): void {
     secrets: [],
     certificates: [],
     extensionProperties: [],
+    permissions: [],
   });
   for (const role of [ROLE_IDS.userAdministrator, ROLE_IDS.privilegedAuthenticationAdministrator]) {
     const id = stableId(`ra:gate:${role}`);

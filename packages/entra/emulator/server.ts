@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Ctx, type EmuEnv, errorBody, GraphFail, type Reply, type Route } from './http.js';
 import { newId } from './ids.js';
+import { assertAppPermission } from './permissions.js';
 import { appRoutes } from './routes-apps.js';
 import { auditRoutes } from './routes-audit.js';
 import { directoryRoutes } from './routes-directory.js';
@@ -184,6 +185,7 @@ async function dispatch(
         'BadRequest',
         `Resource not found for the segment '${request.path.split('/').pop()}'.`,
       );
+    assertAppPermission(env.tenant, principal, request.method, found.route.template);
     return await found.route.handler({ ...request, env, params: found.params, principal });
   } catch (error) {
     if (!(error instanceof GraphFail)) throw error;

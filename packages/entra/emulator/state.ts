@@ -133,6 +133,8 @@ export interface EmuApp {
   /** PEM certificates whose keys may sign client assertions. */
   certificates: string[];
   extensionProperties: { id: string; name: string; dataType: string; targetObjects: string[] }[];
+  /** Application permissions granted with admin consent (the `roles` of its app-only tokens). */
+  permissions: string[];
 }
 
 /** A change-notification subscription. */

@@ -14,6 +14,7 @@ import {
 } from 'node:crypto';
 import type { EmuEnv } from './http.js';
 import { newId, opaqueToken } from './ids.js';
+import { appAccessToken } from './permissions.js';
 import type { EmuPrincipal, EmuSession, EmuUser, TenantState } from './state.js';
 
 /** A token-endpoint answer. */
@@ -60,9 +61,11 @@ export function openidConfiguration(authority: string, tenantId: string): unknow
 }
 
 function issueAccessToken(tenant: TenantState, principal: EmuPrincipal): string {
-  const token = opaqueToken(32);
   // Access tokens expire on wall time: @azure/identity caches them by wall time, not the emulator clock.
-  tenant.accessTokens.set(token, { principal, expiresMs: Date.now() + ACCESS_TOKEN_SECONDS * 1000 });
+  const expiresMs = Date.now() + ACCESS_TOKEN_SECONDS * 1000;
+  const token =
+    principal.kind === 'app' ? appAccessToken(tenant, principal.appId, expiresMs) : opaqueToken(32);
+  tenant.accessTokens.set(token, { principal, expiresMs });
   return token;
 }
 

@@ -8,6 +8,7 @@ import { type Capabilities, createSecret, GateError, type RecoveryProvider } fro
 import { capabilities } from './capabilities.js';
 import type { ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
+import { doctor } from './doctor.js';
 import { readAuditEvents } from './events-audit.js';
 import { findRequester, readDeltaEvents } from './events-delta.js';
 import { readSubjectFacts } from './facts.js';
@@ -126,5 +127,6 @@ export function createProvider(config: ProviderConfig, options: ProviderOptions 
     clearRequestMarker: (userId, action) => clearRequestMarker(ctx, userId, action),
     planGuardrails: () => planGuardrails(ctx),
     applyGuardrails: (plan, onProgress) => applyGuardrails(ctx, plan, onProgress),
+    doctor: () => doctor(ctx, () => credential.getToken(`${config.graphBaseUrl}/.default`)),
   };
 }

@@ -10,6 +10,7 @@ import { capabilities } from './capabilities.js';
 import { createSession } from './client.js';
 import { configSchema, type ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
+import { doctor } from './doctor.js';
 import { unsupported } from './errors.js';
 import { ADMIN_EVENTS, readEvents } from './events.js';
 import { readSubjectFacts } from './facts.js';
@@ -70,5 +71,6 @@ export function createProvider(
     clearRequestMarker: (userId, action) => clearRequestMarker(s, userId, action),
     planGuardrails: () => planGuardrails(s),
     applyGuardrails: (plan, onProgress) => applyGuardrails(s, plan, onProgress),
+    doctor: () => doctor(s),
   };
 }

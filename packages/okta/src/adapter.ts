@@ -12,6 +12,7 @@ import { createOktaClient } from './client.js';
 import { configSchema, type ProviderConfigInput } from './config.js';
 import { createContext } from './context.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
+import { doctor } from './doctor.js';
 import { readEvents, SYSTEM_LOG } from './events.js';
 import { findUser, readSubjectFacts } from './facts.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
@@ -51,13 +52,14 @@ export function createProvider(config: ProviderConfigInput, options: ProviderOpt
     ...(cfg.hook ? [createSecret(cfg.hook.secret)] : []),
   ];
   const hookSecret = cfg.hook ? (secrets[1] ?? null) : null;
-  const client = createOktaClient(cfg, {
+  const clientDeps = {
     now,
     sleep,
     random: options.random ?? Math.random,
     maxRetries: options.maxRetries ?? 3,
     ...(options.env ? { env: options.env } : {}),
-  });
+  };
+  const client = createOktaClient(cfg, clientDeps);
   const ctx = createContext(client, cfg, { now, sleep }, secrets);
   return {
     idp: 'okta',
@@ -80,5 +82,9 @@ export function createProvider(config: ProviderConfigInput, options: ProviderOpt
     clearRequestMarker: (userId, action) => clearRequestMarker(ctx, userId, action),
     planGuardrails: () => planGuardrails(ctx, hookSecret),
     applyGuardrails: (plan, onProgress) => applyGuardrails(ctx, hookSecret, plan, onProgress),
+    doctor: () =>
+      doctor(ctx, (scopes) =>
+        createOktaClient({ ...cfg, auth: { ...cfg.auth, scopes: [...scopes] } }, clientDeps),
+      ),
   };
 }

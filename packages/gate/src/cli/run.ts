@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runDemoCommand } from '../demo/index.js';
 import type { LogLevel } from '../log.js';
 import { audit, cases } from './cases.js';
+import { doctor } from './doctor.js';
 import { init, validate } from './init.js';
 import { type CliIo, EXIT, exitCodeFor, formatError, UsageError } from './io.js';
 import { apply, plan } from './plan.js';
@@ -20,6 +21,7 @@ Commands:
   validate                                Check the configuration (schema, policy, secret references)
   plan [--json] [--detailed-exitcode]     Show the guardrails each IdP needs (+ create, ~ update, - delete)
   apply [--auto-approve]                  Apply the guardrails (asks for "yes" on a terminal)
+  doctor [--json]                         Read-only preflight per IdP: credential, permissions, events, hook URL, clock
   serve [--port n] [--log-level info]     Run the gate (hooks, pollers, pages)
   demo [--once] [--port n]                Three emulated IdPs, the gate and scripted recoveries
   cases list [--json] | cases show <id>   Read cases from the store
@@ -32,7 +34,7 @@ Options:
 
 Exit codes:
   0  ok (plan --detailed-exitcode: no changes)
-  1  runtime failure (IdP, storage, audit chain does not verify, apply declined)
+  1  runtime failure (IdP, storage, audit chain does not verify, apply declined, a doctor check failed)
   2  usage error; plan --detailed-exitcode: changes to apply
   3  configuration invalid (path and fix on one line)
   With --detailed-exitcode every error exits 1, so 2 always means changes.
@@ -117,6 +119,8 @@ function dispatchMore(command: string, rest: readonly string[], values: Values, 
       return plan({ ...config, ...json, detailedExitcode: values['detailed-exitcode'] === true }, io);
     case 'apply':
       return apply({ ...config, autoApprove: values['auto-approve'] === true }, io);
+    case 'doctor':
+      return doctor({ ...config, ...json }, io);
     case 'cases':
       return cases(rest[0], rest[1], { ...config, ...json }, io);
     case 'audit':

@@ -289,6 +289,13 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
     async applyGuardrails() {
       return { applied: [] };
     },
+    async doctor() {
+      return {
+        idp,
+        checks: [{ id: 'credential', status: 'ok', summary: 'fake IdP', fix: null }],
+        callbackUrl: null,
+      };
+    },
   };
   return {
     provider,

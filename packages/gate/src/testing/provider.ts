@@ -72,6 +72,7 @@ export function createTestProvider(idp: IdpKind, hookSecret: string, pageSize = 
     clearRequestMarker: unsupported,
     planGuardrails: unsupported,
     applyGuardrails: unsupported,
+    doctor: unsupported,
     async readEvents(stream, cursor): Promise<EventPage> {
       provider.reads.push({ stream, cursor });
       if (provider.failNextRead !== null) {

@@ -1,0 +1,104 @@
+import type { DoctorReport } from '@recovery-gate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Emulator, GATE_CLIENT_ID, GATE_CLIENT_SECRET, startEmulator } from '../emulator/index.js';
+import { createProvider } from './index.js';
+
+const open: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((e) => e.close()));
+});
+
+async function emulator(): Promise<Emulator> {
+  const e = await startEmulator({ guardrailsApplied: true });
+  open.push(e);
+  return e;
+}
+
+const fast = { sleep: async () => {}, maxRetries: 0 };
+const provider = (e: Emulator, secret = GATE_CLIENT_SECRET, now?: () => Date) =>
+  createProvider(
+    { baseUrl: e.url, realm: e.realmName, auth: { clientId: GATE_CLIENT_ID, clientSecret: secret } },
+    { ...fast, ...(now ? { now } : {}) },
+  );
+const byId = (report: DoctorReport) => new Map(report.checks.map((c) => [c.id, c]));
+const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+
+/** The gate's service account, whose realm-management roles a realm admin may have cut. */
+function serviceAccountRoles(e: Emulator): Set<string> {
+  const { realm } = e.control;
+  const rm = [...realm.clients.values()].find((c) => c.clientId === 'realm-management');
+  const sa = [...realm.users.values()].find((u) => u.username === `service-account-${GATE_CLIENT_ID}`);
+  const roles = rm && sa?.clientRoles.get(rm.id);
+  if (!roles) throw new Error('no service account roles');
+  return roles;
+}
+
+describe('Keycloak doctor', () => {
+  it('passes with the seeded gate client, reading only, and needs no hook URL', async () => {
+    const e = await emulator();
+    const before = e.control.exchanges().length;
+    const report = await provider(e).doctor();
+    expect(failures(report)).toEqual([]);
+    expect(report.callbackUrl).toBeNull();
+    expect(byId(report).get('role:view-events')?.status).toBe('ok');
+    expect(byId(report).get('events')?.status).toBe('ok');
+    expect(byId(report).get('clock')?.status).toBe('ok');
+    const methods = new Set(
+      e.control
+        .exchanges()
+        .slice(before)
+        .map((x) => x.method),
+    );
+    expect([...methods]).toEqual(['GET']);
+  });
+
+  it('names a realm-management role the service account lacks, and the read Keycloak then refuses', async () => {
+    const e = await emulator();
+    serviceAccountRoles(e).delete('view-events');
+    const report = await provider(e).doctor();
+    expect(failures(report)).toEqual(['role:view-events', 'events']);
+    expect(byId(report).get('events')).toMatchObject({
+      summary: expect.stringMatching(/^missing view-events: the gate cannot poll admin events/),
+      fix: expect.stringMatching(/assign the realm-management role view-events/),
+    });
+  });
+
+  it('reports a revoked client secret on one line, with the fix, and runs nothing else', async () => {
+    const e = await emulator();
+    const report = await provider(e, 'an-old-rotated-secret').doctor();
+    expect(report.checks).toEqual([
+      expect.objectContaining({
+        id: 'credential',
+        status: 'fail',
+        summary: expect.stringMatching(/refuses the client credentials of recovery-gate \(HTTP 401\)/),
+        fix: expect.stringMatching(/holds the current secret/),
+      }),
+    ]);
+    expect(JSON.stringify(report)).not.toContain('an-old-rotated-secret');
+  });
+
+  it('reports a wrong URL and a wrong realm', async () => {
+    const nowhere = await createProvider(
+      { baseUrl: 'http://127.0.0.1:1', realm: 'workforce', auth: { clientId: 'x', clientSecret: 'y' } },
+      fast,
+    ).doctor();
+    expect(nowhere.checks).toEqual([
+      expect.objectContaining({ status: 'fail', summary: 'cannot reach http://127.0.0.1:1' }),
+    ]);
+    const e = await emulator();
+    const wrongRealm = await createProvider(
+      { baseUrl: e.url, realm: 'nope', auth: { clientId: GATE_CLIENT_ID, clientSecret: GATE_CLIENT_SECRET } },
+      fast,
+    ).doctor();
+    expect(wrongRealm.checks[0]).toMatchObject({ status: 'fail', fix: expect.stringMatching(/realm/) });
+  });
+
+  it('fails the clock check when the gate is minutes behind', async () => {
+    const e = await emulator();
+    const report = await provider(e, GATE_CLIENT_SECRET, () => new Date(Date.now() - 5 * 60_000)).doctor();
+    expect(byId(report).get('clock')).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/behind the IdP's/),
+    });
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * The Keycloak preflight (`recovery-gate doctor`): the client credentials, the service account's
+ * `realm-management` roles against what the gate's operations need, one read per role area, admin-event
+ * reading, and the clock. Only GETs; nothing in the realm changes. Keycloak calls no hook: it is polled.
+ * @module
+ */
+
+import {
+  clockCheck,
+  type DoctorCheck,
+  type DoctorProbe,
+  type DoctorReport,
+  doctorFail,
+  doctorOk,
+  isGateError,
+  runDoctor,
+} from '@recovery-gate/core';
+import type { KcSession } from './client.js';
+
+/** The `realm-management` roles the gate's service account needs (docs/install-keycloak.md). */
+export const REQUIRED_ROLES: readonly string[] = [
+  'manage-users',
+  'view-users',
+  'query-users',
+  'query-groups',
+  'view-events',
+  'manage-events',
+  'manage-realm',
+  'view-realm',
+  'manage-authorization',
+  'view-clients',
+  'manage-clients',
+];
+
+/** What the probes share. */
+interface DoctorContext {
+  readonly s: KcSession;
+  token: string;
+  clock: { date: string | null; sentAt: Date; receivedAt: Date } | null;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** A read the gate depends on, and the role that allows it. */
+interface Read {
+  readonly id: string;
+  readonly path: string;
+  readonly role: string;
+  readonly use: string;
+}
+
+/** One read per role area; `events` is the admin-event stream the poller reads. */
+export const DOCTOR_READS: readonly Read[] = [
+  {
+    id: 'users',
+    path: '/users?max=1&briefRepresentation=true',
+    role: 'view-users',
+    use: 'read subject facts',
+  },
+  { id: 'groups', path: '/groups?max=1', role: 'query-groups', use: 'find request groups' },
+  {
+    id: 'events',
+    path: '/admin-events?max=1',
+    role: 'view-events',
+    use: 'poll admin events (requests, native resets)',
+  },
+  { id: 'realm', path: '', role: 'view-realm', use: 'plan the realm guardrails' },
+  { id: 'clients', path: '/clients?max=1', role: 'view-clients', use: 'plan fine-grained permissions' },
+];
+
+function roleFix(role: string): string {
+  return `assign the realm-management role ${role} to the gate client's service account (Clients > the client > Service account roles)`;
+}
+
+async function get(ctx: DoctorContext, path: string): Promise<Answer> {
+  const { baseUrl, realm, timeoutMs } = ctx.s.config;
+  const sentAt = ctx.s.now();
+  const res = await fetch(`${baseUrl}/admin/realms/${encodeURIComponent(realm)}${path}`, {
+    headers: { authorization: `Bearer ${ctx.token}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  ctx.clock ??= { date: res.headers.get('date'), sentAt, receivedAt: ctx.s.now() };
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body };
+}
+
+async function credential(ctx: DoctorContext): Promise<DoctorCheck> {
+  const { baseUrl, realm, auth } = ctx.s.config;
+  try {
+    ctx.token = (await ctx.s.call((kc) => kc.getAccessToken())) ?? '';
+  } catch (error) {
+    if (isGateError(error, 'ERR_IDP_UNAVAILABLE')) {
+      return doctorFail(
+        'credential',
+        `cannot reach ${baseUrl}`,
+        'check providers.keycloak.baseUrl (and the proxy settings)',
+      );
+    }
+    const status = isGateError(error) ? error.details.status : undefined;
+    if (status === 404) {
+      return doctorFail(
+        'credential',
+        `${baseUrl} has no realm "${realm}" (HTTP 404)`,
+        'check providers.keycloak.baseUrl and realm',
+      );
+    }
+    return doctorFail(
+      'credential',
+      `Keycloak refuses the client credentials of ${auth.clientId}${status === undefined ? '' : ` (HTTP ${String(status)})`}`,
+      `check providers.keycloak.auth.clientId, that the client is confidential with service accounts enabled, and that the variable its clientSecret references holds the current secret`,
+    );
+  }
+  if (ctx.token === '')
+    return doctorFail('credential', 'Keycloak issued no access token', 'check the gate client');
+  return doctorOk('credential', `client ${auth.clientId}: token granted`);
+}
+
+/** The service account's effective realm-management roles against {@link REQUIRED_ROLES}. */
+async function roles(ctx: DoctorContext): Promise<readonly DoctorCheck[]> {
+  const self = await ctx.s.selfUserId();
+  const rm = await get(ctx, '/clients?clientId=realm-management');
+  const rmId = Array.isArray(rm.body) ? (rm.body[0] as { id?: unknown } | undefined)?.id : undefined;
+  const held =
+    typeof rmId === 'string'
+      ? await get(
+          ctx,
+          `/users/${encodeURIComponent(self)}/role-mappings/clients/${encodeURIComponent(rmId)}/composite`,
+        )
+      : rm;
+  if (held.status !== 200 || !Array.isArray(held.body)) {
+    return [
+      doctorFail(
+        'roles',
+        `cannot list the service account's roles (HTTP ${held.status}); the reads below show what works`,
+        roleFix('view-users and view-clients'),
+      ),
+    ];
+  }
+  const names = new Set(held.body.map((r) => String((r as { name?: unknown }).name)));
+  return REQUIRED_ROLES.map((role) =>
+    names.has(role)
+      ? doctorOk(`role:${role}`, `${role} held`)
+      : doctorFail(`role:${role}`, `${role} is missing`, roleFix(role)),
+  );
+}
+
+function readProbe(read: Read): DoctorProbe<DoctorContext> {
+  return async (ctx) => {
+    const answer = await get(ctx, read.path);
+    if (answer.status === 200) return doctorOk(read.id, `${read.role}: can ${read.use}`);
+    const why = answer.status === 403 ? `missing ${read.role}` : `HTTP ${answer.status}`;
+    return doctorFail(read.id, `${why}: the gate cannot ${read.use}`, roleFix(read.role));
+  };
+}
+
+async function eventsConfig(ctx: DoctorContext): Promise<DoctorCheck> {
+  const answer = await get(ctx, '/events/config');
+  if (answer.status !== 200) {
+    return doctorFail(
+      'events-config',
+      `cannot read the events configuration (HTTP ${answer.status})`,
+      roleFix('view-events'),
+    );
+  }
+  const config = answer.body as { adminEventsEnabled?: unknown; adminEventsDetailsEnabled?: unknown };
+  if (config.adminEventsEnabled !== true || config.adminEventsDetailsEnabled !== true) {
+    return doctorFail(
+      'events-config',
+      'admin events (with representations) are not saved yet',
+      'run recovery-gate apply (it turns them on)',
+      'warn',
+    );
+  }
+  return doctorOk('events-config', 'admin events are saved with representations');
+}
+
+async function clock(ctx: DoctorContext): Promise<DoctorCheck> {
+  if (ctx.clock === null) await get(ctx, '');
+  const c = ctx.clock as DoctorContext['clock'];
+  return c === null ? clockCheck(null, ctx.s.now(), ctx.s.now()) : clockCheck(c.date, c.sentAt, c.receivedAt);
+}
+
+const hook: DoctorProbe<DoctorContext> = async () =>
+  doctorOk('hook', 'none needed: the gate polls admin events');
+
+/** Runs the Keycloak preflight. */
+export function doctor(s: KcSession): Promise<DoctorReport> {
+  const ctx: DoctorContext = { s, token: '', clock: null };
+  const reads = Object.fromEntries(DOCTOR_READS.map((read) => [read.id, readProbe(read)]));
+  return runDoctor(
+    'keycloak',
+    ctx,
+    credential,
+    { roles, ...reads, 'events-config': eventsConfig, hook, clock },
+    null,
+  );
+}
