@@ -92,11 +92,18 @@ async function resetContacts(ctx: Ctx, c: CaseRecord): Promise<Record<string, un
   const provider = ctx.provider(c.idp);
   const facts = await provider.readSubjectFacts(c.subjectId);
   const ids = (facts.authenticators ?? []).filter((a) => CONTACT_KINDS.includes(a.kind)).map((a) => a.id);
-  const removed =
-    ids.length > 0 ? (await provider.resetAuthenticators(c.subjectId, { all: false, ids })).removed : [];
+  const result = ids.length > 0 ? await provider.resetAuthenticators(c.subjectId, { all: false, ids }) : null;
+  // A contact the IdP refused to remove (Entra's default MFA phone) is named: it still counts until it goes.
+  const remaining = (result?.remaining ?? []).map((r) => ({ ...r }));
   const contacts =
-    deliveryOf(c.idp) === 'idp' ? 'profile_update_required' : ids.length > 0 ? 'removed' : 'none_bound';
-  return { removed: [...removed], contacts };
+    deliveryOf(c.idp) === 'idp'
+      ? 'profile_update_required'
+      : remaining.length > 0
+        ? 'some_remain'
+        : ids.length > 0
+          ? 'removed'
+          : 'none_bound';
+  return { removed: [...(result?.removed ?? [])], ...(remaining.length > 0 ? { remaining } : {}), contacts };
 }
 
 /**
