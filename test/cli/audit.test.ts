@@ -1,6 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAuditLog, GATE_MIGRATIONS, openStore } from '@recovery-gate/gate';
+import { createSecret } from '@recovery-gate/core';
+import {
+  anchorChain,
+  createAuditLog,
+  createCheckpointSigner,
+  GATE_MIGRATIONS,
+  openStore,
+  verifyKeysFrom,
+} from '@recovery-gate/gate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './support.js';
 
@@ -70,5 +79,54 @@ describe('recovery-gate audit and cases (built binary, embedded store)', () => {
     const show = await runCli(['cases', 'show', 'nope'], tmp.dir, ENV);
     expect(show.code).toBe(1);
     expect(show.stderr).toMatch(/^error \[ERR_CASE_NOT_FOUND\]: no case nope/);
+  });
+
+  it('verify checks signed checkpoints with only the public key, and catches a rewritten chain or deleted checkpoints', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const signer = createCheckpointSigner(
+      createSecret(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+    );
+    const indented = publicPem.trimEnd().split('\n').join('\n      ');
+    await appendFile(
+      join(tmp.dir, 'recovery-gate.yaml'),
+      `audit:\n  checkpointInterval: 10m\n  verifyKeys:\n    - |\n      ${indented}\n`,
+    );
+    const store = await openStore({ dataDir: join(tmp.dir, '.recovery-gate', 'data') });
+    await store.migrate(GATE_MIGRATIONS);
+    expect(await anchorChain(store, signer, verifyKeysFrom([publicPem]), new Date())).toMatchObject({
+      ok: true,
+    });
+    await store.close();
+
+    const signed = await runCli(['audit', 'verify'], tmp.dir, ENV);
+    expect(signed.stderr).toBe('');
+    expect(signed.stdout).toMatch(
+      /1 signed checkpoint\(s\), the newest at record #4 .*; 0 record\(s\) after it/,
+    );
+
+    // A checkpoint whose signature no longer matches what it names.
+    await edit(`UPDATE audit_checkpoints SET hash = (SELECT hash FROM audit_records WHERE seq = 3), seq = 3`);
+    const forged = await runCli(['audit', 'verify'], tmp.dir, ENV);
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toMatch(
+      /^error \[ERR_AUDIT_TAMPERED\]: signed checkpoint at audit record #3 fails \(bad signature\)/,
+    );
+
+    // Checkpoints deleted, and records older than twice the interval that nothing signed covers.
+    await edit('DELETE FROM audit_checkpoints');
+    const late = await openStore({ dataDir: join(tmp.dir, '.recovery-gate', 'data') });
+    await createAuditLog(late, () => new Date('2026-01-01T00:00:00.000Z')).append({
+      type: 'case.opened',
+      caseId: 'case-2',
+      actor: 'gate',
+      data: {},
+    });
+    await late.close();
+    const deleted = await runCli(['audit', 'verify'], tmp.dir, ENV);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toMatch(
+      /^error \[ERR_AUDIT_TAMPERED\]: audit records #1 and later \(5\) are older than twice audit\.checkpointInterval and no signed checkpoint covers them/,
+    );
   });
 });

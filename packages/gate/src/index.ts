@@ -5,7 +5,16 @@
  */
 
 export type { AuditRow, AuditVerification } from './audit/index.js';
-export { createAuditLog, exportAudit, listAudit, verifyAudit } from './audit/index.js';
+export {
+  anchorChain,
+  createAuditLog,
+  createCheckpointSigner,
+  exportAudit,
+  listAudit,
+  verifyAudit,
+  verifyCheckpoints,
+  verifyKeysFrom,
+} from './audit/index.js';
 export type { AdapterModule, Adapters, GateConfig, LoadConfigOptions } from './config/index.js';
 export {
   buildProviders,

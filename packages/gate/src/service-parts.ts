@@ -5,7 +5,7 @@
 
 import { resolve } from 'node:path';
 import { type IdpKind, parseDuration, type RecoveryProvider } from '@recovery-gate/core';
-import { createAuditLog } from './audit/index.js';
+import { anchorChain, createAuditLog, createCheckpointSigner, verifyKeysFrom } from './audit/index.js';
 import { type Adapters, buildProviders, type GateConfig, loadAdapters } from './config/index.js';
 import {
   createIntake,
@@ -137,6 +137,8 @@ export async function wireParts<O extends Orchestrator>(
     });
     const loops = backgroundLoops(config, store, orchestrator, outbox, logger);
     loops.push(pruneLoop(store, now, logger));
+    const anchor = anchorLoop(config, store, now, logger);
+    if (anchor !== undefined) loops.push(anchor);
     return {
       store,
       ownsStore,
@@ -178,6 +180,32 @@ function backgroundLoops(
     logger,
   });
   return [tick, drain];
+}
+
+/**
+ * Signs the audit chain head every `audit.checkpointInterval` when a signing key is configured, once across
+ * replicas; a chain that fails verification is never signed, and the failure is logged as an error.
+ */
+function anchorLoop(config: GateConfig, store: Store, now: () => Date, logger: Logger): Loop | undefined {
+  const key = config.audit.signingPrivateKey;
+  if (key === undefined) return undefined;
+  const signer = createCheckpointSigner(key);
+  const keys = verifyKeysFrom(config.audit.verifyKeys, signer);
+  const run = () =>
+    store.withLock('audit-anchor', async () => {
+      const result = await anchorChain(store, signer, keys, now());
+      if (!result.ok)
+        logger.error('audit chain not signed: it does not verify', {
+          firstBadSeq: result.firstBadSeq,
+          reason: result.reason,
+        });
+    });
+  return createLoop({
+    name: 'audit-anchor',
+    intervalMs: parseDuration(config.audit.checkpointInterval),
+    run,
+    logger,
+  });
 }
 
 /** How long processed events and settled notifications are kept (dedupe window for late retries). */

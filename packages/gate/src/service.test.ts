@@ -96,7 +96,7 @@ describe('createGate', () => {
       body: '{}',
     });
     expect(response.status).toBe(401);
-    expect(await verifyAudit(gate.store)).toEqual({ ok: true, count: 1 });
+    expect(await verifyAudit(gate.store)).toMatchObject({ ok: true, count: 1 });
     await vi.waitFor(() => expect(sink.received.map((r) => r.path)).toEqual(['/security']), {
       timeout: 20_000,
     });

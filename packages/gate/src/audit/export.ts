@@ -11,8 +11,12 @@ import { type AuditRow, rowToRecord } from './log.js';
 
 const PAGE = 1000;
 
-async function* pages(store: Queryable, caseId: string | null = null): AsyncGenerator<AuditRecord[]> {
-  let after = 0;
+async function* pages(
+  store: Queryable,
+  caseId: string | null = null,
+  from = 0,
+): AsyncGenerator<AuditRecord[]> {
+  let after = from;
   for (;;) {
     const rows = await store.query<AuditRow>(
       `SELECT * FROM audit_records WHERE seq > $1 AND ($2::text IS NULL OR case_id = $2) ORDER BY seq LIMIT ${PAGE}`,
@@ -38,7 +42,7 @@ export async function exportAudit(store: Queryable, out: Writable): Promise<numb
 
 /** The result of {@link verifyAudit}. */
 export type AuditVerification =
-  | { readonly ok: true; readonly count: number }
+  | { readonly ok: true; readonly count: number; readonly head: AuditAnchor }
   | {
       readonly ok: false;
       readonly count: number;
@@ -46,24 +50,44 @@ export type AuditVerification =
       readonly reason: 'tampered' | 'missing' | 'reordered';
     };
 
+/** The hash a record should carry, or null when it cannot be computed (corrupt data). */
+function rehash(record: AuditRecord): string | null {
+  try {
+    return hashRecord(record);
+  } catch {
+    return null;
+  }
+}
+
+/** A verified point of the chain: the record `seq` was stored with `hash`. */
+export interface AuditAnchor {
+  readonly seq: number;
+  readonly hash: string;
+}
+
 /**
  * Verifies the stored chain page by page (hash of each record, link to the previous, no gaps) and against
- * the stored head (catches a truncated tail). Names the first bad record.
+ * the stored head (catches a truncated tail). Names the first bad record. From an `anchor` (a point verified
+ * earlier) it checks that the anchor record is unchanged and verifies only the records after it.
  */
-export async function verifyAudit(store: Queryable): Promise<AuditVerification> {
+export async function verifyAudit(store: Queryable, anchor?: AuditAnchor): Promise<AuditVerification> {
   let expected = 1;
   let prevHash = GENESIS_HASH;
-  for await (const records of pages(store)) {
+  if (anchor !== undefined && anchor.seq > 0) {
+    const [row] = await store.query<AuditRow>('SELECT * FROM audit_records WHERE seq = $1', [anchor.seq]);
+    if (row === undefined)
+      return { ok: false, count: anchor.seq - 1, firstBadSeq: anchor.seq, reason: 'missing' };
+    // The anchor record itself is re-hashed: its stored hash alone would not show an edit of its content.
+    if (row.hash !== anchor.hash || rehash(rowToRecord(row)) !== anchor.hash)
+      return { ok: false, count: anchor.seq - 1, firstBadSeq: anchor.seq, reason: 'tampered' };
+    expected = anchor.seq + 1;
+    prevHash = anchor.hash;
+  }
+  for await (const records of pages(store, null, expected - 1)) {
     for (const record of records) {
       if (record.seq !== expected)
         return { ok: false, count: expected - 1, firstBadSeq: expected, reason: 'missing' };
-      let hash: string | null;
-      try {
-        hash = hashRecord(record);
-      } catch {
-        hash = null;
-      }
-      if (hash !== record.hash || record.prevHash !== prevHash) {
+      if (rehash(record) !== record.hash || record.prevHash !== prevHash) {
         return { ok: false, count: expected - 1, firstBadSeq: record.seq, reason: 'tampered' };
       }
       prevHash = record.hash;
@@ -74,12 +98,29 @@ export async function verifyAudit(store: Queryable): Promise<AuditVerification> 
     'SELECT seq, hash FROM audit_head WHERE id = 1',
   );
   const count = expected - 1;
-  if (head !== undefined && head.seq > count)
+  if (head !== undefined && Number(head.seq) > count)
     return { ok: false, count, firstBadSeq: count + 1, reason: 'missing' };
-  if (head !== undefined && head.seq === count && head.hash !== prevHash) {
+  if (head !== undefined && Number(head.seq) === count && head.hash !== prevHash) {
     return { ok: false, count, firstBadSeq: count, reason: 'tampered' };
   }
-  return { ok: true, count };
+  return { ok: true, count, head: { seq: count, hash: prevHash } };
+}
+
+/**
+ * A verifier for views that are opened often: the first call verifies the whole chain, later calls only
+ * what was appended since the last verified point (and that this point is unchanged). A failure is kept
+ * until the process restarts, so a broken chain never reads as intact again.
+ */
+export function createAuditVerifier(store: Queryable): () => Promise<AuditVerification> {
+  let anchor: AuditAnchor | undefined;
+  let failed: AuditVerification | undefined;
+  return async () => {
+    if (failed !== undefined) return failed;
+    const result = await verifyAudit(store, anchor);
+    if (result.ok) anchor = result.head;
+    else failed = result;
+    return result;
+  };
 }
 
 /** Lists records in order, optionally only one case's, for pages and the CLI. */

@@ -3,7 +3,15 @@
  * @module
  */
 
-export type { AuditVerification } from './export.js';
-export { exportAudit, listAudit, verifyAudit } from './export.js';
+export type { AnchorResult, Checkpoint, CheckpointSigner, CheckpointVerification } from './checkpoint.js';
+export {
+  anchorChain,
+  createCheckpointSigner,
+  latestCheckpoint,
+  verifyCheckpoints,
+  verifyKeysFrom,
+} from './checkpoint.js';
+export type { AuditAnchor, AuditVerification } from './export.js';
+export { createAuditVerifier, exportAudit, listAudit, verifyAudit } from './export.js';
 export type { AuditRow } from './log.js';
 export { appendInTx, createAuditLog, rowToRecord } from './log.js';

@@ -7,8 +7,16 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { GateError } from '@recovery-gate/core';
-import { createAuditLog, exportAudit, listAudit, verifyAudit } from '../audit/index.js';
+import { GateError, parseDuration } from '@recovery-gate/core';
+import {
+  createAuditLog,
+  createCheckpointSigner,
+  exportAudit,
+  listAudit,
+  verifyAudit,
+  verifyCheckpoints,
+  verifyKeysFrom,
+} from '../audit/index.js';
 import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createMetrics } from '../metrics.js';
@@ -104,17 +112,17 @@ export async function cases(
 /** `audit verify` (names the first bad record, exit 1) / `audit export [--out file]` (JSONL). */
 export async function audit(sub: string | undefined, options: StoreOptions, io: CliIo): Promise<number> {
   if (sub !== 'verify' && sub !== 'export') throw new UsageError('expected `audit verify` or `audit export`');
-  return withStore(options, io, async (store) => {
+  return withStore(options, io, async (store, config) => {
     if (sub === 'verify') {
       const result = await verifyAudit(store);
-      if (result.ok) {
-        io.stdout(`audit chain verified: ${result.count} record(s), no gap, no edit.\n`);
-        return EXIT.ok;
-      }
-      throw new GateError(
-        'ERR_AUDIT_TAMPERED',
-        `audit record #${result.firstBadSeq} is ${result.reason} (${result.count} record(s) before it verify); preserve the database and investigate`,
-      );
+      if (!result.ok)
+        throw new GateError(
+          'ERR_AUDIT_TAMPERED',
+          `audit record #${result.firstBadSeq} is ${result.reason} (${result.count} record(s) before it verify); preserve the database and investigate`,
+        );
+      const anchored = await verifyAnchors(store, config, new Date());
+      io.stdout(`audit chain verified: ${result.count} record(s), no gap, no edit; ${anchored}.\n`);
+      return EXIT.ok;
     }
     if (options.out === undefined) {
       await exportAudit(store, ioWritable(io));
@@ -128,4 +136,37 @@ export async function audit(sub: string | undefined, options: StoreOptions, io: 
     io.stderr(`exported ${count} audit record(s) to ${file}\n`);
     return EXIT.ok;
   });
+}
+
+/**
+ * Checks the signed checkpoints against the configured keys and that no record stayed unanchored for longer
+ * than twice the checkpoint interval (deleted checkpoints, or a rewrite after the newest one); returns the
+ * summary line, or throws `ERR_AUDIT_TAMPERED`.
+ */
+async function verifyAnchors(store: Store, config: GateConfig, now: Date): Promise<string> {
+  const signing = config.audit.signingPrivateKey;
+  const keys = verifyKeysFrom(config.audit.verifyKeys, signing ? createCheckpointSigner(signing) : undefined);
+  if (keys.size === 0) return 'unsigned (set audit.signingPrivateKey to anchor it with signed checkpoints)';
+  const checked = await verifyCheckpoints(store, keys);
+  if (!checked.ok)
+    throw new GateError(
+      'ERR_AUDIT_TAMPERED',
+      `signed checkpoint at audit record #${checked.seq} fails (${checked.fault.replace('_', ' ')}); preserve the database and investigate`,
+    );
+  const after = checked.latest?.seq ?? 0;
+  const [open] = await store.query<{ n: number; oldest: string | null }>(
+    'SELECT count(*) AS n, min(at) AS oldest FROM audit_records WHERE seq > $1',
+    [after],
+  );
+  const unanchored = Number(open?.n ?? 0);
+  const limitMs = 2 * parseDuration(config.audit.checkpointInterval);
+  if (open?.oldest && now.getTime() - Date.parse(open.oldest) > limitMs)
+    throw new GateError(
+      'ERR_AUDIT_TAMPERED',
+      `audit records #${after + 1} and later (${unanchored}) are older than twice audit.checkpointInterval and no signed checkpoint covers them: checkpoints were deleted or the gate stopped signing; preserve the database and investigate`,
+    );
+  const newest = checked.latest
+    ? `, the newest at record #${checked.latest.seq} (key ${checked.latest.keyId})`
+    : '';
+  return `${checked.count} signed checkpoint(s)${newest}; ${unanchored} record(s) after it not yet anchored`;
 }

@@ -122,6 +122,28 @@ const approverGroupsSchema = z
   })
   .describe('The IdP groups behind each pooled approver role; checked against the approver at sign-in.');
 
+/** The `audit` section: signed checkpoints that anchor the hash chain outside the database. */
+export const auditConfigSchema = z
+  .strictObject({
+    signingPrivateKey: secretUrl
+      .optional()
+      .describe(
+        'Ed25519 private key (PKCS#8 PEM), as an environment reference: the gate signs the chain head with it. Keep it out of the database (a secret store). @default no signing',
+      ),
+    verifyKeys: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Ed25519 public keys (SPKI PEM) that checkpoints may be signed with; `audit verify` needs only these. Keep rotated-out keys listed. @default the signing key's public half",
+      ),
+    checkpointInterval: durationSchema
+      .default('5m')
+      .describe(
+        'How often the gate signs the chain head when it moved; records older than twice this and still unanchored fail `audit verify`. @default "5m"',
+      ),
+  })
+  .describe('Audit chain anchoring. @default unsigned');
+
 /** Builds the whole-file schema with the adapters at hand. */
 export function gateConfigSchema(adapters: Adapters) {
   return policySchema
@@ -132,6 +154,7 @@ export function gateConfigSchema(adapters: Adapters) {
       server: serverSchema.prefault({}),
       pollers: pollersSchema.prefault({}),
       approverGroups: approverGroupsSchema.prefault({}),
+      audit: auditConfigSchema.prefault({}),
       pages: pagesConfigSchema
         .optional()
         .describe('The verification, approval, cancel and case pages. @default not served'),

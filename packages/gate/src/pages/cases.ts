@@ -5,7 +5,7 @@
  * @module
  */
 
-import { listAudit, verifyAudit } from '../audit/index.js';
+import { listAudit } from '../audit/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, message, type PagesCtx, page } from './context.js';
 import { actionLabel, card, esc, notice, pill, statePill, when } from './html.js';
@@ -69,7 +69,7 @@ export async function casesPage(p: PagesCtx, ctx: RequestContext): Promise<Route
 <td>${esc(c.tier ?? '—')}</td><td>${statePill(c.state)}</td><td>${when(c.updatedAt)}</td></tr>`,
     )
     .join('');
-  const audit = await verifyAudit(p.deps().store);
+  const audit = await p.verifyAudit();
   const body = `<h1>Recovery cases</h1>
 <p class="lead">Read-only. Cases move only through the IdP's console and the verification and approval pages.</p>
 ${audit.ok ? notice('ok', `Audit chain verified: ${audit.count} records intact.`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
@@ -83,10 +83,7 @@ export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteR
   if (!v.ok) return v.response as RouteResponse;
   const c = await p.deps().engine.getCase(ctx.params.id ?? '');
   if (!c) return message(p, 404, 'No such case', 'Check the case id.', 'bad', v.session);
-  const [records, audit] = await Promise.all([
-    listAudit(p.deps().store, { caseId: c.id }),
-    verifyAudit(p.deps().store),
-  ]);
+  const [records, audit] = await Promise.all([listAudit(p.deps().store, { caseId: c.id }), p.verifyAudit()]);
   const timeline = records
     .map(
       (r) =>

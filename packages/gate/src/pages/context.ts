@@ -5,6 +5,7 @@
  */
 
 import type { IdpKind, RecoveryProvider, Secret } from '@recovery-gate/core';
+import { type AuditVerification, createAuditVerifier } from '../audit/export.js';
 import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import type { AuditLog, Logger, Notifier, Store } from '../types.js';
@@ -60,6 +61,8 @@ export interface PagesCtx {
   readonly oidc: OidcClients;
   readonly now: () => Date;
   sessions(): Sessions;
+  /** Verifies the audit chain, in full once and then only what was appended since (see createAuditVerifier). */
+  verifyAudit(): Promise<AuditVerification>;
   /** Runs the pages' migrations once. */
   ready(): Promise<void>;
 }
@@ -68,6 +71,7 @@ export interface PagesCtx {
 export function createPagesCtx(deps: () => PagesDeps, settings: PagesSettings, oidc: OidcClients): PagesCtx {
   const now = settings.now ?? (() => new Date());
   let sessions: Sessions | undefined;
+  let verifier: (() => Promise<AuditVerification>) | undefined;
   let migrated: Promise<void> | undefined;
   return {
     deps,
@@ -82,6 +86,10 @@ export function createPagesCtx(deps: () => PagesDeps, settings: PagesSettings, o
         ...(settings.sessionTtlSeconds === undefined ? {} : { ttlSeconds: settings.sessionTtlSeconds }),
       });
       return sessions;
+    },
+    verifyAudit() {
+      verifier ??= createAuditVerifier(deps().store);
+      return verifier();
     },
     ready() {
       migrated ??= deps()

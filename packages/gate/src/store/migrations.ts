@@ -111,4 +111,17 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
         WHERE status IN ('pending', 'processing');
     `,
   },
+  {
+    id: 'gate_2026_12_04_audit_checkpoints',
+    sql: `
+      -- Signed heads of the audit chain (Ed25519, key held outside the database): see audit/checkpoint.ts.
+      CREATE TABLE audit_checkpoints (
+        seq BIGINT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        at TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+    `,
+  },
 ];
