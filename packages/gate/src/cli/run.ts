@@ -3,7 +3,9 @@
  * @module
  */
 
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs, parseEnv } from 'node:util';
 import { runDemoCommand } from '../demo/index.js';
 import type { LogLevel } from '../log.js';
 import { audit, cases } from './cases.js';
@@ -29,6 +31,7 @@ Commands:
 
 Options:
   -c, --config <file>   Configuration file (default recovery-gate.yaml); secrets only as \${ENV} references
+  --env-file <file>     Read KEY=value lines into the environment first (set variables win)
   --debug               Show stack traces on errors
   -h, --help            Show this help
 
@@ -50,13 +53,28 @@ function parsePort(value: string | undefined): number | undefined {
   return port;
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+/** `io` with the variables of an env file added; the environment already set wins, as with `node --env-file`. */
+async function withEnvFile(io: CliIo, file: string): Promise<CliIo> {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read --env-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return { ...io, env: { ...parseEnv(text), ...io.env } };
+}
+
+async function dispatch(argv: readonly string[], givenIo: CliIo): Promise<number> {
+  let io = givenIo;
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
     options: {
       config: { type: 'string', short: 'c' },
+      'env-file': { type: 'string' },
       port: { type: 'string' },
       'log-level': { type: 'string' },
       force: { type: 'boolean' },
@@ -70,6 +88,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     },
   });
   const [command, ...rest] = positionals;
+  if (values['env-file'] !== undefined) io = await withEnvFile(io, values['env-file']);
   if (values.help === true || command === undefined || command === 'help') {
     io.stdout(USAGE);
     return command === undefined && values.help !== true ? EXIT.usage : EXIT.ok;

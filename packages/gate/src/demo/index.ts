@@ -16,6 +16,7 @@ import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createGate, type Gate } from '../service.js';
 import { SCENARIOS } from './cast-scenarios.js';
+import { writeDoctorConfig } from './doctor-config.js';
 import { type Exploration, exploreDataDir, openExploreCases, startExploration } from './explore.js';
 import { demoPagesSection, registerPagesClients } from './pages.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios.js';
@@ -144,6 +145,12 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
       exploration = await startExploration(io, exploreDataDir(dir), options.port ?? 0);
       if (exploration === null) io.stdout('\n(this build serves no pages; the demo drove the case API)\n');
       else await openExploreCases(exploration, io);
+      if (exploration !== null) {
+        const preflight = await writeDoctorConfig(dir, exploration.tenants);
+        io.stdout(
+          `\nPreflight these tenants as on day one in a real one (read-only):\n  ${preflight.command}\n`,
+        );
+      }
       await io.untilStopped();
     }
     return failed.length === 0 ? EXIT.ok : EXIT.failure;
