@@ -5,7 +5,16 @@
 
 import { resolve } from 'node:path';
 import { type IdpKind, parseDuration, type RecoveryProvider } from '@recovery-gate/core';
-import { anchorChain, createAuditLog, createCheckpointSigner, verifyKeysFrom } from './audit/index.js';
+import {
+  type AuditSink,
+  anchorChain,
+  createAuditLog,
+  createCheckpointSigner,
+  createSplunkHecSink,
+  createSyslogSink,
+  streamAudit,
+  verifyKeysFrom,
+} from './audit/index.js';
 import { type Adapters, buildProviders, type GateConfig, loadAdapters } from './config/index.js';
 import {
   createIntake,
@@ -139,6 +148,7 @@ export async function wireParts<O extends Orchestrator>(
     loops.push(pruneLoop(store, now, logger));
     const anchor = anchorLoop(config, store, now, logger);
     if (anchor !== undefined) loops.push(anchor);
+    loops.push(...streamLoops(config, store, logger));
     return {
       store,
       ownsStore,
@@ -206,6 +216,36 @@ function anchorLoop(config: GateConfig, store: Store, now: () => Date, logger: L
     run,
     logger,
   });
+}
+
+/** The configured SIEM sinks. */
+export function auditSinks(config: GateConfig): AuditSink[] {
+  const { syslog, splunkHec } = config.audit.stream;
+  const sinks: AuditSink[] = [];
+  if (syslog !== undefined)
+    sinks.push(createSyslogSink({ url: syslog.url, ...(syslog.ca ? { ca: syslog.ca } : {}) }));
+  if (splunkHec !== undefined)
+    sinks.push(
+      createSplunkHecSink({
+        url: splunkHec.url,
+        token: splunkHec.token,
+        sourcetype: splunkHec.sourcetype,
+        ...(splunkHec.index ? { index: splunkHec.index } : {}),
+      }),
+    );
+  return sinks;
+}
+
+/** One loop per SIEM sink, once across replicas: at least once and in order, resent from the cursor after a failure. */
+function streamLoops(config: GateConfig, store: Store, logger: Logger): Loop[] {
+  return auditSinks(config).map((sink) =>
+    createLoop({
+      name: `audit-stream:${sink.name}`,
+      intervalMs: parseDuration(config.audit.stream.interval),
+      run: () => store.withLock(`audit-stream:${sink.name}`, () => streamAudit(store, sink)),
+      logger,
+    }),
+  );
 }
 
 /** How long processed events and settled notifications are kept (dedupe window for late retries). */

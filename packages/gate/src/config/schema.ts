@@ -141,8 +141,43 @@ export const auditConfigSchema = z
       .describe(
         'How often the gate signs the chain head when it moved; records older than twice this and still unanchored fail `audit verify`. @default "5m"',
       ),
+    stream: z
+      .strictObject({
+        syslog: z
+          .strictObject({
+            url: z
+              .string()
+              .regex(/^tls:\/\/[^/\s]+$/, 'expected tls://host:port')
+              .describe('The receiver, tls://host:port (RFC 5425; 6514 is the registered port).'),
+            ca: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('Extra CA certificate (PEM) to trust for the receiver.'),
+          })
+          .optional()
+          .describe('Syslog (RFC 5424) over TLS. @default off'),
+        splunkHec: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/ }).describe('The HTTP Event Collector base URL.'),
+            token: secretUrl.describe('The HEC token, as an environment reference.'),
+            index: z.string().min(1).optional().describe("The Splunk index. @default the token's default"),
+            sourcetype: z
+              .string()
+              .min(1)
+              .default('recovery-gate:audit')
+              .describe('The sourcetype. @default "recovery-gate:audit"'),
+          })
+          .optional()
+          .describe("Splunk's HTTP Event Collector. @default off"),
+        interval: durationSchema
+          .default('5s')
+          .describe('How often new records are sent (at least once, in order, per sink). @default "5s"'),
+      })
+      .prefault({})
+      .describe('Stream every audit record to a SIEM as it is written. @default off'),
   })
-  .describe('Audit chain anchoring. @default unsigned');
+  .describe('Audit chain anchoring and streaming. @default unsigned, not streamed');
 
 /** Builds the whole-file schema with the adapters at hand. */
 export function gateConfigSchema(adapters: Adapters) {

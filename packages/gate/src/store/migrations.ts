@@ -124,4 +124,14 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 'gate_2026_12_04_audit_stream_cursors',
+    sql: `
+      -- Per SIEM sink: the last audit record it accepted (audit/stream.ts).
+      CREATE TABLE audit_stream_cursors (
+        sink TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL
+      );
+    `,
+  },
 ];
