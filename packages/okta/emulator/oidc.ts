@@ -13,6 +13,7 @@ import {
   type SignInEvent,
 } from '@recovery-gate/emulator-kit';
 import type { EmuContext } from './context.js';
+import { autoUnlock } from './lockout.js';
 import { findUser, groupsOf } from './state.js';
 import { appendEvent, userRef } from './syslog.js';
 
@@ -25,8 +26,6 @@ const CAN_SIGN_IN = new Set(['ACTIVE', 'PASSWORD_EXPIRED']);
 /** Failed password sign-ins before Okta's default password policy locks the account. */
 export const LOCKOUT_ATTEMPTS = 10;
 
-const failures = new WeakMap<EmuContext, Map<string, number>>();
-
 function logSignIn(ctx: EmuContext, event: SignInEvent): void {
   // A wrong password names no account: find it by the login typed.
   const user = event.accountId
@@ -36,8 +35,7 @@ function logSignIn(ctx: EmuContext, event: SignInEvent): void {
       : undefined;
   if (!user) return;
   const failed = event.type !== 'login_success';
-  const counts = failures.get(ctx) ?? new Map<string, number>();
-  failures.set(ctx, counts);
+  const counts = ctx.state.failedSignIns;
   const previous = counts.get(user.id) ?? 0;
   const count = event.type === 'login_failure' ? previous + 1 : event.type === 'login_success' ? 0 : previous;
   counts.set(user.id, count);
@@ -87,6 +85,7 @@ export async function startOidc(ctx: EmuContext, redirectUris: readonly string[]
         };
       },
       authenticate(login, password) {
+        autoUnlock(ctx);
         const user = findUser(state, login);
         return user && CAN_SIGN_IN.has(user.status) && user.password === password ? user.id : null;
       },

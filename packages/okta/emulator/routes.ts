@@ -13,6 +13,7 @@ import { registerFactors } from './factors.js';
 import { registerGroups } from './groups.js';
 import { registerHooks } from './hooks.js';
 import { registerIamRoles, registerResourceSets, registerUserRoles } from './iam.js';
+import { autoUnlock } from './lockout.js';
 import { registerLogs } from './logs.js';
 import { registerSchema } from './schema.js';
 import { registerServiceApps } from './service-apps.js';
@@ -52,6 +53,7 @@ export function buildHandler(
   const r: Routes = (method, path, permission, handler) => {
     router.route(method, path, async (req, res) => {
       try {
+        autoUnlock(ctx);
         const principal = permission === 'public' ? ANONYMOUS : authenticate(ctx.state, req.headers);
         if (permission !== null && permission !== 'public') {
           authorize(ctx.state, principal, permission, targetOf(ctx, req.params));

@@ -164,6 +164,13 @@ export interface OrgState {
     string,
     { readonly name: string; readonly jwk: Record<string, unknown>; readonly scopes: ReadonlySet<string> }
   >;
+  /** Failed password sign-ins per user id since the last success or unlock (the lockout counter). */
+  failedSignIns: Map<string, number>;
+  /**
+   * The password policy's lockout: `autoUnlockMinutes` null is "never" (an admin unlocks); `autoUnlockActor`
+   * is who the `user.account.unlock` event names, which Okta does not document (a switch: the user, or Okta).
+   */
+  lockout: { autoUnlockMinutes: number | null; autoUnlockActor: 'user' | 'system' };
   /** The org-level TAC authenticator. */
   tacAuthenticator: {
     id: string;
@@ -193,6 +200,8 @@ export function createState(): OrgState {
     customSchema: new Map(),
     tokens: new Map(),
     serviceApps: new Map(),
+    failedSignIns: new Map(),
+    lockout: { autoUnlockMinutes: null, autoUnlockActor: 'system' },
     tacAuthenticator: { id: newId('aut'), defaultTtl: 120, minTtl: 10, maxTtl: 14400, multiUseAllowed: true },
     seq: 0,
   };

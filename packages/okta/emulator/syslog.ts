@@ -45,6 +45,7 @@ const DISPLAY: Readonly<Record<string, string>> = {
   'user.account.reset_password': "Fired when the user's Okta password is reset",
   'user.account.expire_password': "Fired when the user's Okta password is expired",
   'user.account.unlock_by_admin': 'User account unlock by admin',
+  'user.account.unlock': 'Auto-unlock user account for Okta',
   'user.account.lock': 'Max sign in attempts exceeded',
   'user.account.update_profile': 'Update user profile for Okta',
   'user.lifecycle.suspend': 'Suspend Okta user',

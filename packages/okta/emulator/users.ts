@@ -217,6 +217,7 @@ async function lifecycle(ctx: EmuContext, req: OktaRequest, res: ServerResponse)
       if (user.status !== 'LOCKED_OUT')
         throw new OktaError(403, 'E0000032', 'Unlock is not allowed for this user.');
       setStatus(ctx, user, 'ACTIVE');
+      ctx.state.failedSignIns.delete(user.id);
       log(ctx, req, user, 'user.account.unlock_by_admin');
       ok(res, {});
       return;

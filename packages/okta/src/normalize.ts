@@ -25,7 +25,6 @@ export const EVENT_TYPES: readonly string[] = [
   'user.account.reset_password',
   'user.account.expire_password',
   'user.account.unlock_by_admin',
-  'user.account.unlock',
   'user.session.clear',
   'user.account.update_profile',
 ];
@@ -95,8 +94,9 @@ function classify(
     case 'user.account.reset_password':
     case 'user.account.expire_password':
       return byOther ? { kind: 'native_password_reset', authenticatorKind: 'password' } : null;
+    // `user.account.unlock` is the password policy's automatic unlock, whatever actor it names: not a bypass.
+    // @see https://developer.okta.com/docs/reference/api/event-types/ ("Auto-unlock user account for Okta")
     case 'user.account.unlock_by_admin':
-    case 'user.account.unlock':
       return byOther ? { kind: 'native_unlock', authenticatorKind: null } : null;
     case 'user.session.clear':
       return byOther ? { kind: 'native_sessions_revoked', authenticatorKind: null } : null;
