@@ -60,8 +60,11 @@ export interface World {
   id(name: string): Promise<string>;
   /** Moves the gate's and the emulator's clocks forward. */
   advance(ms: number): void;
-  /** A fresh engine on the same store, as a restart would give (with another policy when given). */
-  restart(options?: OrchestratorOptions, policy?: Policy): CaseEngine;
+  /**
+   * A fresh engine on the same store, as a restart would give (with another policy when given; with
+   * `provider` in place of the adapter, e.g. one that dies mid-call).
+   */
+  restart(options?: OrchestratorOptions, policy?: Policy, provider?: RecoveryProvider): CaseEngine;
   /** A `recovery_requested` event as an agent's native console action would produce. */
   request(subject: string, over?: Partial<NormalizedEvent>): Promise<NormalizedEvent>;
   /** The newest link token with `purpose` sent to `address` (or `security`). */
@@ -97,11 +100,11 @@ export async function startWorld(
   const sent: Notification[] = [];
   const metrics = createMetrics();
   const ids = new Map<string, string>();
-  const make = (opts: OrchestratorOptions, current: Policy = policy) =>
+  const make = (opts: OrchestratorOptions, current: Policy = policy, provider = env.adapter) =>
     createOrchestrator(
       {
         store,
-        providers: new Map([[idp, env.adapter]]),
+        providers: new Map([[idp, provider]]),
         policy: current,
         audit,
         notifier: { send: async (n) => void sent.push(n) },
@@ -136,8 +139,8 @@ export async function startWorld(
       clock.now = new Date(clock.now.getTime() + ms);
       env.probes.advanceClock?.(ms);
     },
-    restart(opts = options, next = policy) {
-      world.engine = make(opts, next);
+    restart(opts = options, next = policy, provider = env.adapter) {
+      world.engine = make(opts, next, provider);
       return world.engine;
     },
     async request(subject, over = {}) {

@@ -473,6 +473,13 @@ export interface RecoveryProvider {
   issueTemporaryCredential(userId: string, options: TemporaryCredentialOptions): Promise<IssuedCredential>;
   /** Revokes a temporary credential early (case cancelled). Idempotent. */
   revokeTemporaryCredential(userId: string, credential: Pick<IssuedCredential, 'kind' | 'id'>): Promise<void>;
+  /**
+   * For IdPs that deliver the credential themselves: whether a send of the gate's to the user went out at
+   * or after `since` (Keycloak: its admin event for execute-actions-email). Lets a restart after a crash
+   * mid-issue re-send only what never left. Absent where the gate delivers.
+   * @throws GateError ERR_UNSUPPORTED when the IdP keeps no record to read (Keycloak admin events off)
+   */
+  credentialSentSince?(userId: string, since: string): Promise<boolean>;
 
   /**
    * Re-reads who added `subjectId` to the request group of `action` between `from` and `to`, for an event

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { capabilities } from './capabilities.js';
 import { createSession } from './client.js';
 import { configSchema, type ProviderConfig } from './config.js';
-import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
+import { credentialSentSince, issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
 import { unsupported } from './errors.js';
 import { ADMIN_EVENTS, readEvents } from './events.js';
@@ -65,6 +65,7 @@ export function createProvider(
     suspend: (userId) => suspend(s, userId),
     issueTemporaryCredential: (userId, opts) => issueTemporaryCredential(s, userId, opts),
     revokeTemporaryCredential: (userId, credential) => revokeTemporaryCredential(s, userId, credential),
+    credentialSentSince: (userId, since) => credentialSentSince(s, userId, since),
     readEvents: (stream, cursor, opts) => readEvents(s, stream, cursor, opts),
     verifyHook: () => Promise.reject(unsupported('outbound hooks')),
     writeCaseStatus: (userId, marker) => writeCaseStatus(s, userId, marker),

@@ -117,3 +117,39 @@ export async function revokeTemporaryCredential(
   }
   await s.call((kc) => kc.users.logout({ realm: s.realm, id: user.id }), 'user');
 }
+
+/**
+ * Whether the gate's own execute-actions-email to the user went out at or after `since`: Keycloak writes
+ * an admin event (ACTION users/{id}/execute-actions-email) for every send it completed, none for a failed
+ * one or a request that never arrived.
+ * @throws GateError ERR_UNSUPPORTED when admin events are off (nothing to read), ERR_IDP_* when unreadable
+ */
+export async function credentialSentSince(s: KcSession, userId: string, since: string): Promise<boolean> {
+  const from = Date.parse(since);
+  if (!Number.isFinite(from)) throw new GateError('ERR_INPUT_INVALID', 'since must be an ISO timestamp.');
+  const [self, config] = await Promise.all([
+    s.selfUserId(),
+    s.call((kc) => kc.realms.getConfigEvents({ realm: s.realm })),
+  ]);
+  if (config.adminEventsEnabled !== true) {
+    throw new GateError(
+      'ERR_UNSUPPORTED',
+      'Admin events are off: whether the action link went out is unknown.',
+    );
+  }
+  const path = `users/${userId}/execute-actions-email`;
+  const events = await s.call((kc) =>
+    kc.realms.findAdminEvents({
+      realm: s.realm,
+      // Epoch millis: the SDK types dateFrom as a Date and would send Date.toString().
+      dateFrom: String(from) as unknown as Date,
+      operationTypes: 'ACTION',
+      resourcePath: path,
+      authUser: self,
+      max: 100,
+    }),
+  );
+  return events.some(
+    (e) => e.resourcePath === path && e.authDetails?.userId === self && (e.time ?? 0) >= from,
+  );
+}

@@ -52,7 +52,7 @@ describe('IdP delivery (keycloak double)', { timeout: 120_000 }, () => {
     expect(idp.markers()).not.toContain('u-alice:mfa_reset');
   });
 
-  it('a crash while the IdP sends the link never sends a second one; security is told', async () => {
+  it('a crash while an IdP without a send record sends the link never sends a second one; security is told', async () => {
     env.restart({
       onSideEffect: (_id, step) => {
         if (step === 'issue') throw new SimulatedCrash('killed');
@@ -74,5 +74,9 @@ describe('IdP delivery (keycloak double)', { timeout: 120_000 }, () => {
       env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('may not have been sent')),
     ).toBe(true);
     expect(idp.calls.filter((c) => c.method === 'revokeSessions')).toHaveLength(1);
+    // Without a record to read, the subject is never told the account was recovered.
+    const told = env.sent.filter((n) => n.to.kind !== 'security' && n.text.includes(id));
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.some((n) => n.subject === 'Your account was recovered')).toBe(false);
   });
 });

@@ -203,17 +203,24 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
   const prev = await journalEntry(ctx.deps.store, c.id, 'issue');
   if (prev?.state === 'started') {
     // An IdP-delivered credential cannot be revoked without disabling the account, so it is sent at most
-    // once: after a crash mid-issue the step is closed as uncertain and security is told.
-    await runStep(ctx, c, 'issue', async () => ({ delivery: 'idp', uncertain: true }));
-    await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', uncertain: true }));
-    await alertSecurity(
-      ctx,
-      `${c.id}:issue_uncertain`,
-      `Recovery link may not have been sent: ${c.subjectLogin ?? c.subjectId}`,
-      `Case ${c.id}: the gate stopped while the IdP was sending the recovery link. It is not sent twice; ` +
-        'if the subject did not receive it, open a new request.',
-    );
-    return false;
+    // once: after a crash mid-issue the IdP's own record says whether it went out.
+    const sent = await sentBeforeCrash(ctx, c, prev);
+    if (sent === 'retry') return true;
+    if (sent !== false) {
+      await runStep(ctx, c, 'issue', async () => ({ delivery: 'idp', uncertain: sent === null }));
+      await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', uncertain: sent === null }));
+      if (sent === null) {
+        await alertSecurity(
+          ctx,
+          `${c.id}:issue_uncertain`,
+          `Recovery link may not have been sent: ${c.subjectLogin ?? c.subjectId}`,
+          `Case ${c.id}: the gate stopped while the IdP was sending the recovery link, and the IdP keeps no ` +
+            'record to tell. It is not sent twice; if the subject did not receive it, open a new request.',
+        );
+      }
+      return false;
+    }
+    // Never sent: send it now, as if the crash had not happened.
   }
   try {
     const email = deliveryEmail(c, evidence, ctx.now());
@@ -230,6 +237,28 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
     return true;
   }
   return false;
+}
+
+/**
+ * Whether the credential went out before the crash: true or false from the IdP's record, null when the
+ * IdP keeps none, 'retry' when the record could not be read now (the case stays pending).
+ */
+async function sentBeforeCrash(
+  ctx: Ctx,
+  c: CaseRecord,
+  started: JournalEntry,
+): Promise<boolean | null | 'retry'> {
+  const provider = ctx.provider(c.idp);
+  if (!provider.credentialSentSince) return null;
+  // From shortly before the step started (clock skew), never before the case: an older send is not this one.
+  const since = Math.max(Date.parse(started.updatedAt) - 60_000, Date.parse(c.createdAt));
+  try {
+    return await provider.credentialSentSince(c.subjectId, new Date(since).toISOString());
+  } catch (error) {
+    if (isGateError(error, 'ERR_UNSUPPORTED')) return null;
+    await retryLater(ctx, c, error, 'issue');
+    return 'retry';
+  }
 }
 
 async function finish(ctx: Ctx, c: CaseRecord): Promise<void> {

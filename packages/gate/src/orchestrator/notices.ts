@@ -8,6 +8,7 @@ import type { Channel } from '@recovery-gate/core';
 import { type Ctx, notify } from './context.js';
 import { createLinkRow } from './links.js';
 import type { CaseRecord } from './model.js';
+import { journalEntry } from './repo.js';
 
 function channelsOnFile(c: CaseRecord): readonly Channel[] {
   return c.facts?.channels ?? [];
@@ -103,6 +104,8 @@ export async function sendReadyNotice(ctx: Ctx, c: CaseRecord, channels: readonl
  * its own single-use "this wasn't me" link: it repudiates the recovery and locks the account down.
  */
 export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
+  // After a crash mid-send the IdP may not have sent the link: then the subject is not told it worked.
+  const uncertain = (await journalEntry(ctx.deps.store, c.id, 'deliver'))?.result.uncertain === true;
   for (const ch of channelsOnFile(c)) {
     const link = await createLinkRow(ctx.deps.store, {
       caseId: c.id,
@@ -115,9 +118,12 @@ export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
     });
     await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
-      subject: 'Your account was recovered',
+      subject: uncertain ? 'Your account recovery may need a new request' : 'Your account was recovered',
       text:
-        `A recovery (${c.action}) of your account completed (case ${c.id}). ` +
+        (uncertain
+          ? `A recovery (${c.action}) of your account ran (case ${c.id}), but we cannot confirm the email ` +
+            'with your recovery link was sent. If it did not arrive, ask the help desk for a new request. '
+          : `A recovery (${c.action}) of your account completed (case ${c.id}). `) +
         'If this was not you, use the link: it revokes what the recovery gave, signs the account out ' +
         'everywhere, removes the sign-in methods added since, and alerts security.',
       links: [{ label: "This wasn't me", url: link.url }],
