@@ -28,6 +28,7 @@ import { createOutboxNotifier, type OutboxNotifier, transportsFromConfig } from 
 import { createOrchestrator } from './orchestrator/index.js';
 import { type HttpServer, type Router, startHttpServer } from './server/index.js';
 import { GATE_MIGRATIONS } from './store/index.js';
+import { applyRetention } from './store/retention.js';
 import type { AuditLog, Logger, Metrics, Notifier, Orchestrator, OrchestratorDeps, Store } from './types.js';
 
 /** What the wiring reads from `createGate` options. */
@@ -145,7 +146,7 @@ export async function wireParts<O extends Orchestrator>(
       options: { pollIntervalMs: parseDuration(config.pollers.interval), since, ...options.intake },
     });
     const loops = backgroundLoops(config, store, orchestrator, outbox, logger);
-    loops.push(pruneLoop(store, now, logger));
+    loops.push(pruneLoop(config, store, now, logger));
     const anchor = anchorLoop(config, store, now, logger);
     if (anchor !== undefined) loops.push(anchor);
     loops.push(...streamLoops(config, store, logger));
@@ -251,10 +252,15 @@ function streamLoops(config: GateConfig, store: Store, logger: Logger): Loop[] {
 /** How long processed events and settled notifications are kept (dedupe window for late retries). */
 const RETENTION_MS = 30 * 24 * 3600 * 1000;
 
-/** Prunes settled inbox and outbox rows a few times a day, once across replicas. */
-function pruneLoop(store: Store, now: () => Date, logger: Logger): Loop {
+/** Prunes settled inbox and outbox rows and applies `retention`, a few times a day, once across replicas. */
+function pruneLoop(config: GateConfig, store: Store, now: () => Date, logger: Logger): Loop {
   const run = () =>
-    store.withLock('prune', () => pruneSettled(store, new Date(now().getTime() - RETENTION_MS)));
+    store.withLock('prune', async () => {
+      await pruneSettled(store, new Date(now().getTime() - RETENTION_MS));
+      const pruned = await applyRetention(store, config.retention, now());
+      if (pruned.detailsCleared + pruned.casesDeleted + pruned.auditRecordsPruned > 0)
+        logger.info('retention applied', { ...pruned });
+    });
   return createLoop({ name: 'prune', intervalMs: 6 * 3600 * 1000, run, logger });
 }
 

@@ -11,11 +11,11 @@ import { type AuditRow, rowToRecord } from './log.js';
 
 const PAGE = 1000;
 
-async function* pages(
+async function* pageRows(
   store: Queryable,
   caseId: string | null = null,
   from = 0,
-): AsyncGenerator<AuditRecord[]> {
+): AsyncGenerator<AuditRow[]> {
   let after = from;
   for (;;) {
     const rows = await store.query<AuditRow>(
@@ -23,16 +23,26 @@ async function* pages(
       [after, caseId],
     );
     if (rows.length === 0) return;
-    yield rows.map(rowToRecord);
-    after = (rows.at(-1) as AuditRow).seq;
+    yield rows;
+    after = Number((rows.at(-1) as AuditRow).seq);
   }
+}
+
+async function* pages(store: Queryable, caseId: string | null = null): AsyncGenerator<AuditRecord[]> {
+  for await (const rows of pageRows(store, caseId)) yield rows.map(rowToRecord);
+}
+
+/** True when retention emptied the record's data: its hash can no longer be recomputed, only its links. */
+function isPruned(row: AuditRow): boolean {
+  return row.pruned_at !== null && row.pruned_at !== undefined;
 }
 
 /** Writes every record as one JSON line, in order; returns how many. Honours backpressure. */
 export async function exportAudit(store: Queryable, out: Writable): Promise<number> {
   let count = 0;
-  for await (const records of pages(store)) {
-    for (const record of records) {
+  for await (const rows of pageRows(store)) {
+    for (const row of rows) {
+      const record = isPruned(row) ? { ...rowToRecord(row), prunedAt: row.pruned_at } : rowToRecord(row);
       if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, 'drain');
       count += 1;
     }
@@ -78,16 +88,17 @@ export async function verifyAudit(store: Queryable, anchor?: AuditAnchor): Promi
     if (row === undefined)
       return { ok: false, count: anchor.seq - 1, firstBadSeq: anchor.seq, reason: 'missing' };
     // The anchor record itself is re-hashed: its stored hash alone would not show an edit of its content.
-    if (row.hash !== anchor.hash || rehash(rowToRecord(row)) !== anchor.hash)
+    if (row.hash !== anchor.hash || (!isPruned(row) && rehash(rowToRecord(row)) !== anchor.hash))
       return { ok: false, count: anchor.seq - 1, firstBadSeq: anchor.seq, reason: 'tampered' };
     expected = anchor.seq + 1;
     prevHash = anchor.hash;
   }
-  for await (const records of pages(store, null, expected - 1)) {
-    for (const record of records) {
+  for await (const rows of pageRows(store, null, expected - 1)) {
+    for (const row of rows) {
+      const record = rowToRecord(row);
       if (record.seq !== expected)
         return { ok: false, count: expected - 1, firstBadSeq: expected, reason: 'missing' };
-      if (rehash(record) !== record.hash || record.prevHash !== prevHash) {
+      if ((!isPruned(row) && rehash(record) !== record.hash) || record.prevHash !== prevHash) {
         return { ok: false, count: expected - 1, firstBadSeq: record.seq, reason: 'tampered' };
       }
       prevHash = record.hash;

@@ -22,12 +22,14 @@ export interface AuditRow extends Record<string, unknown> {
   data: string;
   prev_hash: string;
   hash: string;
+  /** Set when retention emptied the record's data and actor (the hash and links stay). */
+  pruned_at?: string | null;
 }
 
 /** Turns a stored row back into the record the hash covers. */
 export function rowToRecord(row: AuditRow): AuditRecord {
   return {
-    seq: row.seq,
+    seq: Number(row.seq),
     at: row.at,
     type: row.type,
     caseId: row.case_id,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { createSecret, isDuration, policySchema, type Secret } from '@recovery-gate/core';
+import { createSecret, isDuration, parseDuration, policySchema, type Secret } from '@recovery-gate/core';
 import * as z from 'zod';
 import { pagesConfigSchema } from '../pages/config.js';
 import type { Adapters } from './adapters.js';
@@ -179,6 +179,36 @@ export const auditConfigSchema = z
   })
   .describe('Audit chain anchoring and streaming. @default unsigned, not streamed');
 
+/** The `retention` section: how long each kind of record keeps personal data (open cases are never pruned). */
+export const retentionSchema = z
+  .strictObject({
+    caseDetails: durationSchema
+      .default('90d')
+      .describe(
+        'After a case closes: its IdP facts, evidence details and approval reasons are cleared (who, when and the outcome stay). @default "90d"',
+      ),
+    cases: durationSchema
+      .default('400d')
+      .describe(
+        'After a case closes: the case and its evidence, approvals, journal and links are deleted (13 months: one yearly access review and a month). @default "400d"',
+      ),
+    auditData: durationSchema
+      .default('400d')
+      .describe(
+        'An audit record\'s data and actor are emptied (seq, time, type, links and hash stay, so the chain still verifies). Records of open cases are kept. @default "400d"',
+      ),
+  })
+  .refine(
+    (r) =>
+      !isDuration(r.cases) ||
+      !isDuration(r.caseDetails) ||
+      parseDuration(r.cases) >= parseDuration(r.caseDetails),
+    {
+      error: 'retention.cases must be at least retention.caseDetails',
+    },
+  )
+  .describe('How long personal data is kept, per kind of record.');
+
 /** Builds the whole-file schema with the adapters at hand. */
 export function gateConfigSchema(adapters: Adapters) {
   return policySchema
@@ -190,6 +220,7 @@ export function gateConfigSchema(adapters: Adapters) {
       pollers: pollersSchema.prefault({}),
       approverGroups: approverGroupsSchema.prefault({}),
       audit: auditConfigSchema.prefault({}),
+      retention: retentionSchema.prefault({}),
       pages: pagesConfigSchema
         .optional()
         .describe('The verification, approval, cancel and case pages. @default not served'),

@@ -134,4 +134,11 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 'gate_2026_12_04_audit_pruned',
+    sql: `
+      -- Retention empties an old record's data and actor and marks it; its hash and links stay.
+      ALTER TABLE audit_records ADD COLUMN pruned_at TEXT;
+    `,
+  },
 ];
