@@ -18,6 +18,8 @@ export interface ProxyFault {
   readonly status?: number;
   /** The JSON body of the answer. @default `{ error: 'injected' }` */
   readonly body?: unknown;
+  /** Never answer (the client's timeout decides); `status` and `body` are then unused. @default false */
+  readonly hang?: boolean;
 }
 
 /** One request the proxy saw. */
@@ -71,6 +73,7 @@ export async function startFaultProxy(target = 'http://127.0.0.1'): Promise<Faul
       return;
     }
     req.resume();
+    if (fault.hang) return;
     req.on('end', () => {
       res.writeHead(fault.status ?? 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(fault.body ?? { error: 'injected' }));

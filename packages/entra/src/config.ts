@@ -128,6 +128,12 @@ export const configSchema = z.strictObject({
     .describe(
       'Tenant has PIM (P2): read eligible roles. false only if it has none (never inferred). @default true',
     ),
+  requestTimeoutMs: z
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(30_000)
+    .describe('Timeout of one HTTP request to Graph, in ms. @default 30000'),
   auditRetentionDays: z
     .int()
     .min(1)

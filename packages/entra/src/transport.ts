@@ -34,14 +34,18 @@ export interface TransportSeams {
   readonly httpClient?: IdentityHttpClient;
 }
 
-function terminalHandler(baseUrl: string, seams: TransportSeams): Middleware {
+function terminalHandler(baseUrl: string, seams: TransportSeams, timeoutMs: number): Middleware {
   const doFetch = seams.fetch ?? globalThis.fetch;
   return {
     async execute(context: Context) {
       const url = typeof context.request === 'string' ? context.request : context.request.url;
       const target =
         seams.graphOrigin && url.startsWith(baseUrl) ? seams.graphOrigin + url.slice(baseUrl.length) : url;
-      context.response = await doFetch(target, context.options as RequestInit);
+      // A Graph call that never answers must end (the retry middleware then decides), or a case waits forever.
+      const options = (context.options ?? {}) as RequestInit;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      context.response = await doFetch(target, { ...options, signal });
     },
   };
 }
@@ -80,7 +84,7 @@ export function createGraphClient(
   });
   const retryMiddleware = createRetryMiddleware(retry);
   auth.setNext(retryMiddleware);
-  retryMiddleware.setNext?.(terminalHandler(config.graphBaseUrl, seams));
+  retryMiddleware.setNext?.(terminalHandler(config.graphBaseUrl, seams, config.requestTimeoutMs));
   return Client.initWithMiddleware({
     middleware: auth,
     baseUrl: `${config.graphBaseUrl}/`,

@@ -7,6 +7,8 @@ export { runProviderContract } from './contract.js';
 export type { ContractContext, ProbeName, Requirement } from './contract-context.js';
 export { expectGateError, skipNote } from './contract-context.js';
 export { EVENT_KINDS, expectNormalised } from './contract-events.js';
+export type { EndpointFault, FactFaultOptions, FactFaultRig } from './fact-faults.js';
+export { factFaultCases } from './fact-faults.js';
 export type * from './harness.js';
 export type {
   ConformanceResult,
