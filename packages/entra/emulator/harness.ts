@@ -175,6 +175,11 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
   return {
     // Sessions and refresh tokens live in the tenant's OIDC server (oidc-provider): the oracle for revocation.
     mintSession: (userId) => emulator.oidc.server.mintRefreshToken(userId, emulator.oidc.clientId),
+    joinGroup: async (userId, name) => {
+      const group = [...control.tenant.groups.values()].find((g) => g.displayName === name);
+      if (!group) throw new Error(`no group ${name}`);
+      group.members.add(userId);
+    },
     refreshTokenWorks: (refreshToken) => emulator.oidc.server.refreshTokenWorks(refreshToken),
     sessionActive: (sessionId) => emulator.oidc.server.sessionActive(sessionId),
     signInWithTemporaryCredential: async (userId, secret) => {

@@ -104,6 +104,11 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
     nativeRequest: async (userId) =>
       must(await consoleAgent(emu, FIXTURES.agent).requestRecovery(userId, 'mfa_reset'), 'join'),
     caseStatus: async (userId) => user(userId).attributes.recoveryCaseStatus?.join(' ') ?? null,
+    joinGroup: async (userId, name) => {
+      const group = [...control.realm.groups.values()].find((g) => g.name === name && g.parentId === null);
+      if (!group) throw new Error(`no group ${name}`);
+      user(userId).groups.add(group.id);
+    },
     lockOut: async (userId) => {
       for (let i = 0; i < control.realm.settings.failureFactor; i++) {
         await token(

@@ -258,6 +258,12 @@ function probes(env: OktaTestEnvironment): ContractProbes {
         return null;
       }
     },
+    joinGroup: async (userId, name) => {
+      const group = [...control.state.groups.values()].find((g) => g.name === name);
+      if (!group) throw new Error(`no group ${name}`);
+      group.members.add(userId);
+      group.lastMembershipUpdated = control.now();
+    },
   };
 }
 

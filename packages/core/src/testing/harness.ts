@@ -80,6 +80,8 @@ export interface ContractProbes {
    * `contractEnd`, Entra `employeeLeaveDateTime`, Keycloak attribute `contractEnd`).
    */
   setContractEnd?(userId: string, value: string): Promise<void>;
+  /** An administrator adds the user to a group by name (e.g. `Tier0-Admins`), as in the native console. */
+  joinGroup?(userId: string, group: string): Promise<void>;
 }
 
 /** A started environment for one contract test. */

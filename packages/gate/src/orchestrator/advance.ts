@@ -145,9 +145,70 @@ async function start(ctx: Ctx, opened: CaseRecord): Promise<boolean> {
   return decision.outcome !== 'denied';
 }
 
+/**
+ * Reads the subject's facts again before a case holds or executes, and decides on them. A decision that is
+ * riskier (a higher tier, another class, no longer satisfied, denied) replaces the case's and is audited;
+ * one that ranks lower never does (unknown never lowers a tier). Returns the decision to go on with, or
+ * null when the case must stop this pass: facts unreadable (retried later), or decided again.
+ */
+async function reread(ctx: Ctx, c: CaseRecord, current: DecisionView): Promise<DecisionView | null> {
+  let facts: SubjectFacts;
+  try {
+    facts = await ctx.provider(c.idp).readSubjectFacts(c.subjectId);
+  } catch (error) {
+    await retryLater(ctx, c, error, 'reread_facts');
+    return null;
+  }
+  const fresh = await decideCase(ctx, c, facts);
+  const rank = (d: DecisionView) => ctx.policy.tierRank(d.tier);
+  if (fresh.outcome !== 'denied' && rank(fresh) < rank(current)) return current;
+  const same =
+    fresh.tier === current.tier &&
+    fresh.subjectClass === current.subjectClass &&
+    fresh.outcome === 'satisfied';
+  if (same) return fresh;
+  await ctx.deps.store.transaction(async (tx) => {
+    await patchCase(
+      tx,
+      c.id,
+      { facts, decision: fresh, tier: fresh.tier, subjectClass: fresh.subjectClass, notBefore: null },
+      ctx.now(),
+    );
+    await ctx.deps.audit.append(
+      {
+        type: 'case.redecided',
+        caseId: c.id,
+        actor: 'gate',
+        data: {
+          fromTier: current.tier,
+          fromClass: current.subjectClass,
+          tier: fresh.tier,
+          subjectClass: fresh.subjectClass,
+          outcome: fresh.outcome,
+          unmet: [...fresh.unmet],
+          denyReasons: [...fresh.denyReasons],
+        },
+      },
+      tx,
+    );
+    const next = { ...c, tier: fresh.tier, subjectClass: fresh.subjectClass };
+    if (fresh.outcome === 'denied') {
+      await transition(ctx, tx, next, 'deny', { actor: 'gate', reason: fresh.denyReasons.join('; ') });
+    } else if (c.state === 'held') {
+      await transition(ctx, tx, next, 'requirements_lost', { actor: 'gate', reason: 'facts_changed' });
+    }
+  });
+  if (fresh.outcome === 'denied') await settleEffects(ctx, c.id);
+  ctx.deps.logger.info('case decided again on fresh facts', { caseId: c.id, tier: fresh.tier });
+  return null;
+}
+
 async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
-  const decision = await decideCase(ctx, c, c.facts);
+  const decided = await decideCase(ctx, c, c.facts);
+  // Nothing changes while evidence is missing; before a hold or execution, facts are read again.
+  const decision = decided.outcome === 'pending' ? decided : await reread(ctx, c, decided);
+  if (decision === null) return (await loadCase(ctx.deps.store, c.id))?.state === 'verifying';
   if (decision.outcome === 'pending') {
     // Ask only while something is missing: once the last proof is in, execution starts without the
     // round of journal reads the asks cost (asking is journaled once per kind, so nothing is lost).
@@ -182,6 +243,13 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
 
 async function release(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (c.notBefore === null || Date.parse(c.notBefore) > ctx.now().getTime()) return false;
-  await ctx.deps.store.transaction((tx) => transition(ctx, tx, c, 'execute', { actor: 'gate' }));
+  if (!c.decision) return false;
+  // The hold gave the facts time to change: never execute on the ones read before it.
+  const decision = await reread(ctx, c, c.decision);
+  if (decision === null) return (await loadCase(ctx.deps.store, c.id))?.state === 'verifying';
+  await ctx.deps.store.transaction(async (tx) => {
+    await patchCase(tx, c.id, { decision }, ctx.now());
+    await transition(ctx, tx, c, 'execute', { actor: 'gate' });
+  });
   return true;
 }

@@ -143,6 +143,8 @@ export interface PolicyEngine {
   roleGroups(role: ApproverRole, tier: string | null): readonly string[];
   /** IdP user ids a tier names as break-glass authorizers (`{ person: ... }`); empty for other roles. */
   rolePersons(role: ApproverRole, tier: string | null): readonly string[];
+  /** The tier's rank (higher is riskier); unknown or no tier ranks above every tier, so it never lowers one. */
+  tierRank(tier: string | null): number;
   /** Seconds before an open case expires without progress. */
   readonly caseTtlSeconds: number;
   /** Seconds a case may stay executing after its hold before the subject claims the credential. */

@@ -137,6 +137,10 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
       if (role !== 'break_glass_authorizer' || !tier?.authorizers) return [];
       return tier.authorizers.flatMap((a) => ('person' in a ? [a.person] : []));
     },
+    tierRank(tierName) {
+      const tier = tierName === null ? undefined : policy.tiers[tierName];
+      return tier?.rank ?? Number.POSITIVE_INFINITY;
+    },
     caseTtlSeconds: options.caseTtlSeconds ?? 259_200,
     claimTtlSeconds: options.claimTtlSeconds ?? 86_400,
   };
