@@ -32,6 +32,8 @@ async function until(page: Page, what: string, check: () => Promise<boolean>, ms
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    // A poll interval, not a sync: the loop ends on the state, however long it takes (within the deadline).
+    await new Promise((r) => setTimeout(r, 250));
     await page.reload();
   }
 }
@@ -42,7 +44,8 @@ async function signIn(page: Page, demo: DemoProcess, idp: Idp, name: string, tag
   await page.fill('input[name=login]', login(idp, name));
   await page.fill('input[name=password]', PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForLoadState('domcontentloaded');
+  // The next page: the IdP's second-factor step, or the gate (its brand) when none was asked for.
+  await page.locator('input[name=otp], h1:has-text("Approve on your phone"), .brand').first().waitFor();
   if (page.url().startsWith(demo.gate)) return;
   const inbox = await page.context().newPage();
   await inbox.goto(demo.inbox);
@@ -116,8 +119,7 @@ describe('the README demo, in a browser', () => {
       await erin.page.getByLabel(/Approve: I confirmed/).check();
       await erin.page.getByLabel('Reason').fill('Video call with alice, recognised her');
       await erin.page.getByRole('button', { name: 'Submit decision' }).click();
-      await erin.page.waitForLoadState('domcontentloaded');
-      expect(await heading(erin.page)).toBe('Approved');
+      await erin.page.getByRole('heading', { name: 'Approved' }).waitFor();
       expect(await erin.page.locator('#signed-in-with').textContent()).toMatch(/\(multi-factor/);
       await shot(erin.page, idp, 'erin-approved-with-mfa');
       await erin.context.close();
@@ -154,8 +156,7 @@ describe('the README demo, in a browser', () => {
       expect(await heading(carol.page)).toBe('A recovery of your account is pending');
       await shot(carol.page, idp, 'carol-held');
       await carol.page.getByRole('button', { name: /This wasn't me/ }).click();
-      await carol.page.waitForLoadState('domcontentloaded');
-      expect(await heading(carol.page)).toBe('Recovery stopped');
+      await carol.page.getByRole('heading', { name: 'Recovery stopped' }).waitFor();
       await shot(carol.page, idp, 'carol-stopped');
       await carol.context.close();
     }, 60_000);
