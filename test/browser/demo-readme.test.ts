@@ -38,8 +38,18 @@ async function until(page: Page, what: string, check: () => Promise<boolean>, ms
   }
 }
 
-/** Signs in on the IdP's page with the password, then the second factor from the demo inbox. */
-async function signIn(page: Page, demo: DemoProcess, idp: Idp, name: string, tag: string): Promise<void> {
+/**
+ * Signs in on the IdP's page with the password, then the second factor from the demo inbox; `reject`
+ * denies the push instead (alice has lost that phone).
+ */
+async function signIn(
+  page: Page,
+  demo: DemoProcess,
+  idp: Idp,
+  name: string,
+  tag: string,
+  push: 'approve' | 'reject' = 'approve',
+): Promise<void> {
   await page.locator('input[name=login]').waitFor();
   await page.fill('input[name=login]', login(idp, name));
   await page.fill('input[name=password]', PASSWORD);
@@ -59,14 +69,47 @@ async function signIn(page: Page, demo: DemoProcess, idp: Idp, name: string, tag
   } else {
     await expect(page.getByRole('heading', { name: 'Approve on your phone' }).count()).resolves.toBe(1);
     await shot(page, idp, `${tag}-second-factor`);
-    const push = row.locator('form:has(input[name=source][value=sign-in])');
-    await until(inbox, `a sign-in push for ${name}`, async () => (await push.count()) === 1);
-    await push.getByRole('button', { name: /^Approve/ }).click();
-    await expect(inbox.getByText('Push approved').count()).resolves.toBe(1);
+    const form = row.locator('form:has(input[name=source][value=sign-in])');
+    await until(inbox, `a sign-in push for ${name}`, async () => (await form.count()) === 1);
+    await form.getByRole('button', { name: push === 'approve' ? /^Approve/ : 'Deny' }).click();
+    await expect(inbox.getByText(push === 'approve' ? 'Push approved' : 'Push denied').count()).resolves.toBe(
+      1,
+    );
     // The waiting page refreshes itself until the push is answered, then carries on to the gate.
   }
   await inbox.close();
   await page.waitForURL((url) => url.href.startsWith(demo.gate), { timeout: 30_000 });
+}
+
+/**
+ * alice has lost her phone: she denies the push, continues without a second factor, and confirms with the
+ * code the gate texts to her number on file (read from the inbox, as from her new SIM).
+ */
+async function aliceByPhoneCode(page: Page, demo: DemoProcess, idp: Idp): Promise<void> {
+  await signIn(page, demo, idp, 'alice', 'alice', 'reject');
+  expect(await heading(page)).toBe('Sign-in not completed');
+  await shot(page, idp, 'alice-push-denied');
+  await page.getByRole('link', { name: 'Continue without a second factor' }).click();
+  await signIn(page, demo, idp, 'alice', 'alice-password');
+  expect(page.url()).toMatch(/\/verify\/case\//);
+  await expect(page.getByText(/Confirm with a code sent to \+\*+/).count()).resolves.toBe(1);
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByLabel('Code we sent you').waitFor();
+  const inbox = await page.context().newPage();
+  await inbox.goto(demo.inbox);
+  const sms = inbox
+    .locator('tr', { hasText: 'Your verification code' })
+    .filter({ hasText: '(alice)' })
+    .first();
+  const code = /\b(\d{6})\b/.exec((await sms.textContent()) ?? '')?.[1];
+  expect(code).toMatch(/^\d{6}$/);
+  await shot(inbox, idp, 'inbox-sms-code');
+  await inbox.close();
+  await page.getByLabel('Code we sent you').fill(code as string);
+  await page.getByRole('button', { name: 'Check code' }).click();
+  await page.getByText('Your phone is confirmed.').waitFor();
+  // Entra has no device challenge, so the page does not offer one.
+  await expect(page.getByText('Approve the request we sent').count()).resolves.toBe(0);
 }
 
 async function fresh(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -106,10 +149,13 @@ describe('the README demo, in a browser', () => {
       if (!verify) throw new Error(`no verification link for alice on ${idp}`);
       const alice = await fresh(browser);
       await alice.page.goto(verify.url);
-      await signIn(alice.page, demo, idp, 'alice', 'alice');
-      expect(alice.page.url()).toMatch(/\/verify\/case\//);
-      const stepUp = alice.page.locator('li', { hasText: 'Multi-factor sign-in' });
-      await expect(stepUp.getByText('done').count()).resolves.toBe(1);
+      if (idp === 'entra') await aliceByPhoneCode(alice.page, demo, idp);
+      else {
+        await signIn(alice.page, demo, idp, 'alice', 'alice');
+        expect(alice.page.url()).toMatch(/\/verify\/case\//);
+        const stepUp = alice.page.locator('li', { hasText: 'Multi-factor sign-in' });
+        await expect(stepUp.getByText('done').count()).resolves.toBe(1);
+      }
       await shot(alice.page, idp, 'alice-verified');
 
       const erin = await fresh(browser);

@@ -47,6 +47,8 @@ describe('what a recovery still needs, in plain words (real engine and policy de
     expect(words).toContain('Sign in again with your second factor');
     expect(words).toMatch(/Confirm with a code sent to \+\*+0101/);
     expect(words).toMatch(/Your manager .+ must approve/);
+    // The gate pushed to her registered device (Okta Verify), so answering it is offered.
+    expect(words).toContain('Approve the request we sent to your registered phone');
     expect(words).not.toMatch(/at least|independent|oidc_step_up|manager_approval/);
     // The case view keeps the policy's own words.
     expect(text(missingList(c))).toMatch(/at least 2 of/);

@@ -62,7 +62,11 @@ function proofsToDo(c: CaseView, options: NeededOptions): string[] {
     for (const phone of otpPhones(c, options.now))
       items.push(`Confirm with a code sent to ${maskAddress(phone.value)}`);
   }
-  const challenged = c.journal.some((j) => j.step === 'ask:device_challenge' && j.state === 'done');
+  // Only when a push really went out (IdPs without device challenges journal a skip).
+  const challenged = c.journal.some(
+    (j) =>
+      j.step === 'ask:device_challenge' && j.state === 'done' && typeof j.result.challengeId === 'string',
+  );
   if (open('device_challenge') && challenged)
     items.push('Approve the request we sent to your registered phone');
   if (open('recovery_code') && options.recoveryCodes) items.push('Enter a saved recovery code');
