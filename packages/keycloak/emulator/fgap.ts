@@ -70,11 +70,16 @@ function fgapClient(realm: Realm): EmuClient | undefined {
     : undefined;
 }
 
+/**
+ * The Groups scopes that grant a Users scope on the group's members (`AdminPermissionsSchema.USERS` aliases):
+ * view <- view-members, manage <- manage-members, manage-group-membership <- manage-membership-of-members (a
+ * scope only 26.6.2+ has). Nothing grants reset-password through a group; it falls back to manage.
+ */
 const MEMBER_SCOPE: Readonly<Record<UserScope, readonly string[]>> = {
   view: ['view-members', 'manage-members'],
   manage: ['manage-members'],
-  'manage-group-membership': ['manage-membership-of-members', 'manage-members'],
-  'reset-password': ['manage-members'],
+  'manage-group-membership': ['manage-membership-of-members'],
+  'reset-password': [],
 };
 
 function fgapUser(realm: Realm, caller: EmuUser, scope: UserScope, target: EmuUser): boolean | null {

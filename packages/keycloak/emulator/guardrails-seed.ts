@@ -6,6 +6,7 @@
  */
 
 import { ADMIN_PERMISSIONS_CLIENT } from './fgap.js';
+import { fgapScopes } from './routes-authz.js';
 import { addClient, addGroup } from './seed.js';
 import type { EmuClient, EmuGroup, Realm } from './state.js';
 import { clientByClientId, newId } from './state.js';
@@ -105,6 +106,8 @@ export function seedGuardrails(realm: Realm): void {
     scopes: ['view', 'manage-membership'],
     policies: [hd],
   });
+  // Only the scopes the server's version has, as apply on that version would have written.
+  const has = fgapScopes(realm.settings.serverVersion);
   const isPrivileged = (roles: Set<string> | undefined): boolean =>
     [...(roles ?? [])].some((r) => PRIVILEGED_ROLES.includes(r));
   const holders = [...realm.users.values()].filter((u) => isPrivileged(u.clientRoles.get(rm.id)));
@@ -115,7 +118,14 @@ export function seedGuardrails(realm: Realm): void {
       type: 'scope',
       resourceType: 'Users',
       resources: holders.map((u) => u.id),
-      scopes: ['view', 'manage', 'manage-group-membership', 'map-roles', 'impersonate', 'reset-password'],
+      scopes: [
+        'view',
+        'manage',
+        'manage-group-membership',
+        'map-roles',
+        'impersonate',
+        'reset-password',
+      ].filter((s) => has.Users?.includes(s)),
       policies: [nobody],
     });
   }
@@ -129,7 +139,9 @@ export function seedGuardrails(realm: Realm): void {
       type: 'scope',
       resourceType: 'Groups',
       resources: privileged.map((g) => g.id),
-      scopes: ['view-members', 'manage-members', 'manage-membership-of-members'],
+      scopes: ['view-members', 'manage-members', 'manage-membership-of-members'].filter((s) =>
+        has.Groups?.includes(s),
+      ),
       policies: [nobody],
     });
   }

@@ -55,6 +55,11 @@ export interface EmulatorOptions {
   readonly realm?: string;
   /** Access token lifespan in seconds (short, so re-authentication is exercised); 60 by default. */
   readonly accessTokenLifespan?: number;
+  /**
+   * The server version `/admin/serverinfo` reports, which decides the FGAP v2 scopes that exist
+   * (`reset-password` 26.4+, `manage-membership-of-members` 26.6.2+). @default '26.5.2'
+   */
+  readonly version?: string;
   /** Extra OIDC clients for code flows (e.g. the gate's verification page). */
   readonly oidcClients?: readonly OidcClientInput[];
 }
@@ -99,6 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = (): number => base() + offset;
   const realm = createRealm(options.realm ?? 'workforce', now());
   realm.settings.accessTokenLifespan = options.accessTokenLifespan ?? 60;
+  if (options.version !== undefined) realm.settings.serverVersion = options.version;
   if (options.seed !== 'empty') seedDemo(realm, now());
   if (typeof options.seed === 'object') seedSynthetic(realm, options.seed.syntheticUsers, now());
   if (options.guardrailsApplied === true) seedGuardrails(realm);

@@ -11,8 +11,8 @@ import { groupPath, newId } from './state.js';
 
 const A = '/admin/realms/{realm}/clients/{id}/authz/resource-server';
 
-/** Scopes of the FGAP v2 resource types. */
-export const FGAP_SCOPES: Readonly<Record<string, readonly string[]>> = {
+/** Scopes of the FGAP v2 resource types, in the newest version modelled. */
+const ALL_FGAP_SCOPES: Readonly<Record<string, readonly string[]>> = {
   Users: ['view', 'manage', 'manage-group-membership', 'map-roles', 'impersonate', 'reset-password'],
   Groups: [
     'view',
@@ -26,6 +26,36 @@ export const FGAP_SCOPES: Readonly<Record<string, readonly string[]>> = {
   Clients: ['view', 'manage', 'map-roles', 'map-roles-client-scope', 'map-roles-composite'],
   Roles: ['map-role', 'map-role-client-scope', 'map-role-composite'],
 };
+
+/** The release that added each scope that not every FGAP v2 release has. */
+const ADDED_IN: Readonly<Record<string, string>> = {
+  'reset-password': '26.4.0',
+  'manage-membership-of-members': '26.6.2',
+};
+
+function atLeast(version: string, min: string): boolean {
+  const n = (v: string) =>
+    v
+      .split(/[.-]/)
+      .slice(0, 3)
+      .map((p) => Number.parseInt(p, 10) || 0);
+  const [a, b] = [n(version), n(min)];
+  for (let i = 0; i < 3; i += 1) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/**
+ * The FGAP v2 schema of a server version (`AdminPermissionsSchema`): `reset-password` from 26.4,
+ * `manage-membership-of-members` from 26.6.2 (`MigrateTo26_6_2`).
+ */
+export function fgapScopes(version: string): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    Object.entries(ALL_FGAP_SCOPES).map(([type, scopes]) => [
+      type,
+      scopes.filter((s) => ADDED_IN[s] === undefined || atLeast(version, ADDED_IN[s] as string)),
+    ]),
+  );
+}
 
 function policyRep(emu: Emu, p: EmuPolicy, typed: boolean): Record<string, unknown> {
   const base: Record<string, unknown> = {
@@ -111,14 +141,19 @@ function parsePolicy(
 
 /** FGAP v2 rules: a scope permission names its resource type and scopes, and only UNANIMOUS is allowed. */
 function validateScopePermission(emu: Emu, p: EmuPolicy, strategy: unknown): void {
-  const allowed = p.resourceType === undefined ? undefined : FGAP_SCOPES[p.resourceType];
+  const schema = fgapScopes(emu.realm.settings.serverVersion);
+  const allowed = p.resourceType === undefined ? undefined : schema[p.resourceType];
   if (allowed === undefined || p.scopes.length === 0)
     throw messageError(400, 'Resource type or scopes not provided');
   if (strategy !== undefined && strategy !== 'UNANIMOUS')
     throw messageError(400, 'Only UNANIMOUS decision strategy is allowed');
-  const bad = p.scopes.filter((s) => !allowed.includes(s));
-  if (bad.length > 0)
-    throw messageError(400, `Scope [${bad.join(', ')}] not found for resource type ${p.resourceType}`);
+  // AdminPermissionsSchema.getScope: a scope the server has not got, then one of another resource type.
+  const existing = new Set(Object.values(schema).flat());
+  const missing = p.scopes.find((s) => !existing.has(s));
+  if (missing !== undefined) throw messageError(400, `Scope [${missing}] does not exist.`);
+  const bad = p.scopes.find((s) => !allowed.includes(s));
+  if (bad !== undefined)
+    throw messageError(400, `Scope ${bad} was not found for resource type ${p.resourceType}.`);
   const known =
     p.resourceType === 'Users'
       ? emu.realm.users
@@ -209,22 +244,23 @@ export function authzRoutes(router: Router, emu: Emu): void {
   });
   router.on('GET', `${A}/resource`, (req) => {
     const { client } = resourceServer(emu, req, false);
+    const schema = fgapScopes(emu.realm.settings.serverVersion);
     const specific = client.policies.flatMap((p) =>
       p.resources.map((r) => ({ name: r, type: p.resourceType ?? '' })),
     );
-    const types = Object.keys(FGAP_SCOPES).map((t) => ({ name: t, type: t }));
+    const types = Object.keys(schema).map((t) => ({ name: t, type: t }));
     const unique = new Map([...types, ...specific].map((r) => [r.name, r]));
     const body = [...unique.values()].map((r) => ({
       _id: r.name,
       name: r.name,
       type: r.type,
-      scopes: (FGAP_SCOPES[r.type] ?? []).map((n) => ({ id: n, name: n })),
+      scopes: (schema[r.type] ?? []).map((n) => ({ id: n, name: n })),
     }));
     return { status: 200, body };
   });
   router.on('GET', `${A}/scope`, (req) => {
     resourceServer(emu, req, false);
-    const names = [...new Set(Object.values(FGAP_SCOPES).flat())].sort();
+    const names = [...new Set(Object.values(fgapScopes(emu.realm.settings.serverVersion)).flat())].sort();
     return { status: 200, body: names.map((n) => ({ id: n, name: n })) };
   });
   // Specific sub-resources first: `policy/{type}/{id}` would shadow them.

@@ -201,6 +201,24 @@ function listEvents(emu: Emu, req: Req): Res {
 
 /** Registers realm, events, group and client routes. */
 export function realmRoutes(router: Router, emu: Emu): void {
+  // Any authenticated admin may read it (the console does); the emulator models the fields the gate reads.
+  router.on('GET', '/admin/serverinfo', (req) => {
+    authenticate(emu, req);
+    const version = emu.realm.settings.serverVersion;
+    return {
+      status: 200,
+      body: {
+        systemInfo: { version, serverTime: new Date(emu.now()).toISOString(), uptimeMillis: 0 },
+        profileInfo: {
+          name: 'community',
+          disabledFeatures: [],
+          previewFeatures: [],
+          experimentalFeatures: [],
+        },
+        features: [{ name: 'ADMIN_FINE_GRAINED_AUTHZ_V2', type: 'DEFAULT', enabled: true }],
+      },
+    };
+  });
   router.on('GET', R, (req) => {
     const caller = authenticate(emu, req);
     requireRole(emu, caller, 'view-realm', 'manage-realm');

@@ -9,6 +9,8 @@ import { createRealmKeys } from './jwt.js';
 import type { EmuClient, EmuGroup, EmuUser, Realm } from './state.js';
 import { uuidFrom } from './state.js';
 
+/** The version the emulator reports by default: the one the shared admin API description is of. */
+export const DEFAULT_SERVER_VERSION = '26.5.2';
 /** Every seeded user's password (emulator only). */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
 /** The gate's client id and secret in the seeded realm (emulator only). */
@@ -79,6 +81,7 @@ export function createRealm(name: string, now: number): Realm {
       lightweightAccessTokens: false,
       actionTokenGeneratedByAdminLifespan: 43_200,
       adminPermissionsEnabled: false,
+      serverVersion: DEFAULT_SERVER_VERSION,
       notBefore: 0,
       eventsEnabled: false,
       eventsListeners: ['jboss-logging'],

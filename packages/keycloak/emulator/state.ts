@@ -160,6 +160,8 @@ export interface RealmSettings {
   lightweightAccessTokens: boolean;
   actionTokenGeneratedByAdminLifespan: number;
   adminPermissionsEnabled: boolean;
+  /** The server's version (`/admin/serverinfo` `systemInfo.version`): which FGAP v2 scopes exist. */
+  serverVersion: string;
   notBefore: number;
   eventsEnabled: boolean;
   eventsExpiration?: number;

@@ -51,6 +51,11 @@ const USER_SCOPES = [
   'view',
 ];
 
+/** The Users scopes the server has (Keycloak refuses a scope its version lacks). */
+function userScopes(st: TenantState): string[] {
+  return USER_SCOPES.filter((s) => s !== 'reset-password' || st.fgap.resetPassword);
+}
+
 /** One desired object. `after` null means it should not exist. */
 export interface DesiredItem {
   readonly key: string;
@@ -205,7 +210,9 @@ function policyItems(st: TenantState, parent: string, helpDesk: string): Desired
         : permission({
             resourceType: 'Groups',
             resources: st.privilegedGroups.map((g) => g.label),
-            scopes: ['manage-members', 'manage-membership-of-members', 'view-members'],
+            scopes: st.fgap.membershipOfMembers
+              ? ['manage-members', 'manage-membership-of-members', 'view-members']
+              : ['manage-members', 'view-members'],
             policies: [NAMES.nobodyPolicy],
           }),
     ),
@@ -218,7 +225,7 @@ function policyItems(st: TenantState, parent: string, helpDesk: string): Desired
         : permission({
             resourceType: 'Users',
             resources: st.privilegedUsers.map((u) => u.label),
-            scopes: USER_SCOPES,
+            scopes: userScopes(st),
             policies: [NAMES.nobodyPolicy],
           }),
     ),

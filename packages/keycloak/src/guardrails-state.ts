@@ -13,6 +13,7 @@ import { GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { realmManagementId } from './facts.js';
 import { everyPage, privilegedHolders } from './guardrails-holders.js';
+import { type FgapFeatures, featuresOf, readServerVersion } from './server-version.js';
 import { findTopGroup, requestGroups } from './status.js';
 
 /** A policy or permission, in the readable form plans show and compare. */
@@ -51,6 +52,8 @@ export interface TenantState {
   readonly selfRoles: readonly string[];
   /** id -> readable label for groups and users the plan names. */
   readonly labels: ReadonlyMap<string, string>;
+  /** The FGAP v2 scopes the server's version has. */
+  readonly fgap: FgapFeatures;
 }
 
 /** Names of the guardrail objects (stable: plans match by name). */
@@ -150,13 +153,14 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
       'ERR_IDP_FORBIDDEN',
       'The gate cannot see the realm-management client (needs view-clients).',
     );
-  const [events, profile, realm, reqGroups, helpDeskGroup, self] = await Promise.all([
+  const [events, profile, realm, reqGroups, helpDeskGroup, self, version] = await Promise.all([
     s.call((kc) => kc.realms.getConfigEvents({ realm: s.realm })),
     optional(() => s.call((kc) => kc.users.getProfile({ realm: s.realm }))),
     s.call((kc) => kc.realms.findOne({ realm: s.realm })),
     requestGroups(s, true),
     findTopGroup(s, s.config.helpDeskGroup),
     s.selfUserId(),
+    readServerVersion(s),
   ]);
   const defaultRole =
     realm?.defaultRole?.id !== undefined && realm.defaultRole.name !== undefined
@@ -235,5 +239,6 @@ export async function readTenant(s: KcSession): Promise<TenantState> {
     gateClientId: gateClient?.id ?? null,
     selfRoles: selfRoles.map((r) => r.name ?? '').sort(),
     labels,
+    fgap: featuresOf(version),
   };
 }

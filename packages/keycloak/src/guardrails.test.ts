@@ -11,9 +11,13 @@ afterEach(async () => {
 const groupId = (p: EmulatorPair, name: string): string =>
   [...p.emu.control.realm.groups.values()].find((g) => g.name === name)?.id ?? '';
 
-describe('guardrails', () => {
-  it('after apply the help desk can fill request groups but cannot touch credentials or privileged users', async () => {
-    pair = await startPair({ createProvider });
+describe.each([
+  ['26.2.0', false],
+  ['26.5.2', false],
+  ['26.6.2', true],
+] as const)('guardrails on Keycloak %s', (version, membershipOfMembers) => {
+  it('apply uses only the scopes this version has; the help desk can fill request groups but not touch credentials', async () => {
+    pair = await startPair({ createProvider, emulator: { version } });
     const alice = pair.emu.control.userId('alice');
     const carol = pair.emu.control.userId('carol');
     expect(
@@ -44,7 +48,26 @@ describe('guardrails', () => {
     expect(await asFrank(pair, 'PUT', `users/${alice}/execute-actions-email`, ['UPDATE_PASSWORD'])).toBe(403);
     expect(await asFrank(pair, 'POST', `users/${alice}/logout`)).toBe(403);
     expect(await asFrank(pair, 'PUT', `users/${alice}/groups/${groupId(pair, 'Tier0-Admins')}`)).toBe(403);
-    expect(await asFrank(pair, 'PUT', `users/${carol}/groups/${request}`)).toBe(403);
+    // Carol holds her admin role through a group: only 26.6.2+ can deny her group memberships by group (the
+    // scope manage-membership-of-members); before, the plan says so and her request gets the privileged tier.
+    expect(await asFrank(pair, 'PUT', `users/${carol}/groups/${request}`)).toBe(
+      membershipOfMembers ? 403 : 204,
+    );
+    const limits = plan.findings.filter((f) => f.code === 'fgap_version_limits').map((f) => f.message);
+    expect(limits.some((m) => m.includes('manage-membership-of-members'))).toBe(!membershipOfMembers);
+    expect(limits.some((m) => m.includes('"reset-password"'))).toBe(version === '26.2.0');
+    expect((await pair.adapter.planGuardrails()).changes.filter((c) => c.op !== 'noop')).toEqual([]);
+  });
+});
+
+describe('guardrails', () => {
+  it('an unknown server version is taken as the oldest supported, and the plan says so', async () => {
+    pair = await startPair({ createProvider });
+    pair.emu.control.realm.settings.serverVersion = 'unknown';
+    const plan = await pair.adapter.planGuardrails();
+    const limits = plan.findings.filter((f) => f.code === 'fgap_version_limits').map((f) => f.message);
+    expect(limits.join('\n')).toMatch(/unknown version \(assumed 26\.2\.0\)/);
+    await pair.adapter.applyGuardrails(plan);
   });
 
   it('agrees with a realm seeded with the guardrails applied: the plan is all noop', async () => {

@@ -17,6 +17,7 @@ import type { KcSession } from './client.js';
 import { applyItem } from './guardrails-apply.js';
 import { type DesiredItem, desiredItems, GATE_ROLES } from './guardrails-desired.js';
 import { readTenant, type TenantState } from './guardrails-state.js';
+import { versionLimits } from './server-version.js';
 
 const configOf = (s: KcSession) => ({
   parent: s.config.requestGroups.parent,
@@ -85,6 +86,8 @@ function findings(s: KcSession, st: TenantState): GuardrailFinding[] {
       message: 'The realm default role is unknown; the deny on privileged users cannot be expressed.',
     });
   }
+  for (const message of versionLimits(st.fgap))
+    out.push({ severity: 'warning', code: 'fgap_version_limits', message });
   out.push({
     severity: 'info',
     code: 'fgap_scope_limits',
