@@ -52,6 +52,22 @@ describe('Keycloak doctor', () => {
     expect([...methods]).toEqual(['GET']);
   });
 
+  it('reads the server version: what 26.5.2 cannot express is a warning, 26.6.2 passes, pre-FGAP-v2 fails', async () => {
+    const e = await emulator();
+    const check = async () => byId(await provider(e).doctor()).get('server-version');
+    expect(await check()).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(/26\.5\.2.*manage-membership-of-members/),
+    });
+    e.control.realm.settings.serverVersion = '26.6.2';
+    expect(await check()).toMatchObject({ status: 'ok' });
+    e.control.realm.settings.serverVersion = '25.0.6';
+    expect(await check()).toMatchObject({
+      status: 'fail',
+      fix: expect.stringMatching(/upgrade to 26\.2\.0/),
+    });
+  });
+
   it('names a realm-management role the service account lacks, and the read Keycloak then refuses', async () => {
     const e = await emulator();
     serviceAccountRoles(e).delete('view-events');

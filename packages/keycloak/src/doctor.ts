@@ -16,6 +16,14 @@ import {
   runDoctor,
 } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
+import {
+  atLeast,
+  featuresOf,
+  OLDEST_SUPPORTED,
+  readServerVersion,
+  TESTED_VERSIONS,
+  versionLimits,
+} from './server-version.js';
 
 /** The `realm-management` roles the gate's service account needs (docs/install-keycloak.md). */
 export const REQUIRED_ROLES: readonly string[] = [
@@ -189,6 +197,33 @@ async function clock(ctx: DoctorContext): Promise<DoctorCheck> {
   return c === null ? clockCheck(null, ctx.s.now(), ctx.s.now()) : clockCheck(c.date, c.sentAt, c.receivedAt);
 }
 
+/** The server version decides which FGAP v2 scopes the guardrails can use (see server-version.ts). */
+async function serverVersion(ctx: DoctorContext): Promise<DoctorCheck> {
+  const version = await readServerVersion(ctx.s);
+  const limits = versionLimits(featuresOf(version));
+  if (version === null)
+    return doctorFail(
+      'server-version',
+      `/admin/serverinfo names no version: the guardrails assume ${OLDEST_SUPPORTED}`,
+      'let the gate client read /admin/serverinfo, or check the plan for what it cannot express',
+      'warn',
+    );
+  if (!atLeast(version, OLDEST_SUPPORTED))
+    return doctorFail(
+      'server-version',
+      `Keycloak ${version} has no fine-grained admin permissions v2`,
+      `upgrade to ${OLDEST_SUPPORTED} or later (tested: ${TESTED_VERSIONS.join(', ')})`,
+    );
+  if (limits.length > 0)
+    return doctorFail(
+      'server-version',
+      `Keycloak ${version}: ${limits.length} guardrail limit(s); ${limits.join(' ')}`,
+      `upgrade to 26.6.2 or later to express every guardrail (tested: ${TESTED_VERSIONS.join(', ')})`,
+      'warn',
+    );
+  return doctorOk('server-version', `Keycloak ${version}: every guardrail scope exists`);
+}
+
 const hook: DoctorProbe<DoctorContext> = async () =>
   doctorOk('hook', 'none needed: the gate polls admin events');
 
@@ -200,7 +235,7 @@ export function doctor(s: KcSession): Promise<DoctorReport> {
     'keycloak',
     ctx,
     credential,
-    { roles, ...reads, 'events-config': eventsConfig, hook, clock },
+    { roles, ...reads, 'events-config': eventsConfig, 'server-version': serverVersion, hook, clock },
     null,
   );
 }
