@@ -47,6 +47,11 @@ export const GATE_METRICS: readonly MetricDefinition[] = [
     help: 'Now minus the newest event time read, by IdP and stream.',
   },
   { name: 'recovery_hooks_forged_total', kind: 'counter', help: 'Hook requests that failed authentication.' },
+  {
+    name: 'recovery_links_refused_total',
+    kind: 'counter',
+    help: 'Refused uses of case links (used, expired, unknown, someone else), by purpose and reason.',
+  },
   { name: 'recovery_events_total', kind: 'counter', help: 'External events taken in, by IdP and source.' },
   {
     name: 'recovery_poller_errors_total',

@@ -175,6 +175,7 @@ function mountConfiguredPages<O extends Orchestrator>(
       audit: gate.audit,
       baseUrl: gate.baseUrl,
       logger: gate.logger,
+      metrics: gate.metrics,
     }),
     // The same role groups the case engine checks, so a refusal before the link is used agrees with it.
     { ...pagesSettingsFrom(pages), now, approverGroups: config.approverGroups },

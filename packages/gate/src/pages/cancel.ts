@@ -14,6 +14,7 @@ import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, when } from './html.js';
 import { peekLink } from './links.js';
+import { recordRefusal } from './refusals.js';
 import { readForm, redirect } from './respond.js';
 import { csrfValid, type Session } from './session.js';
 import { statusCard } from './summary.js';
@@ -23,7 +24,10 @@ export async function cancelFromLink(p: PagesCtx, ctx: RequestContext): Promise<
   await p.ready();
   const token = ctx.params.token ?? '';
   const link = await peekLink(p.deps().store, token, 'cancel', p.now());
-  if (!link) return linkRefused(p);
+  if (!link) {
+    await recordRefusal(p, token, 'cancel', null);
+    return linkRefused(p);
+  }
   const { session } = await ensureSession(p, ctx);
   session.data.pendingLink = { token, purpose: 'cancel', caseId: link.caseId };
   return redirect('/cancel', await persist(p, session));
@@ -82,7 +86,10 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
   const link = await peekLink(p.deps().store, pending.token, 'cancel', p.now());
   delete session.data.pendingLink;
   await persist(p, session);
-  if (!link?.personId) return linkRefused(p, session);
+  if (!link?.personId) {
+    await recordRefusal(p, pending.token, 'cancel', null);
+    return linkRefused(p, session);
+  }
   let ran = false;
   try {
     const consumed = await p.deps().engine.consumeLink(pending.token, 'cancel', link.personId);
@@ -90,7 +97,10 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
     ran = state === 'completed' || state === 'repudiated';
     await p.deps().engine.cancel(consumed.caseId, { by: link.personId, reason: "subject: this wasn't me" });
   } catch (error) {
-    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return linkRefused(p, session);
+    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') {
+      await recordRefusal(p, pending.token, 'cancel', link.personId);
+      return linkRefused(p, session);
+    }
     if (isGateError(error) && error.code === 'ERR_CASE_ILLEGAL_TRANSITION') {
       return message(
         p,

@@ -8,7 +8,7 @@ import type { IdpKind, RecoveryProvider, Secret } from '@recovery-gate/core';
 import { type AuditVerification, createAuditVerifier } from '../audit/export.js';
 import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
-import type { AuditLog, Logger, Notifier, Store } from '../types.js';
+import type { AuditLog, Logger, Metrics, Notifier, Store } from '../types.js';
 import { layout, messagePage, type Tone } from './html.js';
 import type { OidcClients, OidcIdpSettings } from './oidc.js';
 import { htmlResponse, readCookie } from './respond.js';
@@ -30,6 +30,8 @@ export interface PagesDeps {
   /** The public base URL (callback and links). */
   readonly baseUrl: string;
   readonly logger: Logger;
+  /** Counts refused link uses; optional so embedders without metrics still serve pages. */
+  readonly metrics?: Metrics;
 }
 
 /** Checks a saved recovery code for a subject (the IdP or a vault that keeps them). */

@@ -9,6 +9,7 @@ import { isGateError } from '@recovery-gate/core';
 import type { ApproverRole, CaseView } from '../orchestrator/index.js';
 import type { PagesCtx } from './context.js';
 import { peekLink } from './links.js';
+import { recordRefusal } from './refusals.js';
 
 /** The groups of each pool role, as the policy engine's defaults (settings.approverGroups overrides). */
 export const DEFAULT_APPROVER_GROUPS: Readonly<Partial<Record<ApproverRole, readonly string[]>>> = {
@@ -25,8 +26,10 @@ export async function ineligibility(
 ): Promise<string | null> {
   const link = await peekLink(p.deps().store, token, 'approve', p.now());
   if (!link) return null; // Consuming refuses it anyway.
-  if (link.personId !== null && link.personId !== personId)
+  if (link.personId !== null && link.personId !== personId) {
+    await recordRefusal(p, token, 'approve', personId, 'wrong_person');
     return 'This approval link was sent to someone else.';
+  }
   const role = link.role as ApproverRole | null;
   if (role === 'manager' || role === 'sponsor') {
     const named = role === 'manager' ? c.facts?.manager : c.facts?.sponsor;

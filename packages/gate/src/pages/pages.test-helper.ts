@@ -7,12 +7,13 @@
 import { createSecret } from '@recovery-gate/core';
 import { afterEach, beforeEach } from 'vitest';
 import { silentLogger } from '../log.js';
+import { createMetrics } from '../metrics.js';
 import { createFakeIdp, type FakeIdp } from '../orchestrator/fake-idp.test-helper.js';
 import { type Env, event, startEnv } from '../orchestrator/setup.test-helper.js';
 import { type HttpServer, startHttpServer } from '../server/http.js';
 import { createRouter } from '../server/router.js';
 import type { Backend } from '../testing/stores.js';
-import type { Notifier } from '../types.js';
+import type { Metrics, Notifier } from '../types.js';
 import { mountPages } from './index.js';
 import { createSessions, PAGES_MIGRATIONS, type Sessions } from './session.js';
 
@@ -24,6 +25,7 @@ export interface PagesFixture {
   idp: FakeIdp;
   server: HttpServer;
   sessions: Sessions;
+  metrics: Metrics;
   readonly clock: { now: Date };
 }
 
@@ -48,6 +50,7 @@ export function usePagesFixture(options: PagesFixtureOptions = {}): PagesFixture
       options.backend ?? 'pglite',
     );
     const router = createRouter();
+    fx.metrics = createMetrics();
     const notifier: Notifier = options.notifier?.(fx) ?? { send: async (n) => void fx.env.sent.push(n) };
     fx.server = await startHttpServer({ logger: silentLogger, router });
     mountPages(
@@ -60,6 +63,7 @@ export function usePagesFixture(options: PagesFixtureOptions = {}): PagesFixture
         audit: fx.env.audit,
         baseUrl: fx.server.url,
         logger: silentLogger,
+        metrics: fx.metrics,
       }),
       {
         oidc: {

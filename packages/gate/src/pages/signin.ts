@@ -6,10 +6,12 @@
  */
 
 import { type IdpKind, isGateError } from '@recovery-gate/core';
+import type { LinkPurpose } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
-import { ensureSession, linkRefused, message, type PagesCtx, persist } from './context.js';
+import { ensureSession, linkRefused, loadSession, message, type PagesCtx, persist } from './context.js';
 import { peekLink } from './links.js';
 import type { SignInMode, SignInResult } from './oidc.js';
+import { recordRefusal } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
 
@@ -66,7 +68,10 @@ export async function startFromLink(
   await p.ready();
   const token = ctx.params.token ?? '';
   const link = await peekLink(p.deps().store, token, purpose, p.now());
-  if (!link) return linkRefused(p);
+  if (!link) {
+    await recordRefusal(p, token, purpose, (await loadSession(p, ctx))?.data.sub ?? null);
+    return linkRefused(p);
+  }
   const c = await p.deps().engine.getCase(link.caseId);
   if (!c || !p.oidc.has(c.idp)) return linkRefused(p);
   const { session } = await ensureSession(p, ctx);
@@ -164,8 +169,9 @@ export async function consumePending(
       .engine.consumeLink(pending.token, pending.purpose as 'verify' | 'approve' | 'reveal' | 'cancel', sub);
     return { caseId: consumed.caseId, purpose: consumed.purpose, role: consumed.role };
   } catch (error) {
-    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return null;
-    throw error;
+    if (!(isGateError(error) && error.code === 'ERR_LINK_INVALID')) throw error;
+    await recordRefusal(p, pending.token, pending.purpose as LinkPurpose, sub);
+    return null;
   }
 }
 
