@@ -21,6 +21,7 @@ describe('recovery-gate plan and apply against the emulated tenants (built binar
 
   it.each(IDPS)(
     '%s: plan shows drift (exit 2), apply --auto-approve fixes it, then plan is empty (exit 0)',
+    { timeout: 400_000 },
     async (idp) => {
       // Not `okta.yaml`: the Okta SDK reads a file of that name from the working directory.
       const config = `gate-${idp}.yaml`;
@@ -44,6 +45,23 @@ describe('recovery-gate plan and apply against the emulated tenants (built binar
       expect(applied.stdout).toMatch(/Apply complete: [1-9]\d* change/);
       expect(applied.stderr).toMatch(new RegExp(`^\\[${idp}\\] \\d+/\\d+ `, 'm'));
 
+      if (idp !== 'keycloak') {
+        // The help desk's built-in reset role stays without the flag: a warning, and still drift (exit 2).
+        expect(applied.stderr).toMatch(/warning: .*built-in role\(s\) that can reset stay in place/);
+        const left = await runCli(['plan', '--detailed-exitcode', '-c', config], tmp.dir, tenants.env);
+        expect(left.code).toBe(2);
+        expect(left.stdout).toMatch(/^ {2}- builtin_role_assignment "/m);
+        const removed = await runCli(
+          ['apply', '--auto-approve', '--remove-reset-roles', '-c', config],
+          tmp.dir,
+          tenants.env,
+        );
+        expect(removed.code).toBe(0);
+        expect(removed.stderr).toMatch(
+          /warning: .*removing \d+ built-in role assignment\(s\).*lose every right/,
+        );
+      }
+
       const clean = await runCli(['plan', '--detailed-exitcode', '-c', config], tmp.dir, tenants.env);
       expect(clean.code).toBe(0);
       expect(clean.stdout).toContain('No changes.');
@@ -52,6 +70,36 @@ describe('recovery-gate plan and apply against the emulated tenants (built binar
       const again = await runCli(['apply', '--auto-approve', '-c', config], tmp.dir, tenants.env);
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('No changes.');
+
+      if (idp === 'okta') {
+        // A legacy custom role with reset rights on the help desk: nothing to apply, still drift.
+        const state = tenants.emulators.okta.control.state;
+        const group = [...state.groups.values()].find((g) => g.name === 'HelpDesk');
+        const set = [...state.resourceSets.values()][0];
+        const perms = ['okta.users.read', 'okta.users.credentials.resetPassword'];
+        state.roles.set('legacy', {
+          id: 'legacy',
+          label: 'legacy',
+          description: '',
+          permissions: perms,
+          created: 0,
+          lastUpdated: 0,
+        });
+        state.roleAssignments.set('raLegacy', {
+          id: 'raLegacy',
+          principalType: 'GROUP',
+          principalId: group?.id ?? '',
+          type: 'CUSTOM',
+          roleId: 'legacy',
+          resourceSetId: set?.id ?? null,
+          created: 0,
+          lastUpdated: 0,
+        });
+        const drift = await runCli(['plan', '--detailed-exitcode', '-c', config], tmp.dir, tenants.env);
+        expect(drift.stdout).toMatch(/! critical OKTA_HELPDESK_RESET_PERMISSION/);
+        expect(drift.stdout).toContain('1 critical finding(s)');
+        expect(drift.code).toBe(2);
+      }
     },
   );
 

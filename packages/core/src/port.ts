@@ -412,6 +412,8 @@ export interface GuardrailChange {
   /** Safe-to-print view of the current and desired state (never secrets). */
   readonly before: unknown;
   readonly after: unknown;
+  /** Takes admin rights away from people (a built-in role that can reset); `apply` runs it only when asked to. */
+  readonly removesAccess?: boolean;
 }
 
 /** A finding that apply does not fix, reported for humans (e.g. help-desk principals with broad roles). */

@@ -71,7 +71,39 @@ export function assertCanResetPassword(tenant: TenantState, principal: EmuPrinci
   const weak =
     roles.has(ROLE_IDS.userAdministrator) ||
     roles.has(ROLE_IDS.helpdeskAdministrator) ||
+    roles.has(ROLE_IDS.passwordAdministrator) ||
     roles.has(ROLE_IDS.authenticationAdministrator);
   if (strong || (weak && !isAdmin(tenant, user.id))) return;
   throw forbidden();
+}
+
+/**
+ * A signed-in admin (delegated call) changes someone's authentication methods only with a role that may:
+ * Privileged Authentication Administrator or Global Administrator for anyone, Authentication Administrator
+ * for non-admins; a password reset also with Helpdesk, Password or User Administrator for non-admins.
+ * App-only calls are governed by the app's permissions (and restricted units) instead.
+ * @see https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions#who-can-perform-sensitive-actions
+ * @throws GraphFail 403 otherwise.
+ */
+export function assertAgentMayChangeMethods(
+  tenant: TenantState,
+  principal: EmuPrincipal,
+  user: EmuUser,
+  password: boolean,
+): void {
+  if (principal.kind !== 'user') return;
+  const scopes = ['/', ...restrictedUnits(tenant, user.id).map((id) => `/administrativeUnits/${id}`)];
+  const roles = new Set(scopes.flatMap((scope) => [...rolesAt(tenant, principal, scope)]));
+  if (roles.has(ROLE_IDS.privilegedAuthenticationAdministrator) || roles.has(ROLE_IDS.globalAdministrator))
+    return;
+  const forNonAdmins = password
+    ? [
+        ROLE_IDS.authenticationAdministrator,
+        ROLE_IDS.helpdeskAdministrator,
+        ROLE_IDS.passwordAdministrator,
+        ROLE_IDS.userAdministrator,
+      ]
+    : [ROLE_IDS.authenticationAdministrator];
+  if (forNonAdmins.some((role) => roles.has(role)) && !isAdmin(tenant, user.id)) return;
+  throw forbidden('Insufficient privileges to complete the operation.');
 }

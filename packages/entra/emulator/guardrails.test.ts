@@ -82,15 +82,42 @@ describe('Entra guardrails', () => {
     });
   });
 
-  it('reports help-desk agents holding Authentication Administrator outside PIM, and not those activated through PIM', async () => {
+  it('plans removing standing resetting roles of the help desk (not PIM activations); with it applied frank cannot reset', async () => {
     const env = await start();
-    const { findings } = await env.adapter.planGuardrails();
-    const standing = findings.filter((f) => f.code === 'helpdesk_role_standing');
-    expect(standing.map((f) => f.severity)).toEqual(['critical']);
-    expect(standing[0]?.message).toContain('frank@example.com');
-    expect(standing[0]?.message).toContain('Authentication Administrator');
-    const pim = findings.filter((f) => f.code === 'helpdesk_role_pim');
-    expect(pim.map((f) => f.message.split(' ')[0])).toEqual(['gina@example.com']);
+    const tenant = env.emulator.control.tenant;
+    const frank = env.emulator.control.user('frank').id;
+    const helpDesk = [...tenant.groups.values()].find((g) => g.displayName === 'HelpDesk');
+    // The help-desk group also holds Helpdesk Administrator, and frank Password Administrator directly.
+    for (const [id, principalId, roleDefinitionId] of [
+      ['ra-hd', helpDesk?.id ?? '', ROLE_IDS.helpdeskAdministrator],
+      ['ra-pw', frank, ROLE_IDS.passwordAdministrator],
+    ] as const) {
+      tenant.roleAssignments.set(id, { id, principalId, roleDefinitionId, directoryScopeId: '/' });
+    }
+    const erin = env.emulator.control.user('erin').id;
+    await env.probes.nativeReset?.(erin, 'password');
+    const plan = await env.adapter.planGuardrails();
+    const removals = plan.changes.filter((c) => c.removesAccess === true);
+    expect(removals.map((c) => [c.op, c.name]).sort()).toEqual(
+      [
+        ['delete', 'Authentication Administrator of frank@example.com'],
+        ['delete', 'Helpdesk Administrator of group HelpDesk'],
+        ['delete', 'Password Administrator of frank@example.com'],
+      ].sort(),
+    );
+    expect(plan.findings.some((f) => f.code === 'helpdesk_role_pim' && f.message.startsWith('gina@'))).toBe(
+      true,
+    );
+    await env.adapter.applyGuardrails({ ...plan, changes: plan.changes.filter((c) => !c.removesAccess) });
+    expect(tenant.roleAssignments.has('ra-hd')).toBe(true);
+    await env.adapter.applyGuardrails(plan);
+    const left = [...tenant.roleAssignments.values()].filter(
+      (a) => a.principalId === frank || a.principalId === helpDesk?.id,
+    );
+    expect(left).toEqual([]);
+    await expect(env.probes.nativeReset?.(erin, 'password')).rejects.toThrow(/403|Insufficient/);
+    await expect(env.probes.nativeReset?.(erin, 'authenticators')).rejects.toThrow(/403|Insufficient/);
+    expect((await env.adapter.planGuardrails()).changes.filter((c) => c.op !== 'noop')).toEqual([]);
   });
 
   it('creates the status extension so the case status shows on the user', async () => {

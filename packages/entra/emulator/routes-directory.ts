@@ -188,6 +188,31 @@ function createAssignment(ctx: Ctx): Reply {
   return { status: 201, body: assignmentJson(assignment) };
 }
 
+function deleteAssignment(ctx: Ctx): Reply {
+  const tenant = ctx.env.tenant;
+  const assignment = tenant.roleAssignments.get(ctx.params.id ?? '');
+  if (!assignment) throw notFound(ctx.params.id ?? '');
+  tenant.roleAssignments.delete(assignment.id);
+  tenant.roleInstances.delete(assignment.id);
+  const user = tenant.users.get(assignment.principalId);
+  appendAudit(tenant, isoNow(ctx.env), ctx.principal, {
+    activity: 'Remove member from role',
+    category: 'RoleManagement',
+    service: 'Core RBAC',
+    operationType: 'Unassign',
+    targets: [
+      {
+        id: assignment.principalId,
+        displayName: user?.displayName ?? null,
+        type: user ? 'User' : 'Group',
+        userPrincipalName: user?.userPrincipalName ?? null,
+        modifiedProperties: [],
+      },
+    ],
+  });
+  return { status: 204 };
+}
+
 export const directoryRoutes: readonly Route[] = [
   {
     method: 'GET',
@@ -251,6 +276,11 @@ export const directoryRoutes: readonly Route[] = [
       ),
   },
   { method: 'POST', template: '/roleManagement/directory/roleAssignments', handler: createAssignment },
+  {
+    method: 'DELETE',
+    template: '/roleManagement/directory/roleAssignments/:id',
+    handler: deleteAssignment,
+  },
   {
     method: 'GET',
     template: '/roleManagement/directory/roleAssignmentScheduleInstances',

@@ -5,7 +5,7 @@
  */
 
 import { appendAudit, methodWord, userTarget } from './audit.js';
-import { assertCanManage } from './authz.js';
+import { assertAgentMayChangeMethods, assertCanManage } from './authz.js';
 import {
   badRequest,
   type Ctx,
@@ -105,6 +105,7 @@ function remove(ctx: Ctx): Reply {
   const method = methodsOf(ctx, user, type).find((m) => m.id === ctx.params.mid);
   if (!method) throw notFound(ctx.params.mid ?? '');
   assertCanManage(tenant, ctx.principal, user);
+  assertAgentMayChangeMethods(tenant, ctx.principal, user, false);
   if (type === 'phone') refusePhoneDelete(ctx, user, method);
   tenant.methods.delete(`${user.id}:${method.id}`);
   if (type === 'phone' && method.props.phoneType === 'mobile') user.mobilePhone = null;
@@ -225,6 +226,7 @@ function resetPassword(ctx: Ctx): Reply {
   const user = userOf(ctx, ctx.params.id ?? '');
   if (ctx.principal.userId === user.id) throw forbidden('You cannot reset your own password with this API.');
   assertCanManage(tenant, ctx.principal, user);
+  assertAgentMayChangeMethods(tenant, ctx.principal, user, true);
   const body = (ctx.body ?? {}) as Record<string, unknown>;
   user.password = typeof body.newPassword === 'string' ? body.newPassword : generatedPassword();
   user.forceChangePasswordNextSignIn = true;

@@ -73,6 +73,6 @@ export const capabilities: Capabilities = {
   },
   guardrails: {
     supported: true,
-    note: 'Request groups, the TAP method policy, a restricted management administrative unit for privileged users with the gate app as scoped Privileged Authentication Administrator, the status extension property, change-notification subscriptions, and findings on help-desk principals holding authentication admin roles outside PIM.',
+    note: 'Request groups, the TAP method policy, a restricted management administrative unit for privileged users with the gate app as scoped Privileged Authentication Administrator, the status extension property, change-notification subscriptions, and removal (apply --remove-reset-roles) of standing help-desk assignments of the roles that can reset (Global, Privileged Authentication, Authentication, Helpdesk, Password, User Administrator); PIM activations are reported.',
   },
 };

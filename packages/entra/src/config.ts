@@ -101,8 +101,10 @@ export const configSchema = z.strictObject({
   helpDeskGroup: z
     .string()
     .min(1)
-    .optional()
-    .describe('Group (display name) of help-desk agents, for the report of broad standing roles.'),
+    .default('HelpDesk')
+    .describe(
+      'Group (display name) of help-desk agents, whose built-in roles that can reset are planned for removal. @default HelpDesk',
+    ),
   notification: z
     .strictObject({
       url: httpsUrl.describe("The gate's public https hook URL for Graph change notifications."),

@@ -11,7 +11,7 @@ import {
   type GuardrailPlan,
   type ProgressListener,
 } from '@recovery-gate/core';
-import { type EntraContext, graphPatch, graphPost, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphPatch, graphPost, seg } from './graph.js';
 import { SUBSCRIPTION_MINUTES } from './guardrails-desired.js';
 import { readTenant, type TenantView } from './guardrails-read.js';
 
@@ -127,7 +127,17 @@ const subscription: Applier = async (ctx, item, view) => {
   return true;
 };
 
+const builtinRole: Applier = async (ctx, item) => {
+  const id = (item.before as { assignmentId?: unknown } | null)?.assignmentId;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new GateError('ERR_INPUT_INVALID', `The removal of ${item.name} names no role assignment.`);
+  }
+  // A 404 means it is gone already: nothing left to remove.
+  return graphDelete(ctx, `/roleManagement/directory/roleAssignments/${seg(id)}`, 'remove role assignment');
+};
+
 const APPLIERS: Readonly<Record<string, Applier>> = {
+  builtin_role_assignment: builtinRole,
   group,
   extension_property: extensionProperty,
   tap_policy: tapPolicy,

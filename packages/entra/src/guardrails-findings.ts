@@ -1,95 +1,16 @@
 /**
- * Findings guardrails report but do not fix: help-desk principals with standing Authentication
- * Administrator / Privileged Authentication Administrator (outside PIM), and configuration gaps.
+ * Findings guardrails report but do not fix: configuration gaps (the help desk's roles are in
+ * guardrails-helpdesk.ts).
  * @module
  */
 
 import type { GuardrailFinding } from '@recovery-gate/core';
-import { type EntraContext, graphList, odataString, seg } from './graph.js';
-import { groupId, ROLES, type TenantView } from './guardrails-read.js';
-
-const ROLE_LABEL: Readonly<Record<string, string>> = {
-  [ROLES.authenticationAdministrator]: 'Authentication Administrator',
-  [ROLES.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
-};
-
-interface Assignment {
-  readonly id: string;
-  readonly principalId: string;
-  readonly roleDefinitionId: string;
-  readonly directoryScopeId?: string | null;
-}
-
-interface Instance {
-  readonly principalId: string;
-  readonly roleDefinitionId: string;
-  readonly assignmentType?: string | null;
-}
-
-async function helpDeskFindings(ctx: EntraContext, groupName: string): Promise<GuardrailFinding[]> {
-  const id = await groupId(ctx, groupName);
-  if (!id)
-    return [
-      {
-        severity: 'warning',
-        code: 'helpdesk_group_missing',
-        message: `The help-desk group ${groupName} does not exist.`,
-      },
-    ];
-  const members = await graphList<{ id: string; userPrincipalName?: string | null }>(
-    ctx,
-    `/groups/${seg(id)}/members`,
-    'read help-desk members',
-    {
-      $select: 'id,userPrincipalName',
-    },
-  );
-  const principals = new Map<string, string>([
-    [id, `group ${groupName}`],
-    ...members.map((m) => [m.id, m.userPrincipalName ?? m.id] as [string, string]),
-  ]);
-  const findings: GuardrailFinding[] = [];
-  for (const role of Object.keys(ROLE_LABEL)) {
-    const filter = `roleDefinitionId eq ${odataString(role)}`;
-    const [assignments, instances] = await Promise.all([
-      graphList<Assignment>(ctx, '/roleManagement/directory/roleAssignments', 'read role assignments', {
-        $filter: filter,
-      }),
-      graphList<Instance>(
-        ctx,
-        '/roleManagement/directory/roleAssignmentScheduleInstances',
-        'read PIM instances',
-        { $filter: filter },
-      ),
-    ]);
-    for (const assignment of assignments) {
-      const who = principals.get(assignment.principalId);
-      if (!who) continue;
-      const activated = instances.some(
-        (i) => i.principalId === assignment.principalId && i.assignmentType === 'Activated',
-      );
-      findings.push(
-        activated
-          ? {
-              severity: 'info',
-              code: 'helpdesk_role_pim',
-              message: `${who} holds ${ROLE_LABEL[role]} through a time-bound PIM activation.`,
-            }
-          : {
-              severity: 'critical',
-              code: 'helpdesk_role_standing',
-              message: `${who} holds ${ROLE_LABEL[role]} outside PIM (standing assignment): agents can mint TAPs and reset methods around the gate. Make it PIM-eligible or remove it.`,
-            },
-      );
-    }
-  }
-  return findings;
-}
+import type { EntraContext } from './graph.js';
+import type { TenantView } from './guardrails-read.js';
 
 /** All findings for the tenant view. */
 export async function findingsFor(ctx: EntraContext, view: TenantView): Promise<GuardrailFinding[]> {
   const findings: GuardrailFinding[] = [];
-  if (ctx.config.helpDeskGroup) findings.push(...(await helpDeskFindings(ctx, ctx.config.helpDeskGroup)));
   if (!ctx.config.privilegedUnit) {
     findings.push({
       severity: 'warning',

@@ -8,6 +8,7 @@ import { type GuardrailChange, type GuardrailPlan, RECOVERY_ACTIONS } from '@rec
 import type { EntraContext } from './graph.js';
 import { desiredTap, subscriptionChanges, tapChange } from './guardrails-desired.js';
 import { findingsFor } from './guardrails-findings.js';
+import { helpDeskRoles } from './guardrails-helpdesk.js';
 import { groupId, ROLES, readTenant, type TenantView } from './guardrails-read.js';
 
 export { applyGuardrails } from './guardrails-apply.js';
@@ -115,6 +116,11 @@ export async function planGuardrails(ctx: EntraContext): Promise<GuardrailPlan> 
     ...subscriptionChanges(ctx, view),
   ];
   const findings = await findingsFor(ctx, view);
+  if (ctx.config.helpDeskGroup) {
+    const held = await helpDeskRoles(ctx, ctx.config.helpDeskGroup);
+    changes.push(...held.changes);
+    findings.unshift(...held.findings);
+  }
   if (tapGroup === null) {
     findings.push({
       severity: 'critical',

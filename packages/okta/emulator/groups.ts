@@ -186,6 +186,11 @@ export function registerGroups(ctx: EmuContext, r: Routes): void {
     const a = ctx.state.roleAssignments.get(req.params.roleAssignmentId ?? '');
     if (!a || a.principalId !== group.id) throw notFound(req.params.roleAssignmentId ?? '', 'RoleAssignment');
     ctx.state.roleAssignments.delete(a.id);
+    appendEvent(ctx, {
+      eventType: 'group.privilege.revoke',
+      actor: actorRef(ctx.state, req.principal),
+      targets: [groupRef(group)],
+    });
     empty(res);
   });
 }

@@ -308,4 +308,19 @@ export function registerUserRoles(ctx: EmuContext, r: Routes): void {
     });
     ok(res, roleAssignmentJson(ctx, assignment, 'USER'), 201);
   });
+  r('DELETE', '/api/v1/users/:userId/roles/:roleAssignmentId', 'okta.roles.manage', (req, res) => {
+    const user = findUser(ctx.state, req.params.userId ?? '');
+    if (!user) throw notFound(req.params.userId ?? '', 'User');
+    const a = ctx.state.roleAssignments.get(req.params.roleAssignmentId ?? '');
+    // Only a direct assignment can be removed from the user; a group's stays with the group.
+    if (a?.principalType !== 'USER' || a.principalId !== user.id)
+      throw notFound(req.params.roleAssignmentId ?? '', 'RoleAssignment');
+    ctx.state.roleAssignments.delete(a.id);
+    appendEvent(ctx, {
+      eventType: 'user.account.privilege.revoke',
+      actor: actorRef(ctx.state, req.principal),
+      targets: [userRef(user)],
+    });
+    empty(res);
+  });
 }

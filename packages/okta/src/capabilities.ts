@@ -64,6 +64,6 @@ export const capabilities: Capabilities = {
   },
   guardrails: {
     supported: true,
-    note: 'Request groups, custom help-desk role without reset permissions, resource set on the eligible group, binding, status attribute, event hook.',
+    note: 'Request groups, custom help-desk role without reset permissions, resource set on the eligible group, binding, status attribute, event hook; removal (apply --remove-reset-roles) of the built-in roles that can reset (SUPER_ADMIN, ORG_ADMIN, HELP_DESK_ADMIN, USER_ADMIN) held by the help-desk group or its agents.',
   },
 };

@@ -31,7 +31,7 @@ export const FORBIDDEN_PERMISSIONS: readonly string[] = [
 
 /** The outcome of inspecting one resource. */
 export interface Inspection {
-  readonly op: 'create' | 'update' | 'noop';
+  readonly op: 'create' | 'update' | 'delete' | 'noop';
   readonly before: unknown;
   readonly after: unknown;
   /** Converges the resource (only called when op is not noop). */
@@ -43,6 +43,8 @@ export interface Step {
   readonly resource: string;
   readonly name: string;
   readonly reason: string;
+  /** Takes admin rights away from people; `apply` in the CLI runs it only when asked to. */
+  readonly removesAccess?: boolean;
   inspect(): Promise<Inspection>;
 }
 

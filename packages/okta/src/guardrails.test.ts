@@ -29,10 +29,11 @@ describe('Okta guardrails', () => {
       'create role_assignment',
       'create schema_attribute',
       'create event_hook',
+      'delete builtin_role_assignment',
     ]);
     const progress: string[] = [];
     const result = await env.adapter.applyGuardrails(plan, (_done, _total, label) => progress.push(label));
-    expect(result.applied).toHaveLength(11);
+    expect(result.applied).toHaveLength(12);
     expect(progress.at(-1)).toBe('done');
     const again = await env.adapter.planGuardrails();
     expect(again.changes.every((c) => c.op === 'noop')).toBe(true);
@@ -75,12 +76,23 @@ describe('Okta guardrails', () => {
     ).toBe(204);
   });
 
-  it('once the built-in role is gone, agents can raise requests for eligible users only, and reset nothing', async () => {
+  it('once apply removed the built-in role, agents can raise requests for eligible users only, and reset nothing', async () => {
     const env = await start();
-    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
     const { state, nativeAction } = env.emulator.control;
-    for (const [id, a] of state.roleAssignments)
-      if (a.type === 'HELP_DESK_ADMIN') state.roleAssignments.delete(id);
+    expect(await nativeAction('frank@example.com', 'erin@example.com', { kind: 'reset_factors' })).toBe(200);
+    const plan = await env.adapter.planGuardrails();
+    const removal = plan.changes.filter((c) => c.removesAccess === true);
+    expect(removal).toEqual([
+      expect.objectContaining({
+        op: 'delete',
+        name: 'HELP_DESK_ADMIN of group HelpDesk',
+        before: { principal: 'group HelpDesk', role: 'HELP_DESK_ADMIN' },
+      }),
+    ]);
+    await env.adapter.applyGuardrails(plan);
+    expect([...state.roleAssignments.values()].map((a) => a.type)).not.toContain('HELP_DESK_ADMIN');
+    expect(await nativeAction('frank@example.com', 'erin@example.com', { kind: 'reset_factors' })).toBe(403);
+    expect(state.log.some((e) => e.event.eventType === 'group.privilege.revoke')).toBe(true);
     const request = { kind: 'add_to_group', group: 'recovery-request-mfa_reset' } as const;
     expect(await nativeAction('gina@example.com', 'alice@example.com', request)).toBe(204);
     expect(await nativeAction('gina@example.com', 'carol@example.com', request)).toBe(403);
@@ -95,11 +107,12 @@ describe('Okta guardrails', () => {
         profile: { recoveryCaseStatus: 'completed' },
       }),
     ).toBe(403);
-    const plan = await env.adapter.planGuardrails();
-    expect(plan.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+    const again = await env.adapter.planGuardrails();
+    expect(again.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+    expect(again.changes.every((c) => c.op === 'noop')).toBe(true);
   });
 
-  it('reports help-desk principals holding built-in roles that can reset', async () => {
+  it('plans the removal of every built-in resetting role of the help desk, by group and by agent', async () => {
     const env = await start();
     const { state, userId } = env.emulator.control;
     state.roleAssignments.set('raGina', {
@@ -113,9 +126,17 @@ describe('Okta guardrails', () => {
       lastUpdated: 0,
     });
     const plan = await env.adapter.planGuardrails();
-    const messages = plan.findings.filter((f) => f.severity === 'critical').map((f) => f.message);
-    expect(messages.some((m) => m.includes('Group HelpDesk') && m.includes('HELP_DESK_ADMIN'))).toBe(true);
-    expect(messages.some((m) => m.includes('gina@example.com') && m.includes('USER_ADMIN'))).toBe(true);
+    const removals = plan.changes.filter((c) => c.op === 'delete').map((c) => [c.name, c.removesAccess]);
+    expect(removals).toEqual([
+      ['HELP_DESK_ADMIN of group HelpDesk', true],
+      ['USER_ADMIN of agent gina@example.com', true],
+    ]);
+    // Applying only the rest leaves both; applying them removes the direct one from gina too.
+    await env.adapter.applyGuardrails({ ...plan, changes: plan.changes.filter((c) => !c.removesAccess) });
+    expect(state.roleAssignments.has('raGina')).toBe(true);
+    await env.adapter.applyGuardrails(plan);
+    expect(state.roleAssignments.has('raGina')).toBe(false);
+    expect(state.log.some((e) => e.event.eventType === 'user.account.privilege.revoke')).toBe(true);
   });
 
   it('plans an update when someone widens the help-desk role, and apply narrows it back', async () => {
@@ -152,7 +173,8 @@ describe('Okta guardrails', () => {
       const again = await env.adapter.planGuardrails();
       const hook = again.changes.find((c) => c.resource === 'event_hook');
       expect(hook).toMatchObject({ op: 'update', before: { verificationStatus: 'UNVERIFIED' } });
-      expect(again.changes.filter((c) => c.op !== 'noop')).toHaveLength(1);
+      // The removal of the built-in role comes last, after the hook: the failed apply never reached it.
+      expect(again.changes.filter((c) => c.op !== 'noop' && !c.removesAccess)).toHaveLength(1);
     } finally {
       liar.closeAllConnections();
       await new Promise((r) => liar.close(r));

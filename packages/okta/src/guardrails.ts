@@ -15,6 +15,7 @@ import {
   type Secret,
 } from '@recovery-gate/core';
 import { field, type Json, type OktaContext, text } from './context.js';
+import { builtinRoleSteps } from './guardrail-builtin.js';
 import { hookStep } from './guardrail-hook.js';
 import { resourceSetStep, roleStep } from './guardrail-iam.js';
 import {
@@ -27,9 +28,6 @@ import {
   list,
   type Step,
 } from './guardrail-steps.js';
-
-/** Built-in roles that can reset credentials or unlock. */
-const RESETTING_ROLES = new Set(['SUPER_ADMIN', 'ORG_ADMIN', 'HELP_DESK_ADMIN', 'USER_ADMIN']);
 
 function steps(ctx: OktaContext, hookSecret: Secret | null): Step[] {
   const requestGroups = RECOVERY_ACTIONS.map((a) => `${ctx.config.requestGroups.prefix}${a}`);
@@ -65,14 +63,8 @@ function roleFinding(
   assignment: Json,
   forbidden: ReadonlyMap<string, string[]>,
 ): GuardrailFinding | null {
+  // Built-in resetting roles are planned removals (guardrail-builtin.ts), not findings.
   const type = text(assignment, 'type') ?? '';
-  if (RESETTING_ROLES.has(type)) {
-    return {
-      severity: 'critical',
-      code: 'OKTA_HELPDESK_BUILTIN_ROLE',
-      message: `${who} holds the built-in ${type} role, which can reset factors and passwords outside the gate; remove it`,
-    };
-  }
   const bad = type === 'CUSTOM' ? forbidden.get(text(assignment, 'role') ?? '') : undefined;
   if (bad) {
     return {
@@ -127,7 +119,7 @@ async function findings(ctx: OktaContext): Promise<GuardrailFinding[]> {
 /** Reads the org and returns the diff to the desired guardrails. */
 export async function planGuardrails(ctx: OktaContext, hookSecret: Secret | null): Promise<GuardrailPlan> {
   const changes: GuardrailChange[] = [];
-  for (const step of steps(ctx, hookSecret)) {
+  for (const step of [...steps(ctx, hookSecret), ...(await builtinRoleSteps(ctx))]) {
     const inspection = await step.inspect();
     changes.push({
       op: inspection.op,
@@ -136,6 +128,7 @@ export async function planGuardrails(ctx: OktaContext, hookSecret: Secret | null
       reason: step.reason,
       before: inspection.before,
       after: inspection.after,
+      ...(step.removesAccess ? { removesAccess: true } : {}),
     });
   }
   return { idp: 'okta', changes, findings: await findings(ctx) };
@@ -153,7 +146,11 @@ export async function applyGuardrails(
   const wanted = new Set(
     plan.changes.filter((c) => c.op !== 'noop').map((c) => `${c.resource}\u0000${c.name}`),
   );
-  const all = steps(ctx, hookSecret).filter((s) => wanted.has(`${s.resource}\u0000${s.name}`));
+  // Removals are re-listed from the org: one already gone is simply not there to run again.
+  const builtin = plan.changes.some((c) => c.removesAccess === true) ? await builtinRoleSteps(ctx) : [];
+  const all = [...steps(ctx, hookSecret), ...builtin].filter((s) =>
+    wanted.has(`${s.resource}\u0000${s.name}`),
+  );
   const applied: GuardrailChange[] = [];
   for (const [index, step] of all.entries()) {
     onProgress?.(index, all.length, `${step.resource} ${step.name}`);
@@ -167,6 +164,7 @@ export async function applyGuardrails(
       reason: step.reason,
       before: inspection.before,
       after: inspection.after,
+      ...(step.removesAccess ? { removesAccess: true } : {}),
     });
   }
   onProgress?.(all.length, all.length, 'done');

@@ -40,10 +40,17 @@ export function renderPlan(plan: GuardrailPlan): string {
       lines.push(`      after:  ${compact(c.after)}`);
     } else if (c.op === 'create') {
       lines.push(`      ${compact(c.after)}`);
+    } else if (c.op === 'delete') {
+      lines.push(`      ${compact(c.before)}`);
     }
   }
   for (const f of plan.findings) lines.push(`  ! ${f.severity} ${f.code}: ${f.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Critical findings are drift too: the tenant is not where the guardrails say it must be. */
+function criticals(plans: readonly GuardrailPlan[]): number {
+  return plans.reduce((n, p) => n + p.findings.filter((f) => f.severity === 'critical').length, 0);
 }
 
 function summary(plans: readonly GuardrailPlan[]): string {
@@ -72,18 +79,45 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   const loaded = await loadCliConfig(options.config, io);
   const plans = (await planAll(await cliProviders(loaded, io))).map((p) => p.plan);
   const changed = plans.some((p) => pending(p).length > 0);
-  if (options.json === true) io.stdout(`${JSON.stringify({ changed, plans }, null, 2)}\n`);
+  const critical = criticals(plans);
+  if (options.json === true) io.stdout(`${JSON.stringify({ changed, critical, plans }, null, 2)}\n`);
   else {
     for (const p of plans) io.stdout(renderPlan(p));
-    io.stdout(changed ? summary(plans) : 'No changes. The tenants match the guardrails.\n');
+    if (changed) io.stdout(summary(plans));
+    else if (critical === 0) io.stdout('No changes. The tenants match the guardrails.\n');
+    else io.stdout(`No changes to apply, but ${critical} critical finding(s) to fix by hand.\n`);
   }
-  return changed && options.detailedExitcode === true ? EXIT_CHANGES : EXIT.ok;
+  return (changed || critical > 0) && options.detailedExitcode === true ? EXIT_CHANGES : EXIT.ok;
 }
 
 /** Options of `apply`. */
 export interface ApplyOptions {
   readonly config?: string;
   readonly autoApprove?: boolean;
+  /** Also remove the help desk's built-in roles that can reset (planned as `-`). */
+  readonly removeResetRoles?: boolean;
+}
+
+/**
+ * Drops the removals of built-in roles unless asked for, and says loudly what they do either way: they take
+ * every right of the role away from people, not only resets.
+ */
+function withRemovals(planned: GuardrailPlan, remove: boolean, io: CliIo): GuardrailPlan {
+  const removals = planned.changes.filter((c) => c.removesAccess === true && c.op !== 'noop');
+  if (removals.length === 0) return planned;
+  const names = removals.map((c) => c.name).join('; ');
+  if (!remove) {
+    io.stderr(
+      `warning: ${planned.idp}: ${removals.length} built-in role(s) that can reset stay in place (${names}); ` +
+        'agents holding them can still reset around the gate. Re-run with --remove-reset-roles to remove them.\n',
+    );
+    return { ...planned, changes: planned.changes.filter((c) => c.removesAccess !== true) };
+  }
+  io.stderr(
+    `warning: ${planned.idp}: removing ${removals.length} built-in role assignment(s): ${names}. ` +
+      "Those people lose every right the role gave them, not only resets; they keep the gate's help-desk role.\n",
+  );
+  return planned;
 }
 
 async function confirm(io: CliIo): Promise<boolean> {
@@ -99,11 +133,15 @@ async function confirm(io: CliIo): Promise<boolean> {
 /** Plans, asks for confirmation (unless --auto-approve), applies with progress, and reports. */
 export async function apply(options: ApplyOptions, io: CliIo): Promise<number> {
   const loaded = await loadCliConfig(options.config, io);
-  const planned = await planAll(await cliProviders(loaded, io));
+  const planned = (await planAll(await cliProviders(loaded, io))).map((p) => {
+    const plan = withRemovals(p.plan, options.removeResetRoles === true, io);
+    return { ...p, plan, skipped: plan !== p.plan };
+  });
   const todo = planned.filter((p) => pending(p.plan).length > 0);
   for (const p of planned) io.stdout(renderPlan(p.plan));
   if (todo.length === 0) {
-    io.stdout('No changes. The tenants match the guardrails.\n');
+    const skipped = options.removeResetRoles !== true && planned.some((p) => p.skipped);
+    io.stdout(skipped ? 'No other changes.\n' : 'No changes. The tenants match the guardrails.\n');
     return EXIT.ok;
   }
   io.stdout(summary(todo.map((p) => p.plan)));

@@ -22,7 +22,9 @@ Commands:
   init [--force]                          Write a commented starter recovery-gate.yaml
   validate                                Check the configuration (schema, policy, secret references)
   plan [--json] [--detailed-exitcode]     Show the guardrails each IdP needs (+ create, ~ update, - delete)
-  apply [--auto-approve]                  Apply the guardrails (asks for "yes" on a terminal)
+  apply [--auto-approve] [--remove-reset-roles]
+                                          Apply the guardrails (asks for "yes" on a terminal); removing the
+                                          help desk's built-in reset roles only with --remove-reset-roles
   doctor [--json]                         Read-only preflight per IdP: credential, permissions, events, hook URL, clock
   serve [--port n] [--log-level info]     Run the gate (hooks, pollers, pages)
   demo [--once] [--port n]                Three emulated IdPs, the gate and scripted recoveries
@@ -38,7 +40,7 @@ Options:
 Exit codes:
   0  ok (plan --detailed-exitcode: no changes)
   1  runtime failure (IdP, storage, audit chain does not verify, apply declined, a doctor check failed)
-  2  usage error; plan --detailed-exitcode: changes to apply
+  2  usage error; plan --detailed-exitcode: drift (changes to apply, or a critical finding)
   3  configuration invalid (path and fix on one line)
   With --detailed-exitcode every error exits 1, so 2 always means changes.
 `;
@@ -81,6 +83,7 @@ async function dispatch(argv: readonly string[], givenIo: CliIo): Promise<number
       json: { type: 'boolean' },
       'detailed-exitcode': { type: 'boolean' },
       'auto-approve': { type: 'boolean' },
+      'remove-reset-roles': { type: 'boolean' },
       once: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       debug: { type: 'boolean' },
@@ -122,6 +125,7 @@ type Values = {
   readonly json?: boolean | undefined;
   readonly 'detailed-exitcode'?: boolean | undefined;
   readonly 'auto-approve'?: boolean | undefined;
+  readonly 'remove-reset-roles'?: boolean | undefined;
   readonly once?: boolean | undefined;
   readonly out?: string | undefined;
 };
@@ -137,7 +141,14 @@ function dispatchMore(command: string, rest: readonly string[], values: Values, 
     case 'plan':
       return plan({ ...config, ...json, detailedExitcode: values['detailed-exitcode'] === true }, io);
     case 'apply':
-      return apply({ ...config, autoApprove: values['auto-approve'] === true }, io);
+      return apply(
+        {
+          ...config,
+          autoApprove: values['auto-approve'] === true,
+          removeResetRoles: values['remove-reset-roles'] === true,
+        },
+        io,
+      );
     case 'doctor':
       return doctor({ ...config, ...json }, io);
     case 'cases':
