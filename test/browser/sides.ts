@@ -27,6 +27,10 @@ export interface IdpSide {
   otp(userId: string): string | undefined;
   /** Keycloak: the action-link emails the realm sent. */
   outbox(): readonly { readonly to: string; readonly userId: string; readonly link: string }[];
+  /** Okta: answers the push on the user's device (approving needs the number picked). */
+  answerPush?(userId: string, answer: 'approve' | 'reject', picked?: number): boolean;
+  /** Okta: the number the pending push shows on the device, or null. */
+  pushNumber?(userId: string): number | null;
   /** The emulator as oracle: does this temporary credential sign the user in (Okta TAC, Entra TAP)? */
   credentialWorks(userId: string, secret: string): Promise<boolean>;
   close(): Promise<void>;
@@ -54,6 +58,8 @@ async function oktaSide(): Promise<IdpSide> {
     otp: () => undefined,
     outbox: () => [],
     credentialWorks: async (userId, secret) => control.signInWithTac(userId, secret),
+    answerPush: (userId, answer, picked) => control.answerPush(userId, answer, picked),
+    pushNumber: (userId) => control.pendingPushNumber(userId),
     close: () => env.close(),
   };
 }

@@ -70,6 +70,14 @@ export const PAGES_POLICY = parsePolicy({
       revoke: ['sessions', 'refresh_tokens'],
       notify: ['subject', 'security'],
     },
+    PUSH: {
+      description: 'Unlock with a number-matching push (Okta) and a step-up sign-in.',
+      rank: 14,
+      evidence: { allOf: ['device_challenge', 'oidc_step_up'] },
+      freshness: { evidenceMaxAge: '30m', channelMinAge: '30d' },
+      revoke: ['sessions', 'refresh_tokens'],
+      notify: ['subject', 'security'],
+    },
     REBIND: {
       description: 'Authenticator rebind: step-up, then a hold whose cancel link outlives the run.',
       rank: 16,
@@ -85,6 +93,7 @@ export const PAGES_POLICY = parsePolicy({
   matrix: {
     ...baselinePolicyInput.matrix,
     authenticator_rebind: { ...baselinePolicyInput.matrix.authenticator_rebind, standard: 'REBIND' },
+    account_unlock: { ...baselinePolicyInput.matrix.account_unlock, standard: 'PUSH' },
     mfa_reset: { ...baselinePolicyInput.matrix.mfa_reset, standard: 'PAGES' },
     password_reset: { ...baselinePolicyInput.matrix.password_reset, standard: 'HELD' },
   },

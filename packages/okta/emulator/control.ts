@@ -61,7 +61,12 @@ export interface OktaEmulatorControl {
    * Answers the user's pending push: a Factors API transaction, else a push raised by the sign-in UI;
    * false when there is none.
    */
-  answerPush(user: string, answer: 'approve' | 'reject'): boolean;
+  /**
+   * Answers the latest push on the user's device. With number matching, approving needs the number the user
+   * picks: none leaves the push waiting (false), a wrong one fails it (REJECTED), as Okta Verify does.
+   * @see https://help.okta.com/oie/en-us/content/topics/identity-engine/authenticators/nm-ov-authenticator.htm
+   */
+  answerPush(user: string, answer: 'approve' | 'reject', picked?: number): boolean;
   /** The number the latest pending push of the user shows, or null. */
   pendingPushNumber(user: string): number | null;
   /** Tries a TAC sign-in; consumes a single-use code on success (and starts a session). */
@@ -150,10 +155,15 @@ export function createControl(
       if (!ctx.oidc) throw new Error('the authorization server is not running');
       await ctx.oidc.registerClient(client);
     },
-    answerPush(user, answer) {
+    answerPush(user, answer, picked) {
       const id = userOf(state, user).id;
       const tx = latestPush(id);
       if (!tx) return ctx.oidc?.answerPush(id, answer) ?? false;
+      if (answer === 'approve' && tx.numberMatching) {
+        if (picked === undefined) return false;
+        tx.result = picked === tx.correctAnswer ? 'SUCCESS' : 'REJECTED';
+        return true;
+      }
       tx.result = answer === 'approve' ? 'SUCCESS' : 'REJECTED';
       return true;
     },

@@ -322,6 +322,32 @@ describe('Okta emulator: TAC, push and tokens', () => {
     expect(polled.body).toMatchObject({ factorResult: 'TIMEOUT' });
   });
 
+  it('approves a number-matching push only with the number picked, as Okta Verify does', async () => {
+    const emu = await start();
+    const alice = emu.control.userId('alice@example.com');
+    const factor = [...emu.control.state.factors.values()].find(
+      (f) => f.userId === alice && f.factorType === 'push',
+    );
+    const push = async () => {
+      const started = await api(emu, 'POST', `/api/v1/users/${alice}/factors/${factor?.id}/verify`, {
+        useNumberMatchingChallenge: true,
+      });
+      const body = started.body as { _links: { poll: { href: string } } };
+      return async () => (await api(emu, 'GET', body._links.poll.href.replace(emu.url, ''))).body;
+    };
+    const first = await push();
+    const number = emu.control.pendingPushNumber(alice) as number;
+    expect(emu.control.answerPush(alice, 'approve')).toBe(false);
+    expect(await first()).toMatchObject({ factorResult: 'WAITING' });
+    expect(emu.control.answerPush(alice, 'approve', (number + 1) % 100)).toBe(true);
+    expect(await first()).toMatchObject({ factorResult: 'REJECTED' });
+    const second = await push();
+    expect(emu.control.answerPush(alice, 'approve', emu.control.pendingPushNumber(alice) as number)).toBe(
+      true,
+    );
+    expect(await second()).toMatchObject({ factorResult: 'SUCCESS' });
+  });
+
   it('refuses a refresh token after sessions are cleared with oauthTokens=true', async () => {
     const emu = await start();
     const { refreshToken, sessionId } = await emu.control.mintSession('alice@example.com');

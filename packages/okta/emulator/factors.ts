@@ -125,6 +125,7 @@ function verify(ctx: EmuContext, req: OktaRequest): Record<string, unknown> {
     factorId: factor.id,
     result: 'WAITING',
     correctAnswer: randomInt(10, 100),
+    numberMatching: body.useNumberMatchingChallenge === true,
     created: ctx.now(),
     expiresAt: ctx.now() + lifetime * 1000,
   };

@@ -204,8 +204,9 @@ function probes(env: OktaTestEnvironment): ContractProbes {
     signInWithTemporaryCredential: async (userId, secret) =>
       secret !== null && control.signInWithTac(userId, secret),
     advanceClock: (ms) => control.advanceClock(ms),
-    answerDeviceChallenge: async (userId, answer) => {
-      if (!control.answerPush(userId, answer)) throw new Error(`no pending push for ${userId}`);
+    answerDeviceChallenge: async (userId, answer, picked) => {
+      if (!control.answerPush(userId, answer, picked ?? undefined))
+        throw new Error(`no pending push for ${userId}, or no number picked`);
     },
     injectFault: (fault) => control.faults.inject(fault),
     requestCount: () => control.faults.requestCount(),

@@ -73,6 +73,8 @@ export interface PushTransaction {
   factorId: string;
   result: 'WAITING' | 'SUCCESS' | 'REJECTED' | 'TIMEOUT';
   correctAnswer: number;
+  /** Started with `useNumberMatchingChallenge`: the device approves only with the number picked. */
+  numberMatching: boolean;
   created: number;
   expiresAt: number;
 }

@@ -13,7 +13,7 @@ export const capabilities: Capabilities = {
   },
   device_challenge: {
     supported: true,
-    note: 'Okta Verify push through the Factors API with number matching; polled to SUCCESS, REJECTED or TIMEOUT.',
+    note: 'Okta Verify push through the Factors API with number matching; the gate shows the number to pick only to the subject (verification page, message to the trusted channels); polled to SUCCESS, REJECTED (denied, or the wrong number) or TIMEOUT.',
   },
   oidc_step_up: {
     supported: false,

@@ -49,7 +49,7 @@ async function exercise() {
     await adapter.findUser('00uNoSuchUser0000000');
     await adapter.readSubjectFacts('carol@example.com');
     const challenge = await adapter.startDeviceChallenge(alice.userId);
-    emulator.control.answerPush(alice.userId, 'approve');
+    emulator.control.answerPush(alice.userId, 'approve', challenge.numberToMatch ?? undefined);
     await adapter.pollDeviceChallenge(alice.userId, challenge);
     await emulator.control.mintSession(alice.userId);
     await adapter.revokeSessions(alice.userId, { sessions: true, refreshTokens: true, grants: true });

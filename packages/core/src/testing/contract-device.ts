@@ -63,8 +63,19 @@ function declaredDeviceCases(ctx: ContractContext): void {
     async () => {
       const env = await ctx.start();
       const { userId, challenge } = await startChallenge(env);
-      await env.probes.answerDeviceChallenge?.(userId, 'approve');
+      await env.probes.answerDeviceChallenge?.(userId, 'approve', challenge.numberToMatch);
       expect(await env.adapter.pollDeviceChallenge(userId, challenge)).toBe('approved');
+    },
+  );
+
+  it.skipIf(answer.skip || ctx.harness.numberMatching !== true)(
+    `reports rejected when the subject picks another number than the one the gate shows${answer.note}`,
+    async () => {
+      const env = await ctx.start();
+      const { userId, challenge } = await startChallenge(env);
+      const wrong = ((challenge.numberToMatch ?? 0) + 1) % 100;
+      await env.probes.answerDeviceChallenge?.(userId, 'approve', wrong);
+      expect(await env.adapter.pollDeviceChallenge(userId, challenge)).toBe('rejected');
     },
   );
 

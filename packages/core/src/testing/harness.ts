@@ -46,7 +46,8 @@ export interface ContractProbes {
   /** Delays the IdP's audit records of later changes by `ms` (an IdP whose audit log lags, as Entra's does). */
   auditLatency?(ms: number): void;
   /** Answers a pending device challenge as the subject would on the phone. */
-  answerDeviceChallenge?(userId: string, answer: 'approve' | 'reject'): Promise<void>;
+  /** Answers on the device; approving a number-matching push needs the number picked (the one the gate shows). */
+  answerDeviceChallenge?(userId: string, answer: 'approve' | 'reject', picked?: number | null): Promise<void>;
   /** Makes the emulator's next responses fail or slow down. */
   injectFault?(fault: InjectedFault): void;
   /** How many API requests the emulator has served so far (to count retries). */

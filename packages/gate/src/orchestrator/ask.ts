@@ -53,7 +53,40 @@ async function once(
   }
 }
 
-async function askDevice(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<Record<string, unknown>> {
+/**
+ * Tells the subject, on each trusted channel, to look at their phone and which number to pick (number
+ * matching: Okta Verify approves only with the number the gate shows), with a link to the verification page,
+ * which shows the number too. Without the number a real user cannot complete the push.
+ */
+async function tellNumber(ctx: Ctx, c: CaseRecord, channels: readonly Channel[], n: number): Promise<void> {
+  for (const ch of channels) {
+    const link = await createLinkRow(ctx.deps.store, {
+      caseId: c.id,
+      personId: c.subjectId,
+      purpose: 'verify',
+      ttlSeconds: ctx.options.linkTtlSeconds,
+      now: ctx.now(),
+      baseUrl: ctx.deps.baseUrl,
+      channelId: ch.id,
+    });
+    await notify(ctx, {
+      to: { kind: ch.kind, address: ch.value },
+      subject: 'Look at your phone to confirm your account recovery',
+      text:
+        `A recovery (${c.action}) was requested for your account and your phone got a sign-in request. ` +
+        `If you asked for it, pick ${n} in the app. If you did not, deny it: someone else is asking.`,
+      links: [{ label: 'Open your recovery', url: link.url }],
+      idempotencyKey: `${c.id}:device:${ch.id}`,
+    });
+  }
+}
+
+async function askDevice(
+  ctx: Ctx,
+  c: CaseRecord,
+  facts: SubjectFacts,
+  req: TierRequirements,
+): Promise<Record<string, unknown>> {
   const provider = ctx.provider(c.idp);
   const device = (facts.authenticators ?? []).find((a) => a.supportsDeviceChallenge && a.status === 'active');
   if (!provider.capabilities.device_challenge.supported || !device) return { skipped: 'no_device' };
@@ -70,6 +103,14 @@ async function askDevice(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<
     actor: 'gate',
     data: { challengeId: challenge.id, authenticatorId: challenge.authenticatorId },
   });
+  if (challenge.numberToMatch !== null) {
+    await tellNumber(
+      ctx,
+      c,
+      trustedChannels(facts, req.channelMinAgeSeconds, ctx.now()),
+      challenge.numberToMatch,
+    );
+  }
   return { challengeId: challenge.id, authenticatorId: challenge.authenticatorId };
 }
 
@@ -159,7 +200,7 @@ export async function askForEvidence(
 ): Promise<boolean> {
   let ok = true;
   if (req.evidenceKinds.includes('device_challenge')) {
-    ok = (await once(ctx, c, 'device_challenge', () => askDevice(ctx, c, facts))) && ok;
+    ok = (await once(ctx, c, 'device_challenge', () => askDevice(ctx, c, facts, req))) && ok;
   }
   if (req.evidenceKinds.some((k) => PAGE_KINDS.includes(k))) {
     ok = (await once(ctx, c, 'verify', () => askVerify(ctx, c, facts, req))) && ok;

@@ -81,3 +81,29 @@ async function settle(
   });
   if (denied) await settleEffects(ctx, caseId);
 }
+
+/** The number a pending push asks the subject to pick, for the subject's eyes only (never in the case view). */
+export interface PendingChallenge {
+  readonly numberToMatch: number;
+  readonly expiresAt: string;
+}
+
+/**
+ * The subject's pending number-matching push on a case, or null. Only the verification page (and the message
+ * to the subject's channels) show the number: anyone else who learned it could talk the subject into approving.
+ */
+export async function pendingChallenge(
+  ctx: Ctx,
+  caseId: string,
+  subjectId: string,
+): Promise<PendingChallenge | null> {
+  const rows = await ctx.deps.store.query(
+    "SELECT challenge FROM challenges WHERE case_id = $1 AND user_id = $2 AND state = 'pending' ORDER BY created_at DESC LIMIT 1",
+    [caseId, subjectId],
+  );
+  const raw = rows[0]?.challenge;
+  if (raw === undefined) return null;
+  const challenge = (typeof raw === 'string' ? JSON.parse(raw) : raw) as DeviceChallenge;
+  if (challenge.numberToMatch === null || Date.parse(challenge.expiresAt) <= ctx.now().getTime()) return null;
+  return { numberToMatch: challenge.numberToMatch, expiresAt: challenge.expiresAt };
+}

@@ -50,10 +50,8 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     expect(opened.state).toBe('verifying');
     expect(opened.tier).toBe('T2');
     const verifyTargets = env.sent.filter((n) => n.links?.some((l) => l.url.includes('/verify/')));
-    expect(verifyTargets.map((n) => (n.to.kind === 'security' ? 'security' : n.to.address)).sort()).toEqual([
-      '+1-555-0101',
-      'alice.personal@example.net',
-    ]);
+    const targets = new Set(verifyTargets.map((n) => (n.to.kind === 'security' ? 'security' : n.to.address)));
+    expect([...targets].sort()).toEqual(['+1-555-0101', 'alice.personal@example.net']);
     const token = env.linkTo('+1-555-0101', 'verify');
     const link = await env.engine.consumeLink(token, 'verify', 'u-alice');
     expect(link).toMatchObject({ caseId: opened.id, channelId: 'phone:mobile' });
@@ -89,6 +87,28 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     expect(JSON.stringify(env.audit.entries)).not.toContain(secret);
     expect(JSON.stringify(env.sent)).not.toContain(secret);
     expect(env.metrics.render()).toMatch(/recovery_cases_total\{[^}]*outcome="completed"[^}]*\} 1/);
+  });
+
+  it('the push asks alice to pick a number: told on her trusted channels and to her alone, never in the case view', async () => {
+    await env.engine.handleEvent(request('alice'));
+    const c = await caseOf('alice');
+    const shown = await env.engine.pendingChallenge(c.id, 'u-alice');
+    expect(shown?.numberToMatch).toBe(42);
+    const told = env.sent.filter((n) => n.subject.startsWith('Look at your phone'));
+    expect(told.map((n) => (n.to.kind === 'security' ? 'security' : n.to.address)).sort()).toEqual([
+      '+1-555-0101',
+      'alice.personal@example.net',
+    ]);
+    for (const n of told) {
+      expect(n.text).toContain('pick 42');
+      expect(n.links?.[0]?.url).toContain('/verify/');
+    }
+    expect(await env.engine.pendingChallenge(c.id, 'u-frank')).toBeNull();
+    expect(JSON.stringify(await env.engine.getCase(c.id))).not.toMatch(/numberToMatch|\b42\b/);
+    expect(JSON.stringify(env.audit.entries)).not.toContain('numberToMatch');
+    idp.answerChallenge('u-alice', 'approved');
+    await env.engine.tick();
+    expect(await env.engine.pendingChallenge(c.id, 'u-alice')).toBeNull();
   });
 
   it('bob (impostor): no link to a phone changed 2 days ago, that phone does not count, a rejected push denies', async () => {

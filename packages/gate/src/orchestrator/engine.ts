@@ -14,7 +14,7 @@ import {
   recordApproval,
   recordEvidence,
 } from './api.js';
-import { pollChallenges } from './challenges.js';
+import { type PendingChallenge, pendingChallenge, pollChallenges } from './challenges.js';
 import { type ClaimedCredential, claimCredential } from './claim.js';
 import { type Ctx, createCtx, type EngineOptions } from './context.js';
 import { handleBypass } from './incident.js';
@@ -79,6 +79,8 @@ export interface CaseEngine extends Orchestrator {
   consumeLink(token: string, purpose: LinkPurpose, personId: string): Promise<ConsumedLink>;
   /** Polls pending device challenges; returns how many were resolved. */
   pollChallenges(): Promise<number>;
+  /** The number the subject's pending push asks them to pick (for the verification page only), or null. */
+  pendingChallenge(caseId: string, subjectId: string): Promise<PendingChallenge | null>;
   /** Issues the temporary credential to the verified subject and returns it once. */
   claimCredential(caseId: string, subjectPersonId: string): Promise<ClaimedCredential>;
 }
@@ -193,6 +195,7 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
       const resolved = await pollChallenges(ctx);
       return resolved;
     },
+    pendingChallenge: (caseId, subjectId) => pendingChallenge(ctx, caseId, subjectId),
     claimCredential: (caseId, subjectPersonId) => claimCredential(ctx, caseId, subjectPersonId),
   };
 }

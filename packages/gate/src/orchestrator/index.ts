@@ -4,6 +4,7 @@
  */
 
 export type { ApprovalInput, EvidenceInput } from './api.js';
+export type { PendingChallenge } from './challenges.js';
 export type { ClaimedCredential } from './claim.js';
 export type { EngineOptions } from './context.js';
 export type { CaseEngine, CaseFilter, CaseView, OrchestratorOptions } from './engine.js';

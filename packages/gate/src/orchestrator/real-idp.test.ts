@@ -50,7 +50,10 @@ describe.each(['okta', 'entra'] as const)(
     async function prove(caseId: string, userId: string): Promise<void> {
       if (idp.adapter.capabilities.device_challenge.supported) {
         expect(await env.engine.pollChallenges()).toBe(0);
-        await idp.probes.answerDeviceChallenge?.(userId, 'approve');
+        // The subject picks the number the gate shows them (number matching).
+        const shown = await env.engine.pendingChallenge(caseId, userId);
+        expect(shown?.numberToMatch).toEqual(expect.any(Number));
+        await idp.probes.answerDeviceChallenge?.(userId, 'approve', shown?.numberToMatch);
         await env.engine.tick();
         return;
       }

@@ -51,6 +51,7 @@ fieldset{border:0;padding:0;margin:0 0 1rem}
 input[type=text],textarea{width:100%;max-width:28rem;font:inherit;padding:.55rem .7rem;border:1px solid #8a94a6;border-radius:.4rem;background:#fff;color:var(--ink)}
 textarea{max-width:100%;min-height:5rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.2rem 0 0}
+.number-match{font-size:3rem;font-weight:700;letter-spacing:.1em;margin:.3rem 0}
 .btn{display:inline-block;font:inherit;font-weight:600;border:0;border-radius:.45rem;padding:.6rem 1.2rem;background:var(--brand);color:var(--brand-ink);text-decoration:none;cursor:pointer}
 .btn-danger{background:var(--bad)}.btn-quiet{background:#e2e8f0;color:var(--ink)}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1rem}

@@ -17,7 +17,14 @@ import { createSessions, PAGES_MIGRATIONS, type Session, type Sessions } from '.
 /** The case API the pages call (the orchestrator's case engine). */
 export type PagesEngine = Pick<
   CaseEngine,
-  'getCase' | 'listCases' | 'recordEvidence' | 'recordApproval' | 'cancel' | 'consumeLink' | 'claimCredential'
+  | 'getCase'
+  | 'listCases'
+  | 'recordEvidence'
+  | 'recordApproval'
+  | 'cancel'
+  | 'consumeLink'
+  | 'claimCredential'
+  | 'pendingChallenge'
 >;
 
 /** The gate's parts the pages use. */

@@ -7,7 +7,7 @@
 
 import { isGateError } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
-import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
+import type { CaseView, ClaimedCredential, PendingChallenge } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, esc, notice, pill } from './html.js';
@@ -80,6 +80,16 @@ function recoveryCodeStep(c: CaseView, session: Session): string {
 <button class="btn btn-quiet" type="submit">Use recovery code</button></form></li>`;
 }
 
+/** The push step: the number to pick in the authenticator app (number matching), shown to the subject only. */
+function deviceStep(c: CaseView, push: PendingChallenge | null): string {
+  if (has(c, 'device_challenge')) return `<li><span>Approve on your phone</span>${pill('ok', 'done')}</li>`;
+  if (!push)
+    return '<li><span>Approve on your phone</span><span>No request is waiting on your phone</span></li>';
+  return `<li><div><p><strong>Approve on your phone.</strong> Your phone shows a sign-in request. Pick this number:</p>
+<p class="number-match" aria-label="Number to pick">${esc(String(push.numberToMatch))}</p>
+<p class="hint">Only if you asked for this recovery. If you did not, deny it on your phone. Then reload this page.</p></div></li>`;
+}
+
 function deliveredTo(c: CaseView): string | null {
   const deliver = c.journal.find((j) => j.step === 'deliver' && j.state === 'done');
   const id = deliver?.result.deliveredTo;
@@ -88,11 +98,18 @@ function deliveredTo(c: CaseView): string | null {
   return ch ? maskAddress(ch.value) : null;
 }
 
-function nextBody(p: PagesCtx, c: CaseView, session: Session, otpSent: boolean): string {
+function nextBody(
+  p: PagesCtx,
+  c: CaseView,
+  session: Session,
+  otpSent: boolean,
+  push: PendingChallenge | null,
+): string {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
   const idpDelivers = c.idp === 'keycloak';
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
+      kinds.includes('device_challenge') ? deviceStep(c, push) : '',
       kinds.includes('oidc_step_up') ? stepUpStep(c) : '',
       kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : '',
       kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : '',
@@ -137,8 +154,9 @@ export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
     await persist(p, session);
   }
   const otpSent = await otpPending(p.deps().store, c.id, p.now());
+  const push = await p.deps().engine.pendingChallenge(c.id, c.subjectId);
   const body = `${flash ? notice('info', flash) : ''}${statusCard(c, 'Your account recovery')}
-${nextBody(p, c, session, otpSent)}
+${nextBody(p, c, session, otpSent, push)}
 ${card('What we have so far', evidenceList(c, false))}`;
   return page(p, 200, 'Verify your recovery', body, session);
 }
