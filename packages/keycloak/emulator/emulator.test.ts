@@ -131,7 +131,7 @@ describe('Keycloak emulator', () => {
     expect((await admin(emu, 'DELETE', `users/${alice}/consents/${APP_CLIENT_ID}`)).status).toBe(404);
   });
 
-  it('enforces action-token expiry, single use for one-time actions only, and the email binding', async () => {
+  it('enforces action-token expiry, single completion for one-time actions only, and the email binding', async () => {
     emu = await startEmulator();
     const alice = emu.control.userId('alice');
     const send = async (actions: string[], lifespan: number) => {
@@ -147,12 +147,38 @@ describe('Keycloak emulator', () => {
       ).toBe(204);
       return (emu as Emulator).control.outbox().at(-1)?.link as string;
     };
+    /** Submits the required-action form the link's page carries, as the browser would. */
+    const finish = async (link: string, fields: Record<string, string>) => {
+      const form = /action="([^"]+)"[^>]*><input type="hidden" name="key" value="([^"]+)"/.exec(
+        await (await fetch(link)).text(),
+      );
+      const key = form?.[2] ?? new URL(link).searchParams.get('key') ?? '';
+      const target = form?.[1] ?? link.replace(/action-token\?.*$/, 'required-action');
+      return fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ key, ...fields }),
+      });
+    };
     const reusable = await send(['webauthn-register'], 600);
     expect((await fetch(reusable)).status).toBe(200);
     expect((await fetch(reusable)).status).toBe(200);
     const once = await send(['CONFIGURE_TOTP'], 600);
+    // Keycloak spends the token when the required actions finish, not when the link is opened.
     expect((await fetch(once)).status).toBe(200);
+    expect((await fetch(once)).status).toBe(200);
+    expect((await finish(once, {})).status).toBe(200);
     expect((await fetch(once)).status).toBe(400);
+    expect((await finish(once, {})).status).toBe(400);
+    const password = await send(['UPDATE_PASSWORD'], 600);
+    expect((await finish(password, { 'password-new': 'short', 'password-confirm': 'short' })).status).toBe(400);
+    expect((await fetch(password)).status).toBe(200);
+    const fresh = { 'password-new': 'Fresh-Passw0rd', 'password-confirm': 'Fresh-Passw0rd' };
+    expect((await finish(password, fresh)).status).toBe(200);
+    expect((await fetch(password)).status).toBe(400);
+    expect(
+      emu.control.realm.users.get(alice)?.credentials.find((c) => c.type === 'password')?.secret,
+    ).toBe('Fresh-Passw0rd');
     const expiring = await send(['UPDATE_PASSWORD'], 60);
     emu.control.advanceClock(61_000);
     expect((await fetch(expiring)).status).toBe(400);

@@ -200,26 +200,73 @@ const page = (status: number, message: string): Res => ({
   body: `<!doctype html><title>Keycloak</title><p id="kc-page-message">${message}</p>`,
 });
 
-/** GET login-actions/action-token: what clicking the emailed link does. */
-function actionToken(emu: Emu, req: Req): Res {
-  const claims = verifyJwt(emu.realm.keys, req.query.get('key') ?? '');
-  if (claims === null || claims.typ !== 'execute-actions') return page(400, 'Invalid action token');
+type TokenCheck =
+  | { readonly ok: false; readonly res: Res }
+  | {
+      readonly ok: true;
+      readonly user: EmuUser;
+      readonly actions: string[];
+      readonly jti: string;
+      readonly oneTime: boolean;
+      readonly azp: string;
+    };
+
+/** The checks of `LoginActionsService` on an action token, including `checkTokenWasNotUsedYet`. */
+function checkActionToken(emu: Emu, key: string): TokenCheck {
+  const fail = (message: string): TokenCheck => ({ ok: false, res: page(400, message) });
+  const claims = verifyJwt(emu.realm.keys, key);
+  if (claims === null || claims.typ !== 'execute-actions') return fail('Invalid action token');
   if (typeof claims.exp !== 'number' || claims.exp <= Math.floor(emu.now() / 1000))
-    return page(400, 'Action expired. Please continue with login now.');
+    return fail('Action expired. Please continue with login now.');
   const user = emu.realm.users.get(String(claims.sub));
-  if (user === undefined || !user.enabled) return page(400, 'Invalid user');
-  if (claims.eml !== user.email) return page(400, 'Invalid email address.');
+  if (user === undefined || !user.enabled) return fail('Invalid user');
+  if (claims.eml !== user.email) return fail('Invalid email address.');
   const actions = Array.isArray(claims.rqac) ? claims.rqac.map(String) : [];
   const oneTime = actions.some((a) => ONE_TIME_ACTIONS.includes(a));
   const jti = String(claims.jti);
   if (oneTime && emu.realm.usedActionTokens.has(jti))
-    return page(400, 'Action already used. Please continue with login now.');
-  if (oneTime) emu.realm.usedActionTokens.add(jti);
-  user.emailVerified = true;
-  loginEvent(emu, 'EXECUTE_ACTION_TOKEN', user.id, String(claims.azp ?? 'account'), {
-    action: 'execute-actions',
-  });
-  return page(200, `Perform the following action(s): ${actions.join(', ')}`);
+    return fail('Action already used. Please continue with login now.');
+  return { ok: true, user, actions, jti, oneTime, azp: String(claims.azp ?? 'account') };
+}
+
+/**
+ * GET login-actions/action-token: what clicking the emailed link does. It starts the required actions but does
+ * not spend the token: Keycloak only notes INVALIDATE_ACTION_TOKEN, and puts the key in the single-use store when
+ * the required actions finish (`AuthenticationManager.finishedRequiredActions`). An opened link stays usable.
+ */
+function actionToken(emu: Emu, req: Req): Res {
+  const key = req.query.get('key') ?? '';
+  const t = checkActionToken(emu, key);
+  if (!t.ok) return t.res;
+  t.user.emailVerified = true;
+  loginEvent(emu, 'EXECUTE_ACTION_TOKEN', t.user.id, t.azp, { action: 'execute-actions' });
+  const shown = page(200, `Perform the following action(s): ${t.actions.join(', ')}`);
+  // The key is a compact JWS (base64url and dots): nothing in it needs escaping in an attribute.
+  const form = `<form method="post" action="${issuer(emu)}/login-actions/required-action"><input type="hidden" name="key" value="${key}"></form>`;
+  return { ...shown, body: `${String(shown.body)}${form}` };
+}
+
+/** POST login-actions/required-action: the user finishes the required actions; a one-time token is spent now. */
+function finishRequiredActions(emu: Emu, req: Req): Res {
+  const form = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, string>;
+  const t = checkActionToken(emu, form.key ?? '');
+  if (!t.ok) return t.res;
+  if (t.actions.includes('UPDATE_PASSWORD')) {
+    const next = form['password-new'] ?? '';
+    if (next.length < 8 || next !== form['password-confirm']) return page(400, 'Invalid password.');
+    t.user.credentials = t.user.credentials.filter((c) => c.type !== 'password');
+    t.user.credentials.push({
+      id: newId(),
+      type: 'password',
+      createdDate: emu.now(),
+      priority: 10,
+      secret: next,
+    });
+    loginEvent(emu, 'UPDATE_PASSWORD', t.user.id, t.azp);
+  }
+  t.user.requiredActions = t.user.requiredActions.filter((a) => !t.actions.includes(a));
+  if (t.oneTime) emu.realm.usedActionTokens.add(t.jti);
+  return page(200, 'Your account has been updated.');
 }
 
 /** Registers the realm's OIDC and login-actions endpoints. */
@@ -253,4 +300,5 @@ export function oidcRoutes(router: Router, emu: Emu): void {
     }
   });
   router.on('GET', `${P}/login-actions/action-token`, (req) => actionToken(emu, req));
+  router.on('POST', `${P}/login-actions/required-action`, (req) => finishRequiredActions(emu, req));
 }

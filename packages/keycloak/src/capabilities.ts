@@ -47,7 +47,7 @@ export const capabilities: Capabilities = {
   suspend: { supported: true, note: 'PUT users/{id} enabled=false.' },
   temporary_credential: {
     supported: true,
-    note: 'execute-actions-email with the tier lifespan and a one-time action (UPDATE_PASSWORD / CONFIGURE_TOTP), so the link is single-use; Keycloak emails it only to the account email, which must be the verified channel. Owning the mailbox is the only factor the link checks.',
+    note: 'execute-actions-email with the tier lifespan and a one-time action (UPDATE_PASSWORD / CONFIGURE_TOTP), so the link is single-completion: Keycloak spends it when the required actions finish, not when it is opened, so an opened but unfinished link stays usable until the lifespan ends (keep tier lifetimes short); Keycloak emails it only to the account email, which must be the verified channel. Owning the mailbox is the only factor the link checks.',
   },
   revoke_temporary_credential: {
     supported: true,
