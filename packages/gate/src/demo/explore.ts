@@ -9,9 +9,9 @@
 import { join } from 'node:path';
 import { baselinePolicyInput, type IdpKind, parsePolicy, type RecoveryProvider } from '@recovery-gate/core';
 import type { CliIo } from '../cli/io.js';
-import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createGate, type Gate } from '../service.js';
+import { withSchemaDefaults } from './config.js';
 import { INBOX_PATH, mountDemoInbox, type SentMessage } from './inbox.js';
 import { demoPagesSection, registerPagesClients } from './pages.js';
 import { applyGuardrails, CAST, type DemoTenant, startTenant } from './tenants.js';
@@ -84,7 +84,7 @@ export async function startExploration(
   }
   const sent: SentMessage[] = [];
   const providers = new Map<IdpKind, RecoveryProvider>(tenants.map((t) => [t.idp, t.adapter]));
-  const config = {
+  const config = await withSchemaDefaults({
     ...parsePolicy(baselinePolicyInput),
     pages,
     providers: {},
@@ -92,7 +92,7 @@ export async function startExploration(
     storage: { dataDir },
     server: { port, host: '127.0.0.1' },
     pollers: { interval: '1s', lookback: '10m', tick: '1s' },
-  } as GateConfig;
+  });
   const gate = createGate({
     config,
     providers,

@@ -16,6 +16,7 @@ import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createGate, type Gate } from '../service.js';
 import { SCENARIOS } from './cast-scenarios.js';
+import { withSchemaDefaults } from './config.js';
 import { writeDoctorConfig } from './doctor-config.js';
 import { type Exploration, exploreDataDir, openExploreCases, startExploration } from './explore.js';
 import { demoPagesSection, registerPagesClients } from './pages.js';
@@ -45,8 +46,8 @@ export function demoPolicy() {
   return parsePolicy(input);
 }
 
-function demoConfig(dataDir: string, port: number, pages: unknown): GateConfig {
-  return {
+function demoConfig(dataDir: string, port: number, pages: unknown): Promise<GateConfig> {
+  return withSchemaDefaults({
     ...demoPolicy(),
     ...(pages === null ? {} : { pages }),
     providers: {},
@@ -54,7 +55,7 @@ function demoConfig(dataDir: string, port: number, pages: unknown): GateConfig {
     storage: { dataDir },
     server: { port, host: '127.0.0.1' },
     pollers: { interval: '1s', lookback: '10m', tick: '1s' },
-  } as GateConfig;
+  });
 }
 
 function until(ms = 20_000) {
@@ -124,7 +125,7 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
     const providers = new Map<IdpKind, RecoveryProvider>(tenants.map((t) => [t.idp, t.adapter]));
     const pages = await demoPagesSection(tenants);
     gate = createGate({
-      config: demoConfig(join(dir, 'data'), options.port ?? 0, pages),
+      config: await demoConfig(join(dir, 'data'), options.port ?? 0, pages),
       providers,
       logger: silentLogger,
       notifier: { send: async () => undefined },
