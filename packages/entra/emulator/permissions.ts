@@ -24,6 +24,7 @@ export const GATE_APP_PERMISSIONS: readonly string[] = [
   'AdministrativeUnit.ReadWrite.All',
   'RoleManagement.ReadWrite.Directory',
   'Application.ReadWrite.OwnedBy',
+  'PrivilegedEligibilitySchedule.Read.AzureADGroup',
 ];
 
 interface Rule {
@@ -72,8 +73,33 @@ const RULES: readonly Rule[] = [
     write: ['AdministrativeUnit.ReadWrite.All', 'Directory.ReadWrite.All'],
   },
   {
+    // Eligibility schedules are PIM data: Directory.Read.All does not reach them.
+    prefix: '/roleManagement/directory/roleEligibilitySchedules',
+    read: [
+      'RoleEligibilitySchedule.Read.Directory',
+      'RoleEligibilitySchedule.ReadWrite.Directory',
+      'RoleManagement.Read.Directory',
+      'RoleManagement.Read.All',
+      'RoleManagement.ReadWrite.Directory',
+    ],
+    write: ['RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'],
+  },
+  {
+    prefix: '/identityGovernance/privilegedAccess/group',
+    read: [
+      'PrivilegedEligibilitySchedule.Read.AzureADGroup',
+      'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup',
+    ],
+    write: ['PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup'],
+  },
+  {
     prefix: '/roleManagement',
-    read: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', ...DIR_READ],
+    read: [
+      'RoleManagement.Read.Directory',
+      'RoleManagement.Read.All',
+      'RoleManagement.ReadWrite.Directory',
+      ...DIR_READ,
+    ],
     write: ['RoleManagement.ReadWrite.Directory'],
   },
 ];

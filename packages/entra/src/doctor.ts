@@ -16,6 +16,7 @@ import {
   doctorOk,
   runDoctor,
 } from '@recovery-gate/core';
+import { FACT_PERMISSIONS, type FactRead, PIM_READS } from './facts-reads.js';
 import { type EntraContext, odataString } from './graph.js';
 
 /** The application permissions the gate's app needs (docs/install-entra.md). */
@@ -195,6 +196,30 @@ async function directoryRoles(ctx: DoctorContext): Promise<DoctorCheck> {
   );
 }
 
+/**
+ * Each subject-fact read against the token's permissions: what stays unknown without it, and what policy then
+ * does (the riskier answer). A gap is a warning: the gate still works, fail-closed, at a higher tier.
+ */
+async function factReads(ctx: DoctorContext): Promise<readonly DoctorCheck[]> {
+  const roles = ctx.roles;
+  if (roles === null) return [];
+  const reads = (Object.keys(FACT_PERMISSIONS) as FactRead[]).filter(
+    (read) => ctx.entra.config.pim || !PIM_READS.has(read),
+  );
+  return reads.map((read) => {
+    const { endpoint, permission, higher, without } = FACT_PERMISSIONS[read];
+    const granted = [permission, ...higher].find((p) => roles.includes(p));
+    return granted
+      ? doctorOk(`fact:${read}`, `${endpoint} readable (${granted})`)
+      : doctorFail(
+          `fact:${read}`,
+          `${permission} is not granted: ${without}`,
+          consentFix(permission),
+          'warn',
+        );
+  });
+}
+
 function readProbe(read: Read): DoctorProbe<DoctorContext> {
   return async (ctx) => {
     const answer = await get(ctx, read.path);
@@ -224,6 +249,13 @@ async function clock(ctx: DoctorContext): Promise<DoctorCheck> {
 export function doctor(entra: EntraContext, token: DoctorContext['token']): Promise<DoctorReport> {
   const ctx: DoctorContext = { entra, token, roles: null, clock: null };
   const reads = Object.fromEntries(DOCTOR_READS.map((read) => [read.id, readProbe(read)]));
-  const probes = { permissions, 'directory-roles': directoryRoles, ...reads, hook: notification, clock };
+  const probes = {
+    permissions,
+    facts: factReads,
+    'directory-roles': directoryRoles,
+    ...reads,
+    hook: notification,
+    clock,
+  };
   return runDoctor('entra', ctx, credential, probes, entra.config.notification?.url ?? null);
 }

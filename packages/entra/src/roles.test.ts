@@ -273,3 +273,59 @@ describe('role reads refused: the subject is privileged and the case says which 
     expect(facts.adminRoles).toEqual([]);
   });
 });
+
+describe('least-privilege app: Graph itself refuses the role reads', () => {
+  it('an eligible Global Administrator is privileged, the case names the permission, and doctor warns', async () => {
+    const user = newUser();
+    eligible(user, GA);
+    const app = [...tenant.apps.values()].find((a) =>
+      a.permissions.includes('RoleManagement.ReadWrite.Directory'),
+    );
+    if (!app) throw new Error('no gate app');
+    const granted = [...app.permissions];
+    // A common least-privilege setup: memberships readable, role management not granted at all.
+    app.permissions = granted
+      .filter((p) => !/^(RoleManagement|Directory)\./.test(p))
+      .concat('GroupMember.Read.All');
+    try {
+      const facts = await env.adapter.readSubjectFacts(user);
+      expect(facts.adminRoles).toBeNull();
+      expect(tierOf(facts)).toEqual(PRIVILEGED);
+      expect(facts.unreadable?.map((u) => u.permission)).toEqual(
+        expect.arrayContaining(['RoleManagement.Read.Directory', 'RoleEligibilitySchedule.Read.Directory']),
+      );
+      // A fresh credential: the token's roles claim lists the permissions as granted now.
+      const fresh = createProvider(env.config, {
+        graphOrigin: env.emulator.url,
+        httpClient: loopbackHttpClient(env.emulator.url),
+        now: () => new Date(env.emulator.control.now()),
+      });
+      const report = await fresh.doctor();
+      const line = report.checks.find((c) => c.id === 'fact:roleEligibility');
+      expect(line).toMatchObject({ status: 'warn' });
+      expect(line?.summary).toContain('RoleEligibilitySchedule.Read.Directory is not granted');
+      expect(line?.summary).toContain('the riskiest class');
+      expect(report.checks.find((c) => c.id === 'fact:groupEligibility')?.status).toBe('ok');
+    } finally {
+      app.permissions = granted;
+    }
+  });
+
+  it('doctor lists every fact read as granted with the seeded app, and leaves out PIM reads with pim: false', async () => {
+    const report = await env.adapter.doctor();
+    const facts = report.checks.filter((c) => c.id.startsWith('fact:'));
+    expect(facts.length).toBeGreaterThan(8);
+    expect(facts.every((c) => c.status === 'ok')).toBe(true);
+    const noPim = createProvider(
+      { ...env.config, pim: false },
+      {
+        graphOrigin: env.emulator.url,
+        httpClient: loopbackHttpClient(env.emulator.url),
+        now: () => new Date(env.emulator.control.now()),
+      },
+    );
+    const ids = (await noPim.doctor()).checks.map((c) => c.id);
+    expect(ids).not.toContain('fact:roleEligibility');
+    expect(ids).not.toContain('fact:groupEligibility');
+  });
+});
