@@ -171,14 +171,16 @@ describe('Keycloak emulator', () => {
     expect((await fetch(once)).status).toBe(400);
     expect((await finish(once, {})).status).toBe(400);
     const password = await send(['UPDATE_PASSWORD'], 600);
-    expect((await finish(password, { 'password-new': 'short', 'password-confirm': 'short' })).status).toBe(400);
+    expect((await finish(password, { 'password-new': 'short', 'password-confirm': 'short' })).status).toBe(
+      400,
+    );
     expect((await fetch(password)).status).toBe(200);
     const fresh = { 'password-new': 'Fresh-Passw0rd', 'password-confirm': 'Fresh-Passw0rd' };
     expect((await finish(password, fresh)).status).toBe(200);
     expect((await fetch(password)).status).toBe(400);
-    expect(
-      emu.control.realm.users.get(alice)?.credentials.find((c) => c.type === 'password')?.secret,
-    ).toBe('Fresh-Passw0rd');
+    expect(emu.control.realm.users.get(alice)?.credentials.find((c) => c.type === 'password')?.secret).toBe(
+      'Fresh-Passw0rd',
+    );
     const expiring = await send(['UPDATE_PASSWORD'], 60);
     emu.control.advanceClock(61_000);
     expect((await fetch(expiring)).status).toBe(400);

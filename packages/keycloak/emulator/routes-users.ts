@@ -98,8 +98,14 @@ function updateUser(emu: Emu, req: Req): Res {
   if (typeof rep.firstName === 'string') user.firstName = rep.firstName;
   if (typeof rep.lastName === 'string') user.lastName = rep.lastName;
   if (typeof rep.enabled === 'boolean') {
-    // Re-enabling clears login failures (and a permanent lockout).
-    if (rep.enabled && !user.enabled) emu.realm.loginFailures.delete(user.id);
+    // UserResource.updateUser: enabling a disabled or temporarily locked user removes its login failure and
+    // records DELETE USER_LOGIN_FAILURE on the request's own path, users/{id}.
+    const failure = emu.realm.loginFailures.get(user.id);
+    const locked = failure !== undefined && failure.failedLoginNotBefore > Math.floor(emu.now() / 1000);
+    if (rep.enabled && (!user.enabled || locked) && failure !== undefined) {
+      emu.realm.loginFailures.delete(user.id);
+      adminEvent(emu, caller, 'DELETE', 'USER_LOGIN_FAILURE', `users/${user.id}`);
+    }
     user.enabled = rep.enabled;
   }
   if (typeof rep.attributes === 'object' && rep.attributes !== null) {

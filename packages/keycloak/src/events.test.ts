@@ -171,3 +171,22 @@ describe('admin_events stream', () => {
     });
   });
 });
+
+describe('a lockout cleared by re-enabling the user in the console', () => {
+  it('is read as native_unlock (Keycloak records it on users/{id}, not on attack-detection)', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    await pair.probes.lockOut?.(alice);
+    expect(pair.emu.control.realm.loginFailures.has(alice)).toBe(true);
+    const { cursor } = await drain(pair, null);
+    expect(await asFrank(pair, 'PUT', `users/${alice}`, { enabled: true })).toBe(204);
+    expect(pair.emu.control.realm.loginFailures.has(alice)).toBe(false);
+    const { events } = await drain(pair, cursor);
+    const unlocks = events.filter((e) => e.kind === 'native_unlock');
+    expect(unlocks.map((e) => e.subject.userId)).toEqual([alice]);
+    expect(unlocks[0]?.actor.id).toBe(pair.emu.control.userId('frank'));
+    // Re-enabling a user with no lockout removes nothing and is no unlock.
+    expect(await asFrank(pair, 'PUT', `users/${alice}`, { enabled: true })).toBe(204);
+    expect((await drain(pair, cursor)).events.filter((e) => e.kind === 'native_unlock')).toHaveLength(1);
+  });
+});

@@ -92,13 +92,16 @@ export function classify(e: AdminEventRepresentation, groups: RequestGroups): Cl
       ? null
       : { kind, userId: membership[1] as string, action, template: 'users/{id}/groups/{groupId}' };
   }
+  // Clearing a lockout in the console (Attack detection), or re-enabling the user, which removes the login
+  // failure on the user's own path (UserResource.updateUser).
   const unlock = /^attack-detection\/brute-force\/users\/([^/]+)$/.exec(path);
-  if (e.resourceType === 'USER_LOGIN_FAILURE' && op === 'DELETE' && unlock !== null) {
+  const reEnabled = /^users\/([^/]+)$/.exec(path);
+  if (e.resourceType === 'USER_LOGIN_FAILURE' && op === 'DELETE' && (unlock ?? reEnabled) !== null) {
     return {
       kind: 'native_unlock',
-      userId: unlock[1] as string,
+      userId: (unlock ?? reEnabled)?.[1] as string,
       action: null,
-      template: 'attack-detection/brute-force/users/{id}',
+      template: unlock !== null ? 'attack-detection/brute-force/users/{id}' : 'users/{id}',
     };
   }
   const user = /^users\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
