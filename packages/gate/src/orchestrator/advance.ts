@@ -203,8 +203,19 @@ async function reread(ctx: Ctx, c: CaseRecord, current: DecisionView): Promise<D
   return null;
 }
 
+/** How many proofs and approvals a case has: a change means someone recorded one meanwhile. */
+async function proofCount(ctx: Ctx, caseId: string): Promise<number> {
+  const [row] = await ctx.deps.store.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM case_evidence WHERE case_id = $1)
+          + (SELECT count(*) FROM case_approvals WHERE case_id = $1) AS n`,
+    [caseId],
+  );
+  return Number(row?.n ?? 0);
+}
+
 async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
+  const seen = await proofCount(ctx, c.id);
   const decided = await decideCase(ctx, c, c.facts);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.
   const decision = decided.outcome === 'pending' ? decided : await reread(ctx, c, decided);
@@ -216,7 +227,9 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
     // Wait for evidence; retry a failed ask after the back-off base.
     const retryAt = asked ? null : new Date(ctx.now().getTime() + ctx.options.retryBaseMs).toISOString();
     await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());
-    return false;
+    // A proof recorded while this worker held the case found it busy, and its wake-up was just overwritten:
+    // decide again now rather than leave the case waiting for something it already has.
+    return (await proofCount(ctx, c.id)) !== seen;
   }
   const now = ctx.now();
   // A tier with a hold always passes through it, so the subject is told and can cancel.

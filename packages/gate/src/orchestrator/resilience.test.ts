@@ -43,6 +43,44 @@ describe('case engine resilience (okta double)', { timeout: 120_000 }, () => {
     return c.id;
   }
 
+  it('proofs recorded while another worker is deciding the case are not lost: the deciding worker decides again', async () => {
+    // A replica whose push ask hangs while the subject and the manager answer through other replicas.
+    let release!: () => void;
+    const hanging = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asking!: () => void;
+    const asked = new Promise<void>((resolve) => {
+      asking = resolve;
+    });
+    const slow = {
+      ...idp.provider,
+      startDeviceChallenge: async (userId: string) => {
+        asking();
+        await hanging;
+        return idp.provider.startDeviceChallenge(userId);
+      },
+    };
+    await env.close();
+    env = await startEnv(new Map([['okta', slow]]), clock);
+    const opening = env.engine.handleEvent(alice());
+    await asked;
+    const [c] = await env.engine.listCases({ subjectId: 'u-alice' });
+    if (!c) throw new Error('no case');
+    await env.engine.recordEvidence(c.id, { kind: 'phone_otp', by: 'u-alice', channelId: 'phone:mobile' });
+    await env.engine.recordApproval(c.id, {
+      approverId: 'u-erin',
+      role: 'manager',
+      decision: 'approve',
+      reason: 'ok',
+    });
+    release();
+    await opening;
+    await env.engine.tick();
+    expect(count('revokeSessions')).toBe(1);
+    expect((await env.engine.getCase(c.id))?.state).not.toBe('verifying');
+  });
+
   it('a duplicate event opens one case; another request for the same subject and action joins it', async () => {
     const first = alice();
     await env.engine.handleEvent(first);
