@@ -12,6 +12,7 @@ import { casePage, casesPage } from './cases.js';
 import { createPagesCtx, type PagesDeps, type PagesSettings } from './context.js';
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
+import { provePage, provePost } from './prove.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
 import { credentialPage, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
@@ -35,6 +36,11 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('GET', '/reveal/:token', (ctx) => startFromLink(p, ctx, 'reveal'));
   router.add('GET', '/approve/:token', (ctx) => startFromLink(p, ctx, 'approve'));
   router.add('GET', '/verify/continue', (ctx) => continueWithoutStepUp(p, ctx));
+  router.add('GET', '/prove', (ctx) => provePage(p, ctx));
+  router.add('POST', '/prove/otp/send', (ctx) => provePost(p, ctx, 'otp_send'));
+  router.add('POST', '/prove/otp/check', (ctx) => provePost(p, ctx, 'otp_check'));
+  router.add('POST', '/prove/push', (ctx) => provePost(p, ctx, 'push'));
+  router.add('POST', '/prove/push/check', (ctx) => provePost(p, ctx, 'push_check'));
   router.add('GET', '/verify/case/:caseId', (ctx) => verifyPage(p, ctx));
   router.add('GET', '/verify/case/:caseId/step-up', (ctx) => verifySignIn(p, ctx, 'stepup'));
   router.add('GET', '/verify/case/:caseId/collect', (ctx) => verifySignIn(p, ctx, 'collect'));

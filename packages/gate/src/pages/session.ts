@@ -6,7 +6,7 @@
  */
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { type Secret, secretsEqual } from '@recovery-gate/core';
+import { type DeviceChallenge, type Secret, secretsEqual } from '@recovery-gate/core';
 import type { Migration, Queryable } from '../types.js';
 import { OTP_MIGRATION, sweepOtp } from './otp.js';
 
@@ -55,6 +55,8 @@ export interface SessionData {
   };
   /** The case whose credential may be shown once, after a fresh re-verification. */
   reveal?: string;
+  /** A push sent to prove possession from a link when the subject cannot sign in (see prove.ts). */
+  linkPush?: { readonly caseId: string; readonly challenge: DeviceChallenge; readonly sends: number };
   /** Read-only case view access, granted from the IdP's groups. */
   viewer?: boolean;
   /** One-shot message for the next page. */

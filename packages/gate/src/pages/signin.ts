@@ -11,6 +11,7 @@ import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, persist } from './context.js';
 import { peekLink } from './links.js';
 import type { SignInMode, SignInResult } from './oidc.js';
+import { needsLinkProof, startLinkProof } from './prove.js';
 import { recordRefusal } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
@@ -76,6 +77,8 @@ export async function startFromLink(
   if (!c || !p.oidc.has(c.idp)) return linkRefused(p);
   const { session } = await ensureSession(p, ctx);
   session.data.pendingLink = { token, purpose, caseId: c.id };
+  // A subject whose password was just reset, or whose account is locked, proves possession instead.
+  if (needsLinkProof(c, purpose)) return startLinkProof(p, session);
   // Collecting a credential after an MFA reset cannot ask for the factors the reset removed: fresh is enough.
   const mode = purpose === 'reveal' ? 'fresh' : 'stepup';
   return beginSignIn(p, session, { idp: c.idp, intent: 'link', caseId: c.id, mode });

@@ -133,6 +133,14 @@ function nextBody(
       'card-ok',
     );
   }
+  if (c.state === 'executing' && !idpDelivers && c.action === 'password_reset') {
+    // The reset made the password unusable: the collect link's possession proof replaces the sign-in.
+    return card(
+      'Your temporary access is ready',
+      '<p>Open the link in the message we sent you. You will prove you hold your device or phone, then see it once.</p>',
+      'card-info',
+    );
+  }
   if (c.state === 'executing' && !idpDelivers) {
     return card(
       'Your temporary access is ready',
