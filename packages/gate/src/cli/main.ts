@@ -4,6 +4,8 @@
  * @module
  */
 
+// First, so it runs before any dependency loads (see quiet.ts).
+import './quiet.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { processIo } from './io.js';
