@@ -70,6 +70,53 @@ describe('recovery-gate init and validate (built binary)', () => {
     expectOneLine(result.stderr, 'ERR_POLICY_BANNED_EVIDENCE', 'tiers.T1.evidence.anyOf[1]');
   });
 
+  const TENANTS: Readonly<Record<string, { readonly yaml: string; readonly env: Record<string, string> }>> = {
+    okta: { yaml: '', env: ENV },
+    entra: {
+      yaml: `providers:
+  entra:
+    tenantId: 0f8a9b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b
+    auth: { clientId: 8f1f6a2e-3c4b-4d5e-9f60-718293a4b5c6, clientSecret: ${ref('ENTRA_CLIENT_SECRET')} }
+`,
+      env: { ENTRA_CLIENT_SECRET: 'secret-from-the-environment' },
+    },
+    keycloak: {
+      yaml: `providers:
+  keycloak:
+    baseUrl: https://sso.acme.example
+    realm: workforce
+    auth: { clientId: recovery-gate, clientSecret: ${ref('KEYCLOAK_CLIENT_SECRET')} }
+`,
+      env: { KEYCLOAK_CLIENT_SECRET: 'secret-from-the-environment' },
+    },
+  };
+
+  it.each(['okta', 'entra', 'keycloak'])(
+    'on %s, knowledge_based, kba and security_questions are refused as banned evidence, not as unknown kinds',
+    async (idp) => {
+      const tenant = TENANTS[idp];
+      if (!tenant) throw new Error(idp);
+      const start = starter.indexOf('\nproviders:');
+      const end = starter.indexOf('\n# notifications:');
+      const own =
+        tenant.yaml === '' ? starter : `${starter.slice(0, start + 1)}${tenant.yaml}${starter.slice(end)}`;
+      await tmp.write('own.yaml', own);
+      const valid = await runCli(['validate', '-c', 'own.yaml'], tmp.dir, tenant.env);
+      expect(valid.stdout).toContain(`providers: ${idp}`);
+      for (const kind of ['knowledge_based', 'kba', 'security_questions']) {
+        const banned = own.replace(
+          'anyOf: [device_challenge, oidc_step_up]',
+          `anyOf: [device_challenge, ${kind}]`,
+        );
+        await tmp.write('banned.yaml', banned);
+        const result = await runCli(['validate', '-c', 'banned.yaml'], tmp.dir, tenant.env);
+        expect(result.code).toBe(3);
+        expectOneLine(result.stderr, 'ERR_POLICY_BANNED_EVIDENCE', 'tiers.T1.evidence.anyOf[1]');
+        expect(result.stderr).toContain(`"${kind}" never counts as evidence`);
+      }
+    },
+  );
+
   it('an inline secret is refused with one line naming the path and the fix, never echoing the value', async () => {
     const secret = '00aVeryRealLookingOktaToken';
     await tmp.write('inline.yaml', starter.replace(`token: ${ref('OKTA_API_TOKEN')}`, `token: ${secret}`));

@@ -134,6 +134,42 @@ export function isBannedEvidenceKind(kind: string): kind is BannedEvidenceKind {
   return (BANNED_EVIDENCE_KINDS as readonly string[]).includes(kind);
 }
 
+/** Spellings of the banned kinds people write in configs, keyed lower case with `_` for spaces and dashes. */
+const BANNED_SPELLINGS: Readonly<Record<string, BannedEvidenceKind>> = {
+  kba: 'kba',
+  knowledge_based: 'kba',
+  knowledge_based_authentication: 'kba',
+  knowledge_based_answers: 'kba',
+  knowledge_based_verification: 'kba',
+  knowledge_questions: 'knowledge_questions',
+  knowledge_question: 'knowledge_questions',
+  security_questions: 'knowledge_questions',
+  security_question: 'knowledge_questions',
+  secret_questions: 'knowledge_questions',
+  secret_question: 'knowledge_questions',
+  challenge_questions: 'knowledge_questions',
+  verbal_confirmation: 'verbal_confirmation',
+  verbal: 'verbal_confirmation',
+  verbal_verification: 'verbal_confirmation',
+  caller_id: 'caller_id',
+  callerid: 'caller_id',
+  caller_id_verification: 'caller_id',
+  account_mailbox_link: 'account_mailbox_link',
+  mailbox_link: 'account_mailbox_link',
+};
+
+/**
+ * The banned kind `input` names in any common spelling (`knowledge_based`, `Security-Questions`,
+ * `KBA`), or null: a config that names one is refused as banned, not as unknown.
+ */
+export function bannedEvidenceKindOf(input: string): BannedEvidenceKind | null {
+  const key = input
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+  return Object.hasOwn(BANNED_SPELLINGS, key) ? (BANNED_SPELLINGS[key] ?? null) : null;
+}
+
 /** True when `kind` is a kind that can count. */
 export function isEvidenceKind(kind: string): kind is EvidenceKind {
   return (EVIDENCE_KINDS as readonly string[]).includes(kind);

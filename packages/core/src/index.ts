@@ -42,6 +42,7 @@ export {
   APPROVAL_ROLES,
   BANNED_EVIDENCE_KINDS,
   BANNED_EVIDENCE_REASONS,
+  bannedEvidenceKindOf,
   EVIDENCE_KINDS,
   isBannedEvidenceKind,
   isEvidenceKind,

@@ -129,26 +129,33 @@ describe('loadPolicyYaml', () => {
     expect(message).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
   });
 
-  it.each(['kba', 'knowledge_questions', 'verbal_confirmation', 'caller_id', 'account_mailbox_link'])(
-    'refuses the banned evidence kind %s with its path',
-    (kind) => {
-      const { issues } = failure(() =>
-        loadPolicyYaml(
-          EXAMPLE.replace(
-            'anyOf: [device_challenge, oidc_step_up] }',
-            `anyOf: [device_challenge, ${kind}] }`,
-          ),
-        ),
-      );
-      expect(issues).toEqual([
-        {
-          path: 'tiers.T1.evidence.anyOf[1]',
-          message: expect.stringContaining(`ERR_POLICY_BANNED_EVIDENCE: "${kind}" never counts`),
-          code: 'ERR_POLICY_BANNED_EVIDENCE',
-        },
-      ]);
-    },
-  );
+  it.each([
+    'kba',
+    'knowledge_questions',
+    'verbal_confirmation',
+    'caller_id',
+    'account_mailbox_link',
+    'knowledge_based',
+    'KBA',
+    'Knowledge-Based',
+    'security_questions',
+    'security-question',
+    'secret_questions',
+    'callerid',
+  ])('refuses the banned evidence kind %s with its path', (kind) => {
+    const { issues } = failure(() =>
+      loadPolicyYaml(
+        EXAMPLE.replace('anyOf: [device_challenge, oidc_step_up] }', `anyOf: [device_challenge, ${kind}] }`),
+      ),
+    );
+    expect(issues).toEqual([
+      {
+        path: 'tiers.T1.evidence.anyOf[1]',
+        message: expect.stringContaining(`ERR_POLICY_BANNED_EVIDENCE: "${kind}" never counts`),
+        code: 'ERR_POLICY_BANNED_EVIDENCE',
+      },
+    ]);
+  });
 
   it('refuses a matrix naming an undefined tier or class', () => {
     const { issues } = failure(() =>

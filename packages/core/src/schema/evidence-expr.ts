@@ -7,9 +7,9 @@
 import * as z from 'zod';
 import {
   BANNED_EVIDENCE_REASONS,
+  bannedEvidenceKindOf,
   EVIDENCE_KINDS,
   type EvidenceKind,
-  isBannedEvidenceKind,
 } from '../evidence.js';
 
 /** An evidence expression: a kind, or an object whose present clauses must all hold. */
@@ -29,8 +29,9 @@ export const evidenceKindSchema = z
   .enum(EVIDENCE_KINDS, {
     error: (issue) => {
       const input = issue.input;
-      if (typeof input === 'string' && isBannedEvidenceKind(input)) {
-        return `ERR_POLICY_BANNED_EVIDENCE: "${input}" never counts as evidence (${BANNED_EVIDENCE_REASONS[input]})`;
+      const banned = typeof input === 'string' ? bannedEvidenceKindOf(input) : null;
+      if (banned !== null) {
+        return `ERR_POLICY_BANNED_EVIDENCE: "${String(input)}" never counts as evidence (${BANNED_EVIDENCE_REASONS[banned]})`;
       }
       return `expected an evidence kind: one of ${EVIDENCE_KINDS.join(', ')}`;
     },
