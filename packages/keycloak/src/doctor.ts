@@ -16,6 +16,7 @@ import {
   runDoctor,
 } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
+import { FACT_PERMISSIONS, type FactRead } from './fact-reads.js';
 import {
   atLeast,
   featuresOf,
@@ -161,6 +162,35 @@ async function roles(ctx: DoctorContext): Promise<readonly DoctorCheck[]> {
   );
 }
 
+/** A `view-*` role is also granted by its `manage-*` role (Keycloak's admin permission checks). */
+const MANAGE_OF: Readonly<Record<string, string>> = {
+  'view-users': 'manage-users',
+  'view-clients': 'manage-clients',
+  'view-events': 'manage-events',
+};
+
+/** Each subject-fact read: readable with the roles held, or what policy does without it (a warning). */
+async function factReads(ctx: DoctorContext): Promise<readonly DoctorCheck[]> {
+  const self = await ctx.s.selfUserId();
+  const rm = await get(ctx, '/clients?clientId=realm-management');
+  const rmId = Array.isArray(rm.body) ? (rm.body[0] as { id?: unknown } | undefined)?.id : undefined;
+  if (typeof rmId !== 'string') return [];
+  const held = await get(
+    ctx,
+    `/users/${encodeURIComponent(self)}/role-mappings/clients/${encodeURIComponent(rmId)}/composite`,
+  );
+  if (held.status !== 200 || !Array.isArray(held.body)) return [];
+  const names = new Set(held.body.map((r) => String((r as { name?: unknown }).name)));
+  return (Object.keys(FACT_PERMISSIONS) as FactRead[]).map((read) => {
+    const { endpoint, permission, without } = FACT_PERMISSIONS[read];
+    const role = permission.replace(/^realm-management /, '');
+    const ok = names.has(role) || names.has(MANAGE_OF[role] ?? role);
+    return ok
+      ? doctorOk(`fact:${read}`, `${endpoint} readable (${role})`)
+      : doctorFail(`fact:${read}`, `${role} is missing: ${without}`, roleFix(role), 'warn');
+  });
+}
+
 function readProbe(read: Read): DoctorProbe<DoctorContext> {
   return async (ctx) => {
     const answer = await get(ctx, read.path);
@@ -235,7 +265,15 @@ export function doctor(s: KcSession): Promise<DoctorReport> {
     'keycloak',
     ctx,
     credential,
-    { roles, ...reads, 'events-config': eventsConfig, 'server-version': serverVersion, hook, clock },
+    {
+      roles,
+      facts: factReads,
+      ...reads,
+      'events-config': eventsConfig,
+      'server-version': serverVersion,
+      hook,
+      clock,
+    },
     null,
   );
 }

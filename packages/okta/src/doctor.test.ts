@@ -123,7 +123,14 @@ describe('Okta doctor', () => {
       'scope:okta.roles.manage': 'fail',
       events: 'fail',
       users: 'ok',
+      // Fact reads: without the log scope channel dates are unknown; without a roles scope, admin roles.
+      'fact:listLogEvents': 'warn',
+      'fact:listAssignedRolesForUser': 'warn',
+      'fact:listUserGroups': 'ok',
     });
+    expect(second.checks.find((c) => c.id === 'fact:listAssignedRolesForUser')?.summary).toMatch(
+      /okta\.roles\.read is not requested: admin roles .* unknown: the riskiest class/,
+    );
   });
 
   it('fails the clock check when the gate is minutes off the IdP', async () => {

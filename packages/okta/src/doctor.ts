@@ -17,6 +17,7 @@ import {
 } from '@recovery-gate/core';
 import { DEFAULT_SCOPES } from './config.js';
 import type { Json, OktaContext } from './context.js';
+import { FACT_PERMISSIONS, type FactRead } from './fact-reads.js';
 
 /** What the probes share: the adapter's context, a client per scope list, and what earlier probes learned. */
 interface DoctorContext {
@@ -241,6 +242,29 @@ async function permissions(ctx: DoctorContext): Promise<readonly DoctorCheck[]> 
   ];
 }
 
+/** A read scope is also granted by its manage scope. */
+const manageOf = (scope: string) => scope.replace(/\.read$/, '.manage');
+
+/**
+ * Each subject-fact read against the service app's scopes: readable, or what policy does without it (a
+ * warning: the gate still works, fail-closed). An API token's reach is its owner's role (checked above).
+ */
+async function factReads(ctx: DoctorContext): Promise<readonly DoctorCheck[]> {
+  if (!oauth(ctx)) return [];
+  const requested = new Set((ctx.okta.config.auth as { scopes: readonly string[] }).scopes);
+  return (Object.keys(FACT_PERMISSIONS) as FactRead[]).map((read) => {
+    const { endpoint, permission, without } = FACT_PERMISSIONS[read];
+    return requested.has(permission) || requested.has(manageOf(permission))
+      ? doctorOk(`fact:${read}`, `${endpoint} readable`)
+      : doctorFail(
+          `fact:${read}`,
+          `${permission} is not requested: ${without}`,
+          grantFix(ctx, permission),
+          'warn',
+        );
+  });
+}
+
 function readProbe(read: Read): DoctorProbe<DoctorContext> {
   return async (ctx) => {
     const answer = await get(ctx, read.path);
@@ -299,7 +323,7 @@ export function doctor(okta: OktaContext, clientFor: DoctorContext['clientFor'])
     'okta',
     ctx,
     credential,
-    { permissions, ...reads, hook: eventHook, clock },
+    { permissions, facts: factReads, ...reads, hook: eventHook, clock },
     okta.config.hook?.url ?? null,
   );
 }
