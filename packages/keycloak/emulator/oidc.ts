@@ -242,7 +242,11 @@ function actionToken(emu: Emu, req: Req): Res {
   loginEvent(emu, 'EXECUTE_ACTION_TOKEN', t.user.id, t.azp, { action: 'execute-actions' });
   const shown = page(200, `Perform the following action(s): ${t.actions.join(', ')}`);
   // The key is a compact JWS (base64url and dots): nothing in it needs escaping in an attribute.
-  const form = `<form method="post" action="${issuer(emu)}/login-actions/required-action"><input type="hidden" name="key" value="${key}"></form>`;
+  // A person finishes the actions here (Keycloak shows the action's own form): new password fields when asked.
+  const fields = t.actions.includes('UPDATE_PASSWORD')
+    ? '<p><label>New password <input type="password" name="password-new" autocomplete="new-password"></label></p><p><label>Confirm password <input type="password" name="password-confirm" autocomplete="new-password"></label></p>'
+    : '';
+  const form = `<form method="post" action="${issuer(emu)}/login-actions/required-action"><input type="hidden" name="key" value="${key}">${fields}<button type="submit">Submit</button></form>`;
   return { ...shown, body: `${String(shown.body)}${form}` };
 }
 
