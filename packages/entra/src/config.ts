@@ -146,8 +146,11 @@ export const configSchema = z.strictObject({
     .int()
     .min(0)
     .max(3600)
-    .default(300)
-    .describe('Audit polling re-reads this window to catch late records (deduplicated by id). @default 300'),
+    .default(900)
+    // Entra ingests audit records 2 min late at p95, 5 min at p99: the window must reach past that tail.
+    .describe(
+      'Audit polling re-reads this window back from the read, for records Entra ingests late. @default 900',
+    ),
 });
 
 /** The validated Entra configuration. */

@@ -197,7 +197,10 @@ export async function readAuditEvents(ctx: EntraContext, cursor: string | null, 
   // Only what the next read can meet again needs remembering: records at or after the overlap window
   // below the newest seen (the next query starts there; pages of one query never repeat a record). Pruning
   // on every page keeps the cursor small during a long catch-up (it held every id of the backlog before).
-  const windowStart = new Date(Date.parse(high) - ctx.config.auditOverlapSeconds * 1000).toISOString();
+  // Measured back from the read (or the newest record, if earlier): a record Entra ingests late carries an
+  // old activityDateTime, so it is caught only while the window still reaches back to it.
+  const base = Math.min(Date.parse(high), ctx.now().getTime());
+  const windowStart = new Date(base - ctx.config.auditOverlapSeconds * 1000).toISOString();
   const kept = [...seen]
     .filter(([, at]) => Date.parse(at) >= Date.parse(windowStart))
     .sort((a, b) => a[0].localeCompare(b[0]));
