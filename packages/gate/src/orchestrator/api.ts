@@ -5,8 +5,10 @@
  */
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
+import type { Queryable } from '../types.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
+import { consumeLinkHashRow } from './links.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
 import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
 import { openRepudiation, recordReview } from './repudiate.js';
@@ -30,6 +32,11 @@ export interface ApprovalInput {
   readonly role: ApproverRole;
   readonly decision: 'approve' | 'deny';
   readonly reason: string;
+  /**
+   * The SHA-256 of the approval link decided with: spent in the decision's transaction, so only the person
+   * who decides uses a link up, and a refused decision leaves it usable.
+   */
+  readonly linkHash?: string;
 }
 
 const ROLES: readonly ApproverRole[] = [
@@ -138,9 +145,22 @@ function checkSeparation(
   if (officers.includes(personId)) throw sod('verifier');
 }
 
+/** Spends the approval link a decision is made with; it must be for this case and role. */
+async function spendApprovalLink(
+  tx: Queryable,
+  input: ApprovalInput,
+  caseId: string,
+  now: Date,
+): Promise<void> {
+  const link = await consumeLinkHashRow(tx, input.linkHash ?? '', 'approve', input.approverId, now);
+  if (link.caseId !== caseId || (link.role !== null && link.role !== input.role)) {
+    throw new GateError('ERR_LINK_INVALID');
+  }
+}
+
 /**
  * Records an approval or a denial. A denial denies the case.
- * @throws GateError ERR_SEPARATION_OF_DUTIES, ERR_APPROVER_NOT_ELIGIBLE, ERR_INPUT_INVALID, ERR_CASE_*
+ * @throws GateError ERR_SEPARATION_OF_DUTIES, ERR_APPROVER_NOT_ELIGIBLE, ERR_INPUT_INVALID, ERR_LINK_INVALID, ERR_CASE_*
  */
 export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalInput): Promise<void> {
   if (!ROLES.includes(input.role) || (input.decision !== 'approve' && input.decision !== 'deny')) {
@@ -166,6 +186,7 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
     if (!locked || (locked.state !== 'verifying' && locked.state !== 'held')) {
       throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', undefined, { details: { caseId } });
     }
+    if (input.linkHash !== undefined) await spendApprovalLink(tx, input, caseId, now);
     const inserted = await tx.query(
       `INSERT INTO case_approvals (case_id, person_id, role, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (case_id, person_id) DO NOTHING RETURNING person_id`,

@@ -21,6 +21,7 @@ import { handleBypass } from './incident.js';
 import {
   type ConsumedLink,
   type CreatedLink,
+  consumeLinkHashRow,
   consumeLinkRow,
   createLinkRow,
   type LinkPurpose,
@@ -77,6 +78,8 @@ export interface CaseEngine extends Orchestrator {
   ): Promise<CreatedLink>;
   /** @throws GateError ERR_LINK_INVALID */
   consumeLink(token: string, purpose: LinkPurpose, personId: string): Promise<ConsumedLink>;
+  /** {@link CaseEngine.consumeLink} by the token's SHA-256 (hex). @throws GateError ERR_LINK_INVALID */
+  consumeLinkHash(tokenHash: string, purpose: LinkPurpose, personId: string): Promise<ConsumedLink>;
   /** Polls pending device challenges; returns how many were resolved. */
   pollChallenges(): Promise<number>;
   /** The number the subject's pending push asks them to pick (for the verification page only), or null. */
@@ -191,6 +194,8 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
     },
     consumeLink: (token, purpose, personId) =>
       deps.store.transaction((tx) => consumeLinkRow(tx, token, purpose, personId, ctx.now())),
+    consumeLinkHash: (tokenHash, purpose, personId) =>
+      deps.store.transaction((tx) => consumeLinkHashRow(tx, tokenHash, purpose, personId, ctx.now())),
     async pollChallenges() {
       const resolved = await pollChallenges(ctx);
       return resolved;

@@ -89,14 +89,31 @@ export async function consumeLinkRow(
   personId: string,
   now: Date,
 ): Promise<ConsumedLink> {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 128) {
+    throw new GateError('ERR_LINK_INVALID');
+  }
+  return consumeLinkHashRow(q, hashToken(token), purpose, personId, now);
+}
+
+/**
+ * {@link consumeLinkRow} by the token's hash, for the pages, which keep only the hash of a link opened
+ * before sign-in. @throws GateError ERR_LINK_INVALID
+ */
+export async function consumeLinkHashRow(
+  q: Queryable,
+  tokenHash: string,
+  purpose: LinkPurpose,
+  personId: string,
+  now: Date,
+): Promise<ConsumedLink> {
   const invalid = () => new GateError('ERR_LINK_INVALID');
-  if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw invalid();
-  const rows = await q.query('SELECT * FROM links WHERE token_hash = $1 FOR UPDATE', [hashToken(token)]);
+  if (typeof tokenHash !== 'string' || !/^[0-9a-f]{64}$/.test(tokenHash)) throw invalid();
+  const rows = await q.query('SELECT * FROM links WHERE token_hash = $1 FOR UPDATE', [tokenHash]);
   const row = rows[0];
   if (!row || row.purpose !== purpose || row.used_at !== null) throw invalid();
   if (new Date(row.expires_at as string | Date).getTime() <= now.getTime()) throw invalid();
   if (row.person_id !== null && row.person_id !== personId) throw invalid();
-  await q.query('UPDATE links SET used_at = $2 WHERE token_hash = $1', [hashToken(token), now.toISOString()]);
+  await q.query('UPDATE links SET used_at = $2 WHERE token_hash = $1', [tokenHash, now.toISOString()]);
   return {
     caseId: String(row.case_id),
     purpose,

@@ -101,6 +101,7 @@ const REFUSALS: Readonly<Record<string, string>> = {
     'You already have a role in this recovery (you asked for it, it is yours, or you decided already).',
   ERR_APPROVER_NOT_ELIGIBLE: 'The identity provider does not list you in the role this approval needs.',
   ERR_CASE_ILLEGAL_TRANSITION: 'This recovery no longer takes decisions.',
+  ERR_LINK_INVALID: 'Your approval link was already used or has expired. Ask for a new one.',
 };
 
 /** `POST /approve/case/:caseId/proofing`: the in-person check. */
@@ -138,6 +139,8 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
       role: (session.data.role ?? 'manager') as ApproverRole,
       decision,
       reason,
+      // Spent with the decision, in its transaction; a session without one has no link to decide with.
+      linkHash: session.data.approveLink ?? '',
     });
   } catch (error) {
     const text = isGateError(error) ? REFUSALS[error.code] : undefined;
@@ -147,6 +150,7 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
   // The link was for one decision: unbind the session from the case.
   delete session.data.caseId;
   delete session.data.purpose;
+  delete session.data.approveLink;
   await persist(p, session);
   return message(
     p,

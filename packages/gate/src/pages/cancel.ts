@@ -10,11 +10,12 @@
 
 import { isGateError } from '@recovery-gate/core';
 import type { CaseView } from '../orchestrator/index.js';
+import { hashToken } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, when } from './html.js';
-import { peekLink } from './links.js';
-import { recordRefusal } from './refusals.js';
+import { peekLink, peekLinkHash } from './links.js';
+import { recordRefusal, recordRefusalHash } from './refusals.js';
 import { readForm, redirect } from './respond.js';
 import { csrfValid, type Session } from './session.js';
 import { statusCard } from './summary.js';
@@ -29,7 +30,7 @@ export async function cancelFromLink(p: PagesCtx, ctx: RequestContext): Promise<
     return linkRefused(p);
   }
   const { session } = await ensureSession(p, ctx);
-  session.data.pendingLink = { token, purpose: 'cancel', caseId: link.caseId };
+  session.data.pendingLink = { tokenHash: hashToken(token), purpose: 'cancel', caseId: link.caseId };
   return redirect('/cancel', await persist(p, session));
 }
 
@@ -83,22 +84,22 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
   if (!csrfValid(session, form.get('csrf'))) {
     return message(p, 403, 'Form expired', 'Open the link from your notice again.', 'bad', session);
   }
-  const link = await peekLink(p.deps().store, pending.token, 'cancel', p.now());
+  const link = await peekLinkHash(p.deps().store, pending.tokenHash, 'cancel', p.now());
   delete session.data.pendingLink;
   await persist(p, session);
   if (!link?.personId) {
-    await recordRefusal(p, pending.token, 'cancel', null);
+    await recordRefusalHash(p, pending.tokenHash, 'cancel', null);
     return linkRefused(p, session);
   }
   let ran = false;
   try {
-    const consumed = await p.deps().engine.consumeLink(pending.token, 'cancel', link.personId);
+    const consumed = await p.deps().engine.consumeLinkHash(pending.tokenHash, 'cancel', link.personId);
     const state = (await p.deps().engine.getCase(consumed.caseId))?.state;
     ran = state === 'completed' || state === 'repudiated';
     await p.deps().engine.cancel(consumed.caseId, { by: link.personId, reason: "subject: this wasn't me" });
   } catch (error) {
     if (isGateError(error) && error.code === 'ERR_LINK_INVALID') {
-      await recordRefusal(p, pending.token, 'cancel', link.personId);
+      await recordRefusalHash(p, pending.tokenHash, 'cancel', link.personId);
       return linkRefused(p, session);
     }
     if (isGateError(error) && error.code === 'ERR_CASE_ILLEGAL_TRANSITION') {

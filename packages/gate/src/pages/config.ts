@@ -14,7 +14,11 @@ import type { OidcIdpSettings } from './oidc.js';
 export const STEP_UP_DEFAULTS: Readonly<Record<IdpKind, Omit<OidcIdpSettings, 'issuer' | 'clientId'>>> = {
   okta: {
     stepUp: { acrValues: 'urn:okta:loa:2fa:any', maxAgeSeconds: 300 },
-    stepUpAcrs: ['urn:okta:loa:2fa:any', 'urn:okta:loa:2fa:any:ifpossible', 'phr', 'phrh'],
+    // Never `urn:okta:loa:2fa:any:ifpossible`: it lets a one-factor sign-in through.
+    stepUpAcrs: ['urn:okta:loa:2fa:any', 'phr', 'phrh'],
+    // Okta puts `mfa` in amr when a second factor was used.
+    // @see https://developer.okta.com/docs/guides/step-up-authentication/main/
+    stepUpAmrs: ['mfa'],
   },
   entra: {
     stepUp: { claims: { id_token: { acrs: { essential: true, value: 'c1' } } }, maxAgeSeconds: 300 },

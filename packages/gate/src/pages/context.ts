@@ -23,6 +23,7 @@ export type PagesEngine = Pick<
   | 'recordApproval'
   | 'cancel'
   | 'consumeLink'
+  | 'consumeLinkHash'
   | 'claimCredential'
   | 'pendingChallenge'
 >;

@@ -8,8 +8,8 @@
 import { isGateError } from '@recovery-gate/core';
 import type { ApproverRole, CaseView } from '../orchestrator/index.js';
 import type { PagesCtx } from './context.js';
-import { peekLink } from './links.js';
-import { recordRefusal } from './refusals.js';
+import { peekLinkHash } from './links.js';
+import { recordRefusalHash } from './refusals.js';
 
 /** The groups of each pool role, as the policy engine's defaults (settings.approverGroups overrides). */
 export const DEFAULT_APPROVER_GROUPS: Readonly<Partial<Record<ApproverRole, readonly string[]>>> = {
@@ -17,17 +17,17 @@ export const DEFAULT_APPROVER_GROUPS: Readonly<Partial<Record<ApproverRole, read
   security_team: ['SecurityTeam'],
 };
 
-/** Why `personId` may not approve through the link behind `token`; null when they may (or it is the engine's call). */
+/** Why `personId` may not approve through the link behind `tokenHash`; null when they may (or it is the engine's call). */
 export async function ineligibility(
   p: PagesCtx,
   c: CaseView,
-  token: string,
+  tokenHash: string,
   personId: string,
 ): Promise<string | null> {
-  const link = await peekLink(p.deps().store, token, 'approve', p.now());
+  const link = await peekLinkHash(p.deps().store, tokenHash, 'approve', p.now());
   if (!link) return null; // Consuming refuses it anyway.
   if (link.personId !== null && link.personId !== personId) {
-    await recordRefusal(p, token, 'approve', personId, 'wrong_person');
+    await recordRefusalHash(p, tokenHash, 'approve', personId, 'wrong_person');
     return 'This approval link was sent to someone else.';
   }
   const role = link.role as ApproverRole | null;

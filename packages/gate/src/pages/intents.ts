@@ -12,7 +12,9 @@ import { conflictOf } from './approve.js';
 import { isViewer } from './cases.js';
 import { message, type PagesCtx, persist } from './context.js';
 import { ineligibility } from './eligible.js';
+import { peekLinkHash } from './links.js';
 import type { SignInResult } from './oidc.js';
+import { recordRefusalHash } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
 import { consumePending, type IntentHandlers, refused } from './signin.js';
@@ -45,40 +47,59 @@ async function recordStepUp(p: PagesCtx, session: Session, c: CaseView, result: 
   }
 }
 
+/**
+ * An approval link after sign-in: checks the person, then binds the session to the case without spending
+ * the link; the decision spends it. So one pool member who opens every security-team link of a
+ * dual-control case uses up none, and a refused person burns nothing meant for a colleague.
+ */
+async function onApproveLink(
+  p: PagesCtx,
+  session: Session,
+  c: CaseView,
+  tokenHash: string,
+  result: SignInResult,
+): Promise<RouteResponse> {
+  delete session.data.pendingLink;
+  // Approvers decide only after a multi-factor sign-in; the link stays usable for a second try.
+  if (!result.steppedUp) {
+    return stepUpMissing(
+      p,
+      session,
+      'Approving needs a multi-factor sign-in. Open your link again and use your second factor.',
+    );
+  }
+  const conflict = conflictOf(c, result.sub) ?? (await ineligibility(p, c, tokenHash, result.sub));
+  if (conflict) {
+    p.deps().logger.warn('approval refused before use', { caseId: c.id });
+    return withCookie(
+      p,
+      session,
+      message(p, 403, 'You cannot approve this recovery', conflict, 'bad', session),
+    );
+  }
+  const link = await peekLinkHash(p.deps().store, tokenHash, 'approve', p.now());
+  if (!link || link.caseId !== c.id || (link.personId !== null && link.personId !== result.sub)) {
+    await recordRefusalHash(p, tokenHash, 'approve', result.sub);
+    return refused(p, session);
+  }
+  session.data.caseId = c.id;
+  session.data.purpose = 'approve';
+  session.data.role = link.role;
+  session.data.approveLink = tokenHash;
+  return go(p, session, `/approve/case/${encodeURIComponent(c.id)}`);
+}
+
 async function onLink(p: PagesCtx, session: Session, result: SignInResult): Promise<RouteResponse> {
   const pending = session.data.pendingLink;
-  if (!pending) return refused(p, session);
+  if (typeof pending?.tokenHash !== 'string') return refused(p, session);
   const c = await p.deps().engine.getCase(pending.caseId);
   if (!c) return refused(p, session);
-  if (pending.purpose === 'approve') {
-    // Approvers decide only after a multi-factor sign-in; the link stays usable for a second try.
-    if (!result.steppedUp) {
-      delete session.data.pendingLink;
-      return stepUpMissing(
-        p,
-        session,
-        'Approving needs a multi-factor sign-in. Open your link again and use your second factor.',
-      );
-    }
-    // Refuse before the link is used up, so a requester or someone outside the role cannot burn a pool
-    // link meant for a colleague.
-    const conflict = conflictOf(c, result.sub) ?? (await ineligibility(p, c, pending.token, result.sub));
-    if (conflict) {
-      delete session.data.pendingLink;
-      p.deps().logger.warn('approval refused before use', { caseId: c.id });
-      return withCookie(
-        p,
-        session,
-        message(p, 403, 'You cannot approve this recovery', conflict, 'bad', session),
-      );
-    }
-  }
+  if (pending.purpose === 'approve') return onApproveLink(p, session, c, pending.tokenHash, result);
   const consumed = await consumePending(p, session, result.sub);
   if (!consumed) return refused(p, session);
   session.data.caseId = consumed.caseId;
   session.data.purpose = consumed.purpose;
   session.data.role = consumed.role;
-  if (consumed.purpose === 'approve') return go(p, session, `/approve/case/${encodeURIComponent(c.id)}`);
   if (c.subjectId !== result.sub) return refused(p, session);
   if (consumed.purpose === 'reveal') {
     if (result.authTime === null) return stepUpMissing(p, session);

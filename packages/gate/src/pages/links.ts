@@ -23,9 +23,19 @@ export async function peekLink(
   now: Date,
 ): Promise<PeekedLink | null> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 128) return null;
+  return peekLinkHash(q, hashToken(token), purpose, now);
+}
+
+/** {@link peekLink} by the token's hash (the pages keep only the hash of a link opened before sign-in). */
+export async function peekLinkHash(
+  q: Queryable,
+  tokenHash: string,
+  purpose: LinkPurpose,
+  now: Date,
+): Promise<PeekedLink | null> {
   const rows = await q.query(
     'SELECT case_id, purpose, person_id, role, expires_at, used_at FROM links WHERE token_hash = $1',
-    [hashToken(token)],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row || row.purpose !== purpose || row.used_at !== null) return null;

@@ -28,6 +28,8 @@ export interface OidcIdpSettings {
   };
   /** acr values that prove a step-up (multi-factor) sign-in. */
   readonly stepUpAcrs: readonly string[];
+  /** amr values of which one must be present after step-up (Okta: `mfa`); not checked when unset. */
+  readonly stepUpAmrs?: readonly string[];
   /** An Entra-style `acrs` claim value that must be present after step-up, when set. */
   readonly requiredAcrsClaim?: string;
   /** The claim naming the person as the IdP's user id (Entra: `oid`, since its `sub` is pairwise). @default 'sub' */
@@ -55,6 +57,8 @@ export interface SignInStart {
   readonly nonce: string;
   readonly verifier: string;
   readonly maxAge: number | null;
+  /** The `acr_values` asked for; the returned acr must be one of them. */
+  readonly acrValues: string | null;
 }
 
 /** The pages' OIDC clients, one per IdP, discovered lazily. */
@@ -70,6 +74,7 @@ export interface OidcClients {
       readonly nonce: string;
       readonly verifier: string;
       readonly maxAge: number | null;
+      readonly acrValues?: string | null;
     },
   ): Promise<SignInResult>;
 }
@@ -136,11 +141,16 @@ export function createOidcClients(settings: Partial<Record<IdpKind, OidcIdpSetti
         params.max_age = String(maxAge);
         params.prompt = 'login';
       }
+      let acrValues: string | null = null;
       if (mode === 'stepup') {
-        if (s.stepUp.acrValues) params.acr_values = s.stepUp.acrValues;
+        if (s.stepUp.acrValues) {
+          params.acr_values = s.stepUp.acrValues;
+          acrValues = s.stepUp.acrValues;
+        }
         if (s.stepUp.claims) params.claims = JSON.stringify(s.stepUp.claims);
       }
-      return { url: client.buildAuthorizationUrl(config, params).href, state, nonce, verifier, maxAge };
+      const url = client.buildAuthorizationUrl(config, params).href;
+      return { url, state, nonce, verifier, maxAge, acrValues };
     },
     async finish(idp, callbackUrl, expected) {
       const s = settingsOf(idp);
@@ -162,21 +172,37 @@ export function createOidcClients(settings: Partial<Record<IdpKind, OidcIdpSetti
       if (!claims || typeof subject !== 'string' || subject.length === 0) {
         throw new GateError('ERR_SIGN_IN_FAILED', 'The sign-in returned no subject.');
       }
-      return toResult(s, { ...claims, sub: subject }, expected.maxAge);
+      return signInResult(s, { ...claims, sub: subject }, expected.maxAge, expected.acrValues ?? null);
     },
   };
 }
 
-function toResult(
+/** acr values that never prove a second factor, whatever a configuration lists (Okta: MFA only "if possible"). */
+function neverMfa(acr: string): boolean {
+  return acr.endsWith(':ifpossible') || acr.startsWith('urn:okta:loa:1fa');
+}
+
+/**
+ * What an ID token's claims prove. Step-up needs a fresh sign-in, an acr the settings count that is not
+ * one of {@link neverMfa}, equal to one asked for (when acr_values were sent), the amr the settings name
+ * and the Entra `acrs` value.
+ */
+export function signInResult(
   s: OidcIdpSettings,
   claims: Readonly<Record<string, unknown>>,
   maxAge: number | null,
+  asked: string | null,
 ): SignInResult {
   const acr = typeof claims.acr === 'string' ? claims.acr : null;
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : [];
   const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : null;
   const acrs = Array.isArray(claims.acrs) ? claims.acrs : [];
-  const acrOk = acr !== null && s.stepUpAcrs.includes(acr);
+  const acrOk =
+    acr !== null &&
+    s.stepUpAcrs.includes(acr) &&
+    !neverMfa(acr) &&
+    (asked === null || asked.split(' ').includes(acr));
+  const amrOk = s.stepUpAmrs === undefined || amr.some((value) => s.stepUpAmrs?.includes(value));
   const acrsOk = s.requiredAcrsClaim === undefined || acrs.includes(s.requiredAcrsClaim);
   const name =
     typeof claims.name === 'string'
@@ -192,6 +218,6 @@ function toResult(
     acr,
     amr,
     authTime,
-    steppedUp: maxAge !== null && authTime !== null && acrOk && acrsOk,
+    steppedUp: maxAge !== null && authTime !== null && acrOk && amrOk && acrsOk,
   };
 }

@@ -1,5 +1,6 @@
 import { isGateError } from '@recovery-gate/core';
 import { describe, expect, it } from 'vitest';
+import { hashToken } from '../orchestrator/links.js';
 import { conflictOf } from './approve.js';
 import { peekLink } from './links.js';
 import { createOidcClients } from './oidc.js';
@@ -88,12 +89,14 @@ describe('CSRF', () => {
 
   it('an approval post needs the CSRF token of the approver session', async () => {
     const caseId = await openCase();
+    const link = await fx.env.engine.createLink(caseId, fx.idp.id('erin'), 'approve', 600);
     const session = await fx.sessions.create(fx.env.store, {
       sub: fx.idp.id('erin'),
       name: 'erin',
       caseId,
       purpose: 'approve',
       role: 'manager',
+      approveLink: hashToken(link.token),
     });
     const cookie = fx.sessions.cookie(session).split(';')[0] as string;
     const page = await get(`/approve/case/${caseId}`, cookie);
@@ -106,6 +109,8 @@ describe('CSRF', () => {
     expect((await fx.env.engine.getCase(caseId))?.approvals.map((a) => a.personId)).toEqual([
       fx.idp.id('erin'),
     ]);
+    // The decision spent the link it was made with.
+    expect(await peekLink(fx.env.store, link.token, 'approve', fx.clock.now)).toBeNull();
   });
 
   it('separation of duties holds on the server from the signed-in subject, whatever the link said', async () => {

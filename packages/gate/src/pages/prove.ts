@@ -149,7 +149,7 @@ async function proven(
   try {
     consumed = await p
       .deps()
-      .engine.consumeLink(link.token, link.purpose as 'verify' | 'reveal', c.subjectId);
+      .engine.consumeLinkHash(link.tokenHash, link.purpose as 'verify' | 'reveal', c.subjectId);
   } catch (error) {
     if (isGateError(error, 'ERR_LINK_INVALID')) return linkRefused(p, session);
     throw error;

@@ -31,9 +31,20 @@ export async function whyRefused(
 ): Promise<{ readonly reason: LinkRefusal; readonly caseId: string | null }> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 128)
     return { reason: 'malformed', caseId: null };
+  return whyRefusedHash(q, hashToken(token), purpose, personId, now);
+}
+
+/** {@link whyRefused} by the token's hash (the pages keep only the hash of a link opened before sign-in). */
+async function whyRefusedHash(
+  q: Queryable,
+  tokenHash: string,
+  purpose: LinkPurpose,
+  personId: string | null,
+  now: Date,
+): Promise<{ readonly reason: LinkRefusal; readonly caseId: string | null }> {
   const rows = await q.query(
     'SELECT case_id, purpose, person_id, expires_at, used_at FROM links WHERE token_hash = $1',
-    [hashToken(token)],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row) return { reason: 'unknown', caseId: null };
@@ -59,12 +70,27 @@ export async function recordRefusal(
   personId: string | null,
   reason?: LinkRefusal,
 ): Promise<void> {
+  const malformed = typeof token !== 'string' || token.length < 16 || token.length > 128;
+  await recordRefusalHash(p, malformed ? null : hashToken(token), purpose, personId, reason);
+}
+
+/** {@link recordRefusal} by the token's hash (null: a malformed token). Never throws. */
+export async function recordRefusalHash(
+  p: PagesCtx,
+  tokenHash: string | null,
+  purpose: LinkPurpose,
+  personId: string | null,
+  reason?: LinkRefusal,
+): Promise<void> {
   const deps = p.deps();
   try {
     const now = p.now();
-    const found = await whyRefused(deps.store, token, purpose, personId, now);
+    const found =
+      tokenHash === null
+        ? { reason: 'malformed' as const, caseId: null }
+        : await whyRefusedHash(deps.store, tokenHash, purpose, personId, now);
     const why = reason ?? found.reason;
-    const link = found.reason === 'malformed' ? null : linkId(token);
+    const link = tokenHash === null ? null : tokenHash.slice(0, 16);
     await deps.audit.append({
       type: 'link.refused',
       caseId: found.caseId,

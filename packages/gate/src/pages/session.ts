@@ -41,8 +41,13 @@ export interface SessionData {
   caseId?: string;
   purpose?: string;
   role?: string | null;
-  /** A link token waiting for sign-in (kept server-side so it leaves the URL at once). */
-  pendingLink?: { readonly token: string; readonly purpose: string; readonly caseId: string };
+  /**
+   * A link waiting for sign-in, by the SHA-256 of its token only (the token leaves the URL at once and is
+   * never stored in clear).
+   */
+  pendingLink?: { readonly tokenHash: string; readonly purpose: string; readonly caseId: string };
+  /** The hash of the approval link this session decides with: spent by the decision, not by opening it. */
+  approveLink?: string;
   /** The OIDC transaction in flight. */
   oidc?: {
     readonly state: string;
@@ -52,6 +57,7 @@ export interface SessionData {
     readonly intent: string;
     readonly caseId: string | null;
     readonly maxAge: number | null;
+    readonly acrValues?: string | null;
   };
   /** The case whose credential may be shown once, after a fresh re-verification. */
   reveal?: string;

@@ -6,13 +6,13 @@
  */
 
 import { type IdpKind, isGateError } from '@recovery-gate/core';
-import type { LinkPurpose } from '../orchestrator/links.js';
+import { hashToken, type LinkPurpose } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, persist } from './context.js';
 import { peekLink } from './links.js';
 import type { SignInMode, SignInResult } from './oidc.js';
 import { needsLinkProof, startLinkProof } from './prove.js';
-import { recordRefusal } from './refusals.js';
+import { recordRefusal, recordRefusalHash } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
 
@@ -56,6 +56,7 @@ export async function beginSignIn(
     intent: input.intent,
     caseId: input.caseId,
     maxAge: start.maxAge,
+    acrValues: start.acrValues,
   };
   return redirect(start.url, await persist(p, session));
 }
@@ -76,7 +77,7 @@ export async function startFromLink(
   const c = await p.deps().engine.getCase(link.caseId);
   if (!c || !p.oidc.has(c.idp)) return linkRefused(p);
   const { session } = await ensureSession(p, ctx);
-  session.data.pendingLink = { token, purpose, caseId: c.id };
+  session.data.pendingLink = { tokenHash: hashToken(token), purpose, caseId: c.id };
   // A subject whose password was just reset, or whose account is locked, proves possession instead.
   if (needsLinkProof(c, purpose)) return startLinkProof(p, session);
   // Collecting a credential after an MFA reset cannot ask for the factors the reset removed: fresh is enough.
@@ -112,9 +113,10 @@ export async function callback(
   ctx: RequestContext,
   intents: IntentHandlers,
 ): Promise<RouteResponse> {
-  const { session } = await ensureSession(p, ctx);
-  const txn = session.data.oidc;
-  if (!txn || !p.oidc.has(txn.idp)) {
+  // Only a session that started a sign-in can finish one: an unauthenticated GET creates no session row.
+  const session = await loadSession(p, ctx);
+  const txn = session?.data.oidc;
+  if (!session || !txn || !p.oidc.has(txn.idp)) {
     return message(p, 400, 'Sign-in expired', 'Start again from the link you received.', 'bad');
   }
   if (ctx.url.searchParams.has('error')) {
@@ -165,15 +167,14 @@ export async function consumePending(
 ): Promise<{ readonly caseId: string; readonly purpose: string; readonly role: string | null } | null> {
   const pending = session.data.pendingLink;
   delete session.data.pendingLink;
-  if (!pending) return null;
+  if (typeof pending?.tokenHash !== 'string') return null;
   try {
-    const consumed = await p
-      .deps()
-      .engine.consumeLink(pending.token, pending.purpose as 'verify' | 'approve' | 'reveal' | 'cancel', sub);
+    const purpose = pending.purpose as 'verify' | 'approve' | 'reveal' | 'cancel';
+    const consumed = await p.deps().engine.consumeLinkHash(pending.tokenHash, purpose, sub);
     return { caseId: consumed.caseId, purpose: consumed.purpose, role: consumed.role };
   } catch (error) {
     if (!(isGateError(error) && error.code === 'ERR_LINK_INVALID')) throw error;
-    await recordRefusal(p, pending.token, pending.purpose as LinkPurpose, sub);
+    await recordRefusalHash(p, pending.tokenHash, pending.purpose as LinkPurpose, sub);
     return null;
   }
 }
@@ -186,9 +187,9 @@ export async function refused(p: PagesCtx, session: Session): Promise<RouteRespo
 
 /** `GET /verify/continue`: retries a verification link's sign-in without step-up (fresh password sign-in). */
 export async function continueWithoutStepUp(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
-  const { session } = await ensureSession(p, ctx);
-  const pending = session.data.pendingLink;
-  if (pending?.purpose !== 'verify') return linkRefused(p);
+  const session = await loadSession(p, ctx);
+  const pending = session?.data.pendingLink;
+  if (!session || pending?.purpose !== 'verify') return linkRefused(p);
   const c = await p.deps().engine.getCase(pending.caseId);
   if (!c || !p.oidc.has(c.idp)) return linkRefused(p);
   return beginSignIn(p, session, { idp: c.idp, intent: 'link', caseId: c.id, mode: 'fresh' });
