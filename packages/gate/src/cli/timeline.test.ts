@@ -52,6 +52,18 @@ describe('formatTimeline', () => {
     );
   });
 
+  it('says the identity provider sent a Keycloak action link, never that the page showed it (issue 22)', () => {
+    const text = formatTimeline(
+      { ...view, idp: 'keycloak' } as CaseView,
+      [record(1, 'step.deliver', 'gate', { delivery: 'idp', deliveredTo: 'email:primary' })],
+      { names },
+    );
+    expect(text).toContain(
+      'credential sent by the identity provider to email:primary; the gate never saw it',
+    );
+    expect(text).not.toContain('shown once');
+  });
+
   it('says the requester is not known yet rather than naming a placeholder', () => {
     const text = formatTimeline({ ...view, requesterId: null }, [], { names });
     expect(text).toContain('subject alice  requested by (not known yet)  tier T2');

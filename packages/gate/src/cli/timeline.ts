@@ -34,6 +34,11 @@ function step(record: AuditRecord, subject: string, name: (id: string) => string
     case 'step.issue':
       return `temporary credential issued (value never stored; ${describeData(record.data, name)})`;
     case 'step.deliver':
+      // Keycloak mails its own action link: the gate never holds it, so it was never shown on a page.
+      if (record.data.delivery === 'idp') {
+        const to = typeof record.data.deliveredTo === 'string' ? ` to ${record.data.deliveredTo}` : '';
+        return `credential sent by the identity provider${to}; the gate never saw it`;
+      }
       return `credential shown once to ${subject} on the verification page`;
     default:
       return `${record.type}${Object.keys(record.data).length ? `  ${describeData(record.data, name)}` : ''}`;

@@ -111,9 +111,33 @@ export async function transition(
   return to;
 }
 
-/** A short label for a reason (the code before the first colon or semicolon). */
+// The reasons the gate itself writes, and core's deny codes: metric labels stay a small closed set.
+const REASON_LABEL =
+  /^(?:subject|request_withdrawn|device_challenge_rejected|credential_not_collected|not_satisfied_in_time|denied_by_[a-z_]{3,30}|[a-z_]{3,30}_failed)$/;
+const DENY_CODES: ReadonlySet<string> = new Set([
+  'FACTS_UNREADABLE',
+  'SUBJECT_MISMATCH',
+  'REQUEST_INVALID',
+  'ACCOUNT_INACTIVE',
+  'NO_SUBJECT_CLASS',
+  'NO_TIER',
+  'SPONSOR_MISSING',
+  'MANAGER_MISSING',
+  'CONTRACT_EXPIRED',
+  'CONTRACT_UNKNOWN',
+  'REQUESTER_IS_SUBJECT',
+  'REQUESTER_UNKNOWN',
+  'APPROVAL_DENIED',
+  'BREAK_GLASS_WINDOW_CLOSED',
+]);
+
+/**
+ * A metric label for a reason: the code before the first colon or semicolon when it is one the gate writes
+ * (or a core deny code), else `other`, so free text (a canceller's words) never becomes a label.
+ */
 export function reasonCode(reason: string): string {
-  return (reason.split(/[:;]/)[0] ?? reason).trim().slice(0, 60);
+  const code = (reason.split(/[:;]/)[0] ?? reason).trim();
+  return REASON_LABEL.test(code) || DENY_CODES.has(code) ? code : 'other';
 }
 
 /** Sends a notification, logging (not throwing) on failure: the idempotency key makes a retry safe. */

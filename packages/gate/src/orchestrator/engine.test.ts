@@ -230,7 +230,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     });
     const token = env.linkTo('carol@example.com', 'cancel');
     const link = await env.engine.consumeLink(token, 'cancel', 'u-carol');
-    await env.engine.cancel(link.caseId, { by: 'u-carol', reason: 'not_me' });
+    await env.engine.cancel(link.caseId, { by: 'u-carol', reason: "subject: this wasn't me" });
     env.advance(5 * HOUR);
     await env.engine.tick();
     const after = await env.engine.getCase(c.id);
@@ -240,7 +240,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     ).toBe(false);
     expect(idp.caseStatus('u-carol')).toBe('cancelled');
     expect(env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('cancelled'))).toBe(true);
-    expect(env.metrics.render()).toMatch(/recovery_cancellations_total\{[^}]*reason="not_me"/);
+    expect(env.metrics.render()).toMatch(/recovery_cancellations_total\{[^}]*reason="subject"/);
   });
 
   it('dave (contract ended) is denied at once and nothing is asked or executed', async () => {

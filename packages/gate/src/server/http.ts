@@ -157,7 +157,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       (response) => {
         if (response !== undefined) send(res, response);
       },
-      (error: unknown) => send(res, errorToResponse(error, logger, `${method} ${url.pathname}`)),
+      // The pattern, not the path: a link token is a path segment.
+      (error: unknown) => send(res, errorToResponse(error, logger, `${method} ${match.pattern}`)),
     );
   });
   server.headersTimeout = 10_000;

@@ -29,7 +29,13 @@ export type Handler = (ctx: RequestContext) => Promise<RouteResponse | undefined
 
 /** A match: the handler and the path parameters, or the methods the path allows. */
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly handler: Handler; readonly params: Record<string, string> }
+  | {
+      readonly kind: 'found';
+      readonly handler: Handler;
+      readonly params: Record<string, string>;
+      /** The route as registered (`/verify/:token`): what logs name, never the path with its parameters. */
+      readonly pattern: string;
+    }
   | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'not_found' };
 
@@ -91,7 +97,9 @@ export function createRouter(): Router {
       for (const route of ordered) {
         const params = matchSegments(route.segments, parts);
         if (params === null) continue;
-        if (route.method === method.toUpperCase()) return { kind: 'found', handler: route.handler, params };
+        if (route.method === method.toUpperCase()) {
+          return { kind: 'found', handler: route.handler, params, pattern: `/${route.segments.join('/')}` };
+        }
         allow.push(route.method);
       }
       return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
