@@ -28,6 +28,8 @@ export interface OktaContext {
    * org-wide and changes only when an admin recreates the authenticator. Null when the org has none.
    */
   tacAuthenticatorId(): Promise<string | null>;
+  /** The TAC authenticator with its org-level settings (null settings when Okta did not return them). */
+  tacAuthenticator(): Promise<TacAuthenticator | null>;
   /** Forgets the cached TAC authenticator id (after a call that used it failed). */
   forgetTacAuthenticator(): void;
   /** Ids of the gate's own principal (config + the token owner / service app). */
@@ -73,7 +75,7 @@ export function createContext(
   const secrets: Secret[] = [...baseSecrets];
   const groups = new Map<string, string>();
   let principals: Promise<ReadonlySet<string>> | undefined;
-  let tac: { readonly id: Promise<string | null>; readonly at: number } | undefined;
+  let tac: { readonly id: Promise<TacAuthenticator | null>; readonly at: number } | undefined;
   const reveal = (): string[] => secrets.map((s) => s.reveal());
 
   const ctx: OktaContext = {
@@ -114,7 +116,10 @@ export function createContext(
       return found;
     },
     forgetGroup: (name) => void groups.delete(name),
-    tacAuthenticatorId() {
+    async tacAuthenticatorId() {
+      return (await ctx.tacAuthenticator())?.id ?? null;
+    },
+    tacAuthenticator() {
       const now = deps.now().getTime();
       if (tac === undefined || now - tac.at >= ORG_LOOKUP_TTL_MS || now < tac.at) {
         const entry = { id: findTacAuthenticator(ctx), at: now };
@@ -150,11 +155,31 @@ export function createContext(
   return ctx;
 }
 
-async function findTacAuthenticator(ctx: OktaContext): Promise<string | null> {
+/** The org's TAC authenticator: its id and the lifetime and reuse its settings allow. */
+export interface TacAuthenticator {
+  readonly id: string;
+  /** From `provider.configuration`; null when Okta did not return them (then only 10-14,400 minutes is known). */
+  readonly settings: {
+    readonly minTtl: number;
+    readonly maxTtl: number;
+    readonly multiUseAllowed: boolean;
+  } | null;
+}
+
+function tacSettings(authenticator: unknown): TacAuthenticator['settings'] {
+  const config = field(field(authenticator, 'provider'), 'configuration');
+  const min = Number(field(config, 'minTtl'));
+  const max = Number(field(config, 'maxTtl'));
+  if (!Number.isInteger(min) || !Number.isInteger(max)) return null;
+  return { minTtl: min, maxTtl: max, multiUseAllowed: field(config, 'multiUseAllowed') === true };
+}
+
+async function findTacAuthenticator(ctx: OktaContext): Promise<TacAuthenticator | null> {
   return ctx.call('listAuthenticators', 'other', async () => {
     for await (const authenticator of await ctx.client.authenticatorApi.listAuthenticators()) {
       if (authenticator === null) break;
-      if (authenticator.key === 'tac' && authenticator.id) return authenticator.id;
+      if (authenticator.key === 'tac' && authenticator.id)
+        return { id: authenticator.id, settings: tacSettings(authenticator) };
     }
     return null;
   });
