@@ -77,4 +77,29 @@ describe('bypass handling (entra double)', { timeout: 120_000 }, () => {
     expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(0);
     expect(idp.calls.some((c) => c.method === 'revokeSessions')).toBe(false);
   });
+
+  it('groups the events of one native action into one incident; another actor, kind or moment is its own', async () => {
+    const { env } = await start('enforce');
+    // One console reset logs one deletion per method, seconds apart.
+    for (let i = 0; i < 3; i += 1) {
+      await env.engine.handleEvent(
+        reset({ occurredAt: new Date(clock.now.getTime() + i * 2000).toISOString() }),
+      );
+    }
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(1);
+    const alerts = () =>
+      env.sent.filter((n) => n.to.kind === 'security' && n.subject.includes('bypass detected'));
+    expect(alerts()).toHaveLength(1);
+    expect(env.sent.filter((n) => n.subject.includes('remediated'))).toHaveLength(1);
+    expect(env.audit.entries.filter((e) => e.type === 'bypass.grouped')).toHaveLength(2);
+    await env.engine.handleEvent(reset({ actor: { id: 'u-gina', type: 'user', displayName: 'Gina' } }));
+    await env.engine.handleEvent(
+      reset({ kind: 'native_password_reset', sourceType: 'Reset password (by admin)' }),
+    );
+    await env.engine.handleEvent(
+      reset({ occurredAt: new Date(clock.now.getTime() + 600_000).toISOString() }),
+    );
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(4);
+    expect(alerts()).toHaveLength(4);
+  });
 });

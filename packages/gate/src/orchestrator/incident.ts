@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedEvent, RecoveryAction } from '@recovery-gate/core';
-import type { Notification } from '../types.js';
+import type { Notification, Queryable } from '../types.js';
 import { alertSecurity, type Ctx, notify } from './context.js';
 import type { CaseRecord } from './model.js';
 import { CREDENTIAL_KIND } from './plan.js';
@@ -53,6 +53,21 @@ async function isOwnStep(ctx: Ctx, event: NormalizedEvent): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** How far apart the events of one native action may be (one console click logs one event per method). */
+const ACTION_WINDOW = "interval '5 minutes'";
+
+/** The incident already opened for the native action `event` belongs to: same IdP, subject, actor, kind, moment. */
+async function incidentOfAction(tx: Queryable, event: NormalizedEvent): Promise<string | null> {
+  const rows = await tx.query(
+    `SELECT e.case_id FROM case_events e JOIN cases c ON c.id = e.case_id
+     WHERE c.kind = 'incident' AND c.reason = $1 AND e.idp = $2 AND e.subject_id = $3 AND c.requester_id = $4
+       AND e.occurred_at BETWEEN $5::timestamptz - ${ACTION_WINDOW} AND $5::timestamptz + ${ACTION_WINDOW}
+     ORDER BY e.occurred_at LIMIT 1`,
+    [`bypass:${event.kind}`, event.idp, event.subject.userId, event.actor.id, event.occurredAt],
+  );
+  return rows[0] ? String(rows[0].case_id) : null;
+}
+
 /** Handles a `native_*` event. Returns the incident case id, or null when it was not a bypass (or a duplicate). */
 export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<string | null> {
   if (isBenign(ctx, event) || (await isOwnStep(ctx, event))) {
@@ -76,12 +91,38 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
     idempotencyKey: `${id}:bypass`,
   };
   const created = await ctx.deps.store.transaction(async (tx) => {
+    // One lock per subject: events of one native action handled at once still open a single incident.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `recovery-gate:bypass:${event.idp}:${event.subject.userId}`,
+    ]);
+    const group = await incidentOfAction(tx, event);
     const seen = await tx.query(
       `INSERT INTO case_events (event_key, case_id, kind, idp, subject_id, action, occurred_at, received_at)
        VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING event_key`,
-      [`${event.idp}:${event.id}`, id, event.kind, event.idp, event.subject.userId, event.occurredAt, now],
+      [
+        `${event.idp}:${event.id}`,
+        group ?? id,
+        event.kind,
+        event.idp,
+        event.subject.userId,
+        event.occurredAt,
+        now,
+      ],
     );
     if (seen.length === 0) return null;
+    if (group !== null) {
+      // Part of a native action already handled (Entra logs one deletion per method): no second incident.
+      await ctx.deps.audit.append(
+        {
+          type: 'bypass.grouped',
+          caseId: group,
+          actor: event.actor.id,
+          data: { kind: event.kind, event: event.id },
+        },
+        tx,
+      );
+      return null;
+    }
     await tx.query(
       `INSERT INTO cases (id, kind, idp, subject_id, subject_login, action, requester_id, state, reason,
          next_attempt_at, created_at, updated_at, completed_at)
