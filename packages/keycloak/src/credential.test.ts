@@ -137,4 +137,26 @@ describe('temporary credential (execute-actions-email)', () => {
       p.adapter.revokeTemporaryCredential(facts.userId, { kind: 'okta_tac', id: null }),
     ).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
   });
+
+  it('learns from its own admin event whether a send went out, and says it cannot tell when admin events are off', async () => {
+    const { p, facts } = await setup();
+    const before = new Date(p.emu.control.now() - 1000).toISOString();
+    const sentSince = p.adapter.credentialSentSince;
+    if (!sentSince) throw new Error('the Keycloak adapter reads its sends');
+    expect(await sentSince(facts.userId, before)).toBe(false);
+    await p.adapter.issueTemporaryCredential(facts.userId, {
+      lifetimeSeconds: 900,
+      singleUse: true,
+      action: 'mfa_reset',
+      deliverTo: mailbox(facts),
+    });
+    expect(await sentSince(facts.userId, before)).toBe(true);
+    // Another user's send, or one before `since`, is not this one.
+    const bob = await p.adapter.readSubjectFacts('bob');
+    expect(await sentSince(bob.userId, before)).toBe(false);
+    p.emu.control.advanceClock(60_000);
+    expect(await sentSince(facts.userId, new Date(p.emu.control.now()).toISOString())).toBe(false);
+    p.emu.control.realm.settings.adminEventsEnabled = false;
+    await expect(sentSince(facts.userId, before)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+  });
 });
