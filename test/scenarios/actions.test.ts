@@ -38,7 +38,9 @@ describe.each(IDPS)('each recovery action on %s', { timeout: 240_000 }, (idp) =>
   async function provePossession(w: World, caseId: string, userId: string): Promise<void> {
     if (w.adapter.capabilities.device_challenge.supported) {
       await w.engine.pollChallenges();
-      await w.probes.answerDeviceChallenge?.(userId, 'approve');
+      // The subject picks the number the gate shows them (number matching).
+      const shown = await w.engine.pendingChallenge(caseId, userId);
+      await w.probes.answerDeviceChallenge?.(userId, 'approve', shown?.numberToMatch ?? null);
       await w.engine.tick();
       return;
     }

@@ -40,7 +40,8 @@ describe.each(IDPS)('a mid-case privilege change on %s', { timeout: 240_000 }, (
     // The T1 proof that would have sufficed: a push or a step-up with the password still bound.
     if (world.adapter.capabilities.device_challenge.supported) {
       await world.engine.pollChallenges();
-      await world.probes.answerDeviceChallenge?.(alice, 'approve');
+      const shown = await world.engine.pendingChallenge(id, alice);
+      await world.probes.answerDeviceChallenge?.(alice, 'approve', shown?.numberToMatch ?? null);
     } else {
       const password = (await world.adapter.readSubjectFacts(alice)).authenticators?.find(
         (a) => a.kind === 'password',

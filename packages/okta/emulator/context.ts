@@ -19,6 +19,8 @@ export interface EmuContext {
   readonly dispatcher: WebhookDispatcher;
   /** Milliseconds a push waits before it times out. */
   readonly pushTtlMs: number;
+  /** Whether a Temporary Access Code signs in a user in RECOVERY (undocumented; see start.ts). */
+  readonly recoveryTacSignIn: 'refused' | 'allowed';
   /** The `/oauth2/default` authorization server (set once the server listens). */
   oidc: OidcServer | undefined;
 }

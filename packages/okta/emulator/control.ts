@@ -171,7 +171,10 @@ export function createControl(
     async signInWithTac(user, code) {
       const subject = userOf(state, user);
       const tac = [...state.enrollments.values()].find((e) => e.userId === subject.id && e.key === 'tac');
-      const usable = ['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY'].includes(subject.status);
+      // RECOVERY users cannot sign in until the reset flow completes; whether a TAC overrides that is a switch.
+      const usable =
+        ['ACTIVE', 'PASSWORD_EXPIRED'].includes(subject.status) ||
+        (subject.status === 'RECOVERY' && ctx.recoveryTacSignIn === 'allowed');
       const expected = Buffer.from(tac?.tac?.code ?? '\u0000');
       const given = Buffer.from(code);
       const matches = expected.length === given.length && timingSafeEqual(expected, given);

@@ -34,6 +34,14 @@ export interface EmulatorOptions {
   readonly synthetic?: { readonly users?: number; readonly groups?: number; readonly logEvents?: number };
   /** Seconds a push challenge waits before TIMEOUT. @default 300 */
   readonly pushTtlSeconds?: number;
+  /**
+   * Whether a Temporary Access Code signs in a user in RECOVERY. Okta documents only that a RECOVERY user
+   * "is not able to sign in ... until they complete the reset flow"; nothing says a TAC overrides it, so
+   * the emulator refuses by default and `allowed` models the other plausible behaviour.
+   * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserLifecycle/#tag/UserLifecycle/operation/resetPassword
+   * @default 'refused'
+   */
+  readonly recoveryTacSignIn?: 'refused' | 'allowed';
   /** Redirect URIs of the `test-app` client of `/oauth2/default`. @default `<url>/test-app/callback` */
   readonly redirectUris?: readonly string[];
   /** Sleep used for injected latency (tests may make it instant). */
@@ -68,6 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl: () => base,
     dispatcher: createWebhookDispatcher({ timeoutMs: 3000, retries: 1 }),
     pushTtlMs: (options.pushTtlSeconds ?? 300) * 1000,
+    recoveryTacSignIn: options.recoveryTacSignIn ?? 'refused',
     oidc: undefined,
   };
   const faults = createFaultInjector({

@@ -170,11 +170,13 @@ async function removeAll(
 }
 
 /**
- * Puts the password into reset (status RECOVERY): the old password stops working and sessions end.
- * The one-time reset URL is requested with sendEmail=false, so it never goes to the mailbox of the very
- * account being recovered, and it is dropped here: the subject sets a new password after signing in with
- * the temporary access code the gate issues.
- * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserLifecycle/#tag/UserLifecycle/operation/resetPassword
+ * Resets the password to a random temporary one the gate never reads, and expires it (status
+ * PASSWORD_EXPIRED, sessions revoked): the old password stops working and the subject signs in with the
+ * Temporary Access Code the gate issues, then sets a new password. Not `reset_password`: that puts the user
+ * in RECOVERY, where Okta documents they cannot sign in until the reset flow completes, and no document says
+ * a TAC overrides it (divergence D3); the reset link it returns would be a second credential to deliver.
+ * The SDK parses the answer as a User, so the temporary password never reaches this process's objects.
+ * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserCred/#tag/UserCred/operation/expirePasswordWithTempPassword
  */
 export async function resetPassword(
   ctx: OktaContext,
@@ -184,10 +186,9 @@ export async function resetPassword(
   if (!(options.lifetimeSeconds > 0))
     throw new GateError('ERR_INPUT_INVALID', 'lifetimeSeconds must be positive');
   const user = await getUser(ctx, userId);
-  await ctx.call('generateResetPasswordToken', 'user', () =>
-    ctx.client.userApi.generateResetPasswordToken({
+  await ctx.call('expirePasswordAndGetTemporaryPassword', 'user', () =>
+    ctx.client.userApi.expirePasswordAndGetTemporaryPassword({
       userId: String(user.id),
-      sendEmail: false,
       revokeSessions: true,
     }),
   );

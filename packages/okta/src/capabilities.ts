@@ -34,7 +34,7 @@ export const capabilities: Capabilities = {
   },
   reset_password: {
     supported: true,
-    note: 'reset_password with sendEmail=false (status RECOVERY); the link is never sent to the account mailbox.',
+    note: 'expire_password_with_temp_password (status PASSWORD_EXPIRED, the temporary password never read): the subject signs in with the TAC, which Okta does not document for RECOVERY users.',
   },
   unlock: { supported: true, note: 'lifecycle/unlock, only for LOCKED_OUT users.' },
   suspend: { supported: true, note: 'lifecycle/suspend, only for ACTIVE users.' },
