@@ -112,7 +112,7 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: 'gate_2026_12_04_audit_checkpoints',
+    id: 'gate_0007_audit_checkpoints',
     sql: `
       -- Signed heads of the audit chain (Ed25519, key held outside the database): see audit/checkpoint.ts.
       CREATE TABLE audit_checkpoints (
@@ -125,7 +125,7 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: 'gate_2026_12_04_audit_stream_cursors',
+    id: 'gate_0008_audit_stream_cursors',
     sql: `
       -- Per SIEM sink: the last audit record it accepted (audit/stream.ts).
       CREATE TABLE audit_stream_cursors (
@@ -135,7 +135,7 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: 'gate_2026_12_04_audit_pruned',
+    id: 'gate_0009_audit_pruned',
     sql: `
       -- Retention empties an old record's data and actor and marks it; its hash and links stay.
       ALTER TABLE audit_records ADD COLUMN pruned_at TEXT;
