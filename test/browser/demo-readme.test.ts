@@ -68,9 +68,10 @@ async function signIn(
     await page.getByRole('button', { name: 'Verify' }).click();
   } else {
     await expect(page.getByRole('heading', { name: 'Approve on your phone' }).count()).resolves.toBe(1);
-    await shot(page, idp, `${tag}-second-factor`);
     const form = row.locator('form:has(input[name=source][value=sign-in])');
     await until(inbox, `a sign-in push for ${name}`, async () => (await form.count()) === 1);
+    // The inbox, not the waiting page: that one reloads itself every 2 s, which a screenshot can straddle.
+    await shot(inbox, idp, `${tag}-second-factor`);
     await form.getByRole('button', { name: push === 'approve' ? /^Approve/ : 'Deny' }).click();
     await expect(inbox.getByText(push === 'approve' ? 'Push approved' : 'Push denied').count()).resolves.toBe(
       1,

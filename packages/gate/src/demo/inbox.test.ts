@@ -86,6 +86,8 @@ describe('demo inbox', () => {
     // The cast: a TOTP code, and a waiting push with its number.
     expect(html).toMatch(/id="okta-erin"[\s\S]*?<strong class="mono otp">123456<\/strong>/);
     expect(html).toMatch(/Sign-in asks, number <strong>42<\/strong>/);
+    // Someone with nothing on their phone takes no row.
+    expect(html).not.toContain('id="okta-alice"');
   });
 
   it("answers a push only with the page's CSRF token", async () => {

@@ -112,11 +112,17 @@ async function castTable(tenant: DemoTenant, csrf: string): Promise<Html> {
     if (id === null) continue;
     const code = devices === null ? undefined : await devices.totp(id);
     const pushes = devices?.pushes(id) ?? [];
+    // Only phones with something on them: a code to type or a push to answer.
+    if (code === undefined && pushes.length === 0) continue;
     rows.push(html`<tr id="${tenant.idp}-${name}"><td>${name}</td><td class="mono">${signInName(tenant, name)}</td>
 <td>${code === undefined ? html`<span class="hint">none</span>` : html`<strong class="mono otp">${code}</strong>`}</td>
 <td>${pushes.length === 0 ? html`<span class="hint">nothing waiting</span>` : pushes.map((p) => pushForm(csrf, tenant.idp, name, p))}</td></tr>`);
   }
-  return html`<section class="card" aria-labelledby="cast-${tenant.idp}"><h2 id="cast-${tenant.idp}">${tenant.idp}: the cast's phones</h2>
+  const heading = html`<h2 id="cast-${tenant.idp}">${tenant.idp}: the cast's phones</h2>`;
+  if (rows.length === 0) {
+    return html`<section class="card" aria-labelledby="cast-${tenant.idp}">${heading}<p>Nothing waiting on anyone's phone. A push appears here when a sign-in or the gate asks for one; refresh.</p></section>`;
+  }
+  return html`<section class="card" aria-labelledby="cast-${tenant.idp}">${heading}
 <table><thead><tr><th>Person</th><th>Signs in as</th><th>Authenticator app code</th><th>Waiting on the phone</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
@@ -130,7 +136,7 @@ async function inboxPage(deps: InboxDeps, csrf: string, ctx: RequestContext): Pr
         : '';
   const cast = await Promise.all(deps.tenants.map((t) => castTable(t, csrf)));
   const body = html`<h1>Demo inbox</h1>
-<p class="lead">Stands in for the cast's phones and mailboxes on the emulated tenants (demo only; the gate never serves this page in <span class="mono">serve</span>). <a href="${INBOX_PATH}">Refresh</a> after each step. The password of everyone is <span class="mono">Demo-Passw0rd!</span>.</p>
+<p class="lead">Stands in for the cast's phones and mailboxes on the emulated tenants (demo only; the gate never serves this page in <span class="mono">serve</span>). <a href="${INBOX_PATH}">Refresh</a> after each step. <a href="#h-messages">Jump to the messages</a>. The password of everyone is <span class="mono">Demo-Passw0rd!</span>.</p>
 ${note}
 ${cast}
 <section class="card" aria-labelledby="h-messages"><h2 id="h-messages">Messages the gate sent, newest first</h2>${await messages(deps)}</section>`;
