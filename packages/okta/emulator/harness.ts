@@ -252,7 +252,8 @@ function probes(env: OktaTestEnvironment): ContractProbes {
           login: String(control.state.users.get(control.userId(userId))?.profile.login ?? userId),
           password,
           params: { acr_values: 'urn:okta:loa:2fa:any' },
-          approvePush: () => void control.answerPush(userId, 'approve'),
+          // The sign-in page's own push (a device challenge the gate left waiting is not this one).
+          approvePush: () => void oidc.server.answerPush(control.userId(userId), 'approve'),
         });
         return (result.idToken.amr as readonly string[] | undefined) ?? [];
       } catch {
