@@ -56,6 +56,8 @@ export interface FakeIdp {
   markers(): string[];
   authenticators(userId: string): Authenticator[];
   enrol(userId: string, kind: Authenticator['kind']): string;
+  /** Locks the account as repeated failed sign-ins would. */
+  lockOut(userId: string): void;
 }
 
 function channel(
@@ -319,6 +321,9 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
     caseStatus: (userId) => status.get(userId) ?? null,
     markers: () => [...markers],
     authenticators: (userId) => user(userId).authenticators,
+    lockOut(userId) {
+      user(userId).status = 'locked';
+    },
     enrol(userId, kind) {
       const a = auth(randomUUID(), kind, now().getTime());
       user(userId).authenticators.push(a);

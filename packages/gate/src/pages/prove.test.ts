@@ -92,4 +92,31 @@ describe('collecting after a password reset without an IdP sign-in', () => {
     expect(forged.status).toBe(403);
     expect(fx.env.sent.some((n) => n.sensitive)).toBe(false);
   });
+
+  it('a locked subject opens the verification link with a code to a trusted phone; the code counts as evidence', async () => {
+    const alice = fx.idp.id('alice');
+    fx.idp.lockOut(alice);
+    await fx.env.engine.handleEvent(
+      event('okta', { subject: { userId: alice, login: null }, action: 'account_unlock' }),
+    );
+    const [c] = await fx.env.engine.listCases({ subjectId: alice });
+    if (!c) throw new Error('no case');
+    const link = await fx.env.engine.createLink(c.id, alice, 'verify', 600);
+    const first = await get(fx, `/verify/${link.token}`);
+    // Not to the IdP, which refuses a locked account's sign-in.
+    expect(first.headers.get('location')).toBe('/prove');
+    const cookie = cookieOf(first);
+    const html = await (await get(fx, '/prove', cookie)).text();
+    const channel = /name="channel" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    await post(fx, '/prove/otp/send', { csrf: csrfIn(html), channel }, cookie);
+    const form = await (await get(fx, '/prove', cookie)).text();
+    const right = await post(fx, '/prove/otp/check', { csrf: csrfIn(form), code: lastCode() }, cookie);
+    expect(right.headers.get('location')).toBe(`/verify/case/${c.id}`);
+    expect((await get(fx, `/verify/case/${c.id}`, cookieOf(right))).status).toBe(200);
+    const evidence = (await fx.env.engine.getCase(c.id))?.evidence ?? [];
+    expect(evidence.find((e) => e.kind === 'phone_otp')).toMatchObject({
+      outcome: 'passed',
+      channelId: channel,
+    });
+  });
 });
