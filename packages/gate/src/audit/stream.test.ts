@@ -209,8 +209,9 @@ describe.each(BACKENDS)('audit streaming to a SIEM on %s', (backend) => {
       await fill(2, 4);
       expect(await streamAudit(store, sink)).toBe(2);
       expect(hec.events.map((e) => (e.event as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5]);
-      expect(hec.events[0]).toMatchObject({
-        time: Date.parse((hec.events[0]?.event as { at: string }).at) / 1000,
+      const first = hec.events[0] as { event: { at: string } };
+      expect(first).toMatchObject({
+        time: Date.parse(first.event.at) / 1000,
         source: 'recovery-gate',
         sourcetype: 'recovery-gate:audit',
         index: 'security',
