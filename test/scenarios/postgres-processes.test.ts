@@ -268,8 +268,13 @@ describe('a gate process killed with SIGKILL in the middle of a case', () => {
       expect((await journal(caseId)).get('revoke')).not.toBe('done');
 
       // The revoke's IdP call takes the injected 4 s: kill as soon as the journal says it started (a state,
-      // not a sleep), so the kill lands inside that call.
-      await until(async () => (await journal(caseId)).get('revoke') === 'started', 30_000, 'revoke to start');
+      // not a sleep), so the kill lands inside that call. Before it, the gate reads the subject's facts
+      // again (several IdP calls, 4 s each): the bound leaves room for that on a loaded machine.
+      await until(
+        async () => (await journal(caseId)).get('revoke') === 'started',
+        120_000,
+        'revoke to start',
+      );
       await first.kill('SIGKILL');
       expect((await journal(caseId)).get('revoke')).toBe('started');
       okta.emulator.control.faults.clear();
