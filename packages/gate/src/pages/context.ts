@@ -26,6 +26,7 @@ export type PagesEngine = Pick<
   | 'consumeLinkHash'
   | 'claimCredential'
   | 'pendingChallenge'
+  | 'openCase'
 >;
 
 /** The gate's parts the pages use. */

@@ -13,6 +13,7 @@ import { createPagesCtx, type PagesDeps, type PagesSettings } from './context.js
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
 import { provePage, provePost } from './prove.js';
+import { raisePage, raisePost } from './raise.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
 import { credentialPage, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
@@ -54,6 +55,8 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('GET', '/cancel/:token', (ctx) => cancelFromLink(p, ctx));
   router.add('GET', '/cancel', (ctx) => cancelPage(p, ctx));
   router.add('POST', '/cancel', (ctx) => cancelPost(p, ctx));
+  router.add('GET', '/raise', (ctx) => raisePage(p, ctx));
+  router.add('POST', '/raise', (ctx) => raisePost(p, ctx));
   router.add('GET', '/cases', (ctx) => casesPage(p, ctx));
   router.add('GET', '/cases/:id', (ctx) => casePage(p, ctx));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isGateError } from '@recovery-gate/core';
+import { type IdpKind, isGateError } from '@recovery-gate/core';
 import type { CaseView } from '../orchestrator/index.js';
 import type { RouteResponse } from '../server/router.js';
 import { conflictOf } from './approve.js';
@@ -14,6 +14,7 @@ import { message, type PagesCtx, persist } from './context.js';
 import { ineligibility } from './eligible.js';
 import { peekLinkHash } from './links.js';
 import type { SignInResult } from './oidc.js';
+import { isAgent } from './raise.js';
 import { recordRefusalHash } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
@@ -149,6 +150,18 @@ export function intentHandlers(p: PagesCtx): IntentHandlers {
       if (!result.steppedUp) return stepUpMissing(p, session, 'The case view needs a multi-factor sign-in.');
       session.data.viewer = await isViewer(p, result.sub);
       return go(p, session, '/cases');
+    },
+    async agent(session, result) {
+      if (!result.steppedUp)
+        return stepUpMissing(p, session, 'Raising a recovery needs a multi-factor sign-in.');
+      const idp = session.data.idp as IdpKind;
+      if (!(await isAgent(p, idp, result.sub))) {
+        session.data.agent = false;
+        const text = 'The identity provider does not list you in the help desk.';
+        return withCookie(p, session, message(p, 403, 'No access', text, 'bad', session));
+      }
+      session.data.agent = true;
+      return go(p, session, `/raise?idp=${encodeURIComponent(idp)}`);
     },
   };
 }
