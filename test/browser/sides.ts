@@ -125,7 +125,7 @@ async function keycloakSide(): Promise<IdpSide> {
       return user ? keycloakOtp(user) : undefined;
     },
     outbox: () => pair.emu.control.outbox(),
-    credentialWorks: async () => false,
+    credentialWorks: (userId, secret) => pair.probes.signInWithTemporaryCredential(userId, secret),
     close: () => pair.close(),
   };
 }

@@ -25,7 +25,7 @@ describe.each(IDPS)('native-console bypass on %s', { timeout: 240_000 }, (idp) =
 
   const policy = (mode: 'detect' | 'enforce'): Policy => ({
     ...baselinePolicy,
-    bypass: { mode, suspend: false },
+    bypass: { mode, suspend: false, watch: '72h' },
   });
 
   it('enforce: a native reset around the policy is remediated (sessions revoked) and alerted', async () => {

@@ -63,15 +63,10 @@ export async function proveSubject(world: World, caseId: string, subject: string
 
 /**
  * Collects the temporary credential as the verified subject and checks against the emulator that it signs
- * in: shown once by the gate (Okta TAC, Entra TAP) or mailed by the IdP (Keycloak).
+ * in once: shown once by the gate (Okta TAC, Entra TAP, Keycloak temporary password), never mailed.
  */
 export async function collect(world: World, caseId: string, subject: string): Promise<string | null> {
   const userId = await world.id(subject);
-  if (world.idp === 'keycloak') {
-    expect((await world.engine.getCase(caseId))?.state).toBe('completed');
-    expect(await world.probes.signInWithTemporaryCredential(userId, null)).toBe(true);
-    return null;
-  }
   const claimed = await world.engine.claimCredential(caseId, userId);
   await expect(world.engine.claimCredential(caseId, userId)).rejects.toMatchObject({
     code: 'ERR_LINK_INVALID',

@@ -94,7 +94,7 @@ describe('loadPolicyYaml', () => {
     expect(policy.tiers.T3?.hold?.notice).toBe(true);
     expect(policy.tiers.T1?.freshness.channelMinAge).toBe('7d');
     expect(policy.tiers.T1?.approvals).toEqual([]);
-    expect(policy.bypass).toEqual({ mode: 'enforce', suspend: false });
+    expect(policy.bypass).toEqual({ mode: 'enforce', suspend: false, watch: '72h' });
   });
 
   it('refuses the example as written, where finance (declared above contractor) gets a lower tier', () => {

@@ -270,7 +270,8 @@ export type CredentialKind =
   | 'okta_reset_link'
   | 'entra_tap'
   | 'entra_temporary_password'
-  | 'keycloak_action_link';
+  | 'keycloak_action_link'
+  | 'keycloak_temporary_password';
 
 /** Options for issuing a temporary access credential. */
 export interface TemporaryCredentialOptions {
@@ -279,9 +280,9 @@ export interface TemporaryCredentialOptions {
   /** The action the credential serves (decides e.g. Keycloak's required actions). */
   readonly action: RecoveryAction;
   /**
-   * For IdPs that deliver the credential themselves (Keycloak's action email): the verified channel it
-   * may go to. Never the mailbox of the account being recovered unless the tier's evidence already
-   * proved control of it independently.
+   * For IdPs that can deliver the credential themselves (Keycloak's action email): the channel it goes to.
+   * Only when the tier explicitly asks for that kind, and never for privileged subjects; without it the
+   * adapter returns a secret the gate shows once to the verified subject.
    */
   readonly deliverTo?: Channel;
 }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto';
-import type { RecoveryProvider } from '@recovery-gate/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type RecoveryProvider, secretsEqual } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { consoleAgent } from './agent.js';
@@ -19,6 +19,21 @@ import {
   GATE_CLIENT_ID,
   GATE_CLIENT_SECRET,
 } from './seed.js';
+import type { EmuUser } from './state.js';
+
+/**
+ * Signs in with a temporary password as a browser would: Keycloak accepts it once and forces a new one
+ * (UPDATE_PASSWORD), which the user sets there; after that the temporary one no longer works.
+ */
+function signInWithTemporaryPassword(user: EmuUser, secret: string): boolean {
+  const password = user.credentials.find((c) => c.type === 'password');
+  if (!user.enabled || password?.secret === undefined || !user.requiredActions.includes('UPDATE_PASSWORD'))
+    return false;
+  if (!secretsEqual(password.secret, secret)) return false;
+  password.secret = randomBytes(16).toString('hex');
+  user.requiredActions = user.requiredActions.filter((a) => a !== 'UPDATE_PASSWORD');
+  return true;
+}
 
 /** Builds the adapter under test (the harness imports nothing of src/: the caller passes the factory). */
 export type ProviderFactory = (
@@ -84,7 +99,7 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       ).ok,
     sessionActive: async (sessionId) => control.realm.sessions.has(sessionId),
     signInWithTemporaryCredential: async (userId, secret) => {
-      if (secret !== null) return false;
+      if (secret !== null) return signInWithTemporaryPassword(user(userId), secret);
       const mail = control
         .outbox()
         .filter((m) => m.userId === userId)

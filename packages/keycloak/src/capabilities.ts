@@ -47,11 +47,11 @@ export const capabilities: Capabilities = {
   suspend: { supported: true, note: 'PUT users/{id} enabled=false.' },
   temporary_credential: {
     supported: true,
-    note: 'execute-actions-email with the tier lifespan and a one-time action (UPDATE_PASSWORD / CONFIGURE_TOTP), so the link is single-completion: Keycloak spends it when the required actions finish, not when it is opened, so an opened but unfinished link stays usable until the lifespan ends (keep tier lifetimes short); Keycloak emails it only to the account email, which must be the verified channel. Owning the mailbox is the only factor the link checks.',
+    note: "By default a random temporary password (reset-password, temporary: true) plus the action's required actions, shown once by the gate to the verified subject; the account mailbox gets nothing. Costs: Keycloak neither expires nor single-uses it (the gate replaces it at the end of the lifetime if still unused, and the forced UPDATE_PASSWORD ends it at first sign-in), and it replaces the password even for an MFA reset. Only a tier that asks for keycloak_action_link (never for privileged subjects) gets the action email: execute-actions-email with the tier lifespan and a one-time action (UPDATE_PASSWORD / CONFIGURE_TOTP), so the link is single-completion: Keycloak spends it when the required actions finish, not when it is opened, so an opened but unfinished link stays usable until the lifespan ends (keep tier lifetimes short); Keycloak emails it only to the account email, which must be the verified channel. Owning the mailbox is the only factor the link checks.",
   },
   revoke_temporary_credential: {
     supported: true,
-    note: 'Keycloak has no endpoint to revoke an action token. The lever: disable the account (action tokens of disabled users are refused) and log it out; re-enabling it before the link expires would revive the link.',
+    note: 'Temporary password: replaced by one nobody knows (whoever set the current one) and the account logged out; the gate does so at the end of the lifetime only while it is unused (UPDATE_PASSWORD pending). Action link: Keycloak has no endpoint to revoke an action token; the lever is disabling the account (action tokens of disabled users are refused) and logging it out; re-enabling it before the link expires would revive the link.',
   },
   audit_events: {
     supported: true,

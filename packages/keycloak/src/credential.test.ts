@@ -160,3 +160,45 @@ describe('temporary credential (execute-actions-email)', () => {
     await expect(sentSince(facts.userId, before)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
   });
 });
+
+describe('temporary credential shown by the gate (temporary password)', () => {
+  it('with no channel named, mails nothing and returns a password that signs in once, forcing a new one', async () => {
+    const { p, facts } = await setup();
+    const issued = await p.adapter.issueTemporaryCredential(facts.userId, {
+      lifetimeSeconds: 900,
+      singleUse: true,
+      action: 'mfa_reset',
+    });
+    expect(issued).toMatchObject({ kind: 'keycloak_temporary_password', delivery: 'gate', singleUse: true });
+    expect(p.emu.control.outbox()).toEqual([]);
+    const user = p.emu.control.realm.users.get(facts.userId);
+    expect(user?.requiredActions).toEqual(expect.arrayContaining(['UPDATE_PASSWORD', 'CONFIGURE_TOTP']));
+    const secret = issued.secret?.reveal() ?? '';
+    expect(secret.length).toBeGreaterThanOrEqual(24);
+    expect(JSON.stringify(issued)).not.toContain(secret);
+    expect(await p.probes.signInWithTemporaryCredential(facts.userId, secret)).toBe(true);
+    expect(await p.probes.signInWithTemporaryCredential(facts.userId, secret)).toBe(false);
+  });
+
+  it('revoking replaces a password still unused by one nobody knows, and leaves one the subject changed', async () => {
+    const { p, facts } = await setup();
+    const options = { lifetimeSeconds: 900, singleUse: true, action: 'password_reset' } as const;
+    const unused = await p.adapter.issueTemporaryCredential(facts.userId, options);
+    await p.adapter.revokeTemporaryCredential(facts.userId, unused);
+    expect(await p.probes.signInWithTemporaryCredential(facts.userId, unused.secret?.reveal() ?? '')).toBe(
+      false,
+    );
+    expect(p.emu.control.realm.users.get(facts.userId)?.enabled).toBe(true);
+
+    const used = await p.adapter.issueTemporaryCredential(facts.userId, options);
+    expect(await p.probes.signInWithTemporaryCredential(facts.userId, used.secret?.reveal() ?? '')).toBe(
+      true,
+    );
+    const chosen = p.emu.control.realm.users
+      .get(facts.userId)
+      ?.credentials.find((c) => c.type === 'password');
+    const before = chosen?.secret;
+    await p.adapter.revokeTemporaryCredential(facts.userId, used);
+    expect(chosen?.secret).toBe(before);
+  });
+});

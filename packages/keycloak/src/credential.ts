@@ -12,6 +12,7 @@ import type { IssuedCredential, RecoveryAction, TemporaryCredentialOptions } fro
 import { GateError } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
 import { updateUser } from './reset.js';
+import { issueTemporaryPassword, revokeTemporaryPassword } from './temporary-password.js';
 import { requireUser } from './users.js';
 
 /** Required actions per recovery action; each list holds a one-time action. */
@@ -59,6 +60,9 @@ export async function issueTemporaryCredential(
   options: TemporaryCredentialOptions,
 ): Promise<IssuedCredential> {
   validate(options);
+  // No channel named: the gate shows the credential once to the verified subject (a temporary password).
+  if (options.deliverTo === undefined)
+    return issueTemporaryPassword(s, userId, options, ACTIONS_FOR[options.action]);
   const user = await requireUser(s, userId);
   const email = user.email ?? '';
   const target = options.deliverTo;
@@ -104,8 +108,12 @@ export async function revokeTemporaryCredential(
   userId: string,
   credential: Pick<IssuedCredential, 'kind' | 'id'>,
 ): Promise<void> {
+  if (credential.kind === 'keycloak_temporary_password') {
+    await revokeTemporaryPassword(s, userId, credential.id);
+    return;
+  }
   if (credential.kind !== 'keycloak_action_link') {
-    throw new GateError('ERR_INPUT_INVALID', 'Only keycloak_action_link credentials can be revoked here.');
+    throw new GateError('ERR_INPUT_INVALID', 'Only Keycloak credentials can be revoked here.');
   }
   const user = await requireUser(s, userId);
   if (user.enabled !== false) {

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { DATE_FORMATS } from '../dates.js';
 import { RECOVERY_ACTIONS, type RecoveryAction } from '../port.js';
-import { nameSchema } from './common.js';
+import { durationSchema, nameSchema } from './common.js';
 import { checkPolicy } from './policy-checks.js';
 import { subjectClassSchema } from './selector.js';
 import { tierSchema } from './tier.js';
@@ -48,6 +48,14 @@ export const bypassSchema = z
       .default(false)
       .describe(
         'In enforce mode, also suspend the account until a recovery through the gate. @default false',
+      ),
+    /** How long an account is watched after a bypass: any new enrolment, even its own, escalates. @default "72h" */
+    watch: durationSchema
+      .default('72h')
+      .describe(
+        'How long an account is watched after a bypass: a new enrolment or contact change, even by the ' +
+          'account itself, is an incident that suspends it (enforce) and alerts, until a recovery through ' +
+          'the gate. @default "72h"',
       ),
   })
   .describe('What to do about recoveries done outside the gate.');

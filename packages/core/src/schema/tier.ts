@@ -17,6 +17,7 @@ export const CREDENTIAL_KINDS = [
   'entra_tap',
   'entra_temporary_password',
   'keycloak_action_link',
+  'keycloak_temporary_password',
 ] as const satisfies readonly CredentialKind[];
 
 /** What may be revoked after a recovery. */
@@ -97,7 +98,10 @@ const credentialSchema = z
     kind: z
       .enum(CREDENTIAL_KINDS)
       .optional()
-      .describe("The temporary credential kind. @default the adapter's own kind"),
+      .describe(
+        "The temporary credential kind. keycloak_action_link lets Keycloak mail the account's own mailbox " +
+          "(never used for privileged subjects). @default the adapter's own kind, shown once on the gate's page",
+      ),
     /** How long the temporary credential lives (at most 8h). @default "15m" */
     lifetime: durationSchema
       .default('15m')

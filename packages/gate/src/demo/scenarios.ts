@@ -159,11 +159,6 @@ export async function prove(ctx: ScenarioContext, id: string, who: string, impos
 export async function collect(ctx: ScenarioContext, id: string, who: string): Promise<string> {
   const { tenant } = ctx;
   const userId = await tenant.id(who);
-  if (tenant.idp === 'keycloak') {
-    await stateOf(ctx, id, ['completed']);
-    const works = await tenant.probes.signInWithTemporaryCredential(userId, null);
-    return `Keycloak mailed ${who} a one-time action link (lifespan-limited); it ${works ? 'works' : 'FAILS'}`;
-  }
   const claimed = await claim(ctx, id, userId);
   const secret = claimed.secret.reveal();
   const works = await tenant.probes.signInWithTemporaryCredential(userId, secret);

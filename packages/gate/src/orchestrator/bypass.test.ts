@@ -14,7 +14,7 @@ describe('bypass handling (entra double)', { timeout: 120_000 }, () => {
   async function start(mode: 'detect' | 'enforce'): Promise<{ env: Env; idp: FakeIdp }> {
     clock.now = new Date('2026-11-22T10:00:00.000Z');
     const idp = createFakeIdp('entra', () => clock.now);
-    const policy: Policy = { ...baselinePolicy, bypass: { mode, suspend: false } };
+    const policy: Policy = { ...baselinePolicy, bypass: { mode, suspend: false, watch: '72h' } };
     env = await startEnv(new Map([['entra', idp.provider]]), clock, policy);
     return { env, idp };
   }
@@ -64,6 +64,32 @@ describe('bypass handling (entra double)', { timeout: 120_000 }, () => {
       true,
     );
     expect(env.metrics.render()).toMatch(/recovery_bypass_detections_total\{[^}]*mode="detect"[^}]*\} 1/);
+  });
+
+  it('after a bypass the account is watched: its own re-enrolment suspends it and alerts; after the window it is benign', async () => {
+    const { env, idp } = await start('enforce');
+    await env.engine.handleEvent(reset());
+    clock.now = new Date(clock.now.getTime() + 10 * 60_000);
+    const planted = idp.enrol('u-alice', 'totp');
+    const again = reset({
+      kind: 'native_authenticator_enrolled',
+      sourceType: 'User registered security info',
+      actor: { id: 'u-alice', type: 'user', displayName: null },
+      occurredAt: clock.now.toISOString(),
+    });
+    await env.engine.handleEvent(again);
+    const incidents = await env.engine.listCases({ kind: 'incident' });
+    expect(incidents).toHaveLength(2);
+    const watched = incidents.find((c) => c.reason?.endsWith(':watched'));
+    expect(watched?.state).toBe('completed');
+    expect(idp.calls.filter((c) => c.method === 'suspend')).toHaveLength(1);
+    expect(idp.authenticators('u-alice').map((a) => a.id)).not.toContain(planted);
+    expect(env.sent.some((n) => n.to.kind === 'security' && n.subject.includes('under watch'))).toBe(true);
+    expect(env.audit.entries.some((e) => e.type === 'bypass.detected' && e.data.watched === true)).toBe(true);
+
+    clock.now = new Date(clock.now.getTime() + 73 * 3_600_000);
+    await env.engine.handleEvent(reset({ ...again, id: 'later', occurredAt: clock.now.toISOString() }));
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(2);
   });
 
   it("the gate's own app actions and the subject enrolling their own factor are not bypasses", async () => {

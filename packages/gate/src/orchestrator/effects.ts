@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { CredentialKind } from '@recovery-gate/core';
 import { alertSecurity, type Ctx, errorText } from './context.js';
 import type { CaseRecord, CaseStateName } from './model.js';
 import { sendHoldNotice } from './notices.js';
@@ -175,8 +176,10 @@ export async function revokeIssued(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   ]);
   if (!issue || issue.state === 'pending' || revoked?.state === 'done') return true;
   const id = (issue.result.credentialId as string | null | undefined) ?? null;
+  const issuedKind = issue.result.credentialKind as CredentialKind | undefined;
   try {
-    await ctx.provider(c.idp).revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id });
+    const kind = issuedKind ?? CREDENTIAL_KIND[c.idp];
+    await ctx.provider(c.idp).revokeTemporaryCredential(c.subjectId, { kind, id });
     await ctx.deps.store.transaction(async (tx) => {
       await writeJournal(tx, c.id, 'revoke_credential', 'done', ctx.now(), { result: { credentialId: id } });
       await ctx.deps.audit.append(

@@ -182,7 +182,7 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
   }
   const evidence = await loadEvidence(ctx.deps.store, c.id);
   const channels = verifiedChannels(c, evidence, ctx.now());
-  if (deliveryOf(c.idp) === 'gate') {
+  if (deliveryOf(c) === 'gate') {
     const ready = await journalEntry(ctx.deps.store, c.id, 'ask:ready');
     if (ready?.state !== 'done') {
       await sendReadyNotice(ctx, c, channels);

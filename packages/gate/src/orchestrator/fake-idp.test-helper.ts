@@ -254,9 +254,11 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
         expiresAt: at.getTime() + options.lifetimeSeconds * 1000,
         revoked: false,
       });
-      const delivery = idp === 'keycloak' ? 'idp' : 'gate';
+      // Keycloak mails only when a channel is named; otherwise the gate shows a temporary password.
+      const delivery = idp === 'keycloak' && options.deliverTo !== undefined ? 'idp' : 'gate';
+      const keycloak = delivery === 'idp' ? 'keycloak_action_link' : 'keycloak_temporary_password';
       return {
-        kind: idp === 'okta' ? 'okta_tac' : idp === 'entra' ? 'entra_tap' : 'keycloak_action_link',
+        kind: idp === 'okta' ? 'okta_tac' : idp === 'entra' ? 'entra_tap' : keycloak,
         id,
         issuedAt: at.toISOString(),
         expiresAt: new Date(at.getTime() + options.lifetimeSeconds * 1000).toISOString(),

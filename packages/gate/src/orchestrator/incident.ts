@@ -23,6 +23,33 @@ const ACTION_OF: Readonly<Record<string, RecoveryAction>> = {
   native_contact_changed: 'recovery_contact_change',
 };
 
+/** Enrolments and contact changes an account may make itself (benign unless the account is watched). */
+function isSelfService(event: NormalizedEvent): boolean {
+  const kinds = ['native_authenticator_enrolled', 'native_contact_changed'];
+  return kinds.includes(event.kind) && event.actor.id === event.subject.userId;
+}
+
+/**
+ * Whether the account is watched: a bypass incident on it within `bypass.watch` before the event, and no
+ * recovery through the gate issued a credential since (that recovery's own enrolments are the subject's).
+ * An attacker who kept a foothold enrols again right after the remediation: that must not pass as benign.
+ */
+async function isWatched(ctx: Ctx, event: NormalizedEvent): Promise<boolean> {
+  const at = Date.parse(event.occurredAt);
+  if (Number.isNaN(at)) return true; // Fail closed: an undated self-enrolment is not waved through.
+  const from = new Date(at - ctx.policy.bypass.watchSeconds * 1000).toISOString();
+  const rows = await ctx.deps.store.query(
+    `SELECT 1 FROM cases i WHERE i.kind = 'incident' AND i.idp = $1 AND i.subject_id = $2
+       AND i.created_at >= $3::timestamptz AND i.created_at <= $4::timestamptz
+       AND NOT EXISTS (SELECT 1 FROM cases r JOIN case_journal j ON j.case_id = r.id
+         WHERE r.kind = 'recovery' AND r.idp = i.idp AND r.subject_id = i.subject_id
+           AND j.step = 'issue' AND j.state = 'done' AND j.updated_at >= i.created_at)
+     LIMIT 1`,
+    [event.idp, event.subject.userId, from, event.occurredAt],
+  );
+  return rows.length > 0;
+}
+
 /** Events that are harmless or the subject's own doing, never remediated. */
 function isBenign(ctx: Ctx, event: NormalizedEvent): boolean {
   if (event.actor.id !== null && ctx.options.gateActorIds.includes(event.actor.id)) return true;
@@ -70,7 +97,8 @@ async function incidentOfAction(tx: Queryable, event: NormalizedEvent): Promise<
 
 /** Handles a `native_*` event. Returns the incident case id, or null when it was not a bypass (or a duplicate). */
 export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<string | null> {
-  if (isBenign(ctx, event) || (await isOwnStep(ctx, event))) {
+  const watched = isSelfService(event) && (await isWatched(ctx, event));
+  if (!watched && (isBenign(ctx, event) || (await isOwnStep(ctx, event)))) {
     await ctx.deps.audit.append({
       type: 'event.native_own',
       caseId: null,
@@ -84,10 +112,14 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
   const id = randomUUID();
   const alert: Notification = {
     to: { kind: 'security' },
-    subject: `Recovery bypass detected: ${event.sourceType}`,
+    subject: `Recovery bypass detected${watched ? ' (account under watch)' : ''}: ${event.sourceType}`,
     text:
       `${event.actor.displayName ?? event.actor.id} did ${event.kind} on ${event.subject.login ?? event.subject.userId} ` +
-      `outside Recovery Gate (${mode === 'enforce' ? 'remediating' : 'alert only'}). Incident ${id}.`,
+      `outside Recovery Gate (${mode === 'enforce' ? 'remediating' : 'alert only'}). Incident ${id}.` +
+      (watched
+        ? ' The account was under watch after an earlier bypass: this enrolment may be the attacker again' +
+          `${mode === 'enforce' ? '; the account is suspended until a recovery through the gate' : ''}.`
+        : ''),
     idempotencyKey: `${id}:bypass`,
   };
   const created = await ctx.deps.store.transaction(async (tx) => {
@@ -135,7 +167,7 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
         ACTION_OF[event.kind] ?? 'mfa_reset',
         event.actor.id,
         mode === 'enforce' ? 'executing' : 'completed',
-        `bypass:${event.kind}`,
+        `bypass:${event.kind}${watched ? ':watched' : ''}`,
         now,
         mode === 'enforce' ? null : now,
       ],
@@ -146,6 +178,7 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
         occurredAt: event.occurredAt,
         actor: event.actor.id,
         sourceType: event.sourceType,
+        watched,
       },
     });
     await ctx.deps.audit.append(
@@ -157,6 +190,7 @@ export async function handleBypass(ctx: Ctx, event: NormalizedEvent): Promise<st
           kind: event.kind,
           sourceType: event.sourceType,
           mode,
+          watched,
           subject: event.subject.userId,
           event: event.id,
         },
@@ -212,7 +246,8 @@ export async function remediationStep(
       await provider.revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id: null });
       return { revoked: true };
     case 'suspend':
-      if (!ctx.policy.bypass.suspend) return { skipped: true };
+      // A re-enrolment while watched escalates to a suspension whatever `bypass.suspend` says.
+      if (!ctx.policy.bypass.suspend && event.watched !== true) return { skipped: true };
       await provider.suspend(c.subjectId);
       return { suspended: true };
     case 'alert':

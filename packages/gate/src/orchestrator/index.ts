@@ -21,5 +21,6 @@ export type {
   OpenCaseRequest,
   TierRequirements,
 } from './model.js';
+export { deliveryOf } from './plan.js';
 export type { PolicyEngineOptions } from './policy.js';
 export { orchestratorMigrations } from './schema.js';

@@ -4,7 +4,14 @@
  * @module
  */
 
-import type { CaseState, IdpKind, RecoveryAction, RevocationScope, SubjectFacts } from '@recovery-gate/core';
+import type {
+  CaseState,
+  CredentialKind,
+  IdpKind,
+  RecoveryAction,
+  RevocationScope,
+  SubjectFacts,
+} from '@recovery-gate/core';
 
 /** Where a case is in its life (core's case states). */
 export type CaseStateName = CaseState;
@@ -88,7 +95,12 @@ export interface TierRequirements {
   readonly holdNotice: boolean;
   readonly cancelLink: boolean;
   /** The temporary credential, or null when the action issues none. */
-  readonly credential: { readonly lifetimeSeconds: number; readonly singleUse: boolean } | null;
+  readonly credential: {
+    readonly lifetimeSeconds: number;
+    readonly singleUse: boolean;
+    /** The kind the tier asks for explicitly; absent: the adapter's own, shown once by the gate. */
+    readonly kind?: CredentialKind | null;
+  } | null;
   readonly revoke: RevocationScope;
   /** How long a channel must have been on file to carry a verification link. */
   readonly channelMinAgeSeconds: number;
@@ -138,7 +150,12 @@ export interface DecideInput {
 /** The policy as the engine consumes it (adapted from core's `decide`). */
 export interface PolicyEngine {
   decide(input: DecideInput): DecisionView;
-  readonly bypass: { readonly mode: 'detect' | 'enforce'; readonly suspend: boolean };
+  readonly bypass: {
+    readonly mode: 'detect' | 'enforce';
+    readonly suspend: boolean;
+    /** Seconds an account is watched after a bypass (a new enrolment, even its own, escalates). */
+    readonly watchSeconds: number;
+  };
   /** Group names that qualify a person for a pool role (second agent, security team...) on a tier. */
   roleGroups(role: ApproverRole, tier: string | null): readonly string[];
   /** IdP user ids a tier names as break-glass authorizers (`{ person: ... }`); empty for other roles. */

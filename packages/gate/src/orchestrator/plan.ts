@@ -30,9 +30,26 @@ export const CREDENTIAL_KIND: Readonly<Record<IdpKind, CredentialKind>> = {
   keycloak: 'keycloak_action_link',
 };
 
-/** Who delivers the credential: the gate (shown once at claim) or the IdP itself (Keycloak's action email). */
-export function deliveryOf(idp: IdpKind): 'gate' | 'idp' {
-  return idp === 'keycloak' ? 'idp' : 'gate';
+/**
+ * Who delivers the credential: the gate, shown once to the verified subject at claim (always, unless the
+ * tier asks for Keycloak's action email), or the IdP itself. Keycloak mails only the account's own mailbox,
+ * the channel the product refuses as evidence: never for a privileged subject, whatever the tier says.
+ */
+export function deliveryOf(c: DeliveryFacts): 'gate' | 'idp' {
+  const kind = c.decision?.requirements.credential?.kind ?? null;
+  // Unknown admin roles count as privileged (fail closed).
+  const roles = c.facts === null ? null : c.facts.adminRoles;
+  const privileged = c.subjectClass === 'privileged' || roles === null || roles.length > 0;
+  return c.idp === 'keycloak' && kind === 'keycloak_action_link' && !privileged ? 'idp' : 'gate';
+}
+
+/** What decides the delivery of a case's credential. */
+export type DeliveryFacts = Pick<CaseRecord, 'idp' | 'subjectClass' | 'decision' | 'facts'>;
+
+/** The kind of credential a case issues (Keycloak: a temporary password the gate shows, or the action link). */
+export function issuedKindOf(c: DeliveryFacts): CredentialKind {
+  if (c.idp !== 'keycloak') return CREDENTIAL_KIND[c.idp];
+  return deliveryOf(c) === 'idp' ? 'keycloak_action_link' : 'keycloak_temporary_password';
 }
 
 /** Requirements of a case (a case past `requested` always has a decision). */
@@ -96,7 +113,8 @@ async function resetContacts(ctx: Ctx, c: CaseRecord): Promise<Record<string, un
   // A contact the IdP refused to remove (Entra's default MFA phone) is named: it still counts until it goes.
   const remaining = (result?.remaining ?? []).map((r) => ({ ...r }));
   const contacts =
-    deliveryOf(c.idp) === 'idp'
+    // Keycloak keeps contacts in the profile: the credential's UPDATE_PROFILE action makes the subject update them.
+    c.idp === 'keycloak'
       ? 'profile_update_required'
       : remaining.length > 0
         ? 'some_remain'
@@ -157,7 +175,7 @@ export async function issueCredential(
   if (previous.started || previous.id !== null) {
     try {
       await provider.revokeTemporaryCredential(c.subjectId, {
-        kind: CREDENTIAL_KIND[c.idp],
+        kind: issuedKindOf(c),
         id: previous.id,
       });
     } catch (error) {

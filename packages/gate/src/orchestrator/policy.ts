@@ -65,7 +65,11 @@ function requirementsOf(policy: Policy, decision: Decision, input: DecideInput):
     credential:
       input.action === 'account_unlock'
         ? null
-        : { lifetimeSeconds: req.credential.lifetimeSeconds, singleUse: req.credential.singleUse },
+        : {
+            lifetimeSeconds: req.credential.lifetimeSeconds,
+            singleUse: req.credential.singleUse,
+            kind: req.credential.kind,
+          },
     revoke: req.revoke,
     channelMinAgeSeconds: parseDuration(tier.freshness.channelMinAge) / 1000,
     notifySecurity: req.notify.includes('security'),
@@ -124,7 +128,11 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
         requirements: requirementsOf(policy, decision, input),
       };
     },
-    bypass: { mode: policy.bypass.mode, suspend: policy.bypass.suspend },
+    bypass: {
+      mode: policy.bypass.mode,
+      suspend: policy.bypass.suspend,
+      watchSeconds: parseDuration(policy.bypass.watch) / 1000,
+    },
     roleGroups(role, tierName) {
       const tier = tierName === null ? undefined : policy.tiers[tierName];
       if (role === 'break_glass_authorizer' && tier?.authorizers) {

@@ -7,7 +7,7 @@
 import { advance } from './advance.js';
 import { pollChallenges } from './challenges.js';
 import { type Ctx, errorText, transition } from './context.js';
-import { settleEffects, settleOverdueEffects } from './effects.js';
+import { revokeIssued, settleEffects, settleOverdueEffects } from './effects.js';
 import { toCase } from './repo.js';
 
 /** Expires cases past their deadline: unfinished verification, or a credential never collected. */
@@ -40,6 +40,23 @@ async function expireCases(ctx: Ctx): Promise<void> {
   ]);
 }
 
+/**
+ * Enforces the lifetime of credentials the IdP does not expire itself (a Keycloak temporary password):
+ * once past it, one still unused is replaced by a password nobody knows. A failure alerts and retries.
+ */
+async function expireCredentials(ctx: Ctx): Promise<void> {
+  const rows = await ctx.deps.store.query(
+    `SELECT c.* FROM cases c JOIN case_journal j ON j.case_id = c.id AND j.step = 'issue' AND j.state = 'done'
+      WHERE j.result->>'credentialKind' = 'keycloak_temporary_password'
+        AND (j.result->>'expiresAt')::timestamptz <= $1::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM case_journal r
+                         WHERE r.case_id = c.id AND r.step = 'revoke_credential' AND r.state = 'done')
+      LIMIT 100`,
+    [ctx.now().toISOString()],
+  );
+  for (const row of rows) await revokeIssued(ctx, toCase(row));
+}
+
 /** Cases with work due now. */
 async function dueCases(ctx: Ctx): Promise<string[]> {
   const rows = await ctx.deps.store.query(
@@ -56,6 +73,7 @@ export async function tick(ctx: Ctx): Promise<void> {
   await ctx.deps.store.withLock('recovery-gate:orchestrator:tick', async () => {
     await pollChallenges(ctx);
     await expireCases(ctx);
+    await expireCredentials(ctx);
     await settleOverdueEffects(ctx);
     for (const id of await dueCases(ctx)) {
       try {

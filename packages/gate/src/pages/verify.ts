@@ -7,7 +7,12 @@
 
 import { isGateError } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
-import type { CaseView, ClaimedCredential, PendingChallenge } from '../orchestrator/index.js';
+import {
+  type CaseView,
+  type ClaimedCredential,
+  deliveryOf,
+  type PendingChallenge,
+} from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, esc, notice, pill } from './html.js';
@@ -106,7 +111,7 @@ function nextBody(
   push: PendingChallenge | null,
 ): string {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
-  const idpDelivers = c.idp === 'keycloak';
+  const idpDelivers = deliveryOf(c) === 'idp';
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
       kinds.includes('device_challenge') ? deviceStep(c, push) : '',

@@ -1,0 +1,88 @@
+/**
+ * The temporary credential the gate shows once on its verification page: a random temporary password
+ * (Keycloak makes the subject choose a new one at the first sign-in) plus the action's required actions.
+ * Keycloak has no expiry for it and no admin endpoint that hands the gate an action link without mailing
+ * the account's own mailbox; so the gate enforces the lifetime: revoking replaces a password still unused
+ * (the forced update still pending) by one nobody knows, and logs the account out.
+ * @see https://www.keycloak.org/docs-api/latest/rest-api/index.html#_users (reset-password)
+ * @module
+ */
+
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  createSecret,
+  GateError,
+  type IssuedCredential,
+  type TemporaryCredentialOptions,
+} from '@recovery-gate/core';
+import type { KcSession } from './client.js';
+import { updateUser } from './reset.js';
+import { requireUser } from './users.js';
+
+/** A password strong enough for any realm policy: 24 random characters plus each character class. */
+function randomPassword(): string {
+  const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '-_.!'];
+  const tail = classes.map((set) => set[randomInt(set.length)]).join('');
+  return `${randomBytes(18).toString('base64url')}${tail}`;
+}
+
+async function setPassword(s: KcSession, userId: string, value: string): Promise<string | null> {
+  await s.call(
+    (kc) =>
+      kc.users.resetPassword({
+        realm: s.realm,
+        id: userId,
+        credential: { type: 'password', value, temporary: true },
+      }),
+    'user',
+  );
+  const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: userId }), 'user');
+  return credentials.find((c) => c.type === 'password')?.id ?? null;
+}
+
+/** Sets a temporary password and the action's required actions; returns it once. */
+export async function issueTemporaryPassword(
+  s: KcSession,
+  userId: string,
+  options: TemporaryCredentialOptions,
+  actions: readonly string[],
+): Promise<IssuedCredential> {
+  const user = await requireUser(s, userId);
+  if (user.enabled !== true)
+    throw new GateError('ERR_IDP_CONFLICT', 'The account is disabled; it cannot sign in with a password.');
+  const issuedAt = s.now();
+  const value = randomPassword();
+  const id = await setPassword(s, user.id, value);
+  // UPDATE_PASSWORD comes with the temporary password; the action may need more (CONFIGURE_TOTP...).
+  await updateUser(s, user.id, (u) => {
+    const have = u.requiredActions ?? [];
+    return { requiredActions: [...have, ...actions.filter((a) => !have.includes(a))] };
+  });
+  return {
+    kind: 'keycloak_temporary_password',
+    id,
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: new Date(issuedAt.getTime() + options.lifetimeSeconds * 1000).toISOString(),
+    singleUse: true,
+    delivery: 'gate',
+    secret: createSecret(value),
+    deliveredTo: null,
+  };
+}
+
+/**
+ * Replaces a temporary password that is still unused (the forced update pending, the same credential) by
+ * one nobody knows, and logs the account out. A password the subject already replaced stays. Idempotent.
+ */
+export async function revokeTemporaryPassword(
+  s: KcSession,
+  userId: string,
+  id: string | null,
+): Promise<void> {
+  const user = await requireUser(s, userId);
+  const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: user.id }), 'user');
+  const current = credentials.find((c) => c.type === 'password')?.id ?? null;
+  const unused = (user.requiredActions ?? []).includes('UPDATE_PASSWORD') && (id === null || current === id);
+  if (unused) await setPassword(s, user.id, randomPassword());
+  await s.call((kc) => kc.users.logout({ realm: s.realm, id: user.id }), 'user');
+}
