@@ -46,6 +46,9 @@ export async function repudiateAfterCollection(world: BrowserWorld, b: Browser):
   const { secret, verify } = await collect(world, b, caseId);
   expect((await world.engine.getCase(caseId))?.state).toBe('completed');
 
+  // Keycloak: the subject signs in with the temporary password and sets a new one (before that, no app
+  // sign-in with a password works: the gate replaced it).
+  if (world.idp === 'keycloak') expect(await world.side.credentialWorks(bobId, secret as string)).toBe(true);
   // The subject's sessions: the one the browser signed in with, and an app's session with a refresh token.
   const app = await world.side.mintSession(bobId);
   expect(await world.side.oidc.refreshTokenWorks(app.refreshToken)).toBe(true);

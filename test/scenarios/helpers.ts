@@ -4,6 +4,8 @@
  * @module
  */
 
+import { baselinePolicyInput, type Policy, parsePolicy } from '@recovery-gate/core';
+import { deliveryOf } from '@recovery-gate/gate';
 import { expect } from 'vitest';
 import type { World } from './world.js';
 
@@ -61,12 +63,30 @@ export async function proveSubject(world: World, caseId: string, subject: string
   }
 }
 
+/** The baseline where every tier explicitly lets Keycloak mail its action link (never for privileged subjects). */
+export const KEYCLOAK_MAILING: Policy = parsePolicy({
+  ...baselinePolicyInput,
+  tiers: Object.fromEntries(
+    Object.entries(baselinePolicyInput.tiers).map(([name, tier]) => [
+      name,
+      { ...tier, credential: { ...tier.credential, kind: 'keycloak_action_link' } },
+    ]),
+  ),
+});
+
 /**
  * Collects the temporary credential as the verified subject and checks against the emulator that it signs
- * in once: shown once by the gate (Okta TAC, Entra TAP, Keycloak temporary password), never mailed.
+ * in once: shown once by the gate (Okta TAC, Entra TAP, Keycloak temporary password), or, where a tier
+ * asks for it, mailed by Keycloak to the account's own mailbox.
  */
 export async function collect(world: World, caseId: string, subject: string): Promise<string | null> {
   const userId = await world.id(subject);
+  const c = await world.engine.getCase(caseId);
+  if (c && deliveryOf(c) === 'idp') {
+    expect(c.state).toBe('completed');
+    expect(await world.probes.signInWithTemporaryCredential(userId, null)).toBe(true);
+    return null;
+  }
   const claimed = await world.engine.claimCredential(caseId, userId);
   await expect(world.engine.claimCredential(caseId, userId)).rejects.toMatchObject({
     code: 'ERR_LINK_INVALID',

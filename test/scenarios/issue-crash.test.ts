@@ -8,7 +8,7 @@
 
 import type { RecoveryProvider } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, openFor, proveStandard } from './helpers.js';
+import { collect, KEYCLOAK_MAILING, openFor, proveStandard } from './helpers.js';
 import { IDPS, startWorld, type World } from './world.js';
 
 class SimulatedCrash extends Error {
@@ -41,7 +41,8 @@ describe.each(IDPS)('a crash during issue on %s', { timeout: 240_000 }, (idp) =>
   }, 120_000);
 
   it('a send that never reached the IdP is made after the restart; "recovered" only with a credential', async () => {
-    world = await startWorld(idp);
+    // Keycloak: the tier lets it mail the action link, so the IdP-delivery crash paths run there.
+    world = await startWorld(idp, idp === 'keycloak' ? KEYCLOAK_MAILING : undefined);
     const w = world;
     const alice = await w.id('alice');
     const id = await openFor(w, 'alice');
@@ -65,7 +66,8 @@ describe.each(IDPS)('a crash during issue on %s', { timeout: 240_000 }, (idp) =>
   });
 
   it('a send that went out before the crash is not repeated, and no "may not have been sent" alert fires', async () => {
-    world = await startWorld(idp);
+    // Keycloak: the tier lets it mail the action link, so the IdP-delivery crash paths run there.
+    world = await startWorld(idp, idp === 'keycloak' ? KEYCLOAK_MAILING : undefined);
     const w = world;
     const alice = await w.id('alice');
     const id = await openFor(w, 'alice');

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type RecoveryProvider, secretsEqual } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
@@ -22,16 +22,19 @@ import {
 import type { EmuUser } from './state.js';
 
 /**
- * Signs in with a temporary password as a browser would: Keycloak accepts it once and forces a new one
- * (UPDATE_PASSWORD), which the user sets there; after that the temporary one no longer works.
+ * Signs in with a temporary password as a browser would: Keycloak accepts it once and runs the required
+ * actions: a new password (the cast's demo password again, so later sign-ins in tests work), an OTP app
+ * for CONFIGURE_TOTP; after that the temporary one no longer works.
  */
-function signInWithTemporaryPassword(user: EmuUser, secret: string): boolean {
+function signInWithTemporaryPassword(user: EmuUser, secret: string, now: number): boolean {
   const password = user.credentials.find((c) => c.type === 'password');
   if (!user.enabled || password?.secret === undefined || !user.requiredActions.includes('UPDATE_PASSWORD'))
     return false;
   if (!secretsEqual(password.secret, secret)) return false;
-  password.secret = randomBytes(16).toString('hex');
-  user.requiredActions = user.requiredActions.filter((a) => a !== 'UPDATE_PASSWORD');
+  password.secret = DEMO_PASSWORD;
+  if (user.requiredActions.includes('CONFIGURE_TOTP'))
+    user.credentials.push({ id: randomUUID(), type: 'otp', userLabel: 'app', createdDate: now, priority: 20 });
+  user.requiredActions = [];
   return true;
 }
 
@@ -99,7 +102,7 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       ).ok,
     sessionActive: async (sessionId) => control.realm.sessions.has(sessionId),
     signInWithTemporaryCredential: async (userId, secret) => {
-      if (secret !== null) return signInWithTemporaryPassword(user(userId), secret);
+      if (secret !== null) return signInWithTemporaryPassword(user(userId), secret, control.now());
       const mail = control
         .outbox()
         .filter((m) => m.userId === userId)

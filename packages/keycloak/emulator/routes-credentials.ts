@@ -19,9 +19,11 @@ function resetPassword(emu: Emu, req: Req): Res {
   const rep = req.body as { type?: unknown; value?: unknown; temporary?: unknown } | undefined;
   if (typeof rep?.value !== 'string' || rep.value.length === 0) throw messageError(400, 'Empty password');
   if (rep.value.length < 8) throw messageError(400, 'invalidPasswordMinLengthMessage');
+  // Keycloak updates the existing password credential in place (PasswordCredentialProvider keeps its id).
+  const previous = user.credentials.find((c) => c.type === 'password');
   user.credentials = user.credentials.filter((c) => c.type !== 'password');
   user.credentials.push({
-    id: newId(),
+    id: previous?.id ?? newId(),
     type: 'password',
     createdDate: emu.now(),
     priority: 10,
