@@ -33,7 +33,13 @@ function signInWithTemporaryPassword(user: EmuUser, secret: string, now: number)
   if (!secretsEqual(password.secret, secret)) return false;
   password.secret = DEMO_PASSWORD;
   if (user.requiredActions.includes('CONFIGURE_TOTP'))
-    user.credentials.push({ id: randomUUID(), type: 'otp', userLabel: 'app', createdDate: now, priority: 20 });
+    user.credentials.push({
+      id: randomUUID(),
+      type: 'otp',
+      userLabel: 'app',
+      createdDate: now,
+      priority: 20,
+    });
   user.requiredActions = [];
   return true;
 }
