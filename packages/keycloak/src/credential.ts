@@ -109,7 +109,7 @@ export async function revokeTemporaryCredential(
   credential: Pick<IssuedCredential, 'kind' | 'id'>,
 ): Promise<void> {
   if (credential.kind === 'keycloak_temporary_password') {
-    await revokeTemporaryPassword(s, userId, credential.id);
+    await revokeTemporaryPassword(s, userId);
     return;
   }
   if (credential.kind !== 'keycloak_action_link') {

@@ -2,8 +2,9 @@
  * The temporary credential the gate shows once on its verification page: a random temporary password
  * (Keycloak makes the subject choose a new one at the first sign-in) plus the action's required actions.
  * Keycloak has no expiry for it and no admin endpoint that hands the gate an action link without mailing
- * the account's own mailbox; so the gate enforces the lifetime: revoking replaces a password still unused
- * (the forced update still pending) by one nobody knows, and logs the account out.
+ * the account's own mailbox; so the gate enforces the lifetime (it revokes one still unused, the forced
+ * update pending, once the lifetime passes). Revoking replaces the password by one nobody knows, whoever
+ * set the current one, and logs the account out.
  * @see https://www.keycloak.org/docs-api/latest/rest-api/index.html#_users (reset-password)
  * @module
  */
@@ -71,18 +72,12 @@ export async function issueTemporaryPassword(
 }
 
 /**
- * Replaces a temporary password that is still unused (the forced update pending, the same credential) by
- * one nobody knows, and logs the account out. A password the subject already replaced stays. Idempotent.
+ * Replaces the password by one nobody knows (a new one is forced at the next sign-in) and logs the account
+ * out: whoever used the temporary password, or chose the current one with it, can no longer sign in with
+ * it. Idempotent in effect.
  */
-export async function revokeTemporaryPassword(
-  s: KcSession,
-  userId: string,
-  id: string | null,
-): Promise<void> {
+export async function revokeTemporaryPassword(s: KcSession, userId: string): Promise<void> {
   const user = await requireUser(s, userId);
-  const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: user.id }), 'user');
-  const current = credentials.find((c) => c.type === 'password')?.id ?? null;
-  const unused = (user.requiredActions ?? []).includes('UPDATE_PASSWORD') && (id === null || current === id);
-  if (unused) await setPassword(s, user.id, randomPassword());
+  await setPassword(s, user.id, randomPassword());
   await s.call((kc) => kc.users.logout({ realm: s.realm, id: user.id }), 'user');
 }

@@ -257,6 +257,8 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
       // Keycloak mails only when a channel is named; otherwise the gate shows a temporary password.
       const delivery = idp === 'keycloak' && options.deliverTo !== undefined ? 'idp' : 'gate';
       const keycloak = delivery === 'idp' ? 'keycloak_action_link' : 'keycloak_temporary_password';
+      // A Keycloak temporary password forces a new one at the first sign-in (status password_expired).
+      if (idp === 'keycloak' && delivery === 'gate') user(userId).status = 'password_expired';
       return {
         kind: idp === 'okta' ? 'okta_tac' : idp === 'entra' ? 'entra_tap' : keycloak,
         id,

@@ -8,7 +8,7 @@ import { advance } from './advance.js';
 import { pollChallenges } from './challenges.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { revokeIssued, settleEffects, settleOverdueEffects } from './effects.js';
-import { toCase } from './repo.js';
+import { toCase, writeJournal } from './repo.js';
 
 /** Expires cases past their deadline: unfinished verification, or a credential never collected. */
 async function expireCases(ctx: Ctx): Promise<void> {
@@ -42,7 +42,7 @@ async function expireCases(ctx: Ctx): Promise<void> {
 
 /**
  * Enforces the lifetime of credentials the IdP does not expire itself (a Keycloak temporary password):
- * once past it, one still unused is replaced by a password nobody knows. A failure alerts and retries.
+ * once past it, one still unused (the forced update pending) is revoked. A failure alerts and retries.
  */
 async function expireCredentials(ctx: Ctx): Promise<void> {
   const rows = await ctx.deps.store.query(
@@ -54,7 +54,22 @@ async function expireCredentials(ctx: Ctx): Promise<void> {
       LIMIT 100`,
     [ctx.now().toISOString()],
   );
-  for (const row of rows) await revokeIssued(ctx, toCase(row));
+  for (const row of rows) {
+    const c = toCase(row);
+    // Used already (the forced password update is done): the password is the subject's own now; keep it.
+    const facts = await ctx
+      .provider(c.idp)
+      .readSubjectFacts(c.subjectId)
+      .catch(() => null);
+    if (facts === null) continue;
+    if (facts.status !== 'password_expired' && facts.status !== 'recovery') {
+      await writeJournal(ctx.deps.store, c.id, 'revoke_credential', 'done', ctx.now(), {
+        result: { skipped: 'used' },
+      });
+      continue;
+    }
+    await revokeIssued(ctx, c);
+  }
 }
 
 /** Cases with work due now. */
