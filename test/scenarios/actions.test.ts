@@ -137,7 +137,8 @@ describe.each(IDPS)('each recovery action on %s', { timeout: 240_000 }, (idp) =>
     for (const gone of contacts.filter((a) => !refused.includes(a.id)))
       expect(after.map((a) => a.id)).not.toContain(gone.id);
     // What is not a recovery contact stays bound.
-    const kept = before.filter((a) => !contacts.includes(a));
+    // (The password is left out: a credential that is a temporary password replaces it, e.g. on Keycloak.)
+    const kept = before.filter((a) => !contacts.includes(a) && a.kind !== 'password');
     for (const stays of kept) expect(after.map((a) => a.id)).toContain(stays.id);
   });
 });
