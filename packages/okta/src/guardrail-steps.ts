@@ -22,6 +22,8 @@ export const HELP_DESK_PERMISSIONS: readonly string[] = [
 export const FORBIDDEN_PERMISSIONS: readonly string[] = [
   'okta.users.credentials.resetFactors',
   'okta.users.credentials.resetPassword',
+  // Expiring a password with a temporary one is how the gate resets it (it never reads the temporary one).
+  'okta.users.credentials.expirePassword',
   'okta.users.credentials.manageTemporaryAccessCode',
   'okta.users.lifecycle.unlock',
   'okta.users.credentials.manage',
