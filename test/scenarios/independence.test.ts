@@ -21,7 +21,10 @@ describe.each(IDPS)('independent proofs on %s', { timeout: 240_000 }, (idp) => {
     const id = await openFor(world, 'alice');
     expect((await world.engine.getCase(id))?.tier).toBe('T2');
     if (world.adapter.capabilities.device_challenge.supported) {
-      await world.probes.answerDeviceChallenge?.(alice, 'approve');
+      await world.engine.pollChallenges();
+      // Alice picks the number the gate shows her (number matching), on the same phone as her step-up.
+      const shown = await world.engine.pendingChallenge(id, alice);
+      await world.probes.answerDeviceChallenge?.(alice, 'approve', shown?.numberToMatch ?? null);
       await world.engine.tick();
       const push = (await world.engine.getCase(id))?.evidence.find((e) => e.kind === 'device_challenge');
       expect(push?.outcome).toBe('passed');
