@@ -19,6 +19,7 @@ import type {
 } from './decision-types.js';
 import { GateError } from './errors.js';
 import type { Approval, Evidence } from './evidence.js';
+import { loneCodeFindings, loneCodeRule } from './lone-code.js';
 import { collectPieces } from './pieces.js';
 import { RECOVERY_ACTIONS, type SubjectFacts } from './port.js';
 import { satisfiedAt } from './satisfy.js';
@@ -131,9 +132,16 @@ function evaluate(
 ): Progress {
   const ctx = { tier: compiled, request, facts, now };
   const { pieces, ignored } = collectPieces(inputs.evidence, inputs.approvals, ctx);
-  const doneAt = satisfiedAt(compiled.requirement, pieces);
+  const accept = loneCodeRule(facts, pieces);
+  const doneAt = satisfiedAt(compiled.requirement, pieces, accept);
   const unmet = doneAt === null ? explainUnmet(compiled, pieces) : [];
-  return { unmet, ignored, doneAt };
+  // Say why when the codes alone would have satisfied the tier.
+  const alone = doneAt === null && accept !== undefined && satisfiedAt(compiled.requirement, pieces) !== null;
+  return {
+    unmet,
+    ignored: alone ? [...ignored, ...loneCodeFindings(inputs.evidence, ignored)] : ignored,
+    doneAt,
+  };
 }
 
 function nullDecision(classification: Classification, denials: Denials, tier: string | null): Decision {

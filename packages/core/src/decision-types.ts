@@ -70,7 +70,8 @@ export type IgnoredCode =
   | 'APPROVER_NOT_AUTHORIZER'
   | 'APPROVER_DUPLICATE'
   | 'APPROVAL_ROLE_UNKNOWN'
-  | 'APPROVAL_STALE';
+  | 'APPROVAL_STALE'
+  | 'RECOVERY_CODE_ALONE';
 
 /** A stable code with a human explanation. */
 export interface Finding<C extends string> {

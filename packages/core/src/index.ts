@@ -60,6 +60,7 @@ export {
   readConfigIssues,
   toConfigError,
 } from './load.js';
+export { isPrivilegedSubject } from './lone-code.js';
 export type { Piece } from './pieces.js';
 export { CLOCK_SKEW_MS } from './pieces.js';
 export type * from './port.js';

@@ -84,11 +84,18 @@ function sat(node: ReqNode, st: State, k: Next): boolean {
   return result;
 }
 
-/** True when `pieces` satisfy `node`; pieces later than `until` (ms) are left out. */
+/** A final check on the pieces one way of satisfying the tree uses (true: that way counts). */
+export type Accept = (used: readonly Piece[]) => boolean;
+
+/**
+ * True when `pieces` satisfy `node`; pieces later than `until` (ms) are left out; `accept`, when given,
+ * must approve the pieces a way of satisfying it uses, or the search tries another way.
+ */
 export function satisfies(
   node: ReqNode,
   pieces: readonly Piece[],
   until = Number.POSITIVE_INFINITY,
+  accept?: Accept,
 ): boolean {
   const byKind = new Map<PieceKind, number[]>();
   pieces.forEach((piece, index) => {
@@ -98,22 +105,23 @@ export function satisfies(
     else list.push(index);
   });
   const st: State = { byKind, pieces, used: [], persons: new Set(), scopes: [], steps: 0 };
-  return sat(node, st, () => true);
+  if (accept === undefined) return sat(node, st, () => true);
+  return sat(node, st, () => accept(pieces.filter((_, index) => st.used[index] === true)));
 }
 
 /**
  * The earliest time by which `pieces` satisfy `node`: the arrival of the last piece needed, choosing
  * the combination that completes first. Null when they never do; -Infinity when nothing is needed.
  */
-export function satisfiedAt(node: ReqNode, pieces: readonly Piece[]): number | null {
-  if (!satisfies(node, pieces)) return null;
+export function satisfiedAt(node: ReqNode, pieces: readonly Piece[], accept?: Accept): number | null {
+  if (!satisfies(node, pieces, Number.POSITIVE_INFINITY, accept)) return null;
   const times = [...new Set(pieces.map((piece) => piece.at))].sort((a, b) => a - b);
   if (times.length === 0) return Number.NEGATIVE_INFINITY;
   let low = 0;
   let high = times.length - 1;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (satisfies(node, pieces, times[mid])) high = mid;
+    if (satisfies(node, pieces, times[mid], accept)) high = mid;
     else low = mid + 1;
   }
   return times[low] ?? null;
