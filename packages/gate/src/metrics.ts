@@ -64,6 +64,22 @@ export const GATE_METRICS: readonly MetricDefinition[] = [
     kind: 'counter',
     help: 'Notifications sent, by channel and result.',
   },
+  {
+    name: 'recovery_reviews_open',
+    kind: 'gauge',
+    help: 'Post-event reviews open, by kind (review_required, break_glass, bypass, repudiation).',
+  },
+  {
+    name: 'recovery_reviews_overdue',
+    kind: 'gauge',
+    help: 'Post-event reviews open past their due time, by kind.',
+  },
+  { name: 'recovery_reviews_opened_total', kind: 'counter', help: 'Post-event reviews opened, by kind.' },
+  {
+    name: 'recovery_reviews_closed_total',
+    kind: 'counter',
+    help: 'Post-event reviews closed, by kind and outcome.',
+  },
 ];
 
 interface Histogram {

@@ -26,6 +26,7 @@ import {
 import { createLoop, type Loop } from './loop.js';
 import { createOutboxNotifier, type OutboxNotifier, transportsFromConfig } from './notify/index.js';
 import { createOrchestrator } from './orchestrator/index.js';
+import { reviewLoop, reviewSettingsFrom } from './reviews/index.js';
 import { type HttpServer, type Router, startHttpServer } from './server/index.js';
 import { GATE_MIGRATIONS } from './store/index.js';
 import { applyRetention } from './store/retention.js';
@@ -147,6 +148,14 @@ export async function wireParts<O extends Orchestrator>(
     });
     const loops = backgroundLoops(config, store, orchestrator, outbox, logger);
     loops.push(pruneLoop(config, store, now, logger));
+    loops.push(
+      reviewLoop(
+        { store, audit, notifier, metrics, now, logger, baseUrl },
+        reviewSettingsFrom(config.reviews),
+        config,
+        parseDuration(config.pollers.tick),
+      ),
+    );
     const anchor = anchorLoop(config, store, now, logger);
     if (anchor !== undefined) loops.push(anchor);
     loops.push(...streamLoops(config, store, logger));

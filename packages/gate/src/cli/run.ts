@@ -13,6 +13,7 @@ import { doctor } from './doctor.js';
 import { init, validate } from './init.js';
 import { type CliIo, EXIT, exitCodeFor, formatError, UsageError } from './io.js';
 import { apply, plan } from './plan.js';
+import { reviews } from './reviews.js';
 import { serve } from './serve.js';
 
 /** The usage text. */
@@ -30,6 +31,10 @@ Commands:
   demo [--once] [--port n]                Three emulated IdPs, the gate and scripted recoveries
   cases list [--json] | cases show <id>   Read cases from the store
   audit verify | audit export [--out f]   Verify the audit chain, or export it as JSONL
+  reviews list [--state open|closed] [--json] | reviews show <id> [--json]
+                                          Post-event reviews: open (overdue first), closed, one in full
+  reviews close <id> --by <reviewer> --outcome legitimate|misuse|needs_follow_up --note <text>
+                                          Close a review (a reviewer-group member who took no part in the case)
 
 Options:
   -c, --config <file>   Configuration file (default recovery-gate.yaml); secrets only as \${ENV} references
@@ -86,6 +91,10 @@ async function dispatch(argv: readonly string[], givenIo: CliIo): Promise<number
       'remove-reset-roles': { type: 'boolean' },
       once: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
+      state: { type: 'string' },
+      by: { type: 'string' },
+      outcome: { type: 'string' },
+      note: { type: 'string' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -96,7 +105,7 @@ async function dispatch(argv: readonly string[], givenIo: CliIo): Promise<number
     io.stdout(USAGE);
     return command === undefined && values.help !== true ? EXIT.usage : EXIT.ok;
   }
-  const takesArgs = command === 'cases' || command === 'audit';
+  const takesArgs = command === 'cases' || command === 'audit' || command === 'reviews';
   if (rest.length > (takesArgs ? 2 : 0)) throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
   const level = values['log-level'];
   if (level !== undefined && !LEVELS.has(level))
@@ -128,6 +137,10 @@ type Values = {
   readonly 'remove-reset-roles'?: boolean | undefined;
   readonly once?: boolean | undefined;
   readonly out?: string | undefined;
+  readonly state?: string | undefined;
+  readonly by?: string | undefined;
+  readonly outcome?: string | undefined;
+  readonly note?: string | undefined;
 };
 
 function dispatchMore(command: string, rest: readonly string[], values: Values, io: CliIo): Promise<number> {
@@ -156,6 +169,11 @@ function dispatchMore(command: string, rest: readonly string[], values: Values, 
     case 'audit':
       if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`);
       return audit(rest[0], { ...config, ...(values.out === undefined ? {} : { out: values.out }) }, io);
+    case 'reviews': {
+      const { state, by, outcome, note } = values;
+      const picked = Object.entries({ state, by, outcome, note }).filter(([, v]) => v !== undefined);
+      return reviews(rest[0], rest[1], { ...config, ...json, ...Object.fromEntries(picked) }, io);
+    }
     case 'demo': {
       const port = parsePort(values.port);
       return runDemoCommand({ once: values.once === true, ...(port === undefined ? {} : { port }) }, io);

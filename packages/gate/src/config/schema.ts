@@ -7,6 +7,7 @@
 import { createSecret, isDuration, parseDuration, policySchema, type Secret } from '@recovery-gate/core';
 import * as z from 'zod';
 import { pagesConfigSchema } from '../pages/config.js';
+import { reviewsConfigSchema } from '../reviews/config.js';
 import type { Adapters } from './adapters.js';
 
 const durationSchema = z.string().refine(isDuration, { error: 'expected a duration such as 30s, 1m or 24h' });
@@ -221,6 +222,7 @@ export function gateConfigSchema(adapters: Adapters) {
       approverGroups: approverGroupsSchema.prefault({}),
       audit: auditConfigSchema.prefault({}),
       retention: retentionSchema.prefault({}),
+      reviews: reviewsConfigSchema.prefault({}),
       pages: pagesConfigSchema
         .optional()
         .describe('The verification, approval, cancel and case pages. @default not served'),

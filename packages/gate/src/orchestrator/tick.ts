@@ -9,6 +9,7 @@ import { pollChallenges } from './challenges.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { revokeIssued, settleEffects, settleOverdueEffects } from './effects.js';
 import { toCase, writeJournal } from './repo.js';
+import { closeBreakGlassWindows } from './window.js';
 
 /** Expires cases past their deadline: unfinished verification, or a credential never collected. */
 async function expireCases(ctx: Ctx): Promise<void> {
@@ -89,6 +90,7 @@ export async function tick(ctx: Ctx): Promise<void> {
     await pollChallenges(ctx);
     await expireCases(ctx);
     await expireCredentials(ctx);
+    await closeBreakGlassWindows(ctx);
     await settleOverdueEffects(ctx);
     for (const id of await dueCases(ctx)) {
       try {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { REVIEW_MIGRATIONS } from '../reviews/schema.js';
 import type { Migration } from '../types.js';
 
 /** The gate infrastructure's migrations, in order. */
@@ -141,4 +142,5 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE audit_records ADD COLUMN pruned_at TEXT;
     `,
   },
+  ...REVIEW_MIGRATIONS,
 ];
