@@ -70,6 +70,11 @@ export interface AuditEntry {
 /** The audit chain, persisted. */
 export interface AuditLog {
   append(entry: AuditEntry, tx?: Queryable): Promise<void>;
+  /**
+   * Appends several entries in order under one lock of the chain head (a batch of events). Logs without it
+   * get the entries one `append` at a time.
+   */
+  appendMany?(entries: readonly AuditEntry[], tx?: Queryable): Promise<void>;
 }
 
 /** A message to people. Channels are resolved from the subject's facts or the config. */
@@ -98,6 +103,8 @@ export interface Notifier {
    * it leaves the notification to the retry loop). Only notifiers with a durable outbox have it.
    */
   stage?(notification: Notification, tx: Queryable): Promise<{ deliver(): Promise<void> }>;
+  /** {@link Notifier.stage} for many notifications in one statement; `deliver()` sends them a few at a time. */
+  stageMany?(notifications: readonly Notification[], tx: Queryable): Promise<{ deliver(): Promise<void> }>;
 }
 
 /** Prometheus-style metrics. */
@@ -130,6 +137,12 @@ export interface Orchestrator {
   readonly migrations: readonly Migration[];
   /** Handles one normalised IdP event (already deduplicated by the intake). */
   handleEvent(event: NormalizedEvent): Promise<void>;
+  /**
+   * Handles, together and in one transaction, those of `events` that can be (bypasses: a backlog after an
+   * outage) and returns the others, for {@link Orchestrator.handleEvent} one at a time. Throws with nothing
+   * of the batch written when it fails. Orchestrators without it get every event one at a time.
+   */
+  handleEventBatch?(events: readonly NormalizedEvent[]): Promise<readonly NormalizedEvent[]>;
   /** Advances timers: holds that ended, challenges to poll, links that expired, steps to resume. */
   tick(): Promise<void>;
 }

@@ -117,6 +117,41 @@ describe.each(BACKENDS)('audit chain on %s', (backend) => {
     expect(await verifyAudit(store)).toMatchObject({ ok: true, count: 1 });
   });
 
+  it('appends a batch as one chain extension, in order, between single appends; all or nothing', async () => {
+    const audit = createAuditLog(store, now);
+    const batch = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'b',
+        caseId: `c${from + i}`,
+        actor: 'gate',
+        data: { i: from + i },
+      }));
+    await fill(2);
+    await Promise.all([
+      audit.appendMany(batch(0, 40)),
+      audit.append({ type: 't', caseId: null, actor: 'gate', data: { single: true } }),
+      audit.appendMany(batch(40, 25)),
+    ]);
+    expect(await verifyAudit(store)).toMatchObject({ ok: true, count: 68 });
+    const listed = await listAudit(store, {});
+    const batched = listed.filter((r) => r.type === 'b').map((r) => (r.data as { i: number }).i);
+    // Each batch's records are consecutive and in the order given.
+    const first = batched.indexOf(0);
+    expect(batched.slice(first, first + 40)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // One refused entry (a secret) refuses the batch: nothing of it is written.
+    const refused = [
+      ...batch(100, 3),
+      { type: 'x', caseId: null, actor: 'gate', data: { password: 'hunter2' } },
+    ];
+    await expect(audit.appendMany(refused)).rejects.toThrow();
+    // A head that names an altered record refuses the batch too.
+    await store.query(`UPDATE audit_records SET hash = '${'e'.repeat(64)}' WHERE seq = 68`);
+    await expect(audit.appendMany(batch(200, 3))).rejects.toThrow(
+      'The audit record 68 named by the chain head',
+    );
+    expect(await store.query('SELECT seq FROM audit_records WHERE seq > 68')).toEqual([]);
+  });
+
   it('serialises concurrent appends into one chain', async () => {
     const audit = createAuditLog(store, now);
     await Promise.all(

@@ -95,12 +95,79 @@ export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Pr
   return record;
 }
 
+/**
+ * Inserts records `first..last` (already chained in memory) and moves the head to the last, in one statement;
+ * inserts nothing unless the record the head named is stored with the hash the first record chains to.
+ */
+const INSERT_MANY_AND_MOVE = `
+  WITH r AS (
+    INSERT INTO audit_records (seq, at, type, case_id, actor, data, prev_hash, hash)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+     WHERE $9::bigint = 1
+        OR EXISTS (SELECT 1 FROM audit_records p WHERE p.seq = $9::bigint - 1 AND p.hash = $10::text)
+    RETURNING seq, hash)
+  UPDATE audit_head SET seq = $11::bigint, hash = $12::text
+   WHERE audit_head.id = 1 AND (SELECT count(*) FROM r) = $13::bigint RETURNING audit_head.seq`;
+
+/**
+ * Appends several entries inside `q` (a transaction) as one chain extension: one head lock and one insert for
+ * all of them, in order. Nothing is written when any entry is refused (a secret, non-JSON data).
+ */
+export async function appendManyInTx(
+  q: Queryable,
+  entries: readonly AuditEntry[],
+  now: Date,
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
+  if (entries.length === 1) return [await appendInTx(q, entries[0] as AuditEntry, now)];
+  const [head] = await q.query<{ seq: number; hash: string }>(LOCK_HEAD);
+  if (head === undefined) throw new Error('The audit chain head is missing; run the migrations.');
+  const at = now.toISOString();
+  const records: AuditRecord[] = [];
+  let prev = head.seq > 0 ? ({ seq: Number(head.seq), hash: head.hash } as AuditRecord) : null;
+  for (const entry of entries) {
+    const record = appendRecord(
+      prev,
+      {
+        type: entry.type,
+        caseId: entry.caseId,
+        actor: entry.actor,
+        data: entry.data as { readonly [k: string]: JsonValue },
+      },
+      at,
+    );
+    records.push(record);
+    prev = record;
+  }
+  const first = records[0] as AuditRecord;
+  const last = records[records.length - 1] as AuditRecord;
+  const moved = await q.query(INSERT_MANY_AND_MOVE, [
+    records.map((r) => r.seq),
+    records.map((r) => r.at),
+    records.map((r) => r.type),
+    records.map((r) => r.caseId),
+    records.map((r) => r.actor),
+    records.map((r) => canonicalJson(r.data)),
+    records.map((r) => r.prevHash),
+    records.map((r) => r.hash),
+    first.seq,
+    first.prevHash,
+    last.seq,
+    last.hash,
+    records.length,
+  ]);
+  if (moved.length !== 1)
+    throw new Error(`The audit record ${head.seq} named by the chain head is missing or altered.`);
+  return records;
+}
+
 /** Creates the AuditLog over the store. With `tx`, the record commits or rolls back with the caller's work. */
 export function createAuditLog(
   store: Store,
   now: () => Date = () => new Date(),
 ): AuditLog & {
   appendRecord(entry: AuditEntry, tx?: Queryable): Promise<AuditRecord>;
+  appendMany(entries: readonly AuditEntry[], tx?: Queryable): Promise<void>;
 } {
   const appendOne = (entry: AuditEntry, tx?: Queryable): Promise<AuditRecord> =>
     tx === undefined ? store.transaction((q) => appendInTx(q, entry, now())) : appendInTx(tx, entry, now());
@@ -109,5 +176,9 @@ export function createAuditLog(
       await appendOne(entry, tx);
     },
     appendRecord: appendOne,
+    async appendMany(entries, tx) {
+      if (tx === undefined) await store.transaction((q) => appendManyInTx(q, entries, now()));
+      else await appendManyInTx(tx, entries, now());
+    },
   };
 }

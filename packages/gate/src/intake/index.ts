@@ -46,7 +46,7 @@ export interface IntakeOptions {
 export interface IntakeDeps {
   readonly store: Store;
   readonly providers: ReadonlyMap<IdpKind, RecoveryProvider>;
-  readonly orchestrator: Pick<Orchestrator, 'handleEvent'>;
+  readonly orchestrator: Pick<Orchestrator, 'handleEvent' | 'handleEventBatch'>;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly logger: Logger;

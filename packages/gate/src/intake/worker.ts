@@ -12,13 +12,13 @@ import type { SecurityAlert } from './alerts.js';
 /** Options for {@link createInboxWorker}. */
 export interface WorkerOptions {
   readonly store: Store;
-  readonly orchestrator: Pick<Orchestrator, 'handleEvent'>;
+  readonly orchestrator: Pick<Orchestrator, 'handleEvent' | 'handleEventBatch'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now: () => Date;
   /** Raised when an event fails for good. */
   readonly alert?: (alert: SecurityAlert) => Promise<void>;
-  /** Events claimed per round. @default 25 */
+  /** Events claimed per round (bypasses among them are handled in one transaction). @default 100 */
   readonly batchSize?: number;
   /** How long a claim lasts before another worker may take the event over (crash). @default 120000 */
   readonly leaseMs?: number;
@@ -73,7 +73,7 @@ async function claim(ctx: Ctx): Promise<Row[]> {
   const rows = await ctx.store.query<Row>(CLAIM, [
     at.toISOString(),
     new Date(at.getTime() + ctx.leaseMs).toISOString(),
-    ctx.batchSize ?? 25,
+    ctx.batchSize ?? 100,
     new Date(at.getTime() - (ctx.settleMs ?? 0)).toISOString(),
   ]);
   return rows.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
@@ -125,6 +125,25 @@ async function settleDone(ctx: Ctx, keys: readonly string[]): Promise<void> {
   );
 }
 
+/**
+ * Hands the rows the orchestrator can take together to it in one batch and settles them done; returns the
+ * rows left for one-at-a-time handling (all of them when the batch failed: nothing of it was written).
+ */
+async function processBatch(ctx: Ctx, rows: readonly Row[]): Promise<readonly Row[]> {
+  if (ctx.orchestrator.handleEventBatch === undefined) return rows;
+  try {
+    const left = new Set(await ctx.orchestrator.handleEventBatch(rows.map((row) => row.payload)));
+    await settleDone(
+      ctx,
+      rows.filter((row) => !left.has(row.payload)).map((row) => row.idempotency_key),
+    );
+    return rows.filter((row) => left.has(row.payload));
+  } catch (error) {
+    ctx.logger.warn('event batch failed; handling its events one at a time', { events: rows.length, error });
+    return rows;
+  }
+}
+
 /** Creates the inbox worker. */
 export function createInboxWorker(options: WorkerOptions): InboxWorker {
   const ctx: Ctx = {
@@ -137,8 +156,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     async runOnce() {
       let handled = 0;
       for (;;) {
-        const rows = await claim(ctx);
-        if (rows.length === 0) return handled;
+        const claimed = await claim(ctx);
+        if (claimed.length === 0) return handled;
+        const rows = await processBatch(ctx, claimed);
         const width = Math.max(1, options.concurrency ?? 4);
         for (let i = 0; i < rows.length; i += width) {
           const group = rows.slice(i, i + width);
@@ -148,7 +168,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
             group.filter((_, j) => ok[j]).map((row) => row.idempotency_key),
           );
         }
-        handled += rows.length;
+        handled += claimed.length;
       }
     },
   };

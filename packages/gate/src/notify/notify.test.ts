@@ -164,6 +164,39 @@ describe('outbox notifier', () => {
     await n.close();
   });
 
+  it('stages many notifications in one statement: each stored once, sent once, settled sent together', async () => {
+    const n = notifier();
+    const alerts: Notification[] = Array.from({ length: 20 }, (_, i) => ({
+      to: { kind: 'security' },
+      subject: 'S',
+      text: `many-${i}.`,
+      idempotencyKey: `sec-many-${i}`,
+    }));
+    const sent = () => http.received.filter((r) => r.body.includes('many-')).length;
+    await expect(
+      store.transaction(async (tx) => {
+        await n.stageMany(alerts, tx);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(
+      await store.query("SELECT 1 FROM notification_outbox WHERE idempotency_key LIKE 'sec-many-%'"),
+    ).toEqual([]);
+    const staged = await store.transaction((tx) => n.stageMany([...alerts, alerts[0] as Notification], tx));
+    expect(await n.drain()).toBe(0);
+    await staged.deliver();
+    expect(sent()).toBe(20);
+    const rows = await store.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM notification_outbox WHERE idempotency_key LIKE 'sec-many-%'",
+    );
+    expect(rows).toHaveLength(20);
+    expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+    // Staged again (a retried batch): already stored, nothing new to deliver.
+    await (await store.transaction((tx) => n.stageMany(alerts, tx))).deliver();
+    expect(sent()).toBe(20);
+    await n.close();
+  });
+
   it('a staged notification whose first attempt never came is sent by the retry loop once its claim lapses', async () => {
     const n = notifier();
     const alert: Notification = {

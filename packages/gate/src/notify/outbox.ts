@@ -34,6 +34,7 @@ export interface OutboxOptions {
 /** A Notifier backed by the outbox. `drain` retries what is due and returns how many it tried. */
 export interface OutboxNotifier extends Notifier {
   stage: NonNullable<Notifier['stage']>;
+  stageMany: NonNullable<Notifier['stageMany']>;
   drain(): Promise<number>;
   close(): Promise<void>;
 }
@@ -95,18 +96,23 @@ const SETTLE = `
          last_error = $5, payload = CASE WHEN $2 = 'pending' THEN payload ELSE payload - 'links' END
    WHERE idempotency_key = $1`;
 
-async function deliver(ctx: Ctx, row: Row): Promise<void> {
+/** Settles sent notifications in one statement (a batch delivered after one commit). */
+const SETTLE_SENT = `
+  UPDATE notification_outbox SET status = 'sent', next_attempt_at = $2, sent_at = $2, locked_until = NULL,
+         last_error = NULL, payload = payload - 'links'
+   WHERE idempotency_key = ANY($1::text[])`;
+
+/** Makes one attempt; returns null when the transport took it, else settles the row for a retry or as failed. */
+async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
   const { store, logger, metrics, now } = ctx.options;
   const n = row.payload;
   const transport = ctx.options.transports[row.channel];
-  const at = now();
   try {
     if (transport === undefined) throw new Error(`No ${row.channel} transport is configured.`);
     await transport.deliver(n);
-    await store.query(SETTLE, [row.idempotency_key, 'sent', at.toISOString(), at.toISOString(), null]);
-    metrics.inc('recovery_notifications_total', { channel: row.channel, result: 'sent' });
-    logger.info('notification sent', { key: row.idempotency_key, to: describeRecipient(n) });
+    return row;
   } catch (error) {
+    const at = now();
     const raw = error instanceof Error ? error.message : String(error);
     // A transport's error may echo the body it was given; a sensitive one's is not kept.
     const message = (n.sensitive === true ? 'delivery failed (details withheld: sensitive)' : raw).slice(
@@ -128,7 +134,24 @@ async function deliver(ctx: Ctx, row: Row): Promise<void> {
       willRetry: !failed,
       error: message,
     });
+    return null;
   }
+}
+
+/** Records `rows` sent (one statement), counts and logs them. */
+async function settleSent(ctx: Ctx, rows: readonly Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { store, logger, metrics, now } = ctx.options;
+  await store.query(SETTLE_SENT, [rows.map((r) => r.idempotency_key), now().toISOString()]);
+  for (const row of rows) {
+    metrics.inc('recovery_notifications_total', { channel: row.channel, result: 'sent' });
+    logger.info('notification sent', { key: row.idempotency_key, to: describeRecipient(row.payload) });
+  }
+}
+
+async function deliver(ctx: Ctx, row: Row): Promise<void> {
+  const sent = await attempt(ctx, row);
+  if (sent !== null) await settleSent(ctx, [sent]);
 }
 
 /** What is kept of a sensitive notification's text. */
@@ -174,6 +197,30 @@ function insertClaimed(ctx: Ctx, q: Queryable, n: Notification): Promise<Row[]> 
   return q.query<Row>(INSERT_CLAIMED, [n.idempotencyKey, n.to.kind, JSON.stringify(n), at, until]);
 }
 
+/** Stores many notifications claimed for their first attempt, in one statement; returns the new rows. */
+const INSERT_MANY_CLAIMED = `
+  INSERT INTO notification_outbox (idempotency_key, channel, payload, status, attempts, next_attempt_at, locked_until, created_at)
+  SELECT k, c, p::jsonb, 'sending', 1, $4, $5, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, c, p)
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING idempotency_key, channel, payload, attempts`;
+
+/** Notifications sent at once after a batch commits. */
+const DELIVERY_WIDTH = 8;
+
+/** Delivers rows `DELIVERY_WIDTH` at a time; those sent are settled together, the others each for a retry. */
+async function deliverAll(ctx: Ctx, rows: readonly Row[]): Promise<void> {
+  let next = 0;
+  const sent: Row[] = [];
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < rows.length; i = next++) {
+      const row = await attempt(ctx, rows[i] as Row);
+      if (row !== null) sent.push(row);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELIVERY_WIDTH, rows.length) }, lane));
+  await settleSent(ctx, sent);
+}
+
 /** Creates the outbox notifier. `send` resolves once the notification is stored and one attempt made. */
 export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
   const ctx: Ctx = {
@@ -201,11 +248,25 @@ export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
         },
       };
     },
+    async stageMany(ns, tx) {
+      if (ns.some((n) => n.sensitive === true))
+        throw new Error('A sensitive notification is never staged: use send().');
+      if (ns.length === 0) return { deliver: async () => undefined };
+      const at = options.now();
+      const rows = await tx.query<Row>(INSERT_MANY_CLAIMED, [
+        ns.map((n) => n.idempotencyKey),
+        ns.map((n) => n.to.kind),
+        ns.map((n) => JSON.stringify(n)),
+        at.toISOString(),
+        new Date(at.getTime() + ctx.leaseMs).toISOString(),
+      ]);
+      return { deliver: () => deliverAll(ctx, rows) };
+    },
     async drain() {
       const abandoned = new Date(options.now().getTime() - ctx.leaseMs).toISOString();
       await options.store.query(FAIL_ABANDONED, [abandoned]);
       const rows = await claim(ctx);
-      for (const row of rows) await deliver(ctx, row);
+      await deliverAll(ctx, rows);
       return rows.length;
     },
     async close() {

@@ -128,4 +128,44 @@ describe('bypass handling (entra double)', { timeout: 120_000 }, () => {
     expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(4);
     expect(alerts()).toHaveLength(4);
   });
+
+  it('a batch of events opens, groups and deduplicates like one at a time, and leaves recovery requests', async () => {
+    const { env } = await start('detect');
+    const at = (ms: number) => new Date(clock.now.getTime() + ms).toISOString();
+    const bob = { subject: { userId: 'u-bob', login: 'bob@example.com' } };
+    const request = event('entra', {
+      kind: 'recovery_requested',
+      subject: { userId: 'u-carol', login: 'carol@example.com' },
+      action: 'mfa_reset',
+    });
+    const batch = [
+      reset({ occurredAt: at(0) }),
+      reset({ occurredAt: at(2000) }),
+      reset({ ...bob }),
+      request,
+      reset({ occurredAt: at(4000) }),
+      reset({ kind: 'native_sessions_revoked', sourceType: 'Revoke sessions', ...bob }),
+    ];
+    const left = await env.engine.handleEventBatch(batch);
+    expect(left).toEqual([request]);
+    const incidents = await env.engine.listCases({ kind: 'incident' });
+    expect(incidents.map((c) => c.subjectId).sort()).toEqual(['u-alice', 'u-bob']);
+    expect(incidents.every((c) => c.state === 'completed')).toBe(true);
+    const alerts = () =>
+      env.sent.filter((n) => n.to.kind === 'security' && n.subject.includes('bypass detected'));
+    expect(alerts()).toHaveLength(2);
+    const types = env.audit.entries.map((e) => e.type);
+    expect(types.filter((t) => t === 'bypass.detected')).toHaveLength(2);
+    expect(types.filter((t) => t === 'bypass.grouped')).toHaveLength(2);
+    expect(types.filter((t) => t === 'event.native_own')).toHaveLength(1);
+    // The same batch again (a retry after a crash): nothing new, and one more event joins alice's incident.
+    await env.engine.handleEventBatch([...batch, reset({ occurredAt: at(6000) })]);
+    expect(await env.engine.listCases({ kind: 'incident' })).toHaveLength(2);
+    expect(alerts()).toHaveLength(2);
+    expect(env.audit.entries.filter((e) => e.type === 'bypass.grouped')).toHaveLength(3);
+    const [grouped] = await env.store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM case_events WHERE subject_id = 'u-alice'`,
+    );
+    expect(grouped?.n).toBe(4);
+  });
 });

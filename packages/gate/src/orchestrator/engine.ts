@@ -17,7 +17,7 @@ import {
 import { type PendingChallenge, pendingChallenge, pollChallenges } from './challenges.js';
 import { type ClaimedCredential, claimCredential } from './claim.js';
 import { type Ctx, createCtx, type EngineOptions } from './context.js';
-import { handleBypass } from './incident.js';
+import { handleBypass, handleBypassBatch } from './incident.js';
 import {
   type ConsumedLink,
   type CreatedLink,
@@ -59,6 +59,7 @@ export interface CaseFilter {
 
 /** The orchestrator with the case API the pages use. */
 export interface CaseEngine extends Orchestrator {
+  handleEventBatch(events: readonly NormalizedEvent[]): Promise<readonly NormalizedEvent[]>;
   /** Opens (or joins) a case for a request; returns the case, or null when a later withdrawal already cancelled it. */
   openCase(request: OpenCaseRequest): Promise<CaseRecord | null>;
   getCase(id: string): Promise<CaseView | null>;
@@ -121,6 +122,25 @@ async function onEvent(ctx: Ctx, event: NormalizedEvent): Promise<void> {
   }
 }
 
+/** Events the case engine handles one at a time (they open or withdraw recovery cases). */
+const ONE_AT_A_TIME: ReadonlySet<string> = new Set(['recovery_requested', 'recovery_request_withdrawn']);
+
+async function onEvents(ctx: Ctx, events: readonly NormalizedEvent[]): Promise<NormalizedEvent[]> {
+  const bypasses = events.filter((e) => !ONE_AT_A_TIME.has(e.kind));
+  const opened = bypasses.length === 0 ? [] : await handleBypassBatch(ctx, bypasses);
+  if (ctx.policy.bypass.mode === 'enforce') {
+    // Committed already: a remediation that fails here is resumed by the case timer, not by an event retry.
+    for (const id of opened)
+      await advance(ctx, id).catch((error: unknown) =>
+        ctx.deps.logger.warn('incident not advanced; the case timer resumes it', {
+          caseId: id,
+          error: error instanceof Error ? error.message : 'unknown',
+        }),
+      );
+  }
+  return events.filter((e) => ONE_AT_A_TIME.has(e.kind));
+}
+
 async function listCases(ctx: Ctx, filter: CaseFilter): Promise<CaseRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -146,6 +166,7 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
   return {
     migrations: orchestratorMigrations,
     handleEvent: (event) => onEvent(ctx, event),
+    handleEventBatch: (events) => onEvents(ctx, events),
     tick: () => tick(ctx),
     async openCase(request) {
       const opened = await insertCase(ctx, await resolveRequest(ctx, request));
