@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   ERR_STORAGE: 'The store failed.',
   ERR_INPUT_INVALID: 'The input is not valid.',
   ERR_APPROVER_NOT_ELIGIBLE: 'This person may not approve in that role for this case.',
+  ERR_IDV_UNAVAILABLE:
+    'The identity-verification provider failed or timed out; the evidence stays pending, try again later.',
+  ERR_IDV_RESPONSE_INVALID:
+    'The identity-verification provider answered with something that does not verify or lacks what it must carry.',
   ERR_SIGN_IN_FAILED:
     'The sign-in through the IdP failed, was abandoned, or did not meet the step-up asked for.',
 } as const;

@@ -49,6 +49,7 @@ export {
   PERSON_EVIDENCE_KINDS,
   SUBJECT_EVIDENCE_KINDS,
 } from './evidence.js';
+export * from './idv/index.js';
 export type { ConfigIssue } from './load.js';
 export {
   configIssues,

@@ -7,6 +7,7 @@ import type * as z from 'zod';
 import { parseDuration } from '../duration.js';
 import { RECOVERY_ACTIONS, type RecoveryAction } from '../port.js';
 import { classesByRisk, tierStrictness } from '../ranking.js';
+import { evidenceKindsIn } from './evidence-expr.js';
 import type { SubjectClass } from './selector.js';
 import {
   APPROVAL_MAX_AGE_CAP,
@@ -89,6 +90,9 @@ function checkTier(ctx: Ctx, name: string, tier: Tier): void {
       );
     }
   });
+  if (tier.idv !== undefined && !(tier.evidence ? evidenceKindsIn(tier.evidence) : []).includes('idv_ial2')) {
+    issue(ctx, at('idv'), 'idv rules need a tier whose evidence names idv_ial2; add it or remove idv');
+  }
   if (tier.evidence === undefined && tier.approvals.length === 0 && !breakGlass) {
     issue(
       ctx,

@@ -6,6 +6,7 @@
 
 import * as z from 'zod';
 import { APPROVAL_ROLES } from '../evidence.js';
+import { idvRulesSchema } from '../idv/schema.js';
 import type { CredentialKind } from '../port.js';
 import { durationSchema } from './common.js';
 import { evidenceExprSchema } from './evidence-expr.js';
@@ -179,6 +180,12 @@ export const tierSchema = z
       .enum(['required', 'none'])
       .optional()
       .describe('Post-event review. @default "required" for break-glass tiers, otherwise "none"'),
+    /** Rules a remote identity verification must meet to count as idv_ial2. @default the safe defaults */
+    idv: idvRulesSchema
+      .optional()
+      .describe(
+        'Rules a remote identity verification must meet to count as idv_ial2 (level, binding to the IdP record, score). Only for a tier whose evidence names idv_ial2. @default IAL2 under nist_800_63A, score 70, names folded, middle names ignored',
+      ),
     /** Break-glass only: who may authorize. */
     authorizers: z
       .array(authorizerSchema)
