@@ -37,3 +37,26 @@ describe('entra: an MFA reset whose default method is an SMS phone', { timeout: 
     expect(JSON.stringify(audit)).toContain('remaining');
   });
 });
+
+describe('entra: a Global Administrator in the restricted unit asks for a password reset', {
+  timeout: 240_000,
+}, () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  }, 120_000);
+
+  it('is denied up front (IDP_REFUSES) with the reason, and nothing is revoked or reset', async () => {
+    world = await startWorld('entra');
+    const carol = await world.id('carol');
+    const session = await world.probes.mintSession(carol);
+    await world.engine.handleEvent(await world.request('carol', { action: 'password_reset' }));
+    const [c] = await world.engine.listCases({ subjectId: carol, kind: 'recovery' });
+    expect(c?.state).toBe('denied');
+    expect(c?.reason).toMatch(/^IDP_REFUSES: .*Global Administrator in a restricted management/);
+    const view = await world.engine.getCase(c?.id ?? '');
+    expect(view?.journal.some((j) => ['revoke', 'reset', 'issue'].includes(j.step))).toBe(false);
+    expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
+  });
+});

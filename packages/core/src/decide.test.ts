@@ -173,3 +173,13 @@ describe('decide: freshness and channels', () => {
     expect(codes(inactive.ignored)).toEqual(['AUTHENTICATOR_INACTIVE']);
   });
 });
+
+describe('decide: what the IdP refuses', () => {
+  it('denies an action the IdP refuses for this subject with its reason, and only that action', () => {
+    const refused = facts({ idpRefuses: [{ action: 'password_reset', reason: 'no role may reset it' }] });
+    const denied = run(request('password_reset'), refused);
+    expect(denied.outcome).toBe('denied');
+    expect(denied.denyReasons).toEqual([{ code: 'IDP_REFUSES', message: 'no role may reset it' }]);
+    expect(run(request('mfa_reset'), refused).outcome).not.toBe('denied');
+  });
+});

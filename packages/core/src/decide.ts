@@ -188,6 +188,9 @@ export function decide(
   if (facts === null || tier === undefined) return nullDecision(classification, denials, tierName);
 
   checkFacts(facts, classification.candidates, policy, nowMs, denials);
+  for (const refusal of facts.idpRefuses ?? []) {
+    if (refusal.action === request.action) deny(denials, 'IDP_REFUSES', refusal.reason);
+  }
   for (const approval of approvals) {
     if (approval.decision === 'deny') deny(denials, 'APPROVAL_DENIED', `${approval.approverId} denied it`);
   }

@@ -43,7 +43,8 @@ export type DenyCode =
   | 'REQUESTER_IS_SUBJECT'
   | 'REQUESTER_UNKNOWN'
   | 'APPROVAL_DENIED'
-  | 'BREAK_GLASS_WINDOW_CLOSED';
+  | 'BREAK_GLASS_WINDOW_CLOSED'
+  | 'IDP_REFUSES';
 
 /** Codes of evidence or approvals that were given but do not count. */
 export type IgnoredCode =

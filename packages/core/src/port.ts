@@ -152,6 +152,19 @@ export interface SubjectFacts {
   readonly unreadable?: readonly UnreadableFact[];
   /** How each admin role is held (direct or through a group, active or eligible, scope). */
   readonly adminRoleGrants?: readonly AdminRoleGrant[];
+  /**
+   * Actions the IdP will not let the gate perform on this subject, with why (Entra: nobody may reset the
+   * password of a Global Administrator in a restricted management unit). The policy denies them up front,
+   * before anything is revoked or reset.
+   */
+  readonly idpRefuses?: readonly IdpRefusal[];
+}
+
+/** An action the IdP refuses to let the gate perform on the subject. */
+export interface IdpRefusal {
+  readonly action: RecoveryAction;
+  /** Why, in words for the case view (no secrets). */
+  readonly reason: string;
 }
 
 /** Capabilities an adapter may declare. */

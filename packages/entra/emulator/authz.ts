@@ -14,6 +14,17 @@ function principalObjectId(tenant: TenantState, principal: EmuPrincipal): string
 
 function rolesAt(tenant: TenantState, principal: EmuPrincipal, scope: string): Set<string> {
   const objectId = principalObjectId(tenant, principal);
+  // A service principal cannot use a role scoped to an administrative unit unless it can also read the
+  // directory at tenant scope (Directory Readers, or any tenant-scoped directory role, all of which read users).
+  // https://learn.microsoft.com/entra/identity/role-based-access-control/manage-roles-portal (Microsoft Entra
+  // admin center, "Service principals and guest users won't be able to use a role assignment scoped to an
+  // administrative unit unless they're also assigned corresponding permissions to read the objects").
+  if (scope !== '/' && principal.kind === 'app' && directRolesAt(tenant, objectId, '/').size === 0)
+    return new Set();
+  return directRolesAt(tenant, objectId, scope);
+}
+
+function directRolesAt(tenant: TenantState, objectId: string, scope: string): Set<string> {
   const groupIds = [...tenant.groups.values()].filter((g) => g.members.has(objectId)).map((g) => g.id);
   const ids = new Set([objectId, ...groupIds]);
   const roles = new Set<string>();
@@ -29,6 +40,25 @@ export function restrictedUnits(tenant: TenantState, userId: string): string[] {
   return [...tenant.units.values()]
     .filter((unit) => unit.isMemberManagementRestricted && unit.members.has(userId))
     .map((unit) => unit.id);
+}
+
+/**
+ * Whether the user is a Global Administrator inside a restricted management unit: then nobody can reset their
+ * password, "because there's no administrator role that can be assigned at the administrative unit scope
+ * that can reset the password of a Global Administrator" (and tenant-scoped roles do not reach the unit).
+ * @see https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management
+ */
+export function isUnresettableAdmin(tenant: TenantState, user: EmuUser): boolean {
+  if (restrictedUnits(tenant, user.id).length === 0) return false;
+  return directRolesAt(tenant, user.id, '/').has(ROLE_IDS.globalAdministrator);
+}
+
+/** @throws GraphFail 403 when {@link isUnresettableAdmin}. */
+export function assertPasswordResettable(tenant: TenantState, user: EmuUser): void {
+  if (isUnresettableAdmin(tenant, user))
+    throw forbidden(
+      'Insufficient privileges to complete the operation. A Global Administrator in a restricted management administrative unit cannot have their password reset by another administrator.',
+    );
 }
 
 /** Whether the user holds any directory role at tenant scope (an "admin" for password-reset rules). */
@@ -64,6 +94,7 @@ export function assertCanManage(tenant: TenantState, principal: EmuPrincipal, us
  */
 export function assertCanResetPassword(tenant: TenantState, principal: EmuPrincipal, user: EmuUser): void {
   assertCanManage(tenant, principal, user);
+  assertPasswordResettable(tenant, user);
   const scopes = ['/', ...restrictedUnits(tenant, user.id).map((id) => `/administrativeUnits/${id}`)];
   const roles = new Set(scopes.flatMap((scope) => [...rolesAt(tenant, principal, scope)]));
   const strong =

@@ -61,6 +61,63 @@ describe('Entra guardrails', () => {
     expect(env.emulator.control.user('carol').forceChangePasswordNextSignIn).toBe(false);
   });
 
+  it('a Global Administrator in the restricted unit: nobody resets her password, her facts and plan say so', async () => {
+    const env = await start();
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const carol = env.emulator.control.user('carol');
+    await expect(env.adapter.resetPassword(carol.id, { lifetimeSeconds: 600 })).rejects.toMatchObject({
+      code: 'ERR_IDP_FORBIDDEN',
+    });
+    expect(carol.forceChangePasswordNextSignIn).toBe(false);
+    const facts = await env.adapter.readSubjectFacts(carol.id);
+    expect(facts.idpRefuses).toEqual([
+      { action: 'password_reset', reason: expect.stringMatching(/Global Administrator in a restricted/) },
+    ]);
+    // An MFA reset still goes through the unit-scoped Privileged Authentication Administrator.
+    await expect(env.adapter.issueTemporaryCredential(carol.id, tap)).resolves.toMatchObject({
+      kind: 'entra_tap',
+    });
+    expect((await env.adapter.readSubjectFacts('alice@example.com')).idpRefuses).toBeUndefined();
+    const plan = await env.adapter.planGuardrails();
+    expect(plan.findings.find((f) => f.code === 'unit_global_admins_password')).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/^carol@example\.com: Global Administrator/),
+    });
+    expect(plan.findings.some((f) => f.code === 'unit_role_needs_tenant_read')).toBe(false);
+  });
+
+  it('a unit-scoped role needs a tenant-scoped read role: without one, plan and doctor say so and every write is refused', async () => {
+    const env = await start();
+    const { tenant } = env.emulator.control;
+    const sp = tenant.apps.get(env.config.auth.clientId)?.servicePrincipalId ?? '';
+    for (const [id, a] of tenant.roleAssignments)
+      if (a.principalId === sp && a.directoryScopeId === '/') tenant.roleAssignments.delete(id);
+    await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
+    const carol = env.emulator.control.user('carol').id;
+    await expect(env.adapter.issueTemporaryCredential(carol, tap)).rejects.toMatchObject({
+      code: 'ERR_IDP_FORBIDDEN',
+    });
+    const plan = await env.adapter.planGuardrails();
+    expect(plan.findings.find((f) => f.code === 'unit_role_needs_tenant_read')).toMatchObject({
+      severity: 'critical',
+      message: expect.stringMatching(/Directory Readers at tenant scope/),
+    });
+    const unitCheck = (await env.adapter.doctor()).checks.find((c) => c.id === 'unit-role');
+    expect(unitCheck).toMatchObject({ status: 'fail', fix: expect.stringMatching(/Directory Readers/) });
+    tenant.roleAssignments.set('ra-readers', {
+      id: 'ra-readers',
+      principalId: sp,
+      roleDefinitionId: ROLE_IDS.directoryReaders,
+      directoryScopeId: '/',
+    });
+    await expect(env.adapter.issueTemporaryCredential(carol, tap)).resolves.toMatchObject({
+      kind: 'entra_tap',
+    });
+    const again = await env.adapter.planGuardrails();
+    expect(again.findings.some((f) => f.code === 'unit_role_needs_tenant_read')).toBe(false);
+    expect((await env.adapter.doctor()).checks.find((c) => c.id === 'unit-role')?.status).toBe('ok');
+  });
+
   it('tightens the TAP policy: one-time passes, lifetimes within 10..480 minutes', async () => {
     const env = await start();
     const plan = await env.adapter.planGuardrails();

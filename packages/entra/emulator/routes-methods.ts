@@ -5,7 +5,7 @@
  */
 
 import { appendAudit, methodWord, userTarget } from './audit.js';
-import { assertAgentMayChangeMethods, assertCanManage } from './authz.js';
+import { assertAgentMayChangeMethods, assertCanManage, assertPasswordResettable } from './authz.js';
 import {
   badRequest,
   type Ctx,
@@ -226,6 +226,7 @@ function resetPassword(ctx: Ctx): Reply {
   const user = userOf(ctx, ctx.params.id ?? '');
   if (ctx.principal.userId === user.id) throw forbidden('You cannot reset your own password with this API.');
   assertCanManage(tenant, ctx.principal, user);
+  assertPasswordResettable(tenant, user);
   assertAgentMayChangeMethods(tenant, ctx.principal, user, true);
   const body = (ctx.body ?? {}) as Record<string, unknown>;
   user.password = typeof body.newPassword === 'string' ? body.newPassword : generatedPassword();

@@ -289,6 +289,8 @@ export const ROLE_IDS = {
   authenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
   privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
   privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  directoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
 } as const;
 
 /** Display names of the built-in roles the emulator knows. */
@@ -300,4 +302,6 @@ export const ROLE_NAMES: Readonly<Record<string, string>> = {
   [ROLE_IDS.authenticationAdministrator]: 'Authentication Administrator',
   [ROLE_IDS.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
   [ROLE_IDS.privilegedRoleAdministrator]: 'Privileged Role Administrator',
+  [ROLE_IDS.directoryReaders]: 'Directory Readers',
+  [ROLE_IDS.globalReader]: 'Global Reader',
 };

@@ -196,6 +196,68 @@ async function directoryRoles(ctx: DoctorContext): Promise<DoctorCheck> {
   );
 }
 
+const PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = '7be44c8a-adaf-4e2a-84d6-ab2649e08a13';
+
+/**
+ * The restricted unit's role: the gate's service principal holds Privileged Authentication Administrator
+ * scoped to the unit (`apply` assigns it), and, because a service principal cannot use a unit-scoped role
+ * without reading the directory, some directory role at tenant scope (Directory Readers is enough).
+ * @see https://learn.microsoft.com/entra/identity/role-based-access-control/manage-roles-portal
+ */
+async function unitRole(ctx: DoctorContext): Promise<DoctorCheck> {
+  const unit = ctx.entra.config.privilegedUnit;
+  if (!unit) return doctorOk('unit-role', 'no restricted administrative unit configured');
+  const sps = await get(
+    ctx,
+    `/servicePrincipals?$filter=${encodeURIComponent(`appId eq ${odataString(ctx.entra.clientId)}`)}&$select=id`,
+  );
+  const spId = ((sps.body as { value?: { id?: string }[] } | null)?.value ?? [])[0]?.id;
+  const units = await get(
+    ctx,
+    `/directory/administrativeUnits?$filter=${encodeURIComponent(`displayName eq ${odataString(unit.displayName)}`)}&$select=id`,
+  );
+  const unitId = ((units.body as { value?: { id?: string }[] } | null)?.value ?? [])[0]?.id;
+  const filter = encodeURIComponent(`principalId eq ${odataString(spId ?? '')}`);
+  const assigned = spId
+    ? await get(ctx, `/roleManagement/directory/roleAssignments?$filter=${filter}`)
+    : null;
+  if (!spId || units.status !== 200 || assigned?.status !== 200) {
+    return doctorFail(
+      'unit-role',
+      "cannot read the app's role assignments or the administrative units",
+      consentFix('RoleManagement.ReadWrite.Directory'),
+    );
+  }
+  const values =
+    (assigned.body as { value?: { roleDefinitionId?: string; directoryScopeId?: string }[] }).value ?? [];
+  const scoped =
+    unitId !== undefined &&
+    values.some(
+      (a) =>
+        a.roleDefinitionId === PRIVILEGED_AUTHENTICATION_ADMINISTRATOR &&
+        a.directoryScopeId === `/administrativeUnits/${unitId}`,
+    );
+  if (!values.some((a) => a.directoryScopeId === '/')) {
+    return doctorFail(
+      'unit-role',
+      "the app's service principal holds no directory role at tenant scope, so Entra ignores its role scoped to the restricted unit: every change to a privileged user will be refused",
+      "assign the Directory Readers role to the gate's service principal at tenant scope",
+    );
+  }
+  if (!scoped) {
+    return doctorFail(
+      'unit-role',
+      `the app's service principal is not Privileged Authentication Administrator of "${unit.displayName}" yet`,
+      'run recovery-gate plan and apply',
+      'warn',
+    );
+  }
+  return doctorOk(
+    'unit-role',
+    `Privileged Authentication Administrator of "${unit.displayName}", with a tenant-scoped role to read it`,
+  );
+}
+
 /**
  * Each subject-fact read against the token's permissions: what stays unknown without it, and what policy then
  * does (the riskier answer). A gap is a warning: the gate still works, fail-closed, at a higher tier.
@@ -253,6 +315,7 @@ export function doctor(entra: EntraContext, token: DoctorContext['token']): Prom
     permissions,
     facts: factReads,
     'directory-roles': directoryRoles,
+    'unit-role': unitRole,
     ...reads,
     hook: notification,
     clock,

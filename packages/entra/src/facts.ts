@@ -5,7 +5,14 @@
  * @module
  */
 
-import { GateError, type PersonRef, parseAttributeDate, type SubjectFacts } from '@recovery-gate/core';
+import {
+  type AdminRoleGrant,
+  GateError,
+  type IdpRefusal,
+  type PersonRef,
+  parseAttributeDate,
+  type SubjectFacts,
+} from '@recovery-gate/core';
 import {
   ADMIN_DELETED,
   ADMIN_REGISTERED,
@@ -147,6 +154,7 @@ export async function readSubjectFacts(ctx: EntraContext, userRef: string): Prom
     user.isManagementRestricted ??
     (units === null ? null : units.some((u) => u.isMemberManagementRestricted === true));
   const sponsor = sponsors?.[0];
+  const idpRefuses = refusalsFor(restricted, roles.names, roles.grants);
   return {
     idp: 'entra',
     userId: user.id,
@@ -164,5 +172,35 @@ export async function readSubjectFacts(ctx: EntraContext, userRef: string): Prom
     readAt: ctx.now().toISOString(),
     unreadable: refusals,
     adminRoleGrants: roles.grants,
+    ...(idpRefuses.length > 0 ? { idpRefuses } : {}),
   };
+}
+
+const GLOBAL_ADMINISTRATOR = ['Global Administrator', '62e90394-69f5-4237-9190-012177145e10'];
+
+/**
+ * What Entra will not let the gate do: nobody can reset the password of a Global Administrator in a
+ * restricted management unit ("there's no administrator role that can be assigned at the administrative unit
+ * scope that can reset the password of a Global Administrator"), so a password reset is refused up front
+ * instead of failing after the sessions were revoked. Roles unknown inside a unit count as that case.
+ * @see https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management
+ */
+function refusalsFor(
+  restricted: boolean | null,
+  names: readonly string[] | null,
+  grants: readonly AdminRoleGrant[],
+): IdpRefusal[] {
+  if (restricted !== true) return [];
+  const active = grants.some((g) => g.state === 'active' && GLOBAL_ADMINISTRATOR.includes(g.role));
+  if (names !== null && !active) return [];
+  const who =
+    names === null
+      ? 'whose roles could not be read (a Global Administrator cannot be ruled out)'
+      : 'who is a Global Administrator';
+  return [
+    {
+      action: 'password_reset',
+      reason: `Entra lets no administrator reset the password of a Global Administrator in a restricted management administrative unit, and this subject is in one ${who}; the subject resets it with self-service password reset, or is recovered with an MFA reset instead`,
+    },
+  ];
 }

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { RECOVERY_ACTIONS } from '@recovery-gate/core';
+import { isGateError, RECOVERY_ACTIONS } from '@recovery-gate/core';
 import { type EntraContext, graphGet, graphList, odataString, seg } from './graph.js';
 import { requestGroupName } from './status.js';
 
@@ -43,7 +43,15 @@ export interface TenantView {
     readonly members: ReadonlySet<string>;
   } | null;
   readonly unitRole: boolean;
+  /**
+   * Whether the gate's service principal holds a directory role at tenant scope: without one it cannot use
+   * its unit-scoped role (service principals have no directory read by default). Null when not read.
+   */
+  readonly tenantReadRole: boolean | null;
   readonly privilegedUsers: readonly { readonly id: string; readonly login: string }[];
+  /** Privileged users holding Global Administrator (active, direct or through a group): their password
+   * cannot be reset by anyone once they are in the restricted unit. */
+  readonly globalAdmins: ReadonlySet<string>;
   readonly subscriptions: readonly SubscriptionView[];
 }
 
@@ -93,7 +101,14 @@ async function readTapPolicy(ctx: EntraContext): Promise<TapPolicyView> {
 
 async function readUnit(ctx: EntraContext, servicePrincipalId: string | null) {
   const config = ctx.config.privilegedUnit;
-  if (!config) return { unit: null, unitRole: false, privilegedUsers: [] };
+  if (!config)
+    return {
+      unit: null,
+      unitRole: false,
+      tenantReadRole: null,
+      privilegedUsers: [],
+      globalAdmins: new Set<string>(),
+    };
   const units = await graphList<Named & { isMemberManagementRestricted?: boolean | null }>(
     ctx,
     '/directory/administrativeUnits',
@@ -113,17 +128,16 @@ async function readUnit(ctx: EntraContext, servicePrincipalId: string | null) {
     : [];
   // scopedRoleMembers names activated directoryRole objects, not role templates: read the unified role
   // assignments of the gate's service principal instead and compare template ids and the unit scope.
-  const scoped =
-    found && servicePrincipalId
-      ? await graphList<{ roleDefinitionId?: string; directoryScopeId?: string }>(
-          ctx,
-          '/roleManagement/directory/roleAssignments',
-          'read scoped roles',
-          {
-            $filter: `principalId eq ${odataString(servicePrincipalId)}`,
-          },
-        )
-      : [];
+  const scoped = servicePrincipalId
+    ? await graphList<{ roleDefinitionId?: string; directoryScopeId?: string }>(
+        ctx,
+        '/roleManagement/directory/roleAssignments',
+        'read scoped roles',
+        {
+          $filter: `principalId eq ${odataString(servicePrincipalId)}`,
+        },
+      )
+    : [];
   const privilegedUsers: { id: string; login: string }[] = [];
   for (const name of config.memberGroups) {
     const id = await groupId(ctx, name);
@@ -143,6 +157,8 @@ async function readUnit(ctx: EntraContext, servicePrincipalId: string | null) {
     }
   }
   return {
+    globalAdmins: await globalAdminsAmong(ctx, privilegedUsers),
+    tenantReadRole: servicePrincipalId ? scoped.some((s) => s.directoryScopeId === '/') : null,
     unit: found
       ? {
           id: found.id,
@@ -157,6 +173,44 @@ async function readUnit(ctx: EntraContext, servicePrincipalId: string | null) {
     ),
     privilegedUsers,
   };
+}
+
+const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+
+/** The users among `users` holding Global Administrator at tenant scope, directly or through a group. */
+async function globalAdminsAmong(
+  ctx: EntraContext,
+  users: readonly { readonly id: string }[],
+): Promise<Set<string>> {
+  if (users.length === 0) return new Set();
+  const assignments = await graphList<{ principalId?: string | null; directoryScopeId?: string | null }>(
+    ctx,
+    '/roleManagement/directory/roleAssignments',
+    'read Global Administrator assignments',
+    { $filter: `roleDefinitionId eq ${odataString(GLOBAL_ADMINISTRATOR)}` },
+  );
+  const principals = new Set(
+    assignments.filter((a) => a.directoryScopeId === '/').map((a) => a.principalId ?? ''),
+  );
+  const wanted = new Set(users.map((u) => u.id));
+  const found = new Set([...principals].filter((id) => wanted.has(id)));
+  for (const principal of principals) {
+    if (wanted.has(principal)) continue;
+    // A role-assignable group holding the role: its members hold it too (a user principal not in the list
+    // answers 404 here and is skipped).
+    const members = await graphList<Named>(
+      ctx,
+      `/groups/${seg(principal)}/members`,
+      'read role group',
+      { $select: 'id' },
+      'ERR_GROUP_NOT_FOUND',
+    ).catch((error: unknown) => {
+      if (isGateError(error, 'ERR_GROUP_NOT_FOUND')) return [];
+      throw error;
+    });
+    for (const member of members) if (wanted.has(member.id)) found.add(member.id);
+  }
+  return found;
 }
 
 /** Reads the current tenant state. */

@@ -129,6 +129,7 @@ const DENY_CODES: ReadonlySet<string> = new Set([
   'REQUESTER_UNKNOWN',
   'APPROVAL_DENIED',
   'BREAK_GLASS_WINDOW_CLOSED',
+  'IDP_REFUSES',
 ]);
 
 /**
