@@ -7,14 +7,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { secretsEqual } from '@recovery-gate/core';
 import type { CaseEngine } from '../orchestrator/index.js';
-import { layout } from '../pages/html.js';
+import { html, layout, type SafeHtml } from '../pages/html.js';
 import { htmlResponse, readForm, redirect } from '../pages/respond.js';
 import type { RequestContext, RouteResponse, Router } from '../server/router.js';
 import type { Notification } from '../types.js';
 import type { WaitingPush } from './devices.js';
-import { type Html, html, safeHref } from './inbox-html.js';
 import { CAST, type DemoTenant } from './tenants.js';
 
 /** Where the inbox is served. */
@@ -40,9 +38,19 @@ export function signInName(tenant: Pick<DemoTenant, 'idp'>, name: string): strin
   return tenant.idp === 'keycloak' ? name : `${name}@example.com`;
 }
 
+/** A link's href, only for http(s) URLs (anything else is shown as inert text). */
+function safeHref(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const time = (at: Date | number): string => new Date(at).toISOString().slice(11, 19);
 
-function links(list: readonly { readonly label: string; readonly url: string }[] | undefined): Html {
+function links(list: readonly { readonly label: string; readonly url: string }[] | undefined): SafeHtml {
   return html`${(list ?? []).map((l) => {
     const href = safeHref(l.url);
     return href === null
@@ -67,8 +75,8 @@ function recipient(deps: InboxDeps, n: Notification): string {
   return `${how} ${n.to.address}${owner === undefined ? '' : ` (${owner})`}`;
 }
 
-async function messages(deps: InboxDeps): Promise<Html> {
-  const rows: { at: number; row: Html }[] = [];
+async function messages(deps: InboxDeps): Promise<SafeHtml> {
+  const rows: { at: number; row: SafeHtml }[] = [];
   for (const m of deps.sent) {
     const n = m.notification;
     const about = await caseLabel(deps, n.idempotencyKey);
@@ -92,7 +100,7 @@ async function messages(deps: InboxDeps): Promise<Html> {
   return html`<table><thead><tr><th>Time (UTC)</th><th>To</th><th>Message</th></tr></thead><tbody>${rows.map((r) => r.row)}</tbody></table>`;
 }
 
-function pushForm(csrf: string, idp: string, name: string, push: WaitingPush): Html {
+function pushForm(csrf: string, idp: string, name: string, push: WaitingPush): SafeHtml {
   const what = push.source === 'recovery' ? 'Recovery Gate asks' : 'Sign-in asks';
   const number = push.number === null ? '' : html`, number <strong>${push.number}</strong>`;
   const button = (answer: string, label: string, cls: string) =>
@@ -104,9 +112,9 @@ function pushForm(csrf: string, idp: string, name: string, push: WaitingPush): H
 </form>`;
 }
 
-async function castTable(tenant: DemoTenant, csrf: string): Promise<Html> {
+async function castTable(tenant: DemoTenant, csrf: string): Promise<SafeHtml> {
   const devices = tenant.devices;
-  const rows: Html[] = [];
+  const rows: SafeHtml[] = [];
   for (const name of CAST) {
     const id = await tenant.id(name).catch(() => null);
     if (id === null) continue;
@@ -140,15 +148,11 @@ async function inboxPage(deps: InboxDeps, csrf: string, ctx: RequestContext): Pr
 ${note}
 ${cast}
 <section class="card" aria-labelledby="h-messages"><h2 id="h-messages">Messages the gate sent, newest first</h2>${await messages(deps)}</section>`;
-  return htmlResponse(200, layout({ title: 'Demo inbox', body: body.markup }));
+  return htmlResponse(200, layout({ title: 'Demo inbox', body }));
 }
 
-async function pushPost(deps: InboxDeps, csrf: string, ctx: RequestContext): Promise<RouteResponse> {
+async function pushPost(deps: InboxDeps, ctx: RequestContext): Promise<RouteResponse> {
   const form = await readForm(ctx);
-  if (!secretsEqual(csrf, form.get('csrf') ?? '')) {
-    const body = html`<h1>Form expired</h1><p><a href="${INBOX_PATH}">Open the inbox again</a>.</p>`;
-    return htmlResponse(403, layout({ title: 'Form expired', body: body.markup }));
-  }
   const tenant = deps.tenants.find((t) => t.idp === form.get('idp'));
   const name = CAST.find((n) => n === form.get('person'));
   const source = form.get('source');
@@ -160,7 +164,7 @@ async function pushPost(deps: InboxDeps, csrf: string, ctx: RequestContext): Pro
     (answer === 'approve' || answer === 'reject');
   if (!valid) {
     const body = html`<h1>Unknown push</h1><p><a href="${INBOX_PATH}">Back to the inbox</a>.</p>`;
-    return htmlResponse(400, layout({ title: 'Unknown push', body: body.markup }));
+    return htmlResponse(400, layout({ title: 'Unknown push', body }));
   }
   const done = tenant.devices?.answer(await tenant.id(name), source, answer) === true;
   return redirect(`${INBOX_PATH}?answered=${done ? answer : 'none'}`);
@@ -171,5 +175,13 @@ export function mountDemoInbox(router: Router, deps: InboxDeps): void {
   // A synchronizer token per demo process: another origin cannot read the page, so it cannot post.
   const csrf = randomBytes(32).toString('base64url');
   router.add('GET', INBOX_PATH, (ctx) => inboxPage(deps, csrf, ctx));
-  router.add('POST', `${INBOX_PATH}/push`, (ctx) => pushPost(deps, csrf, ctx));
+  router.add('POST', `${INBOX_PATH}/push`, (ctx) => pushPost(deps, ctx), {
+    csrf: {
+      expected: async () => csrf,
+      refused: () => {
+        const body = html`<h1>Form expired</h1><p><a href="${INBOX_PATH}">Open the inbox again</a>.</p>`;
+        return htmlResponse(403, layout({ title: 'Form expired', body }));
+      },
+    },
+  });
 }

@@ -9,10 +9,10 @@ import { isGateError } from '@recovery-gate/core';
 import type { ApproverRole, CaseView } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
-import { card, csrfField, esc, facts } from './html.js';
+import { card, csrfField, facts, html, type SafeHtml } from './html.js';
 import { offersProofing, proofedBy, proofingCard, proofingPost } from './proofing.js';
 import { readForm } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import type { Session } from './session.js';
 import { evidenceList, riskSignals, statusCard } from './summary.js';
 
 const ROLE_LABEL: Readonly<Record<string, string>> = {
@@ -52,8 +52,8 @@ async function requesterName(p: PagesCtx, c: CaseView): Promise<string> {
   }
 }
 
-function decisionForm(c: CaseView, session: Session): string {
-  return `<form method="post" action="/approve/case/${esc(c.id)}">${csrfField(session.data.csrf)}
+function decisionForm(c: CaseView, session: Session): SafeHtml {
+  return html`<form method="post" action="/approve/case/${c.id}">${csrfField(session.data.csrf)}
 <fieldset><legend>Your decision</legend>
 <label class="choice"><input type="radio" name="decision" value="approve" required> Approve: I confirmed this request is genuine</label>
 <label class="choice"><input type="radio" name="decision" value="deny"> Deny: stop this recovery</label>
@@ -64,10 +64,10 @@ function decisionForm(c: CaseView, session: Session): string {
 </form>`;
 }
 
-function decideCard(c: CaseView, session: Session, open: boolean): string {
-  if (!open) return card('Decide', '<p>This recovery no longer takes decisions.</p>');
+function decideCard(c: CaseView, session: Session, open: boolean): SafeHtml {
+  if (!open) return card('Decide', html`<p>This recovery no longer takes decisions.</p>`);
   if (proofedBy(c, session.data.sub ?? '')) {
-    return card('Decide', '<p>You checked this person in person, so other officers approve.</p>');
+    return card('Decide', html`<p>You checked this person in person, so other officers approve.</p>`);
   }
   return card('Decide', decisionForm(c, session));
 }
@@ -79,19 +79,19 @@ export async function approvePage(p: PagesCtx, ctx: RequestContext): Promise<Rou
   const { session, c } = found;
   const role = session.data.role ?? 'approver';
   const open = c.state === 'verifying' || c.state === 'held';
-  const body = `${statusCard(c, 'Approval requested')}
+  const body = html`${statusCard(c, 'Approval requested')}
 ${card(
   'The request',
   facts([
-    ['Asked by', esc(await requesterName(p, c))],
-    ['For', esc(c.subjectLogin ?? c.facts?.login ?? c.subjectId)],
-    ['You approve as', esc(ROLE_LABEL[role] ?? role)],
-    ['Requested', esc(c.createdAt.slice(0, 16).replace('T', ' '))],
+    ['Asked by', await requesterName(p, c)],
+    ['For', c.subjectLogin ?? c.facts?.login ?? c.subjectId],
+    ['You approve as', ROLE_LABEL[role] ?? role],
+    ['Requested', c.createdAt.slice(0, 16).replace('T', ' ')],
   ]),
 )}
 ${card('Evidence so far', evidenceList(c))}
 ${card('Risk signals', riskSignals(c, p.now()))}
-${offersProofing(c, session) ? proofingCard(c, session) : ''}
+${offersProofing(c, session) ? proofingCard(c, session) : null}
 ${decideCard(c, session, open)}`;
   return page(p, 200, 'Approve a recovery', body, session);
 }
@@ -117,9 +117,6 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
   const found = await approverSession(p, ctx);
   if (!found) return message(p, 403, 'Sign in from your link', 'Open the approval link you received.', 'bad');
   const { session, c } = found;
-  if (!csrfValid(session, form.get('csrf'))) {
-    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
-  }
   const decision = form.get('decision');
   const reason = (form.get('reason') ?? '').trim();
   if ((decision !== 'approve' && decision !== 'deny') || reason.length < 3) {
@@ -130,7 +127,7 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
       'Choose approve or deny and give a reason.',
       'bad',
       session,
-      `<p><a href="/approve/case/${esc(c.id)}">Back</a></p>`,
+      html`<p><a href="/approve/case/${c.id}">Back</a></p>`,
     );
   }
   try {
@@ -173,11 +170,11 @@ const AMR_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** How the approver signed in, from the IdP's amr and acr (the record of a decision names its strength). */
-function signedInWith(amr: readonly string[] | undefined, acr: string | null | undefined): string {
+function signedInWith(amr: readonly string[] | undefined, acr: string | null | undefined): SafeHtml | null {
   const list = amr ?? [];
   const words = list.filter((v) => v !== 'mfa').map((v) => AMR_WORDS[v] ?? v);
-  if (words.length === 0 && !acr) return '';
+  if (words.length === 0 && !acr) return null;
   const strength = list.includes('mfa') ? 'multi-factor' : 'single factor';
   const level = acr ? `, level ${acr}` : '';
-  return `<p class="hint" id="signed-in-with">You signed in with: ${esc(words.join(' + ') || 'unknown')} (${strength}${esc(level)}).</p>`;
+  return html`<p class="hint" id="signed-in-with">You signed in with: ${words.join(' + ') || 'unknown'} (${strength}${level}).</p>`;
 }

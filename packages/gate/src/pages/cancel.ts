@@ -13,11 +13,11 @@ import type { CaseView } from '../orchestrator/index.js';
 import { hashToken } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, page, persist } from './context.js';
-import { card, csrfField, when } from './html.js';
+import { card, csrfField, html, type SafeHtml, when } from './html.js';
 import { peekLink, peekLinkHash } from './links.js';
 import { recordRefusal, recordRefusalHash } from './refusals.js';
-import { readForm, redirect } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import { redirect } from './respond.js';
+import type { Session } from './session.js';
 import { statusCard } from './summary.js';
 
 /** `GET /cancel/:token`. */
@@ -34,17 +34,17 @@ export async function cancelFromLink(p: PagesCtx, ctx: RequestContext): Promise<
   return redirect('/cancel', await persist(p, session));
 }
 
-function confirmForm(session: Session, label: string): string {
-  return `<form method="post" action="/cancel">${csrfField(session.data.csrf)}
+function confirmForm(session: Session, label: string): SafeHtml {
+  return html`<form method="post" action="/cancel">${csrfField(session.data.csrf)}
 <div class="actions"><button class="btn btn-danger" type="submit">${label}</button></div>
 </form>`;
 }
 
-function pendingBody(c: CaseView, session: Session): string {
-  return `${statusCard(c, 'A recovery of your account is pending')}
+function pendingBody(c: CaseView, session: Session): SafeHtml {
+  return html`${statusCard(c, 'A recovery of your account is pending')}
 ${card(
   'Did you ask for this?',
-  `${c.notBefore ? `<p>It is set to run after <strong>${when(c.notBefore)}</strong>.</p>` : ''}
+  html`${c.notBefore ? html`<p>It is set to run after <strong>${when(c.notBefore)}</strong>.</p>` : null}
 <p>If you did not ask the help desk to recover your account, stop it now. We will cancel the recovery, revoke anything it issued, and alert the security team.</p>
 ${confirmForm(session, "This wasn't me: stop it")}
 <p class="hint">If you did ask for it, just close this page.</p>`,
@@ -52,11 +52,11 @@ ${confirmForm(session, "This wasn't me: stop it")}
 )}`;
 }
 
-function ranBody(c: CaseView, session: Session): string {
-  return `${statusCard(c, 'A recovery of your account ran')}
+function ranBody(c: CaseView, session: Session): SafeHtml {
+  return html`${statusCard(c, 'A recovery of your account ran')}
 ${card(
   'Did you ask for this?',
-  `<p>If you did not ask the help desk to recover your account, someone else may be using it. We will revoke the temporary access the recovery issued, remove the sign-in methods added since, put your password into reset, sign the account out everywhere, and alert the security team.</p>
+  html`<p>If you did not ask the help desk to recover your account, someone else may be using it. We will revoke the temporary access the recovery issued, remove the sign-in methods added since, put your password into reset, sign the account out everywhere, and alert the security team.</p>
 ${confirmForm(session, "This wasn't me: lock it down")}
 <p class="hint">If you did ask for it, just close this page.</p>`,
   'card-bad',
@@ -77,13 +77,9 @@ export async function cancelPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
 
 /** `POST /cancel`. */
 export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
-  const form = await readForm(ctx);
   const session = await loadSession(p, ctx);
   const pending = session?.data.pendingLink;
   if (!session || pending?.purpose !== 'cancel') return linkRefused(p, session);
-  if (!csrfValid(session, form.get('csrf'))) {
-    return message(p, 403, 'Form expired', 'Open the link from your notice again.', 'bad', session);
-  }
   const link = await peekLinkHash(p.deps().store, pending.tokenHash, 'cancel', p.now());
   delete session.data.pendingLink;
   await persist(p, session);

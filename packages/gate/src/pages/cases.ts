@@ -8,7 +8,7 @@
 import { listAudit } from '../audit/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, message, type PagesCtx, page } from './context.js';
-import { actionLabel, card, esc, notice, pill, statePill, when } from './html.js';
+import { actionLabel, card, html, notice, pill, statePill, when } from './html.js';
 import type { Session } from './session.js';
 import { beginSignIn } from './signin.js';
 import { evidenceList, missingList, riskSignals, statusCard } from './summary.js';
@@ -60,20 +60,16 @@ export async function casesPage(p: PagesCtx, ctx: RequestContext): Promise<Route
   const v = await viewerSession(p, ctx);
   if (!v.ok) return v.response as RouteResponse;
   const list = await p.deps().engine.listCases({ limit: 200 });
-  const rows = list
-    .map(
-      (
-        c,
-      ) => `<tr><td><a href="/cases/${esc(encodeURIComponent(c.id))}" class="mono">${esc(c.id.slice(0, 8))}</a></td>
-<td>${esc(c.idp)}</td><td>${esc(c.subjectLogin ?? c.facts?.login ?? c.subjectId)}</td><td>${esc(actionLabel(c.action))}</td>
-<td>${esc(c.tier ?? '—')}</td><td>${statePill(c.state)}</td><td>${when(c.updatedAt)}</td></tr>`,
-    )
-    .join('');
+  const rows = list.map(
+    (c) => html`<tr><td><a href="/cases/${encodeURIComponent(c.id)}" class="mono">${c.id.slice(0, 8)}</a></td>
+<td>${c.idp}</td><td>${c.subjectLogin ?? c.facts?.login ?? c.subjectId}</td><td>${actionLabel(c.action)}</td>
+<td>${c.tier ?? '—'}</td><td>${statePill(c.state)}</td><td>${when(c.updatedAt)}</td></tr>`,
+  );
   const audit = await p.verifyAudit();
-  const body = `<h1>Recovery cases</h1>
+  const body = html`<h1>Recovery cases</h1>
 <p class="lead">Read-only. Cases move only through the IdP's console and the verification and approval pages.</p>
 ${audit.ok ? notice('ok', `Audit chain verified: ${audit.count} records intact.`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
-${card('Cases', `<table><caption class="hint">Newest first</caption><thead><tr><th scope="col">Case</th><th scope="col">IdP</th><th scope="col">Account</th><th scope="col">Request</th><th scope="col">Tier</th><th scope="col">State</th><th scope="col">Updated</th></tr></thead><tbody>${rows || '<tr><td colspan="7">No cases yet</td></tr>'}</tbody></table>`)}`;
+${card('Cases', html`<table><caption class="hint">Newest first</caption><thead><tr><th scope="col">Case</th><th scope="col">IdP</th><th scope="col">Account</th><th scope="col">Request</th><th scope="col">Tier</th><th scope="col">State</th><th scope="col">Updated</th></tr></thead><tbody>${rows.length > 0 ? rows : html`<tr><td colspan="7">No cases yet</td></tr>`}</tbody></table>`)}`;
   return page(p, 200, 'Cases', body, v.session);
 }
 
@@ -84,25 +80,21 @@ export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteR
   const c = await p.deps().engine.getCase(ctx.params.id ?? '');
   if (!c) return message(p, 404, 'No such case', 'Check the case id.', 'bad', v.session);
   const [records, audit] = await Promise.all([listAudit(p.deps().store, { caseId: c.id }), p.verifyAudit()]);
-  const timeline = records
-    .map(
-      (r) =>
-        `<tr><td>${when(r.at)}</td><td class="mono">${esc(r.type)}</td><td>${esc(r.actor)}</td><td class="mono">${esc(JSON.stringify(r.data)).slice(0, 400)}</td></tr>`,
-    )
-    .join('');
-  const journal = c.journal
-    .map(
-      (j) =>
-        `<li><span class="mono">${esc(j.step)}</span><span>${pill(j.state === 'done' ? 'ok' : 'wait', j.state)} ${when(j.updatedAt)}</span></li>`,
-    )
-    .join('');
-  const body = `<p><a href="/cases">All cases</a></p>
+  const timeline = records.map(
+    (r) =>
+      html`<tr><td>${when(r.at)}</td><td class="mono">${r.type}</td><td>${r.actor}</td><td class="mono">${JSON.stringify(r.data).slice(0, 400)}</td></tr>`,
+  );
+  const journal = c.journal.map(
+    (j) =>
+      html`<li><span class="mono">${j.step}</span><span>${pill(j.state === 'done' ? 'ok' : 'wait', j.state)} ${when(j.updatedAt)}</span></li>`,
+  );
+  const body = html`<p><a href="/cases">All cases</a></p>
 ${statusCard(c, `Case for ${c.subjectLogin ?? c.facts?.login ?? c.subjectId}`)}
 ${audit.ok ? notice('ok', `Audit chain verified (${audit.count} records).`) : notice('bad', `Audit chain broken at record ${audit.firstBadSeq} (${audit.reason}).`)}
-${c.reason ? notice('info', `Reason: ${c.reason}`) : ''}
-${card('Evidence and approvals', `${missingList(c)}${evidenceList(c)}`)}
+${c.reason ? notice('info', `Reason: ${c.reason}`) : null}
+${card('Evidence and approvals', html`${missingList(c)}${evidenceList(c)}`)}
 ${card('Risk signals', riskSignals(c, p.now()))}
-${card('Execution', `<ul class="steps">${journal || '<li>Not started</li>'}</ul>`)}
-${card('Timeline', `<table class="timeline"><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead><tbody>${timeline}</tbody></table>`)}`;
+${card('Execution', html`<ul class="steps">${journal.length > 0 ? journal : html`<li>Not started</li>`}</ul>`)}
+${card('Timeline', html`<table class="timeline"><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead><tbody>${timeline}</tbody></table>`)}`;
   return page(p, 200, 'Case', body, v.session);
 }

@@ -9,7 +9,7 @@ import { type AuditVerification, createAuditVerifier } from '../audit/export.js'
 import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import type { AuditLog, Logger, Metrics, Notifier, Store } from '../types.js';
-import { layout, messagePage, type Tone } from './html.js';
+import { layout, messagePage, type SafeHtml, type Tone } from './html.js';
 import type { OidcClients, OidcIdpSettings } from './oidc.js';
 import { htmlResponse, readCookie } from './respond.js';
 import { createSessions, PAGES_MIGRATIONS, type Session, type Sessions } from './session.js';
@@ -142,7 +142,7 @@ export function page(
   p: PagesCtx,
   status: number,
   title: string,
-  body: string,
+  body: SafeHtml,
   session: Session | null,
   extra: Readonly<Record<string, string>> = {},
 ): RouteResponse {
@@ -163,7 +163,7 @@ export function message(
   text: string,
   tone: Tone,
   session: Session | null = null,
-  extra = '',
+  extra: SafeHtml | null = null,
 ): RouteResponse {
   const m = messagePage(title, text, tone, extra);
   return page(p, status, m.title, m.body, session);

@@ -1,23 +1,18 @@
 /**
  * Page templates: the layout (header, main landmark, footer), status pills, cards, definition lists.
- * Plain HTML with a local stylesheet; every interpolated value is escaped.
+ * Plain HTML with a local stylesheet, built with the escaping `html` tag (safe-html.ts): every
+ * interpolated value is escaped unless it is SafeHtml.
  * @module
  */
 
-/** Escapes text for HTML element content and attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+import { html, type SafeHtml } from './safe-html.js';
+
+export { type HtmlValue, html, isSafeHtml, joinHtml, raw, type SafeHtml } from './safe-html.js';
 
 /** What the layout shows around a page body. */
 export interface LayoutInput {
   readonly title: string;
-  readonly body: string;
+  readonly body: SafeHtml;
   /** The signed-in person's display name, when any. */
   readonly who?: string | null;
   /** The product name in the header. @default 'Recovery Gate' */
@@ -25,23 +20,23 @@ export interface LayoutInput {
 }
 
 /** The whole document. */
-export function layout(input: LayoutInput): string {
+export function layout(input: LayoutInput): SafeHtml {
   const name = input.gateName ?? 'Recovery Gate';
-  const who = input.who ? `<p class="who">Signed in as <strong>${esc(input.who)}</strong></p>` : '';
-  return `<!doctype html>
+  const who = input.who ? html`<p class="who">Signed in as <strong>${input.who}</strong></p>` : null;
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${esc(input.title)} · ${esc(name)}</title>
+<title>${input.title} · ${name}</title>
 <link rel="stylesheet" href="/assets/gate.css">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top" role="banner">
 <div class="wrap top-row">
-<p class="brand"><span class="mark" aria-hidden="true">RG</span> ${esc(name)}</p>
+<p class="brand"><span class="mark" aria-hidden="true">RG</span> ${name}</p>
 ${who}
 </div>
 </header>
@@ -49,7 +44,7 @@ ${who}
 ${input.body}
 </main>
 <footer class="foot" role="contentinfo">
-<div class="wrap"><p>${esc(name)} protects account recovery. It never asks for your password by phone or email.</p></div>
+<div class="wrap"><p>${name} protects account recovery. It never asks for your password by phone or email.</p></div>
 </footer>
 </body>
 </html>`;
@@ -85,34 +80,33 @@ const STATE_LABEL: Readonly<Record<string, string>> = {
 };
 
 /** A coloured pill naming a case state. */
-export function statePill(state: string): string {
-  const tone = STATE_TONE[state] ?? 'info';
-  return `<span class="pill pill-${tone}">${esc(STATE_LABEL[state] ?? state)}</span>`;
+export function statePill(state: string): SafeHtml {
+  return pill(STATE_TONE[state] ?? 'info', STATE_LABEL[state] ?? state);
 }
 
 /** A pill with a tone. */
-export function pill(tone: Tone, text: string): string {
-  return `<span class="pill pill-${tone}">${esc(text)}</span>`;
+export function pill(tone: Tone, text: string): SafeHtml {
+  return html`<span class="pill pill-${tone}">${text}</span>`;
 }
 
-/** A card section with a heading; `body` is trusted HTML. */
-export function card(heading: string, body: string, extraClass = ''): string {
+/** A card section with a heading. */
+export function card(heading: string, body: SafeHtml, extraClass = ''): SafeHtml {
   const id = `h-${heading.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-  return `<section class="card ${extraClass}" aria-labelledby="${id}">
-<h2 id="${id}">${esc(heading)}</h2>
+  return html`<section class="card ${extraClass}" aria-labelledby="${id}">
+<h2 id="${id}">${heading}</h2>
 ${body}
 </section>`;
 }
 
-/** A definition list of label -> trusted HTML value. */
-export function facts(rows: readonly (readonly [string, string])[]): string {
-  return `<dl class="facts">${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
+/** A definition list of label -> value (text is escaped, SafeHtml kept). */
+export function facts(rows: readonly (readonly [string, SafeHtml | string])[]): SafeHtml {
+  return html`<dl class="facts">${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
 }
 
 /** A notice box (role=status, or role=alert for `bad`). */
-export function notice(tone: Tone, text: string): string {
+export function notice(tone: Tone, text: string): SafeHtml {
   const role = tone === 'bad' ? 'alert' : 'status';
-  return `<div class="notice notice-${tone}" role="${role}"><p>${esc(text)}</p></div>`;
+  return html`<div class="notice notice-${tone}" role="${role}"><p>${text}</p></div>`;
 }
 
 /** A page with one message card (errors, refusals, confirmations). */
@@ -120,21 +114,21 @@ export function messagePage(
   title: string,
   message: string,
   tone: Tone,
-  extra = '',
-): { readonly title: string; readonly body: string } {
+  extra: SafeHtml | null = null,
+): { readonly title: string; readonly body: SafeHtml } {
   return {
     title,
-    body: `<section class="card card-${tone} narrow" aria-labelledby="msg-title">
-<h1 id="msg-title">${esc(title)}</h1>
-<p>${esc(message)}</p>
+    body: html`<section class="card card-${tone} narrow" aria-labelledby="msg-title">
+<h1 id="msg-title">${title}</h1>
+<p>${message}</p>
 ${extra}
 </section>`,
   };
 }
 
-/** The hidden CSRF field every form carries. */
-export function csrfField(token: string): string {
-  return `<input type="hidden" name="csrf" value="${esc(token)}">`;
+/** The hidden CSRF field every form carries (the router checks it on every state-changing request). */
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
 /** Human words for a recovery action. */
@@ -150,9 +144,9 @@ export function actionLabel(action: string): string {
   return labels[action] ?? action;
 }
 
-/** A date as UTC text for people. */
+/** A date as UTC text for people (plain text: interpolate it into `html`). */
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? esc(iso) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

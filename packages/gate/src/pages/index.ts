@@ -9,7 +9,7 @@ import { approvePage, approvePost, approveProofingPost } from './approve.js';
 import { STYLESHEET, STYLESHEET_PATH } from './assets.js';
 import { cancelFromLink, cancelPage, cancelPost } from './cancel.js';
 import { casePage, casesPage } from './cases.js';
-import { createPagesCtx, type PagesDeps, type PagesSettings } from './context.js';
+import { createPagesCtx, loadSession, message, type PagesDeps, type PagesSettings } from './context.js';
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
 import { provePage, provePost } from './prove.js';
@@ -27,6 +27,20 @@ export { CALLBACK_PATH } from './signin.js';
 export function mountPages(router: Router, deps: () => PagesDeps, settings: PagesSettings): void {
   const p = createPagesCtx(deps, settings, createOidcClients(settings.oidc));
   const intents = intentHandlers(p);
+  // Every form post is checked by the router against the session's token before its handler runs.
+  router.useCsrf({
+    expected: async (ctx) => (await loadSession(p, ctx))?.data.csrf ?? null,
+    refused: async (ctx) =>
+      message(
+        p,
+        403,
+        'Form expired',
+        'Reload the page and try again. If you came from a link, open it again.',
+        'bad',
+        await loadSession(p, ctx),
+      ),
+    origins: () => [deps().baseUrl],
+  });
   router.add('GET', STYLESHEET_PATH, async () => ({
     status: 200,
     headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },

@@ -8,7 +8,7 @@
 import type { PersonRef } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
 import type { CaseView } from '../orchestrator/index.js';
-import { esc } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import { otpPhones } from './otp.js';
 
 /** What the subject's page can offer, besides the case itself. */
@@ -93,10 +93,10 @@ function approvalMissing(message: string): { readonly role: string; readonly mis
 }
 
 /** The "still needed" list of the verification page, as HTML (empty when nothing is missing). */
-export function neededList(c: CaseView, options: NeededOptions): string {
+export function neededList(c: CaseView, options: NeededOptions): SafeHtml | null {
   const unmet = c.decision?.unmet ?? [];
-  if (unmet.length === 0) return '';
-  const blocks: string[] = [];
+  if (unmet.length === 0) return null;
+  const blocks: SafeHtml[] = [];
   for (const entry of unmet) {
     const [code = '', ...rest] = entry.split(': ');
     const message = rest.join(': ');
@@ -110,16 +110,16 @@ export function neededList(c: CaseView, options: NeededOptions): string {
             ? 'Still needed:'
             : `Still needed: ${count(more)} more of these.`;
       blocks.push(
-        `<p>${esc(lead)}</p>${items.length ? `<ul class="todo">${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : ''}`,
+        html`<p>${lead}</p>${items.length ? html`<ul class="todo">${items.map((i) => html`<li>${i}</li>`)}</ul>` : null}`,
       );
       continue;
     }
     const approval = approvalMissing(message);
     if (approval !== null) {
-      blocks.push(`<ul class="todo"><li>${esc(personMust(c, approval.role, approval.missing))}</li></ul>`);
+      blocks.push(html`<ul class="todo"><li>${personMust(c, approval.role, approval.missing)}</li></ul>`);
       continue;
     }
-    blocks.push('<p>Approvals are still being collected; we will tell you when it is done.</p>');
+    blocks.push(html`<p>Approvals are still being collected; we will tell you when it is done.</p>`);
   }
-  return blocks.join('');
+  return html`${blocks}`;
 }

@@ -11,9 +11,9 @@ import type { CaseView } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { message, type PagesCtx } from './context.js';
 import { inRole } from './eligible.js';
-import { card, csrfField, esc } from './html.js';
+import { card, csrfField, html, type SafeHtml } from './html.js';
 import { readForm } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import type { Session } from './session.js';
 
 const DOCUMENTS: Readonly<Record<string, string>> = {
   passport: 'Passport',
@@ -42,14 +42,14 @@ export function offersProofing(c: CaseView, session: Session): boolean {
 }
 
 /** The card with the in-person check form. */
-export function proofingCard(c: CaseView, session: Session): string {
-  const options = Object.entries(DOCUMENTS)
-    .map(([value, label]) => `<option value="${esc(value)}">${esc(label)}</option>`)
-    .join('');
+export function proofingCard(c: CaseView, session: Session): SafeHtml {
+  const options = Object.entries(DOCUMENTS).map(
+    ([value, label]) => html`<option value="${value}">${label}</option>`,
+  );
   return card(
     'Identity checked in person',
-    `<p>This recovery needs a security officer to meet the person, check an identity document and match it to them. If you did, record it here. You will then not approve this recovery yourself.</p>
-<form method="post" action="/approve/case/${esc(c.id)}/proofing">${csrfField(session.data.csrf)}
+    html`<p>This recovery needs a security officer to meet the person, check an identity document and match it to them. If you did, record it here. You will then not approve this recovery yourself.</p>
+<form method="post" action="/approve/case/${c.id}/proofing">${csrfField(session.data.csrf)}
 <div class="field"><label for="document">Document checked</label><select id="document" name="document" required><option value="">Choose…</option>${options}</select></div>
 <label class="choice"><input type="checkbox" name="confirm" value="yes" required> I met this person, checked the document and matched it to them</label>
 <button class="btn" type="submit">Record the in-person check</button>
@@ -66,10 +66,7 @@ export async function proofingPost(
 ): Promise<RouteResponse> {
   const form = await readForm(ctx);
   const { session, c } = found;
-  const back = `<p><a href="/approve/case/${esc(c.id)}">Back</a></p>`;
-  if (!csrfValid(session, form.get('csrf'))) {
-    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
-  }
+  const back = html`<p><a href="/approve/case/${c.id}">Back</a></p>`;
   const document = form.get('document') ?? '';
   if (!(document in DOCUMENTS) || form.get('confirm') !== 'yes') {
     return message(

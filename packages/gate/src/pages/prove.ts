@@ -10,19 +10,11 @@ import { type DeviceChallenge, isGateError } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
 import type { CaseView } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
-import {
-  linkRefused,
-  loadSession,
-  message,
-  type PagesCtx,
-  type PagesEngine,
-  page,
-  persist,
-} from './context.js';
-import { card, csrfField, esc, notice } from './html.js';
+import { linkRefused, loadSession, type PagesCtx, type PagesEngine, page, persist } from './context.js';
+import { card, csrfField, html, notice, type SafeHtml } from './html.js';
 import { checkOtp, otpPending, otpPhones, sendOtp } from './otp.js';
 import { readForm, redirect } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import type { Session } from './session.js';
 
 /** Pushes one session may send for a link proof (no prompt bombing). */
 const MAX_PUSHES = 3;
@@ -68,36 +60,34 @@ export async function startLinkProof(p: PagesCtx, session: Session): Promise<Rou
   return redirect('/prove', await persist(p, session));
 }
 
-function pushStep(p: PagesCtx, c: CaseView, session: Session): string {
+function pushStep(p: PagesCtx, c: CaseView, session: Session): SafeHtml | null {
   const device = pushDevice(p, c);
-  if (!device) return '';
+  if (!device) return null;
   const sent = session.data.linkPush?.caseId === c.id ? session.data.linkPush.challenge : null;
   const number = sent?.numberToMatch;
   const check = sent
-    ? `<form method="post" action="/prove/push/check">${csrfField(session.data.csrf)}
-${number === null || number === undefined ? '' : `<p>Pick <strong id="push-number">${esc(String(number))}</strong> on your device.</p>`}
+    ? html`<form method="post" action="/prove/push/check">${csrfField(session.data.csrf)}
+${number === null || number === undefined ? null : html`<p>Pick <strong id="push-number">${String(number)}</strong> on your device.</p>`}
 <button class="btn" type="submit">I approved it</button></form>`
-    : '';
-  return `<li><div><form method="post" action="/prove/push">${csrfField(session.data.csrf)}
-<p>Approve a sign-in request on ${esc(device.label)}.</p>
+    : null;
+  return html`<li><div><form method="post" action="/prove/push">${csrfField(session.data.csrf)}
+<p>Approve a sign-in request on ${device.label}.</p>
 <button class="btn btn-quiet" type="submit">${sent ? 'Send a new request' : 'Send a request to my device'}</button></form>${check}</div></li>`;
 }
 
-function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): string {
+function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): SafeHtml | null {
   const phones = otpPhones(c, p.now());
-  if (phones.length === 0) return '';
-  const choices = phones
-    .map(
-      (ph, i) =>
-        `<label class="choice"><input type="radio" name="channel" value="${esc(ph.id)}"${i === 0 ? ' checked' : ''}> ${esc(maskAddress(ph.value))}</label>`,
-    )
-    .join('');
+  if (phones.length === 0) return null;
+  const choices = phones.map(
+    (ph, i) =>
+      html`<label class="choice"><input type="radio" name="channel" value="${ph.id}"${i === 0 ? html` checked` : null}> ${maskAddress(ph.value)}</label>`,
+  );
   const check = sent
-    ? `<form method="post" action="/prove/otp/check">${csrfField(session.data.csrf)}
+    ? html`<form method="post" action="/prove/otp/check">${csrfField(session.data.csrf)}
 <div class="field"><label for="otp">Code we sent you</label><input id="otp" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required></div>
 <button class="btn" type="submit">Check code</button></form>`
-    : '';
-  return `<li><div><form method="post" action="/prove/otp/send">${csrfField(session.data.csrf)}
+    : null;
+  return html`<li><div><form method="post" action="/prove/otp/send">${csrfField(session.data.csrf)}
 <fieldset><legend>Code to your phone on file</legend>${choices}</fieldset>
 <button class="btn btn-quiet" type="submit">Send me a code</button></form>${check}</div></li>`;
 }
@@ -113,14 +103,14 @@ export async function provePage(p: PagesCtx, ctx: RequestContext): Promise<Route
     await persist(p, session);
   }
   const sent = await otpPending(p.deps().store, c.id, p.now());
-  const steps = `${pushStep(p, c, session)}${otpStep(p, c, session, sent)}`;
+  const steps = [pushStep(p, c, session), otpStep(p, c, session, sent)].filter((s) => s !== null);
   const why =
     purpose === 'reveal'
       ? 'Your password was reset, so you cannot sign in with it. Prove you hold your device or phone to see your temporary access.'
       : 'Your account cannot sign in right now. Prove you hold your device or phone to continue your recovery.';
-  const body = `${flash ? notice('info', flash) : ''}${card(
+  const body = html`${flash ? notice('info', flash) : null}${card(
     'Prove it is you',
-    `<p>${esc(why)}</p><ul class="steps">${steps || '<li>No registered device or trusted phone is on file. Ask the help desk for in-person verification.</li>'}</ul>`,
+    html`<p>${why}</p><ul class="steps">${steps.length > 0 ? steps : html`<li>No registered device or trusted phone is on file. Ask the help desk for in-person verification.</li>`}</ul>`,
   )}`;
   return page(p, 200, 'Prove it is you', body, session);
 }
@@ -190,9 +180,6 @@ export async function provePost(
   const found = await pending(p, ctx);
   if (!found) return linkRefused(p);
   const { session, c } = found;
-  if (!csrfValid(session, form.get('csrf'))) {
-    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
-  }
   if (what === 'otp_send') {
     const phone = otpPhones(c, p.now()).find((ph) => ph.id === form.get('channel'));
     if (!phone) return back(p, session, 'Choose a phone on file.');

@@ -11,9 +11,9 @@ import { type IdpKind, isGateError, RECOVERY_ACTIONS, type RecoveryAction } from
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, message, type PagesCtx, page, persist } from './context.js';
 import { DEFAULT_APPROVER_GROUPS } from './eligible.js';
-import { actionLabel, card, csrfField, esc, notice } from './html.js';
+import { actionLabel, card, csrfField, html, notice, type SafeHtml } from './html.js';
 import { readForm, redirect } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import type { Session } from './session.js';
 import { beginSignIn } from './signin.js';
 
 /** The IdP groups whose members may raise cases (the help desk: the second-agent pool). */
@@ -39,16 +39,14 @@ function idpOf(p: PagesCtx, ctx: RequestContext, session: Session): IdpKind {
   return (p.oidc.has(asked) ? asked : p.settings.viewer.idp) as IdpKind;
 }
 
-function form(session: Session, idp: IdpKind, flash: string | null): string {
-  const actions = RECOVERY_ACTIONS.map(
-    (a) => `<option value="${esc(a)}">${esc(actionLabel(a))}</option>`,
-  ).join('');
-  return `<h1>Raise a recovery</h1>
-<p class="lead">For accounts you cannot reach in the ${esc(idp)} console. The gate decides what proof and approvals it needs; you will not verify or approve it yourself.</p>
-${flash ? notice('info', flash) : ''}
+function form(session: Session, idp: IdpKind, flash: string | null): SafeHtml {
+  const actions = RECOVERY_ACTIONS.map((a) => html`<option value="${a}">${actionLabel(a)}</option>`);
+  return html`<h1>Raise a recovery</h1>
+<p class="lead">For accounts you cannot reach in the ${idp} console. The gate decides what proof and approvals it needs; you will not verify or approve it yourself.</p>
+${flash ? notice('info', flash) : null}
 ${card(
   'Request',
-  `<form method="post" action="/raise">${csrfField(session.data.csrf)}
+  html`<form method="post" action="/raise">${csrfField(session.data.csrf)}
 <div class="field"><label for="subject">Account (login or id)</label><input id="subject" name="subject" type="text" autocomplete="off" required></div>
 <div class="field"><label for="action">What is needed</label><select id="action" name="action">${actions}</select></div>
 <button class="btn" type="submit">Raise the recovery</button></form>`,
@@ -78,8 +76,6 @@ function refuse(p: PagesCtx, session: Session, status: number, title: string, te
 export async function raisePost(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
   const body = await readForm(ctx);
   const { session } = await ensureSession(p, ctx);
-  if (!csrfValid(session, body.get('csrf')))
-    return refuse(p, session, 403, 'Form expired', 'Reload the page.');
   const agent = session.data.sub;
   const idp = session.data.idp as IdpKind | undefined;
   if (!agent || !idp || session.data.agent !== true) {

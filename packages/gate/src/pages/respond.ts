@@ -4,7 +4,9 @@
  * @module
  */
 
+import { CSRF_FORM_MAX_BYTES } from '../server/csrf.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
+import type { SafeHtml } from './safe-html.js';
 
 /** The pages' CSP: local styles only, no scripts at all, no framing, forms post only to the gate. */
 export const PAGE_CSP =
@@ -24,13 +26,13 @@ export function pageHeaders(extra: Readonly<Record<string, string>> = {}): Recor
   };
 }
 
-/** An HTML page response. */
+/** An HTML page response; only markup built with the `html` tag is accepted. */
 export function htmlResponse(
   status: number,
-  body: string,
+  body: SafeHtml,
   extra: Readonly<Record<string, string>> = {},
 ): RouteResponse {
-  return { status, headers: pageHeaders(extra), body };
+  return { status, headers: pageHeaders(extra), body: body.toString() };
 }
 
 /** A 303 redirect (after a POST or to drop a secret from the URL). */
@@ -51,7 +53,7 @@ export function readCookie(ctx: Pick<RequestContext, 'req'>, name: string): stri
 }
 
 /** The largest form body a page accepts. */
-export const MAX_FORM_BYTES = 16 * 1024;
+export const MAX_FORM_BYTES = CSRF_FORM_MAX_BYTES;
 
 /** Parses an `application/x-www-form-urlencoded` body; anything else is an empty form. */
 export async function readForm(ctx: RequestContext): Promise<URLSearchParams> {

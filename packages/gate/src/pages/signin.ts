@@ -9,6 +9,7 @@ import { type IdpKind, isGateError } from '@recovery-gate/core';
 import { hashToken, type LinkPurpose } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, persist } from './context.js';
+import { html } from './html.js';
 import { peekLink } from './links.js';
 import type { SignInMode, SignInResult } from './oidc.js';
 import { needsLinkProof, startLinkProof } from './prove.js';
@@ -125,10 +126,10 @@ export async function callback(
     // Someone who lost their second factor can still sign in with the password and prove it otherwise.
     const fallback =
       txn.intent === 'link' && session.data.pendingLink?.purpose === 'verify'
-        ? '<p><a class="btn" href="/verify/continue">Continue without a second factor</a></p><p class="hint">You will need another proof, such as a code to your phone on file.</p>'
+        ? html`<p><a class="btn" href="/verify/continue">Continue without a second factor</a></p><p class="hint">You will need another proof, such as a code to your phone on file.</p>`
         : txn.caseId !== null && (txn.intent === 'stepup' || txn.intent === 'collect')
-          ? `<p><a href="/verify/case/${encodeURIComponent(txn.caseId)}">Back to your recovery</a></p>`
-          : '';
+          ? html`<p><a href="/verify/case/${encodeURIComponent(txn.caseId)}">Back to your recovery</a></p>`
+          : null;
     return message(
       p,
       401,

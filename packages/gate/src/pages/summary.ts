@@ -5,7 +5,7 @@
 
 import { maskAddress } from '../log.js';
 import type { CaseView } from '../orchestrator/index.js';
-import { actionLabel, esc, facts, pill, statePill, when } from './html.js';
+import { actionLabel, facts, html, pill, type SafeHtml, statePill, when } from './html.js';
 
 const EVIDENCE_LABEL: Readonly<Record<string, string>> = {
   device_challenge: 'Approved a push on a registered device',
@@ -35,20 +35,20 @@ export function evidenceLabel(kind: string): string {
 }
 
 /** The status card at the top of every case page. */
-export function statusCard(c: CaseView, heading: string): string {
+export function statusCard(c: CaseView, heading: string): SafeHtml {
   const tone =
     c.state === 'completed'
       ? 'ok'
       : ['denied', 'cancelled', 'expired', 'failed', 'repudiated'].includes(c.state)
         ? 'bad'
         : 'wait';
-  return `<section class="card card-${tone}" aria-labelledby="status-title">
-<div class="status-head"><h1 id="status-title">${esc(heading)}</h1>${statePill(c.state)}</div>
+  return html`<section class="card card-${tone}" aria-labelledby="status-title">
+<div class="status-head"><h1 id="status-title">${heading}</h1>${statePill(c.state)}</div>
 ${facts([
-  ['Request', esc(actionLabel(c.action))],
-  ['Account', esc(c.subjectLogin ?? c.facts?.login ?? c.subjectId)],
+  ['Request', actionLabel(c.action)],
+  ['Account', c.subjectLogin ?? c.facts?.login ?? c.subjectId],
   ['Requested', when(c.createdAt)],
-  ['Case', `<span class="mono">${esc(c.id)}</span>`],
+  ['Case', html`<span class="mono">${c.id}</span>`],
 ])}
 </section>`;
 }
@@ -60,81 +60,81 @@ function ageDays(iso: string | null, now: Date): string {
 }
 
 /** How each admin role is held: direct or through a group, active or eligible, and where. */
-function roleGrants(c: CaseView): string {
+function roleGrants(c: CaseView): SafeHtml | null {
   const grants = c.facts?.adminRoleGrants ?? [];
-  if (grants.length === 0) return '';
+  if (grants.length === 0) return null;
   const rows = grants.map(
     (g) =>
-      `<li><span>${esc(g.role)}${g.via === null ? '' : ` through ${esc(g.via)}`} (${esc(g.scope)})</span><span>${pill(g.state === 'active' ? 'bad' : 'wait', g.state)}</span></li>`,
+      html`<li><span>${g.role}${g.via === null ? null : ` through ${g.via}`} (${g.scope})</span><span>${pill(g.state === 'active' ? 'bad' : 'wait', g.state)}</span></li>`,
   );
-  return `<h3>Admin roles held or eligible</h3>\n<ul class="steps">${rows.join('')}</ul>\n`;
+  return html`<h3>Admin roles held or eligible</h3>\n<ul class="steps">${rows}</ul>\n`;
 }
 
 /** Facts the gate could not read, why, and what to grant: unknown facts were taken as the riskier answer. */
-function unreadableFacts(c: CaseView): string {
+function unreadableFacts(c: CaseView): SafeHtml | null {
   const unreadable = c.facts?.unreadable ?? [];
-  if (unreadable.length === 0) return '';
+  if (unreadable.length === 0) return null;
   const rows = unreadable.map(
     (u) =>
-      `<li><span>${esc(u.fact)}: ${esc(u.endpoint)} was ${u.reason === 'forbidden' ? 'refused' : 'not answered'}</span><span>${u.permission ? `needs <span class="mono">${esc(u.permission)}</span>` : ''}</span></li>`,
+      html`<li><span>${u.fact}: ${u.endpoint} was ${u.reason === 'forbidden' ? 'refused' : 'not answered'}</span><span>${u.permission ? html`needs <span class="mono">${u.permission}</span>` : null}</span></li>`,
   );
-  return `<h3>Facts that could not be read (treated as the riskier answer)</h3>\n<ul class="steps">${rows.join('')}</ul>\n`;
+  return html`<h3>Facts that could not be read (treated as the riskier answer)</h3>\n<ul class="steps">${rows}</ul>\n`;
 }
 
 /** Risk signals: tier, subject class, channel ages (masked), recent authenticator changes. */
-export function riskSignals(c: CaseView, now: Date): string {
+export function riskSignals(c: CaseView, now: Date): SafeHtml {
   const channels = (c.facts?.channels ?? []).map((ch) => {
     const young = ch.lastChangedAt === null || now.getTime() - Date.parse(ch.lastChangedAt) < 30 * 86_400_000;
-    return `<li><span>${esc(ch.kind)} ${esc(maskAddress(ch.value))}${ch.isAccountMailbox ? ' (account mailbox)' : ''}</span>
-<span>on file ${esc(ageDays(ch.lastChangedAt, now))} ${young ? pill('bad', 'recent change') : ''}</span></li>`;
+    return html`<li><span>${ch.kind} ${maskAddress(ch.value)}${ch.isAccountMailbox ? ' (account mailbox)' : null}</span>
+<span>on file ${ageDays(ch.lastChangedAt, now)} ${young ? pill('bad', 'recent change') : null}</span></li>`;
   });
   const recent = (c.facts?.authenticators ?? []).filter(
     (a) => a.enrolledAt !== null && now.getTime() - Date.parse(a.enrolledAt) < 7 * 86_400_000,
   );
   const native = recent.map(
     (a) =>
-      `<li><span>${esc(a.kind)} ${esc(a.label ?? '')}</span><span>added ${when(a.enrolledAt)} ${pill('bad', 'new')}</span></li>`,
+      html`<li><span>${a.kind} ${a.label ?? ''}</span><span>added ${when(a.enrolledAt)} ${pill('bad', 'new')}</span></li>`,
   );
   const list = (items: readonly string[] | null | undefined) =>
     items === null ? 'unknown (could not be read)' : (items ?? []).join(', ') || 'none';
-  return `${facts([
-    ['Tier', esc(c.tier ?? 'none')],
-    ['Subject class', esc(c.subjectClass ?? 'unknown')],
-    ['Groups', esc(list(c.facts?.groups))],
-    ['Admin roles', esc(list(c.facts?.adminRoles))],
-    ['Account status', esc(c.facts?.status ?? 'unknown')],
+  return html`${facts([
+    ['Tier', c.tier ?? 'none'],
+    ['Subject class', c.subjectClass ?? 'unknown'],
+    ['Groups', list(c.facts?.groups)],
+    ['Admin roles', list(c.facts?.adminRoles)],
+    ['Account status', c.facts?.status ?? 'unknown'],
   ])}
 ${roleGrants(c)}${unreadableFacts(c)}
 <h3>Channels on file</h3>
-<ul class="steps">${channels.join('') || '<li>None on file</li>'}</ul>
+<ul class="steps">${channels.length > 0 ? channels : html`<li>None on file</li>`}</ul>
 <h3>Recent sign-in method changes</h3>
-<ul class="steps">${native.join('') || '<li>None in the last 7 days</li>'}</ul>`;
+<ul class="steps">${native.length > 0 ? native : html`<li>None in the last 7 days</li>`}</ul>`;
 }
 
 /** The evidence and approvals recorded so far; the subject sees who decided, not the approvers' reasons. */
-export function evidenceList(c: CaseView, withReasons = true): string {
+export function evidenceList(c: CaseView, withReasons = true): SafeHtml {
   const rows = [
     ...c.evidence.map(
       (e) =>
-        `<li><span>${esc(evidenceLabel(e.kind))}${e.channelId ? ` <span class="mono">(${esc(e.channelId)})</span>` : ''}</span><span>${pill(e.outcome === 'passed' ? 'ok' : 'bad', e.outcome)} ${when(e.at)}</span></li>`,
+        html`<li><span>${evidenceLabel(e.kind)}${e.channelId ? html` <span class="mono">(${e.channelId})</span>` : null}</span><span>${pill(e.outcome === 'passed' ? 'ok' : 'bad', e.outcome)} ${when(e.at)}</span></li>`,
     ),
     ...c.approvals.map((a) => {
       const who = `${a.role.replaceAll('_', ' ')} ${a.decision === 'approve' ? 'approved' : 'denied'}`;
       const reason = withReasons && a.reason ? `: ${a.reason}` : '';
       const tone = a.decision === 'approve' ? 'ok' : 'bad';
-      return `<li><span>${esc(who + reason)}</span><span>${pill(tone, a.decision === 'approve' ? 'approved' : 'denied')} ${when(a.at)}</span></li>`;
+      return html`<li><span>${who + reason}</span><span>${pill(tone, a.decision === 'approve' ? 'approved' : 'denied')} ${when(a.at)}</span></li>`;
     }),
   ];
-  return `<ul class="steps">${rows.join('') || '<li>Nothing yet</li>'}</ul>`;
+  return html`<ul class="steps">${rows.length > 0 ? rows : html`<li>Nothing yet</li>`}</ul>`;
 }
 
 /** What the policy still misses, as the policy says it (the case view; subjects get `neededList`). */
-export function missingList(c: CaseView): string {
+export function missingList(c: CaseView): SafeHtml | null {
   const unmet = c.decision?.unmet ?? [];
-  if (unmet.length === 0) return '';
+  if (unmet.length === 0) return null;
   const words = (u: string) =>
     u
       .replace(/^[A-Z_]+: /, '')
       .replace(/\b[a-z]+(?:_[a-z0-9]+)+\b/g, (k) => SHORT[k] ?? k.replaceAll('_', ' '));
-  return `<p>Still needed:</p><ul>${unmet.map((u) => `<li>${esc(words(u))}</li>`).join('')}</ul>`;
+  return html`<p>Still needed:</p><ul>${unmet.map((u) => html`<li>${words(u)}</li>`)}</ul>`;
 }

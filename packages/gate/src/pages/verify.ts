@@ -15,11 +15,11 @@ import {
 } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
-import { card, csrfField, esc, notice, pill } from './html.js';
+import { card, csrfField, html, notice, pill, type SafeHtml } from './html.js';
 import { neededList } from './needed.js';
 import { checkOtp, otpPending, otpPhones, sendOtp } from './otp.js';
 import { readForm, redirect } from './respond.js';
-import { csrfValid, type Session } from './session.js';
+import type { Session } from './session.js';
 import { beginSignIn } from './signin.js';
 import { evidenceList, statusCard } from './summary.js';
 
@@ -51,47 +51,46 @@ function has(c: CaseView, kind: string): boolean {
   return c.evidence.some((e) => e.kind === kind && e.outcome === 'passed');
 }
 
-function stepUpStep(c: CaseView): string {
-  if (has(c, 'oidc_step_up')) return `<li><span>Multi-factor sign-in</span>${pill('ok', 'done')}</li>`;
-  return `<li><span>Multi-factor sign-in</span><a class="btn" href="/verify/case/${esc(c.id)}/step-up">Sign in again with MFA</a></li>`;
+function stepUpStep(c: CaseView): SafeHtml {
+  if (has(c, 'oidc_step_up')) return html`<li><span>Multi-factor sign-in</span>${pill('ok', 'done')}</li>`;
+  return html`<li><span>Multi-factor sign-in</span><a class="btn" href="/verify/case/${c.id}/step-up">Sign in again with MFA</a></li>`;
 }
 
-function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): string {
-  if (has(c, 'phone_otp')) return `<li><span>Code to your phone</span>${pill('ok', 'done')}</li>`;
+function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): SafeHtml {
+  if (has(c, 'phone_otp')) return html`<li><span>Code to your phone</span>${pill('ok', 'done')}</li>`;
   const phones = otpPhones(c, p.now());
   if (phones.length === 0)
-    return '<li><span>Code to your phone</span><span>No phone on file can be used</span></li>';
-  const choices = phones
-    .map(
-      (ph, i) =>
-        `<label class="choice"><input type="radio" name="channel" value="${esc(ph.id)}"${i === 0 ? ' checked' : ''}> ${esc(maskAddress(ph.value))}</label>`,
-    )
-    .join('');
+    return html`<li><span>Code to your phone</span><span>No phone on file can be used</span></li>`;
+  const choices = phones.map(
+    (ph, i) =>
+      html`<label class="choice"><input type="radio" name="channel" value="${ph.id}"${i === 0 ? html` checked` : null}> ${maskAddress(ph.value)}</label>`,
+  );
   const check = sent
-    ? `<form method="post" action="/verify/case/${esc(c.id)}/otp/check">${csrfField(session.data.csrf)}
+    ? html`<form method="post" action="/verify/case/${c.id}/otp/check">${csrfField(session.data.csrf)}
 <div class="field"><label for="otp">Code we sent you</label><input id="otp" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required>
 <p class="hint">Six digits. Never share it with anyone, including the help desk.</p></div>
 <button class="btn" type="submit">Check code</button></form>`
-    : '';
-  return `<li><div><form method="post" action="/verify/case/${esc(c.id)}/otp/send">${csrfField(session.data.csrf)}
+    : null;
+  return html`<li><div><form method="post" action="/verify/case/${c.id}/otp/send">${csrfField(session.data.csrf)}
 <fieldset><legend>Code to your phone</legend>${choices}</fieldset>
 <button class="btn btn-quiet" type="submit">${sent ? 'Send a new code' : 'Send me a code'}</button></form>${check}</div></li>`;
 }
 
-function recoveryCodeStep(c: CaseView, session: Session): string {
-  if (has(c, 'recovery_code')) return `<li><span>Saved recovery code</span>${pill('ok', 'done')}</li>`;
-  return `<li><form method="post" action="/verify/case/${esc(c.id)}/recovery-code">${csrfField(session.data.csrf)}
+function recoveryCodeStep(c: CaseView, session: Session): SafeHtml {
+  if (has(c, 'recovery_code')) return html`<li><span>Saved recovery code</span>${pill('ok', 'done')}</li>`;
+  return html`<li><form method="post" action="/verify/case/${c.id}/recovery-code">${csrfField(session.data.csrf)}
 <div class="field"><label for="rc">Saved recovery code</label><input id="rc" name="code" type="text" autocomplete="off" required></div>
 <button class="btn btn-quiet" type="submit">Use recovery code</button></form></li>`;
 }
 
 /** The push step: the number to pick in the authenticator app (number matching), shown to the subject only. */
-function deviceStep(c: CaseView, push: PendingChallenge | null): string {
-  if (has(c, 'device_challenge')) return `<li><span>Approve on your phone</span>${pill('ok', 'done')}</li>`;
+function deviceStep(c: CaseView, push: PendingChallenge | null): SafeHtml {
+  if (has(c, 'device_challenge'))
+    return html`<li><span>Approve on your phone</span>${pill('ok', 'done')}</li>`;
   if (!push)
-    return '<li><span>Approve on your phone</span><span>No request is waiting on your phone</span></li>';
-  return `<li><div><p><strong>Approve on your phone.</strong> Your phone shows a sign-in request. Pick this number:</p>
-<p class="number-match" aria-label="Number to pick">${esc(String(push.numberToMatch))}</p>
+    return html`<li><span>Approve on your phone</span><span>No request is waiting on your phone</span></li>`;
+  return html`<li><div><p><strong>Approve on your phone.</strong> Your phone shows a sign-in request. Pick this number:</p>
+<p class="number-match" aria-label="Number to pick">${String(push.numberToMatch)}</p>
 <p class="hint">Only if you asked for this recovery. If you did not, deny it on your phone. Then reload this page.</p></div></li>`;
 }
 
@@ -109,32 +108,32 @@ function nextBody(
   session: Session,
   otpSent: boolean,
   push: PendingChallenge | null,
-): string {
+): SafeHtml | null {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
   const idpDelivers = deliveryOf(c) === 'idp';
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
-      kinds.includes('device_challenge') ? deviceStep(c, push) : '',
-      kinds.includes('oidc_step_up') ? stepUpStep(c) : '',
-      kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : '',
-      kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : '',
-    ].join('');
+      kinds.includes('device_challenge') ? deviceStep(c, push) : null,
+      kinds.includes('oidc_step_up') ? stepUpStep(c) : null,
+      kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : null,
+      kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : null,
+    ].filter((s) => s !== null);
     return card(
       'Prove it is you',
-      `${neededList(c, { now: p.now(), recoveryCodes: p.settings.recoveryCodes !== undefined })}<ul class="steps">${steps || '<li>No step for you right now: approvers are being asked.</li>'}</ul>`,
+      html`${neededList(c, { now: p.now(), recoveryCodes: p.settings.recoveryCodes !== undefined })}<ul class="steps">${steps.length > 0 ? steps : html`<li>No step for you right now: approvers are being asked.</li>`}</ul>`,
     );
   }
   if (c.state === 'held') {
     return card(
       'On hold',
-      `<p>For your protection the recovery runs after ${esc(c.notBefore ?? 'the hold')}. We told you on every channel on file.</p>`,
+      html`<p>For your protection the recovery runs after ${c.notBefore ?? 'the hold'}. We told you on every channel on file.</p>`,
     );
   }
   const to = deliveredTo(c);
   if (idpDelivers && to) {
     return card(
       'Check your email',
-      `<p>The identity provider sent a one-time link to <strong>${esc(to)}</strong>. It works once and expires soon.</p>`,
+      html`<p>The identity provider sent a one-time link to <strong>${to}</strong>. It works once and expires soon.</p>`,
       'card-ok',
     );
   }
@@ -142,18 +141,18 @@ function nextBody(
     // The reset made the password unusable: the collect link's possession proof replaces the sign-in.
     return card(
       'Your temporary access is ready',
-      '<p>Open the link in the message we sent you. You will prove you hold your device or phone, then see it once.</p>',
+      html`<p>Open the link in the message we sent you. You will prove you hold your device or phone, then see it once.</p>`,
       'card-info',
     );
   }
   if (c.state === 'executing' && !idpDelivers) {
     return card(
       'Your temporary access is ready',
-      `<p>Sign in once more to see it. It is shown one time only.</p><div class="actions"><a class="btn" href="/verify/case/${esc(c.id)}/collect">Sign in to view it</a></div>`,
+      html`<p>Sign in once more to see it. It is shown one time only.</p><div class="actions"><a class="btn" href="/verify/case/${c.id}/collect">Sign in to view it</a></div>`,
       'card-info',
     );
   }
-  return '';
+  return null;
 }
 
 /** `GET /verify/case/:caseId`. */
@@ -168,7 +167,7 @@ export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
   }
   const otpSent = await otpPending(p.deps().store, c.id, p.now());
   const push = await p.deps().engine.pendingChallenge(c.id, c.subjectId);
-  const body = `${flash ? notice('info', flash) : ''}${statusCard(c, 'Your account recovery')}
+  const body = html`${flash ? notice('info', flash) : null}${statusCard(c, 'Your account recovery')}
 ${nextBody(p, c, session, otpSent, push)}
 ${card('What we have so far', evidenceList(c, false))}`;
   return page(p, 200, 'Verify your recovery', body, session);
@@ -201,9 +200,6 @@ export async function verifyPost(
   const found = await subjectSession(p, ctx);
   if (!found) return notYours(p);
   const { session, c } = found;
-  if (!csrfValid(session, form.get('csrf'))) {
-    return message(p, 403, 'Form expired', 'Reload the page and try again.', 'bad', session);
-  }
   const by = session.data.sub as string;
   try {
     if (what === 'send') {
@@ -257,7 +253,7 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
       'Your temporary access was already shown, or is not ready. It is never shown twice.',
       'info',
       session,
-      `<p><a href="/verify/case/${esc(c.id)}">Back to your recovery</a></p>`,
+      html`<p><a href="/verify/case/${c.id}">Back to your recovery</a></p>`,
     );
   if (!allowed) return gone();
   let claimed: ClaimedCredential;
@@ -267,11 +263,11 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
     if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return gone();
     throw error;
   }
-  const body = `${statusCard(c, 'Your temporary access')}
+  const body = html`${statusCard(c, 'Your temporary access')}
 ${card(
   'Use it now',
-  `<p>Use this to sign in and set up a new sign-in method. It works once and expires ${esc(new Date(claimed.expiresAt).toISOString().slice(11, 16))} UTC. It will not be shown again.</p>
-<p><span class="secret" id="credential">${esc(claimed.secret.reveal())}</span></p>
+  html`<p>Use this to sign in and set up a new sign-in method. It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
+<p><span class="secret" id="credential">${claimed.secret.reveal()}</span></p>
 <p class="hint">Nobody from the help desk will ask you for it.</p>`,
   'card-ok',
 )}`;

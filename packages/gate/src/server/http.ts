@@ -93,6 +93,21 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
+/** A body reader that reads once (the CSRF check may have read a form before its handler). */
+function onceBody(req: IncomingMessage): (maxBytes?: number) => Promise<string> {
+  let read: Promise<string> | undefined;
+  return (max = DEFAULT_MAX_BODY_BYTES) => {
+    if (read === undefined) {
+      read = readBody(req, max);
+      return read;
+    }
+    return read.then((text) => {
+      if (Buffer.byteLength(text) > max) throw new GateError('ERR_HOOK_TOO_LARGE');
+      return text;
+    });
+  };
+}
+
 function send(res: ServerResponse, response: RouteResponse): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
@@ -151,7 +166,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       url,
       params: match.params,
       remoteAddress: req.socket.remoteAddress,
-      body: (max = DEFAULT_MAX_BODY_BYTES) => readBody(req, max),
+      body: onceBody(req),
     };
     match.handler(ctx).then(
       (response) => {

@@ -1,9 +1,19 @@
 /**
  * A small router for node:http: exact segments and `:param` segments, one handler per method and path.
+ * Every state-changing route (POST, PUT, PATCH, DELETE) runs behind the CSRF check (csrf.ts) unless it
+ * declares an exemption when it is added; handlers never opt in themselves.
  * @module
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type CsrfCheck,
+  type CsrfRule,
+  csrfRefusal,
+  isExemption,
+  NO_CSRF_CHECK,
+  STATE_CHANGING_METHODS,
+} from './csrf.js';
 
 /** What a handler receives. */
 export interface RequestContext {
@@ -13,7 +23,7 @@ export interface RequestContext {
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
   readonly remoteAddress: string | undefined;
-  /** Reads the body as UTF-8, refusing more than `maxBytes` (ERR_HOOK_TOO_LARGE -> 413). */
+  /** Reads the body as UTF-8, refusing more than `maxBytes` (ERR_HOOK_TOO_LARGE -> 413); read once, kept. */
   body(maxBytes?: number): Promise<string>;
 }
 
@@ -43,13 +53,35 @@ interface Route {
   readonly method: string;
   readonly segments: readonly string[];
   readonly handler: Handler;
+  readonly csrf: RouteInfo['csrf'];
+}
+
+/** Options of a route. */
+export interface RouteOptions {
+  /**
+   * For a state-changing route: its own CSRF check (instead of the router's), or `{ exempt: why }` for a
+   * machine endpoint that authenticates every request itself. Ignored on GET and HEAD.
+   */
+  readonly csrf?: CsrfRule;
+}
+
+/** A registered route, as tests and audits enumerate them. */
+export interface RouteInfo {
+  readonly method: string;
+  readonly pattern: string;
+  /** `checked` for state-changing routes behind the CSRF check, `exempt: <why>` when declared, `safe` for GET/HEAD. */
+  readonly csrf: 'safe' | 'checked' | `exempt: ${string}`;
 }
 
 /** Routes by method and path. */
 export interface Router {
   /** Adds a route; `path` segments starting with `:` capture a parameter. */
-  add(method: string, path: string, handler: Handler): void;
+  add(method: string, path: string, handler: Handler, options?: RouteOptions): void;
   match(method: string, pathname: string): RouteMatch;
+  /** Sets the CSRF check of state-changing routes that declare none (without one they are all refused). */
+  useCsrf(check: CsrfCheck): void;
+  /** Every route, in the order added. */
+  routes(): readonly RouteInfo[];
 }
 
 function split(path: string): string[] {
@@ -76,14 +108,35 @@ function matchSegments(pattern: readonly string[], parts: readonly string[]): Re
 /** Creates an empty router. */
 export function createRouter(): Router {
   const routes: Route[] = [];
+  let shared: CsrfCheck | null = null;
+  const guard = (handler: Handler, own: CsrfCheck | undefined): Handler => {
+    return async (ctx) => {
+      const refusal = await csrfRefusal(ctx, own ?? shared ?? NO_CSRF_CHECK);
+      return refusal ?? handler(ctx);
+    };
+  };
   return {
-    add(method, path, handler) {
+    add(method, path, handler, options = {}) {
       const upper = method.toUpperCase();
       const segments = split(path);
       if (routes.some((r) => r.method === upper && r.segments.join('/') === segments.join('/'))) {
         throw new Error(`A route for ${upper} ${path} exists already.`);
       }
-      routes.push({ method: upper, segments, handler });
+      const rule = options.csrf;
+      if (!STATE_CHANGING_METHODS.has(upper)) {
+        routes.push({ method: upper, segments, handler, csrf: 'safe' });
+      } else if (isExemption(rule)) {
+        if (rule.exempt.trim().length === 0) throw new Error(`${upper} ${path}: an exemption says why.`);
+        routes.push({ method: upper, segments, handler, csrf: `exempt: ${rule.exempt}` });
+      } else {
+        routes.push({ method: upper, segments, handler: guard(handler, rule), csrf: 'checked' });
+      }
+    },
+    useCsrf(check) {
+      shared = check;
+    },
+    routes() {
+      return routes.map((r) => ({ method: r.method, pattern: `/${r.segments.join('/')}`, csrf: r.csrf }));
     },
     match(method, pathname) {
       const parts = split(pathname);

@@ -41,7 +41,11 @@ export function addGateRoutes(router: Router, deps: RouteDeps): void {
     const meta = ctx.remoteAddress === undefined ? {} : { remoteAddress: ctx.remoteAddress };
     return deps.intake.hook(ctx.params.idp ?? '', request, meta);
   };
-  router.add('POST', '/hooks/:idp', hook);
+  // IdP hooks are machine calls: each request is authenticated by the IdP's signature or shared secret
+  // (intake verifies it before anything is stored), and no browser session rides on them.
+  router.add('POST', '/hooks/:idp', hook, {
+    csrf: { exempt: 'IdP hook: every request is signature-authenticated' },
+  });
   router.add('GET', '/hooks/:idp', hook);
   router.add('GET', '/metrics', async () => ({
     status: 200,

@@ -120,10 +120,15 @@ describe('http server', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    server?.router.add('POST', '/slow', async () => {
-      await gate;
-      return { status: 200, body: 'done' };
-    });
+    server?.router.add(
+      'POST',
+      '/slow',
+      async () => {
+        await gate;
+        return { status: 200, body: 'done' };
+      },
+      { csrf: { exempt: 'test: a machine endpoint that is slow to answer' } },
+    );
     const pending = fetch(`${url}/slow`, { method: 'POST' });
     await new Promise((r) => setTimeout(r, 50));
     const closing = server?.close();
