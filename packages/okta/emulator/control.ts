@@ -82,7 +82,12 @@ export interface OktaEmulatorControl {
   registerServiceApp(
     clientId: string,
     jwk: Record<string, unknown>,
-    options?: { readonly name?: string; readonly scopes?: readonly string[] },
+    options?: {
+      readonly name?: string;
+      readonly scopes?: readonly string[];
+      /** Standard admin roles assigned to the app (default Super Administrator; `[]` for none). */
+      readonly roles?: readonly string[];
+    },
   ): void;
   /** Performs a native admin action as `agent` through the API; resolves to the HTTP status. */
   nativeAction(agent: string, user: string, action: NativeAction): Promise<number>;
@@ -212,6 +217,22 @@ export function createControl(
     registerServiceApp(clientId, jwk, options = {}) {
       const scopes = new Set(options.scopes ?? ALL_SCOPES);
       state.serviceApps.set(clientId, { name: options.name ?? 'Recovery Gate', jwk, scopes });
+      for (const [id, a] of state.roleAssignments)
+        if (a.principalType === 'CLIENT' && a.principalId === clientId) state.roleAssignments.delete(id);
+      for (const type of options.roles ?? ['SUPER_ADMIN']) {
+        const id = `ra1${newToken(17)}`;
+        const now = ctx.now();
+        state.roleAssignments.set(id, {
+          id,
+          principalType: 'CLIENT',
+          principalId: clientId,
+          type,
+          roleId: null,
+          resourceSetId: null,
+          created: now,
+          lastUpdated: now,
+        });
+      }
     },
     async nativeAction(agent, user, action) {
       const token = control.createApiToken(agent);

@@ -42,9 +42,10 @@ const STANDARD_LABELS: Readonly<Record<string, string>> = {
 export function roleAssignmentJson(
   ctx: EmuContext,
   a: EmuRoleAssignment,
-  assignmentType: 'USER' | 'GROUP',
+  assignmentType: 'USER' | 'GROUP' | 'CLIENT',
 ): Record<string, unknown> {
-  const assignee = `${ctx.baseUrl()}/api/v1/${a.principalType === 'USER' ? 'users' : 'groups'}/${a.principalId}`;
+  const kind = a.principalType === 'USER' ? 'users' : a.principalType === 'GROUP' ? 'groups' : 'clients';
+  const assignee = `${ctx.baseUrl()}/api/v1/${kind}/${a.principalId}`;
   const base = {
     id: a.id,
     type: a.type,
@@ -80,7 +81,7 @@ function resourceSetParam(ctx: EmuContext, key: string): EmuResourceSet {
 export function assignRole(
   ctx: EmuContext,
   req: OktaRequest,
-  principalType: 'USER' | 'GROUP',
+  principalType: 'USER' | 'GROUP' | 'CLIENT',
   principalId: string,
 ): EmuRoleAssignment {
   const body = objectBody(req);
@@ -321,6 +322,37 @@ export function registerUserRoles(ctx: EmuContext, r: Routes): void {
       actor: actorRef(ctx.state, req.principal),
       targets: [userRef(user)],
     });
+    empty(res);
+  });
+}
+
+/**
+ * The admin roles of OAuth service apps (`/oauth2/v1/clients/{clientId}/roles`): a service app acts only within
+ * the permissions of the roles assigned to it, whatever its scopes.
+ * @see https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/#assign-admin-roles-to-the-okta-api-service-app
+ */
+export function registerClientRoles(ctx: EmuContext, r: Routes): void {
+  const app = (clientId: string) => {
+    if (!ctx.state.serviceApps.has(clientId)) throw notFound(clientId, 'App');
+    return clientId;
+  };
+  r('GET', '/oauth2/v1/clients/:clientId/roles', 'okta.roles.read', (req, res) => {
+    const clientId = app(req.params.clientId ?? '');
+    const out = [...ctx.state.roleAssignments.values()]
+      .filter((a) => a.principalType === 'CLIENT' && a.principalId === clientId)
+      .map((a) => roleAssignmentJson(ctx, a, 'CLIENT'));
+    ok(res, out);
+  });
+  r('POST', '/oauth2/v1/clients/:clientId/roles', 'okta.roles.manage', (req, res) => {
+    const clientId = app(req.params.clientId ?? '');
+    ok(res, roleAssignmentJson(ctx, assignRole(ctx, req, 'CLIENT', clientId), 'CLIENT'), 201);
+  });
+  r('DELETE', '/oauth2/v1/clients/:clientId/roles/:roleAssignmentId', 'okta.roles.manage', (req, res) => {
+    const clientId = app(req.params.clientId ?? '');
+    const a = ctx.state.roleAssignments.get(req.params.roleAssignmentId ?? '');
+    if (a?.principalType !== 'CLIENT' || a.principalId !== clientId)
+      throw notFound(req.params.roleAssignmentId ?? '', 'RoleAssignment');
+    ctx.state.roleAssignments.delete(a.id);
     empty(res);
   });
 }

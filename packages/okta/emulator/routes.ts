@@ -12,7 +12,7 @@ import { type EmuContext, errorBody, notFound, OktaError, type OktaHandler } fro
 import { registerFactors } from './factors.js';
 import { registerGroups } from './groups.js';
 import { registerHooks } from './hooks.js';
-import { registerIamRoles, registerResourceSets, registerUserRoles } from './iam.js';
+import { registerClientRoles, registerIamRoles, registerResourceSets, registerUserRoles } from './iam.js';
 import { autoUnlock } from './lockout.js';
 import { registerLogs } from './logs.js';
 import { registerSchema } from './schema.js';
@@ -68,6 +68,7 @@ export function buildHandler(
   registerUsers(ctx, r);
   registerActivation(ctx, r);
   registerUserRoles(ctx, r);
+  registerClientRoles(ctx, r);
   registerGroups(ctx, r);
   registerFactors(ctx, r);
   registerSessions(ctx, r);

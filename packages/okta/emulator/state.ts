@@ -111,7 +111,7 @@ export interface EmuResourceSet {
 /** An admin role assigned to a user or a group (standard type, or CUSTOM with a resource set). */
 export interface EmuRoleAssignment {
   id: string;
-  principalType: 'USER' | 'GROUP';
+  principalType: 'USER' | 'GROUP' | 'CLIENT';
   principalId: string;
   type: string;
   roleId: string | null;

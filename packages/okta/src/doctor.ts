@@ -242,6 +242,86 @@ async function permissions(ctx: DoctorContext): Promise<readonly DoctorCheck[]> 
   ];
 }
 
+/** The permissions the gate's own operations need from the service app's admin role (docs/install-okta.md). */
+export const GATE_ROLE_PERMISSIONS: readonly string[] = [
+  'okta.users.read',
+  'okta.groups.read',
+  'okta.users.credentials.resetFactors',
+  'okta.users.credentials.expirePassword',
+  'okta.users.credentials.manageTemporaryAccessCode',
+  'okta.users.lifecycle.unlock',
+  'okta.users.lifecycle.suspend',
+  'okta.users.lifecycle.clearSessions',
+  'okta.users.userprofile.manage',
+  'okta.groups.members.manage',
+];
+
+/** Whether `held` grants `needed`, umbrella permissions included (okta.users.lifecycle.manage covers unlock). */
+function grants(held: readonly string[], needed: string): boolean {
+  if (held.includes(needed)) return true;
+  const parts = needed.split('.');
+  for (let i = parts.length - 1; i > 1; i--)
+    if (held.includes(`${parts.slice(0, i).join('.')}.manage`)) return true;
+  return false;
+}
+
+/**
+ * The service app's admin roles: Okta limits a service app to the permissions of the roles assigned to it,
+ * whatever its scopes. Super Administrator covers everything (and `apply`); a custom role is read and checked
+ * against {@link GATE_ROLE_PERMISSIONS}; other standard roles lack some (Temporary Access Codes, suspend).
+ * @see https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/
+ */
+async function serviceAppRole(ctx: DoctorContext): Promise<DoctorCheck> {
+  if (!oauth(ctx)) return doctorOk('app-role', "an API token acts with its owner's roles (owner-roles)");
+  const clientId = (ctx.okta.config.auth as { clientId: string }).clientId;
+  const fix = `assign the service app Super Administrator, or a custom admin role with ${GATE_ROLE_PERMISSIONS.join(', ')} over all users (Admin Console > Applications > the app > Admin roles)`;
+  const roles = await get(ctx, `/oauth2/v1/clients/${encodeURIComponent(clientId)}/roles`);
+  if (roles.status === 403) {
+    // Reading a client's role assignments takes a role that may read roles: a service app that is not a
+    // Super (or Organization) Administrator usually cannot see its own, so say what it must hold.
+    return doctorFail(
+      'app-role',
+      `the service app cannot read its own admin roles (403), so it is not a Super Administrator; Okta limits it to its role, which must carry ${GATE_ROLE_PERMISSIONS.join(', ')}`,
+      fix,
+      'warn',
+    );
+  }
+  if (roles.status !== 200) {
+    return doctorFail(
+      'app-role',
+      `cannot read the service app's admin roles (HTTP ${roles.status})`,
+      grantFix(ctx, 'okta.roles.read'),
+    );
+  }
+  const assigned = (Array.isArray(roles.body) ? roles.body : []) as Json[];
+  const types = assigned.map((a) => String(a.type ?? ''));
+  if (types.includes('SUPER_ADMIN'))
+    return doctorOk('app-role', 'the service app is a Super Administrator (serve and apply)');
+  // Organization Administrator manages users, groups and their credentials org-wide.
+  const held: string[] = types.includes('ORG_ADMIN') ? [...GATE_ROLE_PERMISSIONS] : [];
+  for (const a of assigned) {
+    if (a.type !== 'CUSTOM' || typeof a.role !== 'string') continue;
+    const permissions = await get(ctx, `/api/v1/iam/roles/${encodeURIComponent(a.role)}/permissions`);
+    const list = ((permissions.body as Json | null)?.permissions ?? []) as Json[];
+    held.push(...list.map((p) => String(p.label ?? '')));
+  }
+  const missing = GATE_ROLE_PERMISSIONS.filter((p) => !grants(held, p));
+  const names = types.length > 0 ? types.join(', ') : 'no admin role';
+  if (missing.length > 0 || types.length === 0) {
+    return doctorFail(
+      'app-role',
+      `the service app holds ${names}${missing.length > 0 && held.length > 0 ? ` without ${missing.join(', ')}` : ''}: Okta refuses it those steps mid-case, whatever its scopes`,
+      fix,
+    );
+  }
+  return doctorFail(
+    'app-role',
+    `the service app holds ${names}, which covers recoveries; apply (custom roles, resource sets, event hooks) needs Super Administrator`,
+    'run apply with a Super Administrator credential',
+    'warn',
+  );
+}
+
 /** A read scope is also granted by its manage scope. */
 const manageOf = (scope: string) => scope.replace(/\.read$/, '.manage');
 
@@ -323,7 +403,7 @@ export function doctor(okta: OktaContext, clientFor: DoctorContext['clientFor'])
     'okta',
     ctx,
     credential,
-    { permissions, facts: factReads, ...reads, hook: eventHook, clock },
+    { permissions, 'app-role': serviceAppRole, facts: factReads, ...reads, hook: eventHook, clock },
     okta.config.hook?.url ?? null,
   );
 }

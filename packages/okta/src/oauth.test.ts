@@ -12,7 +12,12 @@ afterEach(async () => {
 const CLIENT_ID = '0oaRecoveryGateApp01';
 
 async function setup(
-  options: { register?: boolean; grant?: readonly string[]; scopes?: string[] } = {},
+  options: {
+    register?: boolean;
+    grant?: readonly string[];
+    scopes?: string[];
+    roles?: readonly string[];
+  } = {},
 ): Promise<{ emulator: Emulator; adapter: RecoveryProvider }> {
   const emulator = await startEmulator({ guardrailsApplied: true });
   open.push(emulator);
@@ -21,7 +26,10 @@ async function setup(
     emulator.control.registerServiceApp(
       CLIENT_ID,
       { ...publicKey.export({ format: 'jwk' }), kid: 'k1' },
-      options.grant ? { scopes: options.grant } : {},
+      {
+        ...(options.grant ? { scopes: options.grant } : {}),
+        ...(options.roles ? { roles: options.roles } : {}),
+      },
     );
   }
   const jwk = JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'k1' });
@@ -77,5 +85,43 @@ describe('OAuth 2.0 service app (private_key_jwt)', () => {
   it('is refused when the app is not registered with that key', async () => {
     const { adapter } = await setup({ register: false });
     await expect(adapter.findUser('alice@example.com')).rejects.toMatchObject({ name: 'GateError' });
+  });
+
+  it('is limited to the admin role assigned to it, whatever its scopes (Okta: constrained to the role)', async () => {
+    const { emulator, adapter } = await setup({ roles: ['HELP_DESK_ADMIN'] });
+    const alice = emulator.control.userId('alice@example.com');
+    await adapter.readSubjectFacts(alice);
+    await adapter.revokeSessions(alice, { sessions: true, refreshTokens: false, grants: false });
+    const issued = adapter.issueTemporaryCredential(alice, {
+      lifetimeSeconds: 900,
+      singleUse: true,
+      action: 'mfa_reset',
+    });
+    await expect(issued).rejects.toMatchObject({ code: 'ERR_IDP_FORBIDDEN' });
+    await expect(adapter.suspend(alice)).rejects.toMatchObject({ code: 'ERR_IDP_FORBIDDEN' });
+    expect(emulator.control.state.users.get(alice)?.status).toBe('ACTIVE');
+  });
+
+  it("doctor reads the service app's role: Super Administrator passes, anything else says what the role must carry", async () => {
+    const superAdmin = await setup();
+    expect((await superAdmin.adapter.doctor()).checks.find((c) => c.id === 'app-role')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringMatching(/Super Administrator/),
+    });
+    const helpDesk = await setup({ roles: ['HELP_DESK_ADMIN'] });
+    expect((await helpDesk.adapter.doctor()).checks.find((c) => c.id === 'app-role')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(/cannot read its own admin roles .*manageTemporaryAccessCode/),
+      fix: expect.stringMatching(/Super Administrator, or a custom admin role with/),
+    });
+    const orgAdmin = await setup({ roles: ['ORG_ADMIN'] });
+    expect((await orgAdmin.adapter.doctor()).checks.find((c) => c.id === 'app-role')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(
+        /holds ORG_ADMIN, which covers recoveries; apply .* needs Super Administrator/,
+      ),
+    });
+    const none = await setup({ roles: [] });
+    expect((await none.adapter.doctor()).checks.find((c) => c.id === 'app-role')?.status).not.toBe('ok');
   });
 });
