@@ -13,6 +13,7 @@ export default defineConfig({
       'packages/okta',
       'packages/entra',
       'packages/keycloak',
+      'packages/idv',
       'packages/gate',
       'test',
     ],
