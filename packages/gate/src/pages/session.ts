@@ -169,9 +169,3 @@ export function createSessions(options: SessionOptions): Sessions {
     },
   };
 }
-
-/** Checks a submitted CSRF token against the session's, in constant time. */
-export function csrfValid(session: Session | null, submitted: string | null): boolean {
-  if (session === null || typeof submitted !== 'string' || submitted.length === 0) return false;
-  return secretsEqual(session.data.csrf, submitted);
-}
