@@ -277,7 +277,7 @@ describe('every page with hostile strings in every field', () => {
         now: () => clock.now,
       },
     );
-  });
+  }, 60_000);
   afterAll(async () => {
     await server?.close();
     await env?.close();
