@@ -21,6 +21,8 @@ export interface EmuContext {
   readonly pushTtlMs: number;
   /** Whether a Temporary Access Code signs in a user in RECOVERY (undocumented; see start.ts). */
   readonly recoveryTacSignIn: 'refused' | 'allowed';
+  /** Which TAC request body Okta honours (its spec and its guide disagree; see start.ts). */
+  readonly tacRequestBody: 'profile' | 'config';
   /** The `/oauth2/default` authorization server (set once the server listens). */
   oidc: OidcServer | undefined;
 }

@@ -146,13 +146,17 @@ function createTac(ctx: EmuContext, req: OktaRequest): EmuEnrollment {
   const config = ctx.state.tacAuthenticator;
   if (body.authenticatorId !== config.id)
     throw invalid('authenticatorId: not the TAC authenticator of this org');
-  const profile = (body.profile ?? {}) as Record<string, unknown>;
-  const ttl = profile.ttl === undefined ? config.defaultTtl : Number(profile.ttl);
+  // The shape this org honours (start.ts `tacRequestBody`); the other one's fields are ignored.
+  const shape = ctx.tacRequestBody;
+  const asked = (body[shape] ?? {}) as Record<string, unknown>;
+  if (shape === 'config' && body.config !== undefined && body.authenticatorType !== 'tac')
+    throw invalid('authenticatorType: must be tac');
+  const ttl = asked.ttl === undefined ? config.defaultTtl : Number(asked.ttl);
   if (!Number.isInteger(ttl) || ttl < config.minTtl || ttl > config.maxTtl) {
-    throw invalid(`profile.ttl: must be between ${config.minTtl} and ${config.maxTtl} minutes`);
+    throw invalid(`${shape}.ttl: must be between ${config.minTtl} and ${config.maxTtl} minutes`);
   }
-  const multiUse = profile.multiUse === true;
-  if (multiUse && !config.multiUseAllowed) throw invalid('profile.multiUse: multi-use is not allowed');
+  const multiUse = asked.multiUse === true;
+  if (multiUse && !config.multiUseAllowed) throw invalid(`${shape}.multiUse: multi-use is not allowed`);
   // "Issuing a new TAC invalidates any existing TAC for this user."
   for (const e of [...ctx.state.enrollments.values()]) {
     if (e.userId === user.id && e.key === 'tac') ctx.state.enrollments.delete(e.id);

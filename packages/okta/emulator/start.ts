@@ -42,6 +42,15 @@ export interface EmulatorOptions {
    * @default 'refused'
    */
   readonly recoveryTacSignIn?: 'refused' | 'allowed';
+  /**
+   * Which body of `POST /users/{id}/authenticator-enrollments/tac` Okta honours. The API description has
+   * `{authenticatorId, profile: {ttl: "<minutes>", multiUse}}` (AuthenticatorProfileTacRequest); the TAC guide
+   * sends `{authenticatorId, authenticatorType: "tac", config: {ttl: <minutes>, multiUse}}`. Under each, the
+   * other shape's fields are ignored (the authenticator's default ttl, single use).
+   * @see https://developer.okta.com/docs/guides/authenticators-tac-authenticator/main/
+   * @default 'profile'
+   */
+  readonly tacRequestBody?: 'profile' | 'config';
   /** Redirect URIs of the `test-app` client of `/oauth2/default`. @default `<url>/test-app/callback` */
   readonly redirectUris?: readonly string[];
   /** Sleep used for injected latency (tests may make it instant). */
@@ -77,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dispatcher: createWebhookDispatcher({ timeoutMs: 3000, retries: 1 }),
     pushTtlMs: (options.pushTtlSeconds ?? 300) * 1000,
     recoveryTacSignIn: options.recoveryTacSignIn ?? 'refused',
+    tacRequestBody: options.tacRequestBody ?? 'profile',
     oidc: undefined,
   };
   const faults = createFaultInjector({

@@ -64,3 +64,53 @@ describe('Temporary Access Code', () => {
     expect(env.emulator.control.faults.requestLog().some((r) => r.path.endsWith('/tac'))).toBe(false);
   });
 });
+
+/**
+ * Divergence D7: Okta's API description sends `profile.ttl` (a string), its TAC guide `config.ttl` with
+ * `authenticatorType`. The emulator honours one shape and ignores the other; under each, the code Okta holds
+ * must be the one the gate reports (lifetime and use), or none at all.
+ */
+describe.each(['profile', 'config'] as const)('TAC when Okta honours the %s body', (shape) => {
+  async function startIn(): Promise<OktaTestEnvironment> {
+    const env = await startOktaTestEnvironment({ hook: false, emulator: { tacRequestBody: shape } });
+    envs.push(env);
+    return env;
+  }
+  const held = (env: OktaTestEnvironment, id: string | null) =>
+    [...env.emulator.control.state.enrollments.values()].find((e) => e.id === id)?.tac;
+
+  it('the lifetime and single use reported are the ones Okta holds, and only one code exists', async () => {
+    const env = await startIn();
+    const alice = env.emulator.control.userId('alice@example.com');
+    const credential = await env.adapter.issueTemporaryCredential(alice, {
+      lifetimeSeconds: 20 * 60,
+      singleUse: true,
+      action: 'mfa_reset',
+    });
+    const tac = held(env, credential.id);
+    expect(tac?.multiUse).toBe(false);
+    expect(tac?.expiresAt).toBe(Date.parse(credential.expiresAt));
+    expect(Date.parse(credential.expiresAt) - Date.parse(credential.issuedAt)).toBe(20 * 60_000);
+    const codes = [...env.emulator.control.state.enrollments.values()].filter(
+      (e) => e.userId === alice && e.key === 'tac',
+    );
+    expect(codes).toHaveLength(1);
+    expect(await env.emulator.control.signInWithTac(alice, credential.secret?.reveal() ?? '')).toBe(true);
+    expect(await env.emulator.control.signInWithTac(alice, credential.secret?.reveal() ?? '')).toBe(false);
+  });
+
+  it('a multi-use tier gets a multi-use code where the org allows it, else a single-use one said as such', async () => {
+    const env = await startIn();
+    const alice = env.emulator.control.userId('alice@example.com');
+    const options = { lifetimeSeconds: 30 * 60, singleUse: false, action: 'mfa_reset' } as const;
+    const reusable = await env.adapter.issueTemporaryCredential(alice, options);
+    expect(reusable.singleUse).toBe(false);
+    expect(held(env, reusable.id)?.multiUse).toBe(true);
+    const other = await startIn();
+    other.emulator.control.state.tacAuthenticator.multiUseAllowed = false;
+    const bob = other.emulator.control.userId('bob@example.com');
+    const single = await other.adapter.issueTemporaryCredential(bob, options);
+    expect(single.singleUse).toBe(true);
+    expect(held(other, single.id)?.multiUse).toBe(false);
+  });
+});

@@ -11,7 +11,7 @@ import {
   type IssuedCredential,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import { field, isoOf, type OktaContext, type TacAuthenticator, text } from './context.js';
+import { field, type Json, type OktaContext, type TacAuthenticator, text } from './context.js';
 import { getUser, userIdOf } from './facts.js';
 
 /** Okta's TAC lifetime bounds, in minutes. */
@@ -60,54 +60,124 @@ export async function issueTemporaryCredential(
   // No user read: the POST answers 404 (ERR_USER_NOT_FOUND) for a user that does not exist. The TAC
   // authenticator id is an org-level lookup, cached (the reset step warms it).
   const [user, tac] = await Promise.all([userIdOf(ctx, userId), tacAuthenticator(ctx)]);
-  const authenticatorId = tac.id;
   const ttl = ttlWithin(minutes, tac);
-  const enrollment = await ctx
-    .call('createTacAuthenticatorEnrollment', 'user', () =>
-      ctx.client.userAuthenticatorEnrollmentsApi.createTacAuthenticatorEnrollment({
-        userId: user,
-        authenticator: { authenticatorId, profile: { ttl: String(ttl), multiUse: !options.singleUse } },
-      }),
-    )
-    .catch((error: unknown) => {
-      // The cached id may be stale (the authenticator was recreated): the retry reads it again.
-      ctx.forgetTacAuthenticator();
-      throw error;
-    });
+  // A multi-use code for a tier that allows it only where the org allows it; otherwise single use (stricter).
+  const multiUse = !options.singleUse && (tac.settings?.multiUseAllowed ?? true);
+  const known = shapeIn.get(ctx);
+  let issued: Issued | null = null;
+  for (const shape of known ? [known] : SHAPES) {
+    const enrollment = await createTac(ctx, user, tac.id, shape, ttl, multiUse);
+    const result = readIssued(ctx, user, enrollment, ttl, multiUse);
+    if (result.multiUse === multiUse && result.ttlHonoured) {
+      shapeIn.set(ctx, shape);
+      issued = result;
+      break;
+    }
+    // Okta ignored what was asked (the body shape it honours is disputed): never hand out a code whose
+    // lifetime or use differs from the tier's; try the other shape once.
+    await revokeTemporaryCredential(ctx, user, { kind: 'okta_tac', id: result.id });
+  }
+  if (issued === null) {
+    throw new GateError(
+      'ERR_IDP_RESPONSE_INVALID',
+      'Okta issued a Temporary Access Code with another lifetime or use than asked, in either request body shape; it was deleted',
+      { details: { userId: user, ttl, multiUse } },
+    );
+  }
+  const secret = createSecret(issued.code);
+  ctx.rememberSecret(secret);
+  return {
+    kind: 'okta_tac',
+    id: issued.id,
+    issuedAt: new Date(issued.created).toISOString(),
+    expiresAt: new Date(issued.expiresAt).toISOString(),
+    singleUse: !issued.multiUse,
+    delivery: 'gate',
+    secret,
+    deliveredTo: null,
+  };
+}
+
+/**
+ * The two TAC request bodies Okta documents: the API description's `profile` (ttl as a string) and the TAC
+ * guide's `config` with `authenticatorType`. The first that Okta honours is kept for the adapter's lifetime.
+ * @see https://developer.okta.com/docs/guides/authenticators-tac-authenticator/main/
+ */
+type Shape = 'profile' | 'config';
+const SHAPES: readonly Shape[] = ['profile', 'config'];
+const shapeIn = new WeakMap<OktaContext, Shape>();
+
+/** Creates a TAC with raw JSON (the SDK's model drops the guide's fields and misreads `expiresAt`). */
+async function createTac(
+  ctx: OktaContext,
+  user: string,
+  authenticatorId: string,
+  shape: Shape,
+  ttl: number,
+  multiUse: boolean,
+): Promise<Json> {
+  const url = `${ctx.client.baseUrl}/api/v1/users/${encodeURIComponent(user)}/authenticator-enrollments/tac`;
+  const body =
+    shape === 'profile'
+      ? { authenticatorId, profile: { ttl: String(ttl), multiUse } }
+      : { authenticatorId, authenticatorType: 'tac', config: { ttl, multiUse } };
+  try {
+    return (await ctx.call('createTacAuthenticatorEnrollment', 'user', () =>
+      ctx.client.http.postJson(url, { body: JSON.stringify(body) } as Parameters<
+        typeof ctx.client.http.postJson
+      >[1]),
+    )) as unknown as Json;
+  } catch (error) {
+    // The cached id may be stale (the authenticator was recreated): the retry reads it again.
+    ctx.forgetTacAuthenticator();
+    throw error;
+  }
+}
+
+interface Issued {
+  readonly id: string;
+  readonly code: string;
+  readonly created: number;
+  readonly expiresAt: number;
+  readonly multiUse: boolean;
+  /** Whether Okta's expiry is the one asked for (within a minute), or it did not say. */
+  readonly ttlHonoured: boolean;
+}
+
+/** Okta's `expiresAt` may lack a zone designator (the SDK then reads local time): it is UTC. */
+function utc(value: unknown): number | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function readIssued(
+  ctx: OktaContext,
+  user: string,
+  enrollment: Json,
+  ttl: number,
+  askedMulti: boolean,
+): Issued {
+  const toldMulti = field(enrollment.profile, 'multiUse');
   const code = text(enrollment.profile, 'tac');
-  const id = enrollment.id;
+  const id = text(enrollment, 'id');
   if (!code || !id) {
     throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Okta did not return the temporary access code', {
       details: { userId: user },
     });
   }
-  const secret = createSecret(code);
-  ctx.rememberSecret(secret);
-  // SDK 8.1.0 parses profile.expiresAt (no `Z`) as local time (okta.md §9.6 #8): derive the expiry from
-  // the server's `created` and the ttl we asked for instead.
-  const created = Date.parse(isoOf(enrollment.created) ?? '') || ctx.now().getTime();
-  const multiUse = field(enrollment.profile, 'multiUse');
-  if (options.singleUse && multiUse === true) {
-    // Okta made it reusable though single use was asked (the request body shape it honours is disputed):
-    // never hand out a reusable code for a single-use tier.
-    await revokeTemporaryCredential(ctx, user, { kind: 'okta_tac', id });
-    throw new GateError(
-      'ERR_IDP_RESPONSE_INVALID',
-      'Okta issued a multi-use code where single use was asked',
-      {
-        details: { userId: user },
-      },
-    );
-  }
+  const created = utc(enrollment.created) ?? ctx.now().getTime();
+  const asked = created + ttl * 60_000;
+  const told = utc(field(enrollment.profile, 'expiresAt'));
   return {
-    kind: 'okta_tac',
     id,
-    issuedAt: new Date(created).toISOString(),
-    expiresAt: new Date(created + ttl * 60_000).toISOString(),
-    singleUse: multiUse === undefined ? options.singleUse : multiUse !== true,
-    delivery: 'gate',
-    secret,
-    deliveredTo: null,
+    code,
+    created,
+    expiresAt: told ?? asked,
+    // Not echoed: what was asked (nothing says otherwise).
+    multiUse: typeof toldMulti === 'boolean' ? toldMulti : askedMulti,
+    ttlHonoured: told === null || Math.abs(told - asked) <= 60_000,
   };
 }
 

@@ -157,4 +157,15 @@ describe('Okta doctor', () => {
       fix: expect.stringMatching(/recovery-gate apply/),
     });
   });
+
+  it("reports the TAC authenticator's settings (lifetime bounds, multi-use)", async () => {
+    const e = await emulator();
+    const adapter = createProvider({ orgUrl: e.url, auth: { token: e.apiToken } }, fast);
+    e.control.state.tacAuthenticator.maxTtl = 720;
+    e.control.state.tacAuthenticator.multiUseAllowed = false;
+    expect((await adapter.doctor()).checks.find((c) => c.id === 'tac')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringMatching(/: 10-720 minutes, multi-use not allowed \(tier lifetimes above 720/),
+    });
+  });
 });

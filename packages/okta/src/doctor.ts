@@ -322,6 +322,37 @@ async function serviceAppRole(ctx: DoctorContext): Promise<DoctorCheck> {
   );
 }
 
+/**
+ * The org's Temporary Access Code authenticator and its settings (lifetime bounds, multi-use): the gate lowers a
+ * tier's lifetime to the maximum, refuses one below the minimum, and issues single-use codes where multi-use is
+ * not allowed.
+ */
+async function tacSettings(ctx: DoctorContext): Promise<DoctorCheck> {
+  const tac = await ctx.okta.tacAuthenticator().catch(() => undefined);
+  if (tac === undefined)
+    return doctorFail('tac', 'cannot read the authenticators', grantFix(ctx, 'okta.authenticators.read'));
+  if (tac === null) {
+    return doctorFail(
+      'tac',
+      'the org has no active Temporary Access Code authenticator: no credential can be issued',
+      'add the Temporary Access Code authenticator (Security > Authenticators) and activate it',
+    );
+  }
+  const s = tac.settings;
+  if (s === null) {
+    return doctorFail(
+      'tac',
+      `Temporary Access Code authenticator ${tac.id}: Okta returned no lifetime settings, so only Okta's 10-14,400 minutes is checked before issuing`,
+      "check the authenticator's minimum and maximum TTL against the policy tiers' credential lifetimes",
+      'warn',
+    );
+  }
+  return doctorOk(
+    'tac',
+    `Temporary Access Code authenticator ${tac.id}: ${s.minTtl}-${s.maxTtl} minutes, multi-use ${s.multiUseAllowed ? 'allowed' : 'not allowed'} (tier lifetimes above ${s.maxTtl} minutes are shortened, below ${s.minTtl} refused)`,
+  );
+}
+
 /** A read scope is also granted by its manage scope. */
 const manageOf = (scope: string) => scope.replace(/\.read$/, '.manage');
 
@@ -403,7 +434,15 @@ export function doctor(okta: OktaContext, clientFor: DoctorContext['clientFor'])
     'okta',
     ctx,
     credential,
-    { permissions, 'app-role': serviceAppRole, facts: factReads, ...reads, hook: eventHook, clock },
+    {
+      permissions,
+      'app-role': serviceAppRole,
+      facts: factReads,
+      ...reads,
+      tac: tacSettings,
+      hook: eventHook,
+      clock,
+    },
     okta.config.hook?.url ?? null,
   );
 }
