@@ -20,5 +20,6 @@ export { MAX_BODY_BYTES } from './http.js';
 export type { OidcIaOptions } from './oidc-ia.js';
 export { createOidcIaProvider } from './oidc-ia.js';
 export { normaliseVerifiedClaims, VERIFIED_CLAIMS_REQUEST } from './oidc-ia-claims.js';
+export { createIdvProvider } from './provider.js';
 export type { VerifiedIdOptions } from './verified-id.js';
 export { callbackKey, createVerifiedIdProvider, VERIFIED_ID_SCOPE } from './verified-id.js';

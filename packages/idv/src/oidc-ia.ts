@@ -12,6 +12,14 @@ import type { OidcIaConfig } from './config.js';
 import { type Fetch, timedFetch } from './http.js';
 import { normaliseVerifiedClaims, VERIFIED_CLAIMS_REQUEST } from './oidc-ia-claims.js';
 
+/** The GateError a wrapped failure carries (openid-client wraps what its fetch throws), if any. */
+function gateErrorIn(error: unknown): GateError | null {
+  for (let e: unknown = error, i = 0; e instanceof Error && i < 5; e = e.cause, i += 1) {
+    if (e instanceof GateError) return e;
+  }
+  return null;
+}
+
 function isLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
@@ -51,7 +59,8 @@ export function createOidcIaProvider(
       })
       .catch((error: unknown) => {
         discovered = null;
-        if (error instanceof GateError) throw error;
+        const known = gateErrorIn(error);
+        if (known) throw known;
         throw new GateError('ERR_IDV_UNAVAILABLE', 'The identity-verification provider cannot be reached.', {
           cause: error,
         });
@@ -83,7 +92,8 @@ export function createOidcIaProvider(
           ? await client.buildAuthorizationUrlWithPAR(c, params)
           : client.buildAuthorizationUrl(c, params);
       } catch (error) {
-        if (error instanceof GateError) throw error;
+        const known = gateErrorIn(error);
+        if (known) throw known;
         throw new GateError('ERR_IDV_UNAVAILABLE', 'The provider refused the pushed authorization request.', {
           cause: error,
         });
@@ -114,7 +124,8 @@ export function createOidcIaProvider(
           idTokenExpected: true,
         });
       } catch (cause) {
-        if (cause instanceof GateError) throw cause;
+        const known = gateErrorIn(cause);
+        if (known) throw known;
         throw new GateError('ERR_IDV_RESPONSE_INVALID', 'The verification answer does not verify.', {
           cause,
         });

@@ -6,6 +6,7 @@
 
 import type { IdpKind, RecoveryProvider } from '@recovery-gate/core';
 import type * as z from 'zod';
+import { type IdvModule, loadIdvModule } from '../idv/load.js';
 
 /** What an adapter package exports. */
 export interface AdapterModule {
@@ -16,8 +17,8 @@ export interface AdapterModule {
   ): RecoveryProvider | Promise<RecoveryProvider>;
 }
 
-/** The adapters available, by IdP. */
-export type Adapters = Partial<Record<IdpKind, AdapterModule>>;
+/** The adapters available, by IdP, and the identity-verification package when installed. */
+export type Adapters = Partial<Record<IdpKind, AdapterModule>> & { readonly idv?: IdvModule };
 
 function isAdapter(mod: unknown): mod is AdapterModule {
   const m = mod as Partial<AdapterModule> | null;
@@ -40,12 +41,14 @@ async function tryImport(specifier: string): Promise<AdapterModule | undefined> 
 
 /** Imports the three adapter packages; an adapter that is missing or incomplete is left out. */
 export async function loadAdapters(): Promise<Adapters> {
-  const [okta, entra, keycloak] = await Promise.all([
+  const [okta, entra, keycloak, idv] = await Promise.all([
     tryImport('@recovery-gate/okta'),
     tryImport('@recovery-gate/entra'),
     tryImport('@recovery-gate/keycloak'),
+    loadIdvModule(),
   ]);
   return {
+    ...(idv === undefined ? {} : { idv }),
     ...(okta === undefined ? {} : { okta }),
     ...(entra === undefined ? {} : { entra }),
     ...(keycloak === undefined ? {} : { keycloak }),

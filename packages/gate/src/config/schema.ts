@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { pagesConfigSchema } from '../pages/config.js';
 import { reviewsConfigSchema } from '../reviews/config.js';
 import type { Adapters } from './adapters.js';
+import { checkIdvProviders, identityVerificationSection } from './idv.js';
 
 const durationSchema = z.string().refine(isDuration, { error: 'expected a duration such as 30s, 1m or 24h' });
 const secretUrl = z
@@ -226,7 +227,9 @@ export function gateConfigSchema(adapters: Adapters) {
       pages: pagesConfigSchema
         .optional()
         .describe('The verification, approval, cancel and case pages. @default not served'),
+      identityVerification: identityVerificationSection(adapters),
     })
+    .superRefine(checkIdvProviders, { when: (payload) => payload.issues.length === 0 })
     .describe('recovery-gate.yaml');
 }
 

@@ -22,6 +22,8 @@ export interface EvidenceInput {
   readonly authenticatorId?: string | null;
   /** When it was produced; defaults to now. */
   readonly at?: string;
+  /** `failed`: kept for the record with its reason (e.g. an identity verification that did not match); never counts. */
+  readonly outcome?: 'failed';
   /** Safe facts about how it was produced (e.g. the acr/amr a step-up sign-in achieved); never a secret. */
   readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
 }
@@ -76,7 +78,7 @@ export async function recordEvidence(ctx: Ctx, caseId: string, input: EvidenceIn
   }
   const at = input.at ?? ctx.now().toISOString();
   if (Number.isNaN(Date.parse(at))) throw new GateError('ERR_INPUT_INVALID', 'Evidence time is not a date.');
-  const outcome = isBannedEvidenceKind(input.kind) ? 'failed' : 'passed';
+  const outcome = isBannedEvidenceKind(input.kind) || input.outcome === 'failed' ? 'failed' : 'passed';
   await ctx.deps.store.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO case_evidence (case_id, kind, person_id, channel_id, outcome, at, data)

@@ -11,6 +11,7 @@ import {
   type Evidence,
   type EvidenceExpr,
   type EvidenceKind,
+  isBannedEvidenceKind,
   type Policy,
   parseDuration,
 } from '@recovery-gate/core';
@@ -77,15 +78,18 @@ function requirementsOf(policy: Policy, decision: Decision, input: DecideInput):
 }
 
 function toEvidence(input: DecideInput): Evidence[] {
-  return input.evidence
-    .filter((e) => e.outcome === 'passed' || e.kind !== 'device_challenge')
-    .map((e) => ({
-      kind: e.kind as Evidence['kind'],
-      at: e.at,
-      by: e.personId,
-      channelId: e.channelId,
-      authenticatorId: typeof e.data.authenticatorId === 'string' ? e.data.authenticatorId : null,
-    }));
+  return (
+    input.evidence
+      // Failed evidence never counts; a banned kind is passed on so the decision says why it never counts.
+      .filter((e) => e.outcome === 'passed' || isBannedEvidenceKind(e.kind))
+      .map((e) => ({
+        kind: e.kind as Evidence['kind'],
+        at: e.at,
+        by: e.personId,
+        channelId: e.channelId,
+        authenticatorId: typeof e.data.authenticatorId === 'string' ? e.data.authenticatorId : null,
+      }))
+  );
 }
 
 function toApprovals(input: DecideInput): Approval[] {

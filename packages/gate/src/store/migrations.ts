@@ -4,6 +4,7 @@
  * @module
  */
 
+import { IDV_MIGRATIONS } from '../idv/schema.js';
 import { REVIEW_MIGRATIONS } from '../reviews/schema.js';
 import type { Migration } from '../types.js';
 
@@ -143,4 +144,5 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   ...REVIEW_MIGRATIONS,
+  ...IDV_MIGRATIONS,
 ];

@@ -1,0 +1,8 @@
+/**
+ * Remote identity proofing (IAL2) through identity-verification providers, in the gate.
+ * @module
+ */
+
+export { IDV_MIGRATIONS } from './schema.js';
+export type { IdvAttemptView, IdvDeps, IdvService, IdvSettled } from './service.js';
+export { createIdvService, IDV_RETURN_PATH } from './service.js';
