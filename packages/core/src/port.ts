@@ -527,4 +527,23 @@ export interface RecoveryProvider {
    * reading, the clock. Never writes; every problem is a failed check, not a throw.
    */
   doctor(): Promise<DoctorReport>;
+
+  /**
+   * Upkeep the running gate does periodically, so the deployment keeps working between `apply` runs (Entra:
+   * change-notification subscriptions expire after at most 29 days and are renewed before, or recreated).
+   * Absent when the IdP needs none.
+   */
+  maintain?(): Promise<MaintenanceResult>;
+}
+
+/** What one {@link RecoveryProvider.maintain} run did. */
+export interface MaintenanceResult {
+  /** What was renewed or recreated. */
+  readonly done: readonly {
+    readonly kind: string;
+    readonly name: string;
+    readonly op: 'renewed' | 'created';
+  }[];
+  /** The soonest expiry of what the upkeep keeps alive (after this run), or null when there is none. */
+  readonly nextExpiry: string | null;
 }

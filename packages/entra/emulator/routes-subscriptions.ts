@@ -117,7 +117,19 @@ async function createSubscription(ctx: Ctx): Promise<Reply> {
   return { status: 201, body: subscriptionJson(sub) };
 }
 
+/**
+ * Graph deletes a subscription once it expires ("if the subscription expires, it is deleted"): it is no longer
+ * listed, read or renewed, and a new one must be created.
+ * @see https://learn.microsoft.com/graph/change-notifications-overview#subscription-lifetime
+ */
+function dropExpired(env: EmuEnv): void {
+  const now = env.now();
+  for (const [id, sub] of env.tenant.subscriptions)
+    if (Date.parse(sub.expirationDateTime) <= now) env.tenant.subscriptions.delete(id);
+}
+
 function subOf(ctx: Ctx): EmuSubscription {
+  dropExpired(ctx.env);
   const sub = ctx.env.tenant.subscriptions.get(ctx.params.id ?? '');
   if (!sub) throw notFound(ctx.params.id ?? '');
   return sub;
@@ -132,6 +144,7 @@ function patchSubscription(ctx: Ctx): Reply {
 
 /** Sends a change notification to every live subscription on this group (fire and forget, tracked). */
 export function notifyGroupChange(env: EmuEnv, groupId: string): void {
+  dropExpired(env);
   const now = env.now();
   for (const sub of env.tenant.subscriptions.values()) {
     const matches = [`/groups/${groupId}/members`, `/groups/${groupId}`, '/groups'].some(
@@ -171,8 +184,10 @@ export const subscriptionRoutes: readonly Route[] = [
   {
     method: 'GET',
     template: '/subscriptions',
-    handler: (ctx) =>
-      page(ctx, [...ctx.env.tenant.subscriptions.values()].map(subscriptionJson), 'subscriptions'),
+    handler: (ctx) => {
+      dropExpired(ctx.env);
+      return page(ctx, [...ctx.env.tenant.subscriptions.values()].map(subscriptionJson), 'subscriptions');
+    },
   },
   {
     method: 'GET',

@@ -15,6 +15,7 @@ import { readSubjectFacts } from './facts.js';
 import type { EntraContext } from './graph.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
 import { verifyHook } from './hooks.js';
+import { maintain } from './maintain.js';
 import { resetAuthenticators, resetPassword, setEnabled } from './reset.js';
 import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
@@ -128,5 +129,6 @@ export function createProvider(config: ProviderConfig, options: ProviderOptions 
     planGuardrails: () => planGuardrails(ctx),
     applyGuardrails: (plan, onProgress) => applyGuardrails(ctx, plan, onProgress),
     doctor: () => doctor(ctx, () => credential.getToken(`${config.graphBaseUrl}/.default`)),
+    maintain: () => maintain(ctx),
   };
 }

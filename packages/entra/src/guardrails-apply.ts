@@ -98,7 +98,12 @@ const roleAssignment: Applier = async (ctx, _item, view, after) => {
   return true;
 };
 
-const subscription: Applier = async (ctx, item, view) => {
+/** Creates or renews the subscription of one request group (a view of its groups and subscriptions suffices). */
+export const subscription = async (
+  ctx: EntraContext,
+  item: GuardrailChange,
+  view: Pick<TenantView, 'groups' | 'subscriptions'>,
+): Promise<boolean> => {
   const notification = ctx.config.notification;
   const groupName = item.name.replace(/\/members$/, '');
   const id = view.groups.get(groupName);

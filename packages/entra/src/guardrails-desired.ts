@@ -44,7 +44,10 @@ export function tapChange(current: TapPolicyView, desired: TapPolicyView): Guard
 }
 
 /** One subscription per request group on its members (create, or update to renew). */
-export function subscriptionChanges(ctx: EntraContext, view: TenantView): GuardrailChange[] {
+export function subscriptionChanges(
+  ctx: EntraContext,
+  view: Pick<TenantView, 'groups' | 'subscriptions'>,
+): GuardrailChange[] {
   const notification = ctx.config.notification;
   if (!notification) return [];
   return RECOVERY_ACTIONS.map((action) => {

@@ -61,7 +61,7 @@ interface Named {
 }
 
 /** Request groups and the TAP include group, by display name. */
-async function readGroups(ctx: EntraContext): Promise<Map<string, string>> {
+export async function readGroups(ctx: EntraContext): Promise<Map<string, string>> {
   const names = RECOVERY_ACTIONS.map((action) => requestGroupName(ctx, action));
   const found = await graphList<Named>(ctx, '/groups', 'read request groups', {
     $filter: `startswith(displayName,${odataString(ctx.config.requestGroups.prefix)})`,

@@ -80,6 +80,21 @@ export const GATE_METRICS: readonly MetricDefinition[] = [
     kind: 'counter',
     help: 'Post-event reviews closed, by kind and outcome.',
   },
+  {
+    name: 'recovery_idp_upkeep_total',
+    kind: 'counter',
+    help: 'IdP upkeep done by the running gate (Entra subscriptions renewed or recreated), by IdP, kind and op.',
+  },
+  {
+    name: 'recovery_idp_upkeep_failures_total',
+    kind: 'counter',
+    help: 'IdP upkeep runs that failed, by IdP.',
+  },
+  {
+    name: 'recovery_idp_upkeep_expiry_seconds',
+    kind: 'gauge',
+    help: 'Seconds until the soonest item the upkeep keeps alive expires (Entra subscriptions), by IdP.',
+  },
 ];
 
 interface Histogram {

@@ -31,6 +31,7 @@ import { type HttpServer, type Router, startHttpServer } from './server/index.js
 import { GATE_MIGRATIONS } from './store/index.js';
 import { applyRetention } from './store/retention.js';
 import type { AuditLog, Logger, Metrics, Notifier, Orchestrator, OrchestratorDeps, Store } from './types.js';
+import { upkeepLoop } from './upkeep.js';
 
 /** What the wiring reads from `createGate` options. */
 export interface WiringOptions<O extends Orchestrator> {
@@ -148,6 +149,7 @@ export async function wireParts<O extends Orchestrator>(
     });
     const loops = backgroundLoops(config, store, orchestrator, outbox, logger);
     loops.push(pruneLoop(config, store, now, logger));
+    loops.push(upkeepLoop({ providers, metrics, logger, now }, store));
     loops.push(
       reviewLoop(
         { store, audit, notifier, metrics, now, logger, baseUrl },
