@@ -71,11 +71,15 @@ export async function writeGateConfig(
   return { file, dir };
 }
 
-/** Starts `recovery-gate serve --config <file>`; resolves once it listens. */
+/**
+ * Starts `recovery-gate serve --config <file>`; resolves once it listens (fails after `startTimeoutMs`,
+ * default 60 s; a busy machine may need more).
+ */
 export async function startGateProcess(
   file: string,
   okta: OktaTestEnvironment,
   databaseUrl = '',
+  startTimeoutMs = 60_000,
 ): Promise<GateProcess> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--config', file], {
     env: {
@@ -93,7 +97,10 @@ export async function startGateProcess(
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`gate did not start in 60s:\n${err}`)), 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`gate did not start in ${startTimeoutMs / 1000}s:\n${err}`)),
+      startTimeoutMs,
+    );
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const found = /listening on (http:\/\/[^\s]+)/.exec(out);

@@ -6,6 +6,8 @@
 
 export type { AuditEntry, AuditRecord, ChainVerification } from './audit.js';
 export { appendRecord, GENESIS_HASH, hashRecord, verifyChain } from './audit.js';
+export type { Backoff } from './backoff.js';
+export { backoffDelay, parseRetryAfter, retryWait } from './backoff.js';
 export { baselinePolicy, baselinePolicyInput } from './baseline.js';
 export type { JsonValue } from './canonical-json.js';
 export { canonicalJson } from './canonical-json.js';

@@ -5,6 +5,7 @@
  */
 
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { backoffDelay, parseRetryAfter, retryWait } from '@recovery-gate/core';
 
 /** Retry settings. */
 export interface RetrySettings {
@@ -18,16 +19,17 @@ export interface RetrySettings {
 
 const RETRIABLE = new Set([429, 503, 504]);
 
+/** Back-off from 1 s, doubled per attempt, capped at the longest wait (core's `backoffDelay`). */
+const backoff = (settings: RetrySettings) => ({
+  baseMs: 1000,
+  capMs: settings.maxDelayMs,
+  random: settings.random,
+});
+
 /** The wait a response asks for: `Retry-After` seconds or HTTP date; else exponential back-off with jitter. */
 export function retryDelay(response: Response, attempt: number, settings: RetrySettings): number {
-  const header = response.headers.get('retry-after');
-  if (header !== null) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - settings.now().getTime());
-  }
-  return Math.round(2 ** attempt * 1000 * (0.5 + settings.random() / 2));
+  const asked = parseRetryAfter(response.headers.get('retry-after'), settings.now());
+  return retryWait(attempt, backoff(settings), asked);
 }
 
 /** Creates the retry middleware; `setNext` links it to the terminal handler. */
@@ -45,7 +47,7 @@ export function createRetryMiddleware(settings: RetrySettings): Middleware {
         } catch (error) {
           // The request never got an answer (connection refused or reset): back off and try again, bounded.
           if (attempt >= settings.maxRetries) throw error;
-          await settings.sleep(Math.round(2 ** attempt * 1000 * (0.5 + settings.random() / 2)));
+          await settings.sleep(backoffDelay(attempt, backoff(settings)));
           continue;
         }
         const response = context.response;

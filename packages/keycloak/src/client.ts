@@ -6,7 +6,7 @@
  */
 
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { GateError, type Secret } from '@recovery-gate/core';
+import { GateError, parseRetryAfter, retryWait, type Secret } from '@recovery-gate/core';
 import type { ProviderConfig } from './config.js';
 import { httpFailure, isTokenEndpoint, type ResourceKind, toGateError } from './errors.js';
 
@@ -75,10 +75,9 @@ export function createSession(config: ProviderConfig, secret: Secret, options: S
   kc.registerTokenProvider({ getAccessToken: accessToken });
 
   const backoff = (attempt: number, retryAfter: string | null): number => {
-    const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
-    const base = Math.min(250 * 2 ** attempt, MAX_BACKOFF_MS);
-    return Math.round(base * (1 + 0.25 * options.random()));
+    const asked = parseRetryAfter(retryAfter, options.now());
+    const policy = { baseMs: 250, capMs: MAX_BACKOFF_MS, random: options.random };
+    return retryWait(attempt, policy, asked === null ? null : Math.min(asked, MAX_RETRY_AFTER_MS));
   };
 
   const call = async <T>(

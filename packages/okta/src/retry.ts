@@ -7,6 +7,7 @@
  */
 
 import { RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { backoffDelay } from '@recovery-gate/core';
 
 /** What the executor needs from the world. */
 export interface RetryOptions {
@@ -74,9 +75,7 @@ export class RetryingRequestExecutor extends RequestExecutor {
 
   #backoff(attempt: number): number {
     const { baseDelayMs, maxDelayMs, random } = this.#options;
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-    // Full jitter, never zero so retries are spaced.
-    return Math.max(1, Math.round(cap * random()));
+    return backoffDelay(attempt, { baseMs: baseDelayMs, capMs: maxDelayMs, random });
   }
 
   override async fetch(request: FetchRequest): Promise<FetchResponse> {

@@ -145,6 +145,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     },
     async stop() {
       await Promise.all([...pollLoops.values()].map((l) => l.stop()));
+      // On PostgreSQL other replicas may share the inbox: finish the events held, claim no more, and leave
+      // the rest to them. The embedded store has no other replica: drain what is ready before stopping.
+      if (deps.store.kind === 'postgres') worker.halt();
       await workerLoop.stop();
       await refusalLoop.stop();
       await refusals.flush(true);

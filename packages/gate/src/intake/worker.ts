@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { NormalizedEvent } from '@recovery-gate/core';
+import { backoffDelay, type NormalizedEvent } from '@recovery-gate/core';
+import { withLeaseRenewal } from '../store/lease.js';
 import type { Logger, Metrics, Orchestrator, Store } from '../types.js';
 import type { SecurityAlert } from './alerts.js';
 
@@ -20,11 +21,14 @@ export interface WorkerOptions {
   readonly alert?: (alert: SecurityAlert) => Promise<void>;
   /** Events claimed per round (bypasses among them are handled in one transaction). @default 100 */
   readonly batchSize?: number;
-  /** How long a claim lasts before another worker may take the event over (crash). @default 120000 */
+  /**
+   * How long a claim lasts before another worker may take the event over (a crashed replica); renewed every
+   * third of it while the event is handled. @default 30000
+   */
   readonly leaseMs?: number;
   /** Attempts before an event is marked failed. @default 10 */
   readonly maxAttempts?: number;
-  /** Base retry backoff, doubled per attempt (capped at one hour). @default 2000 */
+  /** Base retry back-off, doubled per attempt, with jitter, capped at one hour (core's `backoffDelay`). @default 2000 */
   readonly backoffMs?: number;
   /**
    * Events handled at once. A round never holds two events of one subject, so these are always different
@@ -45,6 +49,11 @@ interface Row extends Record<string, unknown> {
 /** The worker; `runOnce` processes what is due and returns how many events it handled (ok or not). */
 export interface InboxWorker {
   runOnce(): Promise<number>;
+  /**
+   * Stops claiming: a running `runOnce` finishes the events it holds and returns (a replica shutting down
+   * leaves the rest to the others). Later calls of `runOnce` do nothing.
+   */
+  halt(): void;
 }
 
 const CLAIM = `
@@ -88,7 +97,7 @@ async function fail(ctx: Ctx, row: Row, error: unknown): Promise<void> {
   const text = error instanceof Error ? error.message : String(error);
   const message = `${typeof code === 'string' ? `${code}: ` : ''}${text}`.slice(0, 500);
   const final = row.attempts >= ctx.maxAttempts;
-  const delay = Math.min(ctx.backoffMs * 2 ** Math.min(row.attempts - 1, 20), 3_600_000);
+  const delay = backoffDelay(row.attempts - 1, { baseMs: ctx.backoffMs, capMs: 3_600_000 });
   const next = new Date(ctx.now().getTime() + delay).toISOString();
   await ctx.store.query(SETTLE, [row.idempotency_key, final ? 'failed' : 'pending', next, null, message]);
   ctx.metrics.inc('recovery_events_failed_total', { idp: row.payload.idp, final: String(final) });
@@ -144,32 +153,54 @@ async function processBatch(ctx: Ctx, rows: readonly Row[]): Promise<readonly Ro
   }
 }
 
+/** Extends the claims on `keys` still being handled by one lease from now. */
+async function renewLeases(ctx: Ctx, keys: readonly string[]): Promise<void> {
+  const until = new Date(ctx.now().getTime() + ctx.leaseMs).toISOString();
+  await ctx.store.query(
+    `UPDATE gate_inbox SET locked_until = $2 WHERE idempotency_key = ANY($1::text[]) AND status = 'processing'`,
+    [keys, until],
+  );
+}
+
 /** Creates the inbox worker. */
 export function createInboxWorker(options: WorkerOptions): InboxWorker {
   const ctx: Ctx = {
     ...options,
-    leaseMs: options.leaseMs ?? 120_000,
+    leaseMs: options.leaseMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 10,
     backoffMs: options.backoffMs ?? 2000,
+  };
+  let halted = false;
+  const handle = async (claimed: readonly Row[]): Promise<void> => {
+    const rows = await processBatch(ctx, claimed);
+    const width = Math.max(1, options.concurrency ?? 4);
+    for (let i = 0; i < rows.length; i += width) {
+      const group = rows.slice(i, i + width);
+      const ok = await Promise.all(group.map((row) => processRow(ctx, row)));
+      await settleDone(
+        ctx,
+        group.filter((_, j) => ok[j]).map((row) => row.idempotency_key),
+      );
+    }
   };
   return {
     async runOnce() {
       let handled = 0;
-      for (;;) {
+      while (!halted) {
         const claimed = await claim(ctx);
-        if (claimed.length === 0) return handled;
-        const rows = await processBatch(ctx, claimed);
-        const width = Math.max(1, options.concurrency ?? 4);
-        for (let i = 0; i < rows.length; i += width) {
-          const group = rows.slice(i, i + width);
-          const ok = await Promise.all(group.map((row) => processRow(ctx, row)));
-          await settleDone(
-            ctx,
-            group.filter((_, j) => ok[j]).map((row) => row.idempotency_key),
-          );
-        }
+        if (claimed.length === 0) break;
+        const keys = claimed.map((row) => row.idempotency_key);
+        await withLeaseRenewal(
+          ctx.leaseMs,
+          () => renewLeases(ctx, keys),
+          () => handle(claimed),
+        );
         handled += claimed.length;
       }
+      return handled;
+    },
+    halt() {
+      halted = true;
     },
   };
 }

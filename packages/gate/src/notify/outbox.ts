@@ -5,6 +5,7 @@
  * @module
  */
 
+import { backoffDelay } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
 import type { Logger, Metrics, Notification, Notifier, Queryable, Store } from '../types.js';
 import type { Transport } from './transports.js';
@@ -25,7 +26,7 @@ export interface OutboxOptions {
   readonly now: () => Date;
   /** Attempts before a notification is marked failed. @default 8 */
   readonly maxAttempts?: number;
-  /** Base backoff in ms, doubled each attempt. @default 5000 */
+  /** Base back-off in ms, doubled each attempt, with jitter, capped at one hour (core's `backoffDelay`). @default 5000 */
   readonly backoffMs?: number;
   /** How long a send may take before another worker may retry it. @default 60000 */
   readonly leaseMs?: number;
@@ -120,7 +121,8 @@ async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
       500,
     );
     const failed = row.attempts >= ctx.maxAttempts || transport === undefined;
-    const next = new Date(at.getTime() + ctx.backoffMs * 2 ** Math.min(row.attempts - 1, 10));
+    const delay = backoffDelay(row.attempts - 1, { baseMs: ctx.backoffMs, capMs: 3_600_000 });
+    const next = new Date(at.getTime() + delay);
     const status = failed ? 'failed' : 'pending';
     await store.query(SETTLE, [row.idempotency_key, status, next.toISOString(), null, message]);
     metrics.inc('recovery_notifications_total', {

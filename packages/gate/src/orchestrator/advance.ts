@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isGateError, type SubjectFacts } from '@recovery-gate/core';
+import { backoffDelay, isGateError, type SubjectFacts } from '@recovery-gate/core';
 import { askForEvidence } from './ask.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
@@ -73,7 +73,7 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
     await settleEffects(ctx, c.id, { error: errorText(error) });
     return false;
   }
-  const delay = ctx.options.retryBaseMs * 2 ** (attempts - 1);
+  const delay = backoffDelay(attempts - 1, { baseMs: ctx.options.retryBaseMs, capMs: STEP_RETRY_CAP_MS });
   await patchCase(
     ctx.deps.store,
     c.id,
@@ -82,6 +82,9 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
   );
   return false;
 }
+
+/** No wait between two attempts of a case step grows past this. */
+const STEP_RETRY_CAP_MS = 3_600_000;
 
 /** Evaluates the policy on the case's current evidence and approvals. */
 export async function decideCase(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<DecisionView> {

@@ -68,6 +68,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     connectionString: options.databaseUrl,
     max: options.maxConnections ?? 10,
     types,
+    // Which replica a session belongs to, for `pg_stat_activity` and `pg_locks` (who polls, who holds a case).
+    application_name: `recovery-gate:${process.pid}`,
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
