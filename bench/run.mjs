@@ -10,7 +10,7 @@ import { load1, machine, parseArgs } from './lib.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Every bench, in run order. */
-const BENCHES = ['decide', 'intake', 'e2e', 'bypass', 'catchup', 'guardrails'];
+const BENCHES = ['decide', 'intake', 'e2e', 'bypass', 'catchup', 'guardrails', 'replicas'];
 
 function runBench(name, args) {
   return new Promise((resolve) => {
