@@ -232,7 +232,7 @@ describe.skipIf(idvModule === undefined)(
         (a) => a.type === 'case.evidence' && (a.data as { kind?: string }).kind === 'idv_ial2',
       );
       expect(record?.data).toMatchObject({ provider: 'acme', assuranceLevel: 'ial2', outcome: 'passed' });
-      expect(typeof (record?.data as { transactionId?: unknown }).transactionId).toBe('string');
+      expect(typeof (record?.data as { transactionId?: unknown } | undefined)?.transactionId).toBe('string');
       const text = JSON.stringify(env.audit.entries);
       for (const secret of ['1988-06-14', 'P1234567', 'Anders']) expect(text).not.toContain(secret);
     });
