@@ -178,6 +178,11 @@ function mountConfiguredPages<O extends Orchestrator>(
       metrics: gate.metrics,
     }),
     // The same role groups the case engine checks, so a refusal before the link is used agrees with it.
-    { ...pagesSettingsFrom(pages), now, approverGroups: config.approverGroups },
+    {
+      ...pagesSettingsFrom(pages),
+      now,
+      approverGroups: config.approverGroups,
+      reviewerGroups: config.reviews.reviewerGroups,
+    },
   );
 }

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { CONSOLE_STYLES } from '../console/styles.js';
+
 /** The path the layout links to. */
 export const STYLESHEET_PATH = '/assets/gate.css';
 
@@ -68,4 +70,4 @@ th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mut
 .foot{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);background:#fff}
 .foot p{margin:0;padding:1rem 0}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
-`;
+`.concat(CONSOLE_STYLES);

@@ -27,6 +27,7 @@ export type PagesEngine = Pick<
   | 'claimCredential'
   | 'pendingChallenge'
   | 'openCase'
+  | 'closeIncident'
 >;
 
 /** The gate's parts the pages use. */
@@ -54,6 +55,8 @@ export interface PagesSettings {
   readonly sessionSecret: Secret;
   /** Who may open the read-only case view: the IdP to sign in with and the groups that grant access. */
   readonly viewer: { readonly idp: IdpKind; readonly groups: readonly string[] };
+  /** Groups whose members may close post-event reviews (and open the console). @default ['SecurityTeam'] */
+  readonly reviewerGroups?: readonly string[];
   /** Checks saved recovery codes; without it the step is not offered. */
   readonly recoveryCodes?: RecoveryCodeVerifier;
   /** The groups of each pool approver role, as the policy engine's `roleGroups` (pages check them before a link is used). */

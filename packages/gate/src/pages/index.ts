@@ -8,12 +8,14 @@ import type { Router } from '../server/router.js';
 import { approvePage, approvePost, approveProofingPost } from './approve.js';
 import { STYLESHEET, STYLESHEET_PATH } from './assets.js';
 import { cancelFromLink, cancelPage, cancelPost } from './cancel.js';
-import { casePage, casesPage } from './cases.js';
+import { casePage, casesCsv, casesPage, closeIncidentPost } from './cases.js';
+import { chartsCsv, chartsPage, queuePage } from './console.js';
 import { createPagesCtx, loadSession, message, type PagesDeps, type PagesSettings } from './context.js';
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
 import { provePage, provePost } from './prove.js';
 import { raisePage, raisePost } from './raise.js';
+import { reviewClosePost, reviewPage, reviewsPage } from './reviews.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
 import { credentialPage, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
@@ -72,7 +74,15 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('GET', '/raise', (ctx) => raisePage(p, ctx));
   router.add('POST', '/raise', (ctx) => raisePost(p, ctx));
   router.add('GET', '/cases', (ctx) => casesPage(p, ctx));
+  router.add('GET', '/cases.csv', (ctx) => casesCsv(p, ctx));
   router.add('GET', '/cases/:id', (ctx) => casePage(p, ctx));
+  router.add('POST', '/cases/:id/close-incident', (ctx) => closeIncidentPost(p, ctx));
+  router.add('GET', '/console', (ctx) => queuePage(p, ctx));
+  router.add('GET', '/console/charts', (ctx) => chartsPage(p, ctx));
+  router.add('GET', '/console/charts.csv', (ctx) => chartsCsv(p, ctx));
+  router.add('GET', '/reviews', (ctx) => reviewsPage(p, ctx));
+  router.add('GET', '/reviews/:id', (ctx) => reviewPage(p, ctx));
+  router.add('POST', '/reviews/:id/close', (ctx) => reviewClosePost(p, ctx));
 }
 export type { PagesConfig, PagesConfigInput } from './config.js';
 export { pagesConfigSchema, pagesSettingsFrom, STEP_UP_DEFAULTS } from './config.js';

@@ -14,7 +14,7 @@ import { type HttpServer, startHttpServer } from '../server/http.js';
 import { createRouter } from '../server/router.js';
 import type { Backend } from '../testing/stores.js';
 import type { Metrics, Notifier } from '../types.js';
-import { mountPages } from './index.js';
+import { mountPages, type PagesSettings } from './index.js';
 import { createSessions, PAGES_MIGRATIONS, type Sessions } from './session.js';
 
 const SECRET = createSecret('unit-test-session-secret-0123456789abcdef');
@@ -34,6 +34,8 @@ export interface PagesFixtureOptions {
   readonly notifier?: (fx: PagesFixture) => Notifier;
   /** The store backend. @default 'pglite' */
   readonly backend?: Backend;
+  /** Settings merged over the fixture's (viewer and reviewer groups...). */
+  readonly settings?: Partial<PagesSettings>;
 }
 
 /** Registers the fixture's setup and teardown around each test. */
@@ -77,6 +79,7 @@ export function usePagesFixture(options: PagesFixtureOptions = {}): PagesFixture
         sessionSecret: SECRET,
         viewer: { idp: 'okta', groups: ['SecurityTeam'] },
         now: () => fx.clock.now,
+        ...options.settings,
       },
     );
     await fx.env.store.migrate(PAGES_MIGRATIONS);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
+import { sameOrigin } from './csrf.js';
 import { type HttpServer, startHttpServer } from './http.js';
-import { createRouter, type Router } from './router.js';
+import { createRouter, type RequestContext, type Router } from './router.js';
 
 const TOKEN = 'session-token-0123456789abcdef';
 
@@ -102,5 +103,22 @@ describe('the router checks CSRF before any state-changing handler runs', () => 
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('sameOrigin', () => {
+  const ctx = (headers: Record<string, string>) =>
+    ({ req: { headers: { host: 'gate.test:8443', ...headers } } }) as unknown as RequestContext;
+
+  it('accepts the "null" origin a no-referrer page posts with when the browser says same-origin', () => {
+    expect(sameOrigin(ctx({ origin: 'https://gate.test:8443', 'sec-fetch-site': 'same-origin' }))).toBe(true);
+    // Chromium serialises Origin as "null" for a form post under Referrer-Policy: no-referrer.
+    expect(sameOrigin(ctx({ origin: 'null', 'sec-fetch-site': 'same-origin' }))).toBe(true);
+  });
+
+  it('refuses a "null" origin the browser does not vouch for (sandboxed frames), and other sites', () => {
+    expect(sameOrigin(ctx({ origin: 'null' }))).toBe(false);
+    expect(sameOrigin(ctx({ origin: 'null', 'sec-fetch-site': 'cross-site' }))).toBe(false);
+    expect(sameOrigin(ctx({ origin: 'https://evil.example' }))).toBe(false);
   });
 });

@@ -54,6 +54,9 @@ export function sameOrigin(ctx: RequestContext, extra: readonly string[] = []): 
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = header(ctx, 'origin');
   if (origin === undefined) return true;
+  // The pages' Referrer-Policy is no-referrer, under which a browser serialises the Origin of a form post
+  // as "null" even on the same origin; Sec-Fetch-Site (set by the browser, never by a page) then vouches.
+  if (origin === 'null' && site === 'same-origin') return true;
   let parsed: URL;
   try {
     parsed = new URL(origin);
