@@ -3,12 +3,13 @@
  * ids, labels, channel values, groups, flash messages, path and query parameters. The GET routes are read
  * from the router, so a new page without a scenario here fails the test until one is added.
  */
-import { createSecret, type RecoveryProvider, type SubjectFacts } from '@recovery-gate/core';
+import { baselinePolicy, createSecret, type RecoveryProvider, type SubjectFacts } from '@recovery-gate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import { createFakeIdp } from '../orchestrator/fake-idp.test-helper.js';
 import type { CaseView } from '../orchestrator/index.js';
 import { type Env, event, startEnv } from '../orchestrator/setup.test-helper.js';
+import { listReviews, sweepReviews } from '../reviews/index.js';
 import { type HttpServer, startHttpServer } from '../server/http.js';
 import { createRouter } from '../server/router.js';
 import type { PagesEngine } from './context.js';
@@ -126,6 +127,9 @@ const subject = (c: CaseView, extra: Partial<SessionData> = {}): Partial<Session
   flash: `Sent${HOSTILE}`,
   ...extra,
 });
+const VIEWER: Partial<SessionData> = { sub: 'u-sam', idp: 'okta', viewer: true, name: `Sam${HOSTILE}` };
+/** The review the store holds for a hostile incident (the console reads reviews and cases from the store). */
+let reviewId = '';
 const caseUrl = (prefix: string, c: CaseView, suffix = '') => `${prefix}${encodeURIComponent(c.id)}${suffix}`;
 
 /** One scenario per GET route of the pages, keyed by the route's pattern. */
@@ -209,6 +213,20 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     session: () => ({ sub: 'u-sam', idp: 'okta', viewer: true }),
     shows: true,
   },
+  '/cases.csv': { path: () => '/cases.csv', session: () => VIEWER, shows: false },
+  '/console': { path: () => '/console', session: () => VIEWER, shows: true },
+  '/console/charts': {
+    path: () => `/console/charts?tier=${encodeURIComponent(HOSTILE)}`,
+    session: () => VIEWER,
+    shows: true,
+  },
+  '/console/charts.csv': { path: () => '/console/charts.csv', session: () => VIEWER, shows: false },
+  '/reviews': { path: () => '/reviews', session: () => VIEWER, shows: true },
+  '/reviews/:id': {
+    path: () => `/reviews/${encodeURIComponent(reviewId)}`,
+    session: () => VIEWER,
+    shows: true,
+  },
 };
 
 const SECRET = createSecret('hostile-test-session-secret-0123456789abcdef');
@@ -236,6 +254,30 @@ describe('every page with hostile strings in every field', () => {
     const real = opened && (await env.engine.getCase(opened.id));
     if (!real) throw new Error('no case');
     view = real;
+    // The console's queue, lists and review pages read the store: an incident with hostile text, reviewed.
+    await env.store.query(
+      `INSERT INTO cases (id, kind, idp, subject_id, subject_login, action, requester_id, state, reason, created_at, updated_at)
+       VALUES ('hostile-incident', 'incident', 'okta', $1, $2, 'password_reset', $3, 'executing', $4, $5, $5)`,
+      [
+        `u-x${HOSTILE}`,
+        `login${HOSTILE}`,
+        `u-agent${HOSTILE}`,
+        `bypass:native${HOSTILE}`,
+        clock.now.toISOString(),
+      ],
+    );
+    const reviewDeps = {
+      store: env.store,
+      audit: env.audit,
+      notifier: { send: async () => undefined },
+      now: () => clock.now,
+    };
+    await sweepReviews(
+      reviewDeps,
+      { reviewerGroups: [`SecurityTeam${HOSTILE}`], dueSeconds: 60, remindSeconds: 60 },
+      baselinePolicy,
+    );
+    reviewId = (await listReviews(env.store, {}, clock.now))[0]?.id ?? '';
     // The engine answers with the hostile view of the case (the pages are under test, not the engine).
     const engine: PagesEngine = {
       ...env.engine,
@@ -308,7 +350,10 @@ describe('every page with hostile strings in every field', () => {
           const body = await response.text();
           // 503 is a sign-in that cannot reach the (absent) IdP; a 500 would be a page that broke on the data.
           expect(response.status, route.pattern).not.toBe(500);
-          expect(body, `GET ${route.pattern} put hostile text into markup`).not.toContain(RAW);
+          // A CSV download is text for a spreadsheet, not markup (text/csv, attachment, nosniff, sandboxed).
+          if ((response.headers.get('content-type') ?? '').startsWith('text/csv'))
+            expect(response.headers.get('content-disposition'), route.pattern).toContain('attachment');
+          else expect(body, `GET ${route.pattern} put hostile text into markup`).not.toContain(RAW);
           if (body.includes(ESCAPED)) shown.push(route.pattern);
         }
         // The scenarios do reach the data: each page that shows it carries the escaped form.
