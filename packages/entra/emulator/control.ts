@@ -51,6 +51,7 @@ export interface ControlDeps {
   readonly tenant: TenantState;
   now(): number;
   advance(ms: number): void;
+  settle(): Promise<void>;
   readonly state: ServerState;
   readonly pending: Set<Promise<unknown>>;
   readonly deliveries: Delivery[];
@@ -85,6 +86,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     tenant,
     now,
     advanceClock: (ms) => deps.advance(ms),
+    settleRevocations: () => deps.settle(),
     setAuditLatency: (ms) => {
       tenant.auditLatencyMs = ms;
     },

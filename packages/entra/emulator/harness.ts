@@ -180,8 +180,14 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
       if (!group) throw new Error(`no group ${name}`);
       group.members.add(userId);
     },
-    refreshTokenWorks: (refreshToken) => emulator.oidc.server.refreshTokenWorks(refreshToken),
-    sessionActive: (sessionId) => emulator.oidc.server.sessionActive(sessionId),
+    refreshTokenWorks: async (refreshToken) => {
+      await control.settleRevocations();
+      return emulator.oidc.server.refreshTokenWorks(refreshToken);
+    },
+    sessionActive: async (sessionId) => {
+      await control.settleRevocations();
+      return emulator.oidc.server.sessionActive(sessionId);
+    },
     signInWithTemporaryCredential: async (userId, secret) => {
       const response = await fetch(`${emulator.url}/${emulator.tenantId}/emulator/signin`, {
         method: 'POST',

@@ -9,6 +9,7 @@ import type { OidcServer } from '@recovery-gate/emulator-kit';
 import { createControl, type Delivery, deliverer, listen } from './control.js';
 import type { EmuEnv } from './http.js';
 import { PAGES_CLIENT_ID, startTenantOidc } from './oidc.js';
+import { settleRevocations } from './routes-users.js';
 import { buildTenant, EMULATOR_TENANT_ID, GATE_APP } from './seed.js';
 import { seedSyntheticAudits } from './seed-audits.js';
 import { seedGuardrails } from './seed-guardrails.js';
@@ -40,6 +41,11 @@ export interface EmulatorOptions {
    * 5 min at p99; `control.setAuditLatency` changes it later). @default 0
    */
   readonly auditLatencyMs?: number;
+  /**
+   * Delay before `revokeSignInSessions` takes effect, in emulator milliseconds (Graph: "a small delay of a few
+   * minutes"); 0 is the fast end and revokes at once. @default 0
+   */
+  readonly revocationDelayMs?: number;
   /** Latency added to every Graph response, in ms. @default 0 */
   readonly latencyMs?: number;
   /** Maps public https origins of notification URLs to loopback origins, e.g. `{ 'https://gate.test': 'http://127.0.0.1:4000' }`. */
@@ -57,6 +63,8 @@ export interface EmulatorControl {
   readonly tenant: TenantState;
   now(): number;
   advanceClock(ms: number): void;
+  /** Applies the delayed revocations that are due (the emulator also does so before every request). */
+  settleRevocations(): Promise<void>;
   /** Delays the audit records of later changes by `ms`, as Entra's ingestion does. */
   setAuditLatency(ms: number): void;
   injectFault(fault: Fault): void;
@@ -108,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = (): number => base() + offset;
   const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
   tenant.auditLatencyMs = options.auditLatencyMs ?? 0;
+  tenant.revocationDelayMs = options.revocationDelayMs ?? 0;
   if (options.guardrailsApplied) seedGuardrails(tenant, now());
   if ((options.syntheticAudits ?? 0) > 0) seedSyntheticAudits(tenant, options.syntheticAudits ?? 0, now());
   const pending = new Set<Promise<unknown>>();
@@ -143,7 +152,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const advance = (ms: number): void => {
     offset += ms;
   };
-  const control = createControl({ tenant, now, state, pending, deliveries, url, authority, advance });
+  const control = createControl({
+    ...{ tenant, now, state, pending, deliveries, url, authority, advance },
+    settle: () => settleRevocations(env),
+  });
   return {
     url,
     tenantId: EMULATOR_TENANT_ID,

@@ -96,3 +96,21 @@ describe('password reset and lockout at the token endpoint', () => {
     expect(await passwordSignIn(env, bob.userPrincipalName, DEMO_PASSWORD)).toBe(200);
   });
 });
+
+describe('revokeSignInSessions takes effect after a delay, as Graph documents', () => {
+  it('the refresh token works until the delay has passed, then is refused; the adapter says it is not instant', async () => {
+    const env = await startEmulatedEnvironment({ revocationDelayMs: 3 * 60_000 });
+    open.push(env);
+    const alice = env.emulator.control.user('alice').id;
+    const session = await env.probes.mintSession(alice);
+    const result = await env.adapter.revokeSessions(alice, {
+      sessions: true,
+      refreshTokens: true,
+      grants: false,
+    });
+    expect(result.caveats.join(' ')).toMatch(/within a few minutes, not instantly/);
+    expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
+    env.emulator.control.advanceClock(3 * 60_000);
+    expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
+  });
+});

@@ -11,6 +11,7 @@ import { compileFilter } from './filter.js';
 import {
   badRequest,
   type Ctx,
+  type EmuEnv,
   forbidden,
   isoNow,
   notFound,
@@ -141,8 +142,14 @@ async function revoke(ctx: Ctx): Promise<Reply> {
   assertCanManage(tenant, ctx.principal, user);
   const old = user.signInSessionsValidFromDateTime;
   user.signInSessionsValidFromDateTime = isoNow(ctx.env);
-  revokeUserSessions(tenant, user);
-  await ctx.env.revokeOidc(user.id);
+  if (tenant.revocationDelayMs > 0) {
+    // Takes effect later (settleRevocations, run before every request); a second call does not postpone it.
+    if (!tenant.pendingRevocations.has(user.id))
+      tenant.pendingRevocations.set(user.id, ctx.env.now() + tenant.revocationDelayMs);
+  } else {
+    revokeUserSessions(tenant, user);
+    await ctx.env.revokeOidc(user.id);
+  }
   appendAudit(tenant, isoNow(ctx.env), ctx.principal, {
     activity: 'Update StsRefreshTokenValidFrom Timestamp',
     category: 'UserManagement',
@@ -225,4 +232,20 @@ export const userRoutes: readonly Route[] = [
 /** A random password for system-generated resets. */
 export function generatedPassword(): string {
   return `Rg-${randomBytes(12).toString('base64url')}1!`;
+}
+
+/**
+ * Applies the revocations whose delay has passed (`tenant.revocationDelayMs`): sessions and refresh tokens
+ * stop working from then on.
+ * @see https://learn.microsoft.com/graph/api/user-revokesigninsessions?view=graph-rest-1.0
+ */
+export async function settleRevocations(env: EmuEnv): Promise<void> {
+  const tenant = env.tenant;
+  for (const [userId, due] of [...tenant.pendingRevocations]) {
+    if (due > env.now()) continue;
+    tenant.pendingRevocations.delete(userId);
+    const user = tenant.users.get(userId);
+    if (user) revokeUserSessions(tenant, user);
+    await env.revokeOidc(userId);
+  }
 }

@@ -16,7 +16,7 @@ import { methodRoutes } from './routes-methods.js';
 import { pimRoutes } from './routes-pim.js';
 import { policyRoutes } from './routes-policy.js';
 import { subscriptionRoutes } from './routes-subscriptions.js';
-import { userRoutes } from './routes-users.js';
+import { settleRevocations, userRoutes } from './routes-users.js';
 import type { EmuPrincipal } from './state.js';
 import { openidConfiguration, signInWithTap, tokenEndpoint } from './token.js';
 
@@ -275,6 +275,7 @@ export function createHandler(env: EmuEnv, state: ServerState) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     try {
+      if (env.tenant.pendingRevocations.size > 0) await settleRevocations(env);
       if (url.pathname.startsWith('/v1.0/')) await graph(env, state, req, res, url);
       else await identity(env, state, req, res, url);
     } catch (error) {

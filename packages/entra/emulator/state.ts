@@ -237,6 +237,13 @@ export interface TenantState {
   auditVisibleAt: Map<string, number>;
   /** The ingestion latency given to new audit records, in ms (a test switch). */
   auditLatencyMs: number;
+  /**
+   * How long after `revokeSignInSessions` the revocation takes effect ("there might be a small delay of a few
+   * minutes before tokens are revoked"): 0 (the default, the fast end) revokes at once.
+   */
+  revocationDelayMs: number;
+  /** Revocations waiting for their delay: user id -> when they take effect (emulator ms). */
+  pendingRevocations: Map<string, number>;
   groupChanges: EmuGroupChange[];
   sessions: Map<string, EmuSession>;
   accessTokens: Map<string, { principal: EmuPrincipal; expiresMs: number }>;
@@ -263,6 +270,8 @@ export function emptyTenant(tenantId: string): TenantState {
     audits: [],
     auditVisibleAt: new Map(),
     auditLatencyMs: 0,
+    revocationDelayMs: 0,
+    pendingRevocations: new Map(),
     groupChanges: [],
     sessions: new Map(),
     accessTokens: new Map(),

@@ -115,7 +115,7 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
       p,
       200,
       'Access revoked',
-      'We revoked the temporary access the recovery issued, removed the sign-in methods added since, put your password into reset, signed your account out everywhere and alerted the security team. They will contact you.',
+      'We revoked the temporary access the recovery issued, removed the sign-in methods added since, put your password into reset, asked your identity provider to sign your account out everywhere (this can take a few minutes to reach every app) and alerted the security team. They will contact you.',
       'ok',
       session,
     );
