@@ -6,6 +6,13 @@
 
 import type { IdpKind, RecoveryProvider } from '@recovery-gate/core';
 import type { Adapters, GateConfig } from './config/index.js';
+import {
+  buildIdvProviders,
+  createIdvService,
+  type IdvModule,
+  type IdvService,
+  loadIdvModule,
+} from './idv/index.js';
 import { errorResponse, type Intake, type IntakeOptions } from './intake/index.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -164,6 +171,32 @@ function mountConfiguredPages<O extends Orchestrator>(
   pages: NonNullable<GateConfig['pages']>,
   now: () => Date,
 ): void {
+  // Identity verification: the idv package is loaded once; the service is built on the first request
+  // (the store and the engine exist once the gate has started).
+  let idvModule: IdvModule | undefined;
+  const idvLoaded =
+    config.identityVerification === undefined
+      ? Promise.resolve()
+      : loadIdvModule().then((m) => {
+          idvModule = m;
+        });
+  let idvService: IdvService | undefined;
+  const idv = (): IdvService | undefined => {
+    if (idvService !== undefined || idvModule === undefined) return idvService;
+    idvService = createIdvService({
+      store: gate.store,
+      engine: gate.orchestrator as unknown as PagesEngine,
+      policy: config,
+      providers: buildIdvProviders(
+        idvModule,
+        config.identityVerification as { providers: Record<string, unknown> },
+      ),
+      now,
+      baseUrl: gate.baseUrl,
+    });
+    return idvService;
+  };
+  void idvLoaded;
   mountPages(
     gate.router,
     () => ({
@@ -176,6 +209,7 @@ function mountConfiguredPages<O extends Orchestrator>(
       baseUrl: gate.baseUrl,
       logger: gate.logger,
       metrics: gate.metrics,
+      ...(idv() === undefined ? {} : { idv: idv() as IdvService }),
     }),
     // The same role groups the case engine checks, so a refusal before the link is used agrees with it.
     {

@@ -6,6 +6,7 @@
 
 import type { IdpKind, RecoveryProvider, Secret } from '@recovery-gate/core';
 import { type AuditVerification, createAuditVerifier } from '../audit/export.js';
+import type { IdvService } from '../idv/index.js';
 import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import type { AuditLog, Logger, Metrics, Notifier, Store } from '../types.js';
@@ -42,6 +43,8 @@ export interface PagesDeps {
   readonly logger: Logger;
   /** Counts refused link uses; optional so embedders without metrics still serve pages. */
   readonly metrics?: Metrics;
+  /** Remote identity proofing; without it the step is not offered. */
+  readonly idv?: IdvService;
 }
 
 /** Checks a saved recovery code for a subject (the IdP or a vault that keeps them). */

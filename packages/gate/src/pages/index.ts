@@ -11,13 +11,14 @@ import { cancelFromLink, cancelPage, cancelPost } from './cancel.js';
 import { casePage, casesCsv, casesPage, closeIncidentPost } from './cases.js';
 import { chartsCsv, chartsPage, queuePage } from './console.js';
 import { createPagesCtx, loadSession, message, type PagesDeps, type PagesSettings } from './context.js';
+import { idvCallback, idvContinue, idvReturn, idvStartPost } from './idv.js';
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
 import { provePage, provePost } from './prove.js';
 import { raisePage, raisePost } from './raise.js';
 import { reviewClosePost, reviewPage, reviewsPage } from './reviews.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
-import { credentialPage, verifyPage, verifyPost, verifySignIn } from './verify.js';
+import { credentialPage, subjectSession, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
 export type { PagesDeps, PagesEngine, PagesSettings, RecoveryCodeVerifier } from './context.js';
 export type { OidcIdpSettings, SignInResult } from './oidc.js';
@@ -65,6 +66,38 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('POST', '/verify/case/:caseId/otp/send', (ctx) => verifyPost(p, ctx, 'send'));
   router.add('POST', '/verify/case/:caseId/otp/check', (ctx) => verifyPost(p, ctx, 'check'));
   router.add('POST', '/verify/case/:caseId/recovery-code', (ctx) => verifyPost(p, ctx, 'rc'));
+  router.add('POST', '/verify/case/:caseId/idv/start', async (ctx) => {
+    const found = await subjectSession(p, ctx);
+    return found
+      ? idvStartPost(p, found)
+      : message(
+          p,
+          403,
+          'Sign in from your link',
+          'Open the link you received to sign in to this recovery.',
+          'bad',
+        );
+  });
+  router.add('GET', '/verify/case/:caseId/idv/continue', async (ctx) => {
+    const found = await subjectSession(p, ctx);
+    const go = found ? idvContinue(found) : null;
+    return (
+      go ??
+      message(
+        p,
+        404,
+        'Nothing to continue',
+        'Start the identity check again from your recovery page.',
+        'info',
+      )
+    );
+  });
+  router.add('GET', '/verify/idv/return', (ctx) => idvReturn(p, ctx));
+  router.add('POST', '/idv/callback/:provider', (ctx) => idvCallback(p, ctx), {
+    csrf: {
+      exempt: 'identity-verification provider callback: every request carries its per-request api-key',
+    },
+  });
   router.add('GET', '/approve/case/:caseId', (ctx) => approvePage(p, ctx));
   router.add('POST', '/approve/case/:caseId', (ctx) => approvePost(p, ctx));
   router.add('POST', '/approve/case/:caseId/proofing', (ctx) => approveProofingPost(p, ctx));

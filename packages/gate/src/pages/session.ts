@@ -69,6 +69,8 @@ export interface SessionData {
   agent?: boolean;
   /** One-shot message for the next page. */
   flash?: string;
+  /** Where to continue an identity verification this session started (provider URL), by case. */
+  idvContinue?: { readonly caseId: string; readonly url: string };
 }
 
 /** A loaded session. */

@@ -116,7 +116,7 @@ export function evidenceList(c: CaseView, withReasons = true): SafeHtml {
   const rows = [
     ...c.evidence.map(
       (e) =>
-        html`<li><span>${evidenceLabel(e.kind)}${e.channelId ? html` <span class="mono">(${e.channelId})</span>` : null}</span><span>${pill(e.outcome === 'passed' ? 'ok' : 'bad', e.outcome)} ${when(e.at)}</span></li>`,
+        html`<li><span>${evidenceLabel(e.kind)}${e.channelId ? html` <span class="mono">(${e.channelId})</span>` : null}${e.outcome === 'failed' && typeof e.data.reason === 'string' ? `: ${e.data.reason}` : null}</span><span>${pill(e.outcome === 'passed' ? 'ok' : 'bad', e.outcome)} ${when(e.at)}</span></li>`,
     ),
     ...c.approvals.map((a) => {
       const who = `${a.role.replaceAll('_', ' ')} ${a.decision === 'approve' ? 'approved' : 'denied'}`;

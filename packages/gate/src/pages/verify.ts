@@ -16,6 +16,7 @@ import {
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, html, notice, pill, type SafeHtml } from './html.js';
+import { idvStep } from './idv.js';
 import { neededList } from './needed.js';
 import { checkOtp, otpPending, otpPhones, sendOtp } from './otp.js';
 import { readForm, redirect } from './respond.js';
@@ -108,6 +109,7 @@ function nextBody(
   session: Session,
   otpSent: boolean,
   push: PendingChallenge | null,
+  idv: SafeHtml | null = null,
 ): SafeHtml | null {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
   const idpDelivers = deliveryOf(c) === 'idp';
@@ -117,6 +119,7 @@ function nextBody(
       kinds.includes('oidc_step_up') ? stepUpStep(c) : null,
       kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : null,
       kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : null,
+      kinds.includes('idv_ial2') ? idv : null,
     ].filter((s) => s !== null);
     return card(
       'Prove it is you',
@@ -167,8 +170,9 @@ export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
   }
   const otpSent = await otpPending(p.deps().store, c.id, p.now());
   const push = await p.deps().engine.pendingChallenge(c.id, c.subjectId);
+  const attempt = (await p.deps().idv?.latest(c.id)) ?? null;
   const body = html`${flash ? notice('info', flash) : null}${statusCard(c, 'Your account recovery')}
-${nextBody(p, c, session, otpSent, push)}
+${nextBody(p, c, session, otpSent, push, idvStep(p, c, session, attempt))}
 ${card('What we have so far', evidenceList(c, false))}`;
   return page(p, 200, 'Verify your recovery', body, session);
 }
