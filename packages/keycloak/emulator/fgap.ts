@@ -1,6 +1,8 @@
 /**
  * Admin authorization: realm-management roles first, then fine-grained admin permissions v2
  * (scope permissions on the admin-permissions client, resource-specific over all-resources, a deny wins).
+ * Not modelled: role policies are evaluated against the caller's user-model roles, where Keycloak evaluates the
+ * access token's (`KeycloakIdentity`); the two agree for the admin console's full-scope tokens.
  * @see https://www.keycloak.org/docs/latest/server_admin/index.html#_fine_grained_permissions
  * @module
  */
@@ -91,17 +93,19 @@ function fgapUser(realm: Realm, caller: EmuUser, scope: UserScope, target: EmuUs
   const targetGroups = new Set(
     [...target.groups].flatMap((gid) => withAncestors(realm, gid).map((g) => g.id)),
   );
-  const byGroup = perms.filter(
-    (p) =>
-      p.resourceType === 'Groups' &&
-      p.resources.some((r) => targetGroups.has(r)) &&
-      p.scopes.some((s) => MEMBER_SCOPE[scope].includes(s)),
-  );
+  const memberScope = (p: EmuPolicy) =>
+    p.resourceType === 'Groups' && p.scopes.some((s) => MEMBER_SCOPE[scope].includes(s));
+  const byGroup = perms.filter((p) => memberScope(p) && p.resources.some((r) => targetGroups.has(r)));
+  // "All groups" member permissions apply to every user who is in at least one group.
+  const allGroups =
+    targetGroups.size > 0 ? perms.filter((p) => memberScope(p) && p.resources.length === 0) : [];
   const all = users.filter((p) => p.resources.length === 0);
+  // Keycloak's FGAPEvaluation: permissions on this user and on its groups are both resource-specific and are
+  // decided together (a deny on one of its groups wins over a grant on the user); the all-users and all-groups
+  // ones decide only when no resource-specific permission applies.
   return (
-    decide(realm, client, caller, specific) ??
-    decide(realm, client, caller, byGroup) ??
-    decide(realm, client, caller, all)
+    decide(realm, client, caller, [...specific, ...byGroup]) ??
+    decide(realm, client, caller, [...all, ...allGroups])
   );
 }
 
