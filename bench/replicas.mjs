@@ -186,10 +186,13 @@ async function main() {
       providers: {
         okta: {
           orgUrl: okta.emulator.url,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
           auth: { token: '${OKTA_TOKEN}' },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
           hook: { url: 'http://127.0.0.1:1/hooks/okta', secret: '${OKTA_HOOK_SECRET}' },
         },
       },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
       storage: { databaseUrl: '${GATE_DATABASE_URL}', schema },
       server: { port: 0 },
       pollers: { interval: '1s', tick: '1s' },
