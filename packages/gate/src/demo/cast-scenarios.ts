@@ -4,6 +4,7 @@
  * @module
  */
 
+import { breakGlassCarol } from './break-glass.js';
 import {
   collect,
   nativeRequest,
@@ -147,4 +148,5 @@ export const SCENARIOS = [
   privilegedCarol,
   contractorDave,
   nativeBypass,
+  breakGlassCarol,
 ] as const;

@@ -8,13 +8,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselinePolicyInput, type IdpKind, parsePolicy, type RecoveryProvider } from '@recovery-gate/core';
+import {
+  baselinePolicyInput,
+  type IdpKind,
+  type PolicyInput,
+  parsePolicy,
+  type RecoveryProvider,
+} from '@recovery-gate/core';
 import { listAudit } from '../audit/index.js';
 import { type CliIo, EXIT } from '../cli/io.js';
 import { formatTimeline } from '../cli/timeline.js';
 import type { GateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { createGate, type Gate } from '../service.js';
+import { breakGlassAuthorizers, withDemoBreakGlass } from './break-glass.js';
 import { SCENARIOS } from './cast-scenarios.js';
 import { withSchemaDefaults } from './config.js';
 import { writeDoctorConfig } from './doctor-config.js';
@@ -34,8 +41,8 @@ export interface DemoOptions {
 /** The demo hold for privileged cases: seconds instead of the baseline's 4 hours, so the demo finishes. */
 export const DEMO_HOLD = '5s';
 
-/** The baseline policy with the demo's short hold on T4 and T3. */
-export function demoPolicy() {
+/** The baseline policy with the demo's short hold on T4 and T3, and its break-glass tier (break-glass.ts). */
+export function demoPolicy(authorizers: readonly string[] = []) {
   const input = structuredClone(baselinePolicyInput) as unknown as {
     tiers: Record<string, { hold?: { duration: string } }>;
   };
@@ -43,12 +50,18 @@ export function demoPolicy() {
     const hold = input.tiers[tier]?.hold;
     if (hold !== undefined) hold.duration = DEMO_HOLD;
   }
+  withDemoBreakGlass(input as unknown as PolicyInput, authorizers);
   return parsePolicy(input);
 }
 
-function demoConfig(dataDir: string, port: number, pages: unknown): Promise<GateConfig> {
+function demoConfig(
+  dataDir: string,
+  port: number,
+  pages: unknown,
+  authorizers: readonly string[],
+): Promise<GateConfig> {
   return withSchemaDefaults({
-    ...demoPolicy(),
+    ...demoPolicy(authorizers),
     ...(pages === null ? {} : { pages }),
     providers: {},
     notifications: {},
@@ -125,7 +138,12 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
     const providers = new Map<IdpKind, RecoveryProvider>(tenants.map((t) => [t.idp, t.adapter]));
     const pages = await demoPagesSection(tenants);
     gate = createGate({
-      config: await demoConfig(join(dir, 'data'), options.port ?? 0, pages),
+      config: await demoConfig(
+        join(dir, 'data'),
+        options.port ?? 0,
+        pages,
+        await breakGlassAuthorizers(tenants),
+      ),
       providers,
       logger: silentLogger,
       notifier: { send: async () => undefined },
