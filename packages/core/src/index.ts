@@ -67,7 +67,7 @@ export { isPrivilegedSubject } from './lone-code.js';
 export type { Piece } from './pieces.js';
 export { CLOCK_SKEW_MS } from './pieces.js';
 export type * from './port.js';
-export { CAPABILITIES, RECOVERY_ACTIONS } from './port.js';
+export { CAPABILITIES, IDP_KINDS, RECOVERY_ACTIONS } from './port.js';
 export { classesByRisk, classRisks, tierStrictness } from './ranking.js';
 export { SEARCH_BUDGET } from './satisfy.js';
 export type { EvidenceClause, EvidenceExpr } from './schema/evidence-expr.js';

@@ -12,6 +12,9 @@ import type { Secret } from './secret.js';
 /** The identity providers Recovery Gate supports. */
 export type IdpKind = 'okta' | 'entra' | 'keycloak';
 
+/** Every supported IdP, in a stable order (config wiring and input validation). */
+export const IDP_KINDS: readonly IdpKind[] = ['okta', 'entra', 'keycloak'];
+
 /** What a help-desk caller or a native console action asks for. */
 export type RecoveryAction =
   | 'password_reset'
@@ -453,6 +456,55 @@ export interface ApplyResult {
 }
 
 /**
+ * How the gate's pages ask an IdP for a step-up sign-in and check it, as the IdP documents it. A tenant's
+ * `pages.signIn` overrides any of it.
+ */
+export interface SignInDefaults {
+  readonly stepUp: {
+    /** `acr_values` to request (Okta `urn:okta:loa:2fa:any`, Keycloak LoA `2`). */
+    readonly acrValues?: string;
+    /** `max_age` in seconds. */
+    readonly maxAgeSeconds: number;
+  };
+  /** acr values that prove a multi-factor sign-in. */
+  readonly stepUpAcrs: readonly string[];
+  /** amr values of which one must be present after step-up (Okta: `mfa`); unchecked when absent. */
+  readonly stepUpAmrs?: readonly string[];
+  /**
+   * Step-up by an authentication context asked in a `claims` request and proven in the `acrs` claim (Entra):
+   * the default context id. Absent for IdPs that step up by `acr_values`.
+   */
+  readonly authenticationContext?: string;
+  /** The claim naming the person as the IdP's user id (Entra `oid`: its `sub` is pairwise). @default 'sub' */
+  readonly subjectClaim?: string;
+}
+
+/**
+ * What the IdP-neutral gate needs to know about an IdP beyond its capabilities, declared by the adapter so
+ * the gate never branches on an IdP's name.
+ */
+export interface IdpSettings {
+  readonly credential: {
+    /** The temporary credential the gate issues and shows once to the verified subject. */
+    readonly shown: CredentialKind;
+    /**
+     * The kind the IdP delivers itself (Keycloak's action email to the account's mailbox), used only when a
+     * tier asks for exactly this kind and never for a privileged subject; null when the IdP cannot.
+     */
+    readonly selfDelivered: CredentialKind | null;
+    /** The kind an administrator issues in the IdP's own console (what bypass remediation revokes). */
+    readonly native: CredentialKind;
+  };
+  /**
+   * Where recovery contacts live: `authenticators` (phone and email factors a contact change removes) or
+   * `profile` (attributes the issued credential makes the subject update).
+   */
+  readonly contacts: 'authenticators' | 'profile';
+  /** Step-up sign-in for the pages. */
+  readonly signIn: SignInDefaults;
+}
+
+/**
  * The provider port. Every method throws {@link GateError} with a stable code:
  * `ERR_USER_NOT_FOUND` for an unknown user, `ERR_UNSUPPORTED` for a capability the adapter
  * does not declare, `ERR_IDP_*` for IdP failures (after bounded retries).
@@ -463,6 +515,8 @@ export interface RecoveryProvider {
   readonly capabilities: Capabilities;
   /** The event streams `readEvents` accepts, e.g. `['system_log']`. */
   readonly streams: readonly string[];
+  /** What the gate needs to know about this IdP (credential delivery, contacts, step-up sign-in). */
+  readonly settings: IdpSettings;
 
   /** Reads what policy needs about a user (by IdP id or login). */
   readSubjectFacts(user: string): Promise<SubjectFacts>;

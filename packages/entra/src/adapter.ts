@@ -5,7 +5,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Capabilities, createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
-import { capabilities } from './capabilities.js';
+import { capabilities, settings } from './capabilities.js';
 import type { ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
@@ -95,6 +95,7 @@ export function createProvider(config: ProviderConfig, options: ProviderOptions 
   return {
     idp: 'entra',
     capabilities: declared(config),
+    settings,
     streams: STREAMS,
     readSubjectFacts: (user) => readSubjectFacts(ctx, user),
     findUser: async (user) => {

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Capabilities } from '@recovery-gate/core';
+import type { Capabilities, IdpSettings } from '@recovery-gate/core';
 
 /** The Entra adapter's capability declaration (with every optional section configured). */
 export const capabilities: Capabilities = {
@@ -74,5 +74,22 @@ export const capabilities: Capabilities = {
   guardrails: {
     supported: true,
     note: 'Request groups, the TAP method policy, a restricted management administrative unit for privileged users with the gate app as scoped Privileged Authentication Administrator, the status extension property, change-notification subscriptions, and removal (apply --remove-reset-roles) of standing help-desk assignments of the roles that can reset (Global, Privileged Authentication, Authentication, Helpdesk, Password, User Administrator); PIM activations are reported.',
+  },
+};
+
+/**
+ * What the gate needs to know about Entra: it shows a Temporary Access Pass once; step-up asks for an
+ * authentication context in a `claims` request and finds it in the `acrs` claim; people are named by `oid`
+ * (the `sub` claim is pairwise per application).
+ * @see https://learn.microsoft.com/entra/identity-platform/developer-guide-conditional-access-authentication-context
+ */
+export const settings: IdpSettings = {
+  credential: { shown: 'entra_tap', selfDelivered: null, native: 'entra_tap' },
+  contacts: 'authenticators',
+  signIn: {
+    stepUp: { maxAgeSeconds: 300 },
+    stepUpAcrs: ['mfa', 'c1'],
+    authenticationContext: 'c1',
+    subjectClaim: 'oid',
   },
 };

@@ -4,7 +4,7 @@
  */
 
 export { createProvider, type ProviderOptions, STREAMS } from './adapter.js';
-export { capabilities } from './capabilities.js';
+export { capabilities, settings } from './capabilities.js';
 export { configSchema, type ProviderConfig } from './config.js';
 export { toGateError } from './errors.js';
 export { type IdentityHttpClient, loopbackHttpClient, type TransportSeams } from './transport.js';

@@ -6,7 +6,7 @@
 import type { RecoveryProvider } from '@recovery-gate/core';
 import { createSecret, GateError } from '@recovery-gate/core';
 import * as z from 'zod';
-import { capabilities } from './capabilities.js';
+import { capabilities, settings } from './capabilities.js';
 import { createSession } from './client.js';
 import { configSchema, type ProviderConfig } from './config.js';
 import { credentialSentSince, issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
@@ -50,6 +50,7 @@ export function createProvider(
   return {
     idp: 'keycloak',
     capabilities,
+    settings,
     streams: [ADMIN_EVENTS],
     readSubjectFacts: (user) => readSubjectFacts(s, user),
     findUser: async (user) => {

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Capabilities } from '@recovery-gate/core';
+import type { Capabilities, IdpSettings } from '@recovery-gate/core';
 import { REVOCATION_CAVEATS } from './revoke.js';
 
 /** The Keycloak adapter's capability declaration. */
@@ -73,4 +73,20 @@ export const capabilities: Capabilities = {
     supported: true,
     note: 'Events on, request groups, FGAP v2: help desk may fill request groups but not manage users; deny on privileged groups and users; help desk stripped of admin roles that bypass FGAP.',
   },
+};
+
+/**
+ * What the gate needs to know about Keycloak: the gate shows a temporary password once, unless a tier asks
+ * for Keycloak's own action email (to the account's mailbox only); contacts are profile attributes the
+ * credential's required actions make the subject update; step-up asks for LoA `2` (acr_values).
+ * @see https://www.keycloak.org/docs/latest/server_admin/#_step-up-flow
+ */
+export const settings: IdpSettings = {
+  credential: {
+    shown: 'keycloak_temporary_password',
+    selfDelivered: 'keycloak_action_link',
+    native: 'keycloak_action_link',
+  },
+  contacts: 'profile',
+  signIn: { stepUp: { acrValues: '2', maxAgeSeconds: 300 }, stepUpAcrs: ['2'] },
 };

@@ -6,7 +6,7 @@
 import { createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
 import * as z from 'zod';
 import { resetAuthenticators, resetPassword, revokeSessions, suspend, unlock } from './actions.js';
-import { capabilities } from './capabilities.js';
+import { capabilities, settings } from './capabilities.js';
 import { pollDeviceChallenge, startDeviceChallenge } from './challenge.js';
 import { createOktaClient } from './client.js';
 import { configSchema, type ProviderConfigInput } from './config.js';
@@ -64,6 +64,7 @@ export function createProvider(config: ProviderConfigInput, options: ProviderOpt
   return {
     idp: 'okta',
     capabilities,
+    settings,
     streams: [SYSTEM_LOG],
     readSubjectFacts: (user) => readSubjectFacts(ctx, user),
     findUser: (user) => findUser(ctx, user),

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Capabilities } from '@recovery-gate/core';
+import type { Capabilities, IdpSettings } from '@recovery-gate/core';
 
 /** The Okta adapter's capability declaration. */
 export const capabilities: Capabilities = {
@@ -65,5 +65,20 @@ export const capabilities: Capabilities = {
   guardrails: {
     supported: true,
     note: 'Request groups, custom help-desk role without reset permissions, resource set on the eligible group, binding, status attribute, event hook; removal (apply --remove-reset-roles) of the built-in roles that can reset (SUPER_ADMIN, ORG_ADMIN, HELP_DESK_ADMIN, USER_ADMIN) held by the help-desk group or its agents.',
+  },
+};
+
+/**
+ * What the gate needs to know about Okta: it shows a Temporary Access Code once; step-up asks for
+ * `urn:okta:loa:2fa:any` (never `...:ifpossible`, which lets one factor through) and Okta puts `mfa` in amr.
+ * @see https://developer.okta.com/docs/guides/step-up-authentication/main/
+ */
+export const settings: IdpSettings = {
+  credential: { shown: 'okta_tac', selfDelivered: null, native: 'okta_tac' },
+  contacts: 'authenticators',
+  signIn: {
+    stepUp: { acrValues: 'urn:okta:loa:2fa:any', maxAgeSeconds: 300 },
+    stepUpAcrs: ['urn:okta:loa:2fa:any', 'phr', 'phrh'],
+    stepUpAmrs: ['mfa'],
   },
 };

@@ -5,6 +5,6 @@
 
 export type { ProviderOptions } from './adapter.js';
 export { createProvider } from './adapter.js';
-export { capabilities } from './capabilities.js';
+export { capabilities, settings } from './capabilities.js';
 export type { ProviderConfig, ProviderConfigInput } from './config.js';
 export { configSchema, DEFAULT_SCOPES } from './config.js';

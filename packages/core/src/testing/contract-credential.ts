@@ -5,7 +5,7 @@
 
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { CredentialKind, IdpKind, IssuedCredential, TemporaryCredentialOptions } from '../port.js';
+import type { IssuedCredential, TemporaryCredentialOptions } from '../port.js';
 import { isSecret } from '../secret.js';
 import {
   type ContractContext,
@@ -18,13 +18,6 @@ import {
 import type { ContractEnvironment } from './harness.js';
 
 const LIFETIME_SECONDS = 600;
-
-/** The usual credential kind of each IdP (for calls that must be refused before they reach the IdP). */
-const NATIVE_KIND: Readonly<Record<IdpKind, CredentialKind>> = {
-  okta: 'okta_tac',
-  entra: 'entra_tap',
-  keycloak: 'keycloak_action_link',
-};
 
 /** Issues a 600 s single-use credential to the standard user; returns it with the user id. */
 async function issue(
@@ -69,7 +62,7 @@ export function credentialCases(ctx: ContractContext): void {
         it('refuses revokeTemporaryCredential (undeclared) with ERR_UNSUPPORTED', async () => {
           const env = await ctx.start();
           const userId = await userIdOf(env.adapter, env.fixtures.standardUser);
-          const credential = { kind: NATIVE_KIND[env.adapter.idp], id: 'contract-missing' };
+          const credential = { kind: env.adapter.settings.credential.native, id: 'contract-missing' };
           await expectGateError(env.adapter.revokeTemporaryCredential(userId, credential), 'ERR_UNSUPPORTED');
         });
       }
@@ -91,6 +84,24 @@ function issueCases(ctx: ContractContext): void {
     expect(Math.abs(issued - Date.parse(readAt)), 'issuedAt is about now').toBeLessThanOrEqual(60_000);
     const expires = timeOf(credential.expiresAt, 'expiresAt');
     expect(Math.abs(expires - issued - LIFETIME_SECONDS * 1000)).toBeLessThanOrEqual(5_000);
+  });
+
+  it('issues the kinds its settings declare: the shown one by the gate, the self-delivered one only to a channel', async () => {
+    const env = await ctx.start();
+    const declared = env.adapter.settings.credential;
+    const facts = await env.adapter.readSubjectFacts(env.fixtures.standardUser);
+    const options = { lifetimeSeconds: LIFETIME_SECONDS, singleUse: true, action: 'mfa_reset' } as const;
+    const shown = await env.adapter.issueTemporaryCredential(facts.userId, options);
+    expect(shown.kind).toBe(declared.shown);
+    expect(shown.delivery).toBe('gate');
+    const channel = deliveryChannel(facts);
+    if (declared.selfDelivered === null || channel === undefined) return;
+    const mailed = await env.adapter.issueTemporaryCredential(facts.userId, {
+      ...options,
+      deliverTo: channel,
+    });
+    expect(mailed.kind).toBe(declared.selfDelivered);
+    expect(mailed.delivery).toBe('idp');
   });
 
   it('never exposes the secret through JSON, String() or util.inspect', async () => {

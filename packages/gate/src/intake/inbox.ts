@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { NormalizedEvent } from '@recovery-gate/core';
+import { IDP_KINDS, type NormalizedEvent } from '@recovery-gate/core';
 import * as z from 'zod';
 import type { Queryable } from '../types.js';
 
@@ -17,7 +17,7 @@ const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an I
 /** A structural check of what an adapter hands over, so nothing unreadable enters the inbox. */
 const eventSchema = z.object({
   id: z.string().min(1).max(512),
-  idp: z.enum(['okta', 'entra', 'keycloak']),
+  idp: z.enum(IDP_KINDS),
   kind: z.string().min(1),
   sourceType: z.string(),
   occurredAt: isoDate,

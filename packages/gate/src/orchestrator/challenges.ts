@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DeviceChallenge } from '@recovery-gate/core';
+import type { DeviceChallenge, IdpKind } from '@recovery-gate/core';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { loadCase, patchCase } from './repo.js';
@@ -22,7 +22,7 @@ export async function pollChallenges(ctx: Ctx): Promise<number> {
     const caseId = String(row.case_id);
     let result: Awaited<ReturnType<ReturnType<Ctx['provider']>['pollDeviceChallenge']>>;
     try {
-      result = await ctx.provider(row.idp as 'okta').pollDeviceChallenge(String(row.user_id), challenge);
+      result = await ctx.provider(row.idp as IdpKind).pollDeviceChallenge(String(row.user_id), challenge);
     } catch (error) {
       ctx.deps.logger.warn('polling a device challenge failed', { caseId, error: errorText(error) });
       continue;

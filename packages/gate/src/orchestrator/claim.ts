@@ -26,7 +26,12 @@ async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Pro
   // The same error whatever is wrong: the page says "nothing to collect".
   const gone = () =>
     new GateError('ERR_LINK_INVALID', 'There is no credential to collect.', { details: { caseId } });
-  if (c.subjectId !== subjectPersonId || c.state !== 'executing' || deliveryOf(c) !== 'gate') throw gone();
+  if (
+    c.subjectId !== subjectPersonId ||
+    c.state !== 'executing' ||
+    deliveryOf(c, ctx.provider(c.idp).settings) !== 'gate'
+  )
+    throw gone();
   const [revoke, reset, issue] = await Promise.all(
     ['revoke', 'reset', 'issue'].map((s) => journalEntry(ctx.deps.store, c.id, s)),
   );

@@ -12,7 +12,6 @@ import type { CredentialKind } from '@recovery-gate/core';
 import { alertSecurity, type Ctx, errorText } from './context.js';
 import type { CaseRecord, CaseStateName } from './model.js';
 import { sendHoldNotice } from './notices.js';
-import { CREDENTIAL_KIND } from './plan.js';
 import { journalEntry, toCase, writeJournal } from './repo.js';
 import { writeStatus } from './status.js';
 
@@ -178,8 +177,9 @@ export async function revokeIssued(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   const id = (issue.result.credentialId as string | null | undefined) ?? null;
   const issuedKind = issue.result.credentialKind as CredentialKind | undefined;
   try {
-    const kind = issuedKind ?? CREDENTIAL_KIND[c.idp];
-    await ctx.provider(c.idp).revokeTemporaryCredential(c.subjectId, { kind, id });
+    const provider = ctx.provider(c.idp);
+    const kind = issuedKind ?? provider.settings.credential.native;
+    await provider.revokeTemporaryCredential(c.subjectId, { kind, id });
     await ctx.deps.store.transaction(async (tx) => {
       await writeJournal(tx, c.id, 'revoke_credential', 'done', ctx.now(), { result: { credentialId: id } });
       await ctx.deps.audit.append(

@@ -11,7 +11,6 @@ import { remediationStep } from './incident.js';
 import type { CaseRecord, JournalEntry } from './model.js';
 import { sendDoneNotice, sendReadyNotice } from './notices.js';
 import {
-  CREDENTIAL_KIND,
   credentialFacts,
   deliveryEmail,
   deliveryOf,
@@ -182,7 +181,7 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
   }
   const evidence = await loadEvidence(ctx.deps.store, c.id);
   const channels = verifiedChannels(c, evidence, ctx.now());
-  if (deliveryOf(c) === 'gate') {
+  if (deliveryOf(c, ctx.provider(c.idp).settings) === 'gate') {
     const ready = await journalEntry(ctx.deps.store, c.id, 'ask:ready');
     if (ready?.state !== 'done') {
       await sendReadyNotice(ctx, c, channels);
@@ -273,4 +272,3 @@ async function finish(ctx: Ctx, c: CaseRecord): Promise<void> {
 }
 
 /** The credential kind an IdP issues (re-exported for the claim). */
-export { CREDENTIAL_KIND };

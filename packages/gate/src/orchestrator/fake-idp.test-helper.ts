@@ -18,8 +18,11 @@ import {
   type RecoveryProvider,
   type SubjectFacts,
 } from '@recovery-gate/core';
+import { ADAPTER_SETTINGS } from '../testing/idp-settings.js';
 
 const DAY = 86_400_000;
+/** The IdPs whose double can push to a registered device (as Okta Verify does). */
+const PUSH_IDPS: ReadonlySet<IdpKind> = new Set(['okta']);
 const PHONES: Readonly<Record<string, string>> = {
   carol: '+1-555-0103',
   dave: '+1-555-0104',
@@ -165,12 +168,14 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
     }
   };
   const ref = (id: string | null) => (id ? { id, login: user(id).login, displayName: null } : null);
+  const settings = ADAPTER_SETTINGS[idp];
   const capabilities = Object.fromEntries(
-    CAPABILITIES.map((c) => [c, { supported: c !== 'device_challenge' || idp === 'okta', note: 'fake' }]),
+    CAPABILITIES.map((c) => [c, { supported: c !== 'device_challenge' || PUSH_IDPS.has(idp), note: 'fake' }]),
   ) as Capabilities;
   const provider: RecoveryProvider = {
     idp,
     capabilities,
+    settings,
     streams: [],
     async readSubjectFacts(id) {
       enter('readSubjectFacts', id);
@@ -254,13 +259,14 @@ export function createFakeIdp(idp: IdpKind, now: () => Date): FakeIdp {
         expiresAt: at.getTime() + options.lifetimeSeconds * 1000,
         revoked: false,
       });
-      // Keycloak mails only when a channel is named; otherwise the gate shows a temporary password.
-      const delivery = idp === 'keycloak' && options.deliverTo !== undefined ? 'idp' : 'gate';
-      const keycloak = delivery === 'idp' ? 'keycloak_action_link' : 'keycloak_temporary_password';
-      // A Keycloak temporary password forces a new one at the first sign-in (status password_expired).
-      if (idp === 'keycloak' && delivery === 'gate') user(userId).status = 'password_expired';
+      // An IdP that delivers itself (Keycloak) mails only when a channel is named; else the gate shows it.
+      const self = settings.credential.selfDelivered;
+      const delivery = self !== null && options.deliverTo !== undefined ? 'idp' : 'gate';
+      const kind = delivery === 'idp' && self !== null ? self : settings.credential.shown;
+      // A temporary password forces a new one at the first sign-in (status password_expired).
+      if (kind === 'keycloak_temporary_password') user(userId).status = 'password_expired';
       return {
-        kind: idp === 'okta' ? 'okta_tac' : idp === 'entra' ? 'entra_tap' : keycloak,
+        kind,
         id,
         issuedAt: at.toISOString(),
         expiresAt: new Date(at.getTime() + options.lifetimeSeconds * 1000).toISOString(),

@@ -10,7 +10,6 @@ import type { NormalizedEvent, RecoveryAction } from '@recovery-gate/core';
 import type { AuditEntry, Notification, Queryable } from '../types.js';
 import { alertSecurity, type Ctx, notify } from './context.js';
 import type { CaseRecord } from './model.js';
-import { CREDENTIAL_KIND } from './plan.js';
 import { journalEntry } from './repo.js';
 
 const ACTION_OF: Readonly<Record<string, RecoveryAction>> = {
@@ -392,7 +391,10 @@ export async function remediationStep(
     }
     case 'revoke_credential':
       if (event.kind !== 'native_temporary_credential') return { skipped: true };
-      await provider.revokeTemporaryCredential(c.subjectId, { kind: CREDENTIAL_KIND[c.idp], id: null });
+      await provider.revokeTemporaryCredential(c.subjectId, {
+        kind: provider.settings.credential.native,
+        id: null,
+      });
       return { revoked: true };
     case 'suspend':
       // A re-enrolment while watched escalates to a suspension whatever `bypass.suspend` says.

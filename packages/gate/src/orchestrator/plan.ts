@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Channel, CredentialKind, IdpKind, IssuedCredential } from '@recovery-gate/core';
+import type { Channel, CredentialKind, IdpSettings, IssuedCredential } from '@recovery-gate/core';
 import { GateError, isGateError } from '@recovery-gate/core';
 import { trustedChannels } from './ask.js';
 import type { Ctx } from './context.js';
@@ -23,33 +23,28 @@ export const RECOVERY_PLAN = [
 /** The remediation plan of a bypass incident in enforce mode. */
 export const INCIDENT_PLAN = ['revoke', 'remove_new', 'revoke_credential', 'suspend', 'alert'] as const;
 
-/** The temporary credential kind each IdP issues. */
-export const CREDENTIAL_KIND: Readonly<Record<IdpKind, CredentialKind>> = {
-  okta: 'okta_tac',
-  entra: 'entra_tap',
-  keycloak: 'keycloak_action_link',
-};
-
 /**
  * Who delivers the credential: the gate, shown once to the verified subject at claim (always, unless the
- * tier asks for Keycloak's action email), or the IdP itself. Keycloak mails only the account's own mailbox,
- * the channel the product refuses as evidence: never for a privileged subject, whatever the tier says.
+ * tier asks for the kind the IdP delivers itself, Keycloak's action email), or the IdP itself. Such an IdP
+ * mails only the account's own mailbox, the channel the product refuses as evidence: never for a
+ * privileged subject, whatever the tier says.
  */
-export function deliveryOf(c: DeliveryFacts): 'gate' | 'idp' {
+export function deliveryOf(c: DeliveryFacts, settings: IdpSettings): 'gate' | 'idp' {
   const kind = c.decision?.requirements.credential?.kind ?? null;
   // Unknown admin roles count as privileged (fail closed).
   const roles = c.facts === null ? null : c.facts.adminRoles;
   const privileged = c.subjectClass === 'privileged' || roles === null || roles.length > 0;
-  return c.idp === 'keycloak' && kind === 'keycloak_action_link' && !privileged ? 'idp' : 'gate';
+  const self = settings.credential.selfDelivered;
+  return self !== null && kind === self && !privileged ? 'idp' : 'gate';
 }
 
 /** What decides the delivery of a case's credential. */
-export type DeliveryFacts = Pick<CaseRecord, 'idp' | 'subjectClass' | 'decision' | 'facts'>;
+export type DeliveryFacts = Pick<CaseRecord, 'subjectClass' | 'decision' | 'facts'>;
 
-/** The kind of credential a case issues (Keycloak: a temporary password the gate shows, or the action link). */
-export function issuedKindOf(c: DeliveryFacts): CredentialKind {
-  if (c.idp !== 'keycloak') return CREDENTIAL_KIND[c.idp];
-  return deliveryOf(c) === 'idp' ? 'keycloak_action_link' : 'keycloak_temporary_password';
+/** The kind of credential a case issues: the one the gate shows, or the one the IdP delivers itself. */
+export function issuedKindOf(c: DeliveryFacts, settings: IdpSettings): CredentialKind {
+  const self = settings.credential.selfDelivered;
+  return deliveryOf(c, settings) === 'idp' && self !== null ? self : settings.credential.shown;
 }
 
 /** Requirements of a case (a case past `requested` always has a decision). */
@@ -113,8 +108,8 @@ async function resetContacts(ctx: Ctx, c: CaseRecord): Promise<Record<string, un
   // A contact the IdP refused to remove (Entra's default MFA phone) is named: it still counts until it goes.
   const remaining = (result?.remaining ?? []).map((r) => ({ ...r }));
   const contacts =
-    // Keycloak keeps contacts in the profile: the credential's UPDATE_PROFILE action makes the subject update them.
-    c.idp === 'keycloak'
+    // Where contacts are profile attributes (Keycloak), the credential's required action makes the subject update them.
+    provider.settings.contacts === 'profile'
       ? 'profile_update_required'
       : remaining.length > 0
         ? 'some_remain'
@@ -175,7 +170,7 @@ export async function issueCredential(
   if (previous.started || previous.id !== null) {
     try {
       await provider.revokeTemporaryCredential(c.subjectId, {
-        kind: issuedKindOf(c),
+        kind: issuedKindOf(c, provider.settings),
         id: previous.id,
       });
     } catch (error) {

@@ -1,10 +1,13 @@
+import type { IdpKind } from '@recovery-gate/core';
 import { describe, expect, it } from 'vitest';
+import { ADAPTER_SETTINGS } from '../testing/idp-settings.js';
 import { pagesConfigSchema, pagesSettingsFrom } from './config.js';
+import { resolveSignIn } from './oidc.js';
 
 const SECRET = 's'.repeat(40);
 
 describe('pages configuration', () => {
-  it('fills each IdP step-up from its defaults and keeps secrets wrapped', () => {
+  it('fills each IdP step-up from what its adapter declares and keeps secrets wrapped', () => {
     const settings = pagesSettingsFrom(
       pagesConfigSchema.parse({
         sessionSecret: SECRET,
@@ -24,13 +27,19 @@ describe('pages configuration', () => {
         viewer: { idp: 'okta' },
       }),
     );
-    expect(settings.oidc.okta?.stepUp.acrValues).toBe('urn:okta:loa:2fa:any');
-    expect(settings.oidc.entra?.stepUp.claims).toEqual({
+    const resolved = (idp: IdpKind) => {
+      const s = settings.oidc[idp];
+      if (!s) throw new Error(`no ${idp}`);
+      return resolveSignIn(s, ADAPTER_SETTINGS[idp].signIn);
+    };
+    expect(resolved('okta').stepUp.acrValues).toBe('urn:okta:loa:2fa:any');
+    expect(resolved('entra').stepUp.claims).toEqual({
       id_token: { acrs: { essential: true, value: 'c7' } },
     });
-    expect(settings.oidc.entra?.requiredAcrsClaim).toBe('c7');
-    expect(settings.oidc.entra?.subjectClaim).toBe('oid');
-    expect(settings.oidc.keycloak?.stepUp.acrValues).toBe('2');
+    expect(resolved('entra').requiredAcrsClaim).toBe('c7');
+    expect(resolved('entra').stepUpAcrs).toEqual(['mfa', 'c1', 'c7']);
+    expect(resolved('entra').subjectClaim).toBe('oid');
+    expect(resolved('keycloak').stepUp.acrValues).toBe('2');
     expect(String(settings.oidc.keycloak?.clientSecret)).not.toContain('kc-secret-value');
     expect(settings.oidc.keycloak?.clientSecret?.reveal()).toBe('kc-secret-value');
     expect(JSON.stringify(settings)).not.toContain(SECRET);

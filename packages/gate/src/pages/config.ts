@@ -1,33 +1,14 @@
 /**
  * The `pages:` section of recovery-gate.yaml: how the pages sign people in through each IdP, the session
- * secret, and who may open the case view. Per-IdP step-up defaults follow each IdP's documented values, so
- * a tenant usually only names the issuer and the client id.
+ * secret, and who may open the case view. Each IdP's step-up defaults are declared by its adapter
+ * (`provider.settings.signIn`), so a tenant usually only names the issuer and the client id.
  * @module
  */
 
-import { createSecret, type IdpKind } from '@recovery-gate/core';
+import { createSecret, IDP_KINDS, type IdpKind } from '@recovery-gate/core';
 import * as z from 'zod';
 import type { PagesSettings } from './context.js';
-import type { OidcIdpSettings } from './oidc.js';
-
-/** Step-up defaults per IdP (Okta loa acr, Entra authentication context c1 by claims, Keycloak LoA 2). */
-export const STEP_UP_DEFAULTS: Readonly<Record<IdpKind, Omit<OidcIdpSettings, 'issuer' | 'clientId'>>> = {
-  okta: {
-    stepUp: { acrValues: 'urn:okta:loa:2fa:any', maxAgeSeconds: 300 },
-    // Never `urn:okta:loa:2fa:any:ifpossible`: it lets a one-factor sign-in through.
-    stepUpAcrs: ['urn:okta:loa:2fa:any', 'phr', 'phrh'],
-    // Okta puts `mfa` in amr when a second factor was used.
-    // @see https://developer.okta.com/docs/guides/step-up-authentication/main/
-    stepUpAmrs: ['mfa'],
-  },
-  entra: {
-    stepUp: { claims: { id_token: { acrs: { essential: true, value: 'c1' } } }, maxAgeSeconds: 300 },
-    stepUpAcrs: ['mfa', 'c1'],
-    requiredAcrsClaim: 'c1',
-    subjectClaim: 'oid',
-  },
-  keycloak: { stepUp: { acrValues: '2', maxAgeSeconds: 300 }, stepUpAcrs: ['2'] },
-};
+import type { OidcSignIn } from './oidc.js';
 
 const idpSignIn = z
   .strictObject({
@@ -71,7 +52,7 @@ export const pagesConfigSchema = z
       .describe('Sign-in per IdP.'),
     viewer: z
       .strictObject({
-        idp: z.enum(['okta', 'entra', 'keycloak']).describe('The IdP case viewers sign in with.'),
+        idp: z.enum(IDP_KINDS).describe('The IdP case viewers sign in with.'),
         groups: z
           .array(z.string().min(1))
           .min(1)
@@ -95,34 +76,27 @@ export type PagesConfigInput = z.input<typeof pagesConfigSchema>;
 /** The parsed `pages:` section. */
 export type PagesConfig = z.infer<typeof pagesConfigSchema>;
 
-function settingsFor(idp: IdpKind, c: z.infer<typeof idpSignIn>): OidcIdpSettings {
-  const base = STEP_UP_DEFAULTS[idp];
-  const context = c.authenticationContext;
-  const claims =
-    idp === 'entra' ? { id_token: { acrs: { essential: true, value: context ?? 'c1' } } } : undefined;
+function signInFor(c: z.infer<typeof idpSignIn>): OidcSignIn {
   return {
-    ...base,
     issuer: c.issuer,
     clientId: c.clientId,
     ...(c.clientSecret === undefined ? {} : { clientSecret: createSecret(c.clientSecret) }),
     ...(c.scope === undefined ? {} : { scope: c.scope }),
     stepUp: {
-      ...base.stepUp,
       ...(c.acrValues === undefined ? {} : { acrValues: c.acrValues }),
-      ...(claims === undefined ? {} : { claims }),
       maxAgeSeconds: c.maxAgeSeconds,
     },
-    stepUpAcrs: c.stepUpAcrs ?? [...base.stepUpAcrs, ...(context ? [context] : [])],
-    ...(idp === 'entra' ? { requiredAcrsClaim: context ?? 'c1' } : {}),
+    ...(c.stepUpAcrs === undefined ? {} : { stepUpAcrs: c.stepUpAcrs }),
+    ...(c.authenticationContext === undefined ? {} : { authenticationContext: c.authenticationContext }),
   };
 }
 
-/** Turns the parsed section into the pages' settings. */
+/** Turns the parsed section into the pages' settings (each IdP's step-up defaults come from its adapter). */
 export function pagesSettingsFrom(config: PagesConfig): PagesSettings {
-  const oidc: Partial<Record<IdpKind, OidcIdpSettings>> = {};
-  for (const idp of ['okta', 'entra', 'keycloak'] as const) {
+  const oidc: Partial<Record<IdpKind, OidcSignIn>> = {};
+  for (const idp of IDP_KINDS) {
     const c = config.signIn[idp];
-    if (c) oidc[idp] = settingsFor(idp, c);
+    if (c) oidc[idp] = signInFor(c);
   }
   return {
     oidc,

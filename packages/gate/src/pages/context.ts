@@ -11,7 +11,7 @@ import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import type { AuditLog, Logger, Metrics, Notifier, Store } from '../types.js';
 import { layout, messagePage, type SafeHtml, type Tone } from './html.js';
-import type { OidcClients, OidcIdpSettings } from './oidc.js';
+import type { OidcClients, OidcSignIn } from './oidc.js';
 import { htmlResponse, readCookie } from './respond.js';
 import { createSessions, PAGES_MIGRATIONS, type Session, type Sessions } from './session.js';
 
@@ -52,8 +52,8 @@ export type RecoveryCodeVerifier = (idp: IdpKind, subjectId: string, code: strin
 
 /** Settings of the pages. */
 export interface PagesSettings {
-  /** Sign-in per IdP. */
-  readonly oidc: Partial<Record<IdpKind, OidcIdpSettings>>;
+  /** Sign-in per IdP (step-up values left out come from the adapter's `settings.signIn`). */
+  readonly oidc: Partial<Record<IdpKind, OidcSignIn>>;
   /** Signs session cookies. */
   readonly sessionSecret: Secret;
   /** Who may open the read-only case view: the IdP to sign in with and the groups that grant access. */

@@ -21,14 +21,17 @@ import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from '.
 import { credentialPage, subjectSession, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
 export type { PagesDeps, PagesEngine, PagesSettings, RecoveryCodeVerifier } from './context.js';
-export type { OidcIdpSettings, SignInResult } from './oidc.js';
+export type { OidcIdpSettings, OidcSignIn, SignInResult } from './oidc.js';
+export { resolveSignIn } from './oidc.js';
 export { PAGE_CSP } from './respond.js';
 export { PAGES_MIGRATIONS } from './session.js';
 export { CALLBACK_PATH } from './signin.js';
 
 /** Mounts the pages on the gate's router; `deps` is read per request (mount before the gate starts). */
 export function mountPages(router: Router, deps: () => PagesDeps, settings: PagesSettings): void {
-  const p = createPagesCtx(deps, settings, createOidcClients(settings.oidc));
+  // Each IdP's step-up comes from what its adapter declares; the tenant's `pages.signIn` overrides it.
+  const oidc = createOidcClients(settings.oidc, (idp) => deps().providers.get(idp)?.settings.signIn);
+  const p = createPagesCtx(deps, settings, oidc);
   const intents = intentHandlers(p);
   // Every form post is checked by the router against the session's token before its handler runs.
   router.useCsrf({
@@ -118,5 +121,5 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('POST', '/reviews/:id/close', (ctx) => reviewClosePost(p, ctx));
 }
 export type { PagesConfig, PagesConfigInput } from './config.js';
-export { pagesConfigSchema, pagesSettingsFrom, STEP_UP_DEFAULTS } from './config.js';
+export { pagesConfigSchema, pagesSettingsFrom } from './config.js';
 export { mountGatePages } from './gate.js';

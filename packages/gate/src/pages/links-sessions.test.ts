@@ -18,7 +18,7 @@ const fx = usePagesFixture();
  */
 function pages(who: { sub: string }): PagesCtx {
   const oidc: OidcClients = {
-    has: (idp: string): idp is IdpKind => idp === 'okta',
+    has: (idp: string): idp is IdpKind => ['okta'].includes(idp),
     start: async () => ({
       url: 'https://idp.test/authorize',
       state: 'st',

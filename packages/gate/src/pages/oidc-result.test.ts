@@ -1,16 +1,20 @@
+import type { IdpKind } from '@recovery-gate/core';
 import { describe, expect, it } from 'vitest';
-import { STEP_UP_DEFAULTS } from './config.js';
-import { type OidcIdpSettings, signInResult } from './oidc.js';
+import { ADAPTER_SETTINGS } from '../testing/idp-settings.js';
+import { type OidcIdpSettings, resolveSignIn, signInResult } from './oidc.js';
+
+const declared = (idp: IdpKind, issuer: string): OidcIdpSettings =>
+  resolveSignIn({ issuer, clientId: 'c' }, ADAPTER_SETTINGS[idp].signIn);
 
 /** Issue 22, item 4: an Okta step-up counts only when the returned acr and amr prove a second factor. */
-const okta: OidcIdpSettings = { issuer: 'https://example.okta.com', clientId: 'c', ...STEP_UP_DEFAULTS.okta };
+const okta = declared('okta', 'https://example.okta.com');
 const ASKED = 'urn:okta:loa:2fa:any';
 const now = 1_780_000_000;
 const claims = (acr: string, amr: string[]) => ({ sub: 'u1', acr, amr, auth_time: now });
 
 describe('Okta step-up', () => {
   it('never counts urn:okta:loa:2fa:any:ifpossible, which lets one factor through', () => {
-    expect(STEP_UP_DEFAULTS.okta.stepUpAcrs).not.toContain('urn:okta:loa:2fa:any:ifpossible');
+    expect(ADAPTER_SETTINGS.okta.signIn.stepUpAcrs).not.toContain('urn:okta:loa:2fa:any:ifpossible');
     const withIt = { ...okta, stepUpAcrs: [...okta.stepUpAcrs, 'urn:okta:loa:2fa:any:ifpossible'] };
     const result = signInResult(withIt, claims('urn:okta:loa:2fa:any:ifpossible', ['pwd', 'mfa']), 300, null);
     expect(result.steppedUp).toBe(false);
@@ -28,10 +32,10 @@ describe('Okta step-up', () => {
   });
 
   it('keeps Keycloak and Entra as before: LoA 2 asked and returned; the acrs claim', () => {
-    const keycloak: OidcIdpSettings = { issuer: 'https://kc', clientId: 'c', ...STEP_UP_DEFAULTS.keycloak };
+    const keycloak = declared('keycloak', 'https://kc');
     expect(signInResult(keycloak, claims('2', []), 300, '2').steppedUp).toBe(true);
     expect(signInResult(keycloak, claims('1', []), 300, '2').steppedUp).toBe(false);
-    const entra: OidcIdpSettings = { issuer: 'https://e', clientId: 'c', ...STEP_UP_DEFAULTS.entra };
+    const entra = declared('entra', 'https://e');
     expect(signInResult(entra, { ...claims('c1', ['pwd', 'mfa']), acrs: ['c1'] }, 300, null).steppedUp).toBe(
       true,
     );

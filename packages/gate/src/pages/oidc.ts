@@ -5,7 +5,7 @@
  * @module
  */
 
-import { GateError, type IdpKind, type Secret } from '@recovery-gate/core';
+import { GateError, type IdpKind, type Secret, type SignInDefaults } from '@recovery-gate/core';
 import * as client from 'openid-client';
 
 /** How the pages sign people in through one IdP. */
@@ -34,6 +34,47 @@ export interface OidcIdpSettings {
   readonly requiredAcrsClaim?: string;
   /** The claim naming the person as the IdP's user id (Entra: `oid`, since its `sub` is pairwise). @default 'sub' */
   readonly subjectClaim?: string;
+}
+
+/**
+ * The tenant's sign-in for one IdP: issuer and client, and any step-up value to override. What is left out
+ * comes from the adapter's declared {@link SignInDefaults} (`provider.settings.signIn`).
+ */
+export type OidcSignIn = Omit<OidcIdpSettings, 'stepUp' | 'stepUpAcrs'> & {
+  readonly stepUp?: OidcIdpSettings['stepUp'];
+  readonly stepUpAcrs?: readonly string[];
+  /** The authentication context to step up to, for IdPs that step up by context (Entra). */
+  readonly authenticationContext?: string;
+};
+
+/**
+ * The full sign-in settings: the tenant's values over the adapter's defaults. An IdP that steps up by
+ * authentication context gets the `claims` request and the `acrs` check for the context.
+ * @throws GateError ERR_CONFIG_INVALID when neither says which acr values prove a step-up
+ */
+export function resolveSignIn(s: OidcSignIn, d: SignInDefaults | undefined): OidcIdpSettings {
+  const context =
+    d?.authenticationContext === undefined ? undefined : (s.authenticationContext ?? d.authenticationContext);
+  const stepUpAcrs =
+    s.stepUpAcrs ?? (d && [...d.stepUpAcrs, ...(s.authenticationContext ? [s.authenticationContext] : [])]);
+  if (stepUpAcrs === undefined) {
+    throw new GateError('ERR_CONFIG_INVALID', 'No adapter declares how to check a step-up sign-in here.');
+  }
+  const { authenticationContext: _context, ...own } = s;
+  return {
+    ...(d?.stepUpAmrs === undefined ? {} : { stepUpAmrs: d.stepUpAmrs }),
+    ...(d?.subjectClaim === undefined ? {} : { subjectClaim: d.subjectClaim }),
+    ...(context === undefined ? {} : { requiredAcrsClaim: context }),
+    ...own,
+    stepUp: {
+      ...d?.stepUp,
+      ...(context === undefined
+        ? {}
+        : { claims: { id_token: { acrs: { essential: true, value: context } } } }),
+      ...s.stepUp,
+    },
+    stepUpAcrs,
+  };
 }
 
 /** What a finished sign-in tells the pages. */
@@ -83,13 +124,19 @@ function isLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
-/** Creates the clients. @throws GateError ERR_CONFIG_INVALID when an issuer is plain http and not loopback */
-export function createOidcClients(settings: Partial<Record<IdpKind, OidcIdpSettings>>): OidcClients {
+/**
+ * Creates the clients; `defaults` gives each IdP's declared step-up (read when a sign-in starts).
+ * @throws GateError ERR_CONFIG_INVALID when an issuer is plain http and not loopback
+ */
+export function createOidcClients(
+  settings: Partial<Record<IdpKind, OidcSignIn>>,
+  defaults: (idp: IdpKind) => SignInDefaults | undefined = () => undefined,
+): OidcClients {
   const configs = new Map<IdpKind, Promise<client.Configuration>>();
   const settingsOf = (idp: IdpKind): OidcIdpSettings => {
     const s = settings[idp];
     if (!s) throw new GateError('ERR_CONFIG_INVALID', `No sign-in is configured for ${idp}.`);
-    return s;
+    return resolveSignIn(s, defaults(idp));
   };
   const configOf = (idp: IdpKind): Promise<client.Configuration> => {
     const known = configs.get(idp);

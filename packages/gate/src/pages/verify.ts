@@ -112,7 +112,9 @@ function nextBody(
   idv: SafeHtml | null = null,
 ): SafeHtml | null {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
-  const idpDelivers = deliveryOf(c) === 'idp';
+  const settings = p.deps().providers.get(c.idp)?.settings;
+  // Without its provider the gate cannot issue at all; the page then says nothing about an IdP's email.
+  const idpDelivers = settings !== undefined && deliveryOf(c, settings) === 'idp';
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
       kinds.includes('device_challenge') ? deviceStep(c, push) : null,

@@ -15,6 +15,7 @@ import {
   type RecoveryProvider,
   secretsEqual,
 } from '@recovery-gate/core';
+import { ADAPTER_SETTINGS } from './idp-settings.js';
 
 /** A scripted provider plus its controls. */
 export interface TestProvider extends RecoveryProvider {
@@ -53,6 +54,7 @@ export function createTestProvider(idp: IdpKind, hookSecret: string, pageSize = 
   const provider: TestProvider = {
     idp,
     capabilities,
+    settings: ADAPTER_SETTINGS[idp],
     streams: ['system_log', 'admin_events'],
     log: new Map(),
     reads: [],
