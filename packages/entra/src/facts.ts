@@ -111,6 +111,11 @@ function attributesOf(user: GraphUser): Record<string, string | null> {
     employeeLeaveDateTime: leave,
     // The day, when the leave date is ISO 8601; otherwise as written, which core reads as unknown (denies).
     contractEnd: leave === null || parseAttributeDate(leave) === null ? leave : leave.slice(0, 10),
+    // Names for binding an identity verification to this record.
+    ...(typeof user.givenName === 'string' && user.givenName.trim() !== ''
+      ? { givenName: user.givenName }
+      : {}),
+    ...(typeof user.surname === 'string' && user.surname.trim() !== '' ? { familyName: user.surname } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export const USER_FIELDS = [
   'id',
   'userPrincipalName',
   'displayName',
+  'givenName',
+  'surname',
   'accountEnabled',
   'mail',
   'otherMails',

@@ -18,6 +18,8 @@ describe('subject facts', () => {
     const now = pair.emu.control.now();
     const bob = await pair.adapter.readSubjectFacts('bob');
     const alice = await pair.adapter.readSubjectFacts('alice');
+    // The names identity verification is matched to (the user's firstName / lastName).
+    expect(alice.attributes).toMatchObject({ givenName: 'Alice', familyName: 'Example' });
     expect(daysAgo(bob.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(2);
     expect(daysAgo(alice.channels?.find((c) => c.kind === 'phone')?.lastChangedAt, now)).toBe(400);
     expect(alice.channels?.find((c) => c.kind === 'email')).toMatchObject({

@@ -146,6 +146,10 @@ export async function readSubjectFacts(s: KcSession, who: string): Promise<Subje
     const value = attribute(user, name);
     if (value !== null) attributes[name] = value;
   }
+  // Names for binding an identity verification to this record.
+  if (typeof user.firstName === 'string' && user.firstName.trim() !== '')
+    attributes.givenName = user.firstName;
+  if (typeof user.lastName === 'string' && user.lastName.trim() !== '') attributes.familyName = user.lastName;
   const name = personOf(user).displayName;
   return {
     idp: 'keycloak',

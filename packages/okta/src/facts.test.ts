@@ -21,6 +21,8 @@ describe('Okta subject facts', () => {
     const env = await start();
     const now = env.emulator.control.now();
     const facts = await env.adapter.readSubjectFacts('alice@example.com');
+    // The names identity verification is matched to (profile firstName / lastName).
+    expect(facts.attributes).toMatchObject({ givenName: expect.any(String), familyName: expect.any(String) });
     expect(facts).toMatchObject({
       idp: 'okta',
       login: 'alice@example.com',

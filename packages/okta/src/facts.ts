@@ -267,6 +267,14 @@ export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promi
     const value = field(profile, key);
     if (value !== undefined) attributes[key] = value === null ? null : String(value);
   }
+  // Names for binding an identity verification to this record (profile firstName / lastName).
+  for (const [key, name] of [
+    ['firstName', 'givenName'],
+    ['lastName', 'familyName'],
+  ] as const) {
+    const value = field(profile, key);
+    if (typeof value === 'string' && value.trim() !== '') attributes[name] = value;
+  }
   const person = personOf(user);
   return {
     idp: 'okta',
