@@ -5,8 +5,9 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Capabilities, createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
+import * as z from 'zod';
 import { capabilities, settings } from './capabilities.js';
-import type { ProviderConfig } from './config.js';
+import { configSchema, type ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
 import { readAuditEvents } from './events-audit.js';
@@ -68,8 +69,22 @@ function redacted(config: ProviderConfig): ProviderConfig {
   return { ...rest, auth, ...(notification ? { notification } : {}) };
 }
 
-/** Creates the Entra provider on the Graph client and @azure/identity. */
-export function createProvider(config: ProviderConfig, options: ProviderOptions = {}): RecoveryProvider {
+/**
+ * Creates the Entra provider on the Graph client and @azure/identity.
+ * @throws GateError ERR_CONFIG_INVALID when the configuration does not match the schema
+ */
+export function createProvider(
+  input: ProviderConfig | z.input<typeof configSchema>,
+  options: ProviderOptions = {},
+): RecoveryProvider {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new GateError(
+      'ERR_CONFIG_INVALID',
+      `Invalid Entra provider configuration:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  const config = parsed.data;
   const now = options.now ?? (() => new Date());
   const credential = createCredential(config, options);
   const client = createGraphClient(config, credential, options, {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createProvider } from './adapter.js';
 import { configSchema } from './config.js';
 
 const base = {
@@ -46,5 +47,17 @@ describe('configSchema', () => {
     ['a TAP lifetime below Graph minimum', { ...base, tapPolicy: { minimumLifetimeInMinutes: 5 } }],
   ])('refuses %s', (_label, input) => {
     expect(configSchema.safeParse(input).success).toBe(false);
+  });
+});
+
+describe('createProvider', () => {
+  it('parses its configuration and refuses an invalid one with ERR_CONFIG_INVALID, like the other adapters', () => {
+    expect(() => createProvider({ tenantId: 'contoso.onmicrosoft.com' } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        message: expect.stringMatching(/Entra provider/),
+      }),
+    );
+    expect(createProvider(base).idp).toBe('entra');
   });
 });
