@@ -27,6 +27,7 @@ import {
   mountPages,
   type Notification,
   openStore,
+  type PagesSettings,
   type Store,
   silentLogger,
   startHttpServer,
@@ -121,8 +122,11 @@ export interface BrowserWorld {
 
 let seq = 0;
 
-/** Starts a world for `idp`. */
-export async function startBrowserWorld(idp: IdpKind): Promise<BrowserWorld> {
+/** Starts a world for `idp`; `settings` add to the pages' own (e.g. recovery codes). */
+export async function startBrowserWorld(
+  idp: IdpKind,
+  settings: Partial<PagesSettings> = {},
+): Promise<BrowserWorld> {
   const side = await SIDES[idp]();
   const dir = await mkdtemp(join(tmpdir(), `pages-${idp}-`));
   const store = await openStore({ dataDir: dir });
@@ -170,6 +174,7 @@ export async function startBrowserWorld(idp: IdpKind): Promise<BrowserWorld> {
       sessionSecret: createSecret('browser-test-session-secret-0123456789'),
       viewer: { idp, groups: ['SecurityTeam', 'HelpDesk-Leads'] },
       now: () => clock.now,
+      ...settings,
     },
   );
   const ids = new Map<string, string>();

@@ -15,6 +15,17 @@ export {
   verifyCheckpoints,
   verifyKeysFrom,
 } from './audit/index.js';
+export type {
+  AttemptOutcome,
+  CodeSubject,
+  IssuedCodes,
+  RecoveryCodes,
+  RecoveryCodesConfig,
+  RecoveryCodesConfigInput,
+  RecoveryCodesOptions,
+  RecoveryCodesSettings,
+} from './codes/index.js';
+export { createRecoveryCodes, recoveryCodesConfigSchema, recoveryCodesSettingsFrom } from './codes/index.js';
 export type { AdapterModule, Adapters, GateConfig, LoadConfigOptions } from './config/index.js';
 export {
   buildProviders,

@@ -48,6 +48,11 @@ export const GATE_METRICS: readonly MetricDefinition[] = [
   },
   { name: 'recovery_hooks_forged_total', kind: 'counter', help: 'Hook requests that failed authentication.' },
   {
+    name: 'recovery_code_attempts_total',
+    kind: 'counter',
+    help: 'Saved recovery codes tried on the verification page, by outcome (accepted, rejected, limited).',
+  },
+  {
     name: 'recovery_links_refused_total',
     kind: 'counter',
     help: 'Refused uses of case links (used, expired, unknown, someone else), by purpose and reason.',

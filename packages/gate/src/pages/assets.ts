@@ -59,6 +59,8 @@ textarea{max-width:100%;min-height:5rem}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1rem}
 a{color:var(--brand)}
 a:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible,.btn:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.codes{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:1.15rem;letter-spacing:.06em;columns:2;column-gap:2rem;background:#0f172a;color:#f8fafc;padding:1rem 1rem 1rem 2.5rem;border-radius:.5rem;user-select:all}
+.codes li{margin:0 0 .4rem;break-inside:avoid}
 .secret{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:1.6rem;letter-spacing:.08em;background:#0f172a;color:#f8fafc;padding:1rem 1.25rem;border-radius:.5rem;display:inline-block;user-select:all}
 table{width:100%;border-collapse:collapse;font-size:.95rem}
 th,td{text-align:left;padding:.55rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}

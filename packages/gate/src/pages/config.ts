@@ -7,6 +7,7 @@
 
 import { createSecret, IDP_KINDS, type IdpKind } from '@recovery-gate/core';
 import * as z from 'zod';
+import { recoveryCodesConfigSchema, recoveryCodesSettingsFrom } from '../codes/config.js';
 import type { PagesSettings } from './context.js';
 import type { OidcSignIn } from './oidc.js';
 
@@ -68,6 +69,7 @@ export const pagesConfigSchema = z
       .max(60)
       .optional()
       .describe('The product name on the pages. @default "Recovery Gate"'),
+    recoveryCodes: recoveryCodesConfigSchema.optional(),
   })
   .describe('The verification, approval, cancel and case pages.');
 
@@ -103,5 +105,8 @@ export function pagesSettingsFrom(config: PagesConfig): PagesSettings {
     sessionSecret: createSecret(config.sessionSecret),
     viewer: { idp: config.viewer.idp, groups: config.viewer.groups },
     ...(config.gateName === undefined ? {} : { gateName: config.gateName }),
+    ...(config.recoveryCodes === undefined
+      ? {}
+      : { recoveryCodes: recoveryCodesSettingsFrom(config.recoveryCodes) }),
   };
 }

@@ -6,6 +6,8 @@
 
 import type { IdpKind, RecoveryProvider, Secret } from '@recovery-gate/core';
 import { type AuditVerification, createAuditVerifier } from '../audit/export.js';
+import type { RecoveryCodesSettings } from '../codes/config.js';
+import { createRecoveryCodes, type RecoveryCodes } from '../codes/service.js';
 import type { IdvService } from '../idv/index.js';
 import type { ApproverRole, CaseEngine } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
@@ -47,9 +49,6 @@ export interface PagesDeps {
   readonly idv?: IdvService;
 }
 
-/** Checks a saved recovery code for a subject (the IdP or a vault that keeps them). */
-export type RecoveryCodeVerifier = (idp: IdpKind, subjectId: string, code: string) => Promise<boolean>;
-
 /** Settings of the pages. */
 export interface PagesSettings {
   /** Sign-in per IdP (step-up values left out come from the adapter's `settings.signIn`). */
@@ -60,8 +59,8 @@ export interface PagesSettings {
   readonly viewer: { readonly idp: IdpKind; readonly groups: readonly string[] };
   /** Groups whose members may close post-event reviews (and open the console). @default ['SecurityTeam'] */
   readonly reviewerGroups?: readonly string[];
-  /** Checks saved recovery codes; without it the step is not offered. */
-  readonly recoveryCodes?: RecoveryCodeVerifier;
+  /** Saved recovery codes issued by the gate; without it no code is issued and the step is not offered. */
+  readonly recoveryCodes?: RecoveryCodesSettings;
   /** The groups of each pool approver role, as the policy engine's `roleGroups` (pages check them before a link is used). */
   readonly approverGroups?: Partial<Readonly<Record<ApproverRole, readonly string[]>>>;
   /** @default 'Recovery Gate' */
@@ -82,6 +81,8 @@ export interface PagesCtx {
   verifyAudit(): Promise<AuditVerification>;
   /** Runs the pages' migrations once. */
   ready(): Promise<void>;
+  /** The recovery-code service, or null when codes are not configured. */
+  codes(): RecoveryCodes | null;
 }
 
 /** Builds the runtime. */
@@ -90,6 +91,7 @@ export function createPagesCtx(deps: () => PagesDeps, settings: PagesSettings, o
   let sessions: Sessions | undefined;
   let verifier: (() => Promise<AuditVerification>) | undefined;
   let migrated: Promise<void> | undefined;
+  let codes: RecoveryCodes | undefined;
   return {
     deps,
     settings,
@@ -107,6 +109,22 @@ export function createPagesCtx(deps: () => PagesDeps, settings: PagesSettings, o
     verifyAudit() {
       verifier ??= createAuditVerifier(deps().store);
       return verifier();
+    },
+    codes() {
+      if (settings.recoveryCodes === undefined) return null;
+      const d = deps();
+      codes ??= createRecoveryCodes(
+        {
+          store: d.store,
+          notifier: d.notifier,
+          audit: d.audit,
+          logger: d.logger,
+          ...(d.metrics === undefined ? {} : { metrics: d.metrics }),
+          now,
+        },
+        settings.recoveryCodes,
+      );
+      return codes;
     },
     ready() {
       migrated ??= deps()

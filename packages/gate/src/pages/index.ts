@@ -9,6 +9,7 @@ import { approvePage, approvePost, approveProofingPost } from './approve.js';
 import { STYLESHEET, STYLESHEET_PATH } from './assets.js';
 import { cancelFromLink, cancelPage, cancelPost } from './cancel.js';
 import { casePage, casesCsv, casesPage, closeIncidentPost } from './cases.js';
+import { codesIssuePost, codesPage, codesVoidPost } from './codes.js';
 import { chartsCsv, chartsPage, queuePage } from './console.js';
 import { createPagesCtx, loadSession, message, type PagesDeps, type PagesSettings } from './context.js';
 import { idvCallback, idvContinue, idvReturn, idvStartPost } from './idv.js';
@@ -20,7 +21,7 @@ import { reviewClosePost, reviewPage, reviewsPage } from './reviews.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
 import { credentialPage, subjectSession, verifyPage, verifyPost, verifySignIn } from './verify.js';
 
-export type { PagesDeps, PagesEngine, PagesSettings, RecoveryCodeVerifier } from './context.js';
+export type { PagesDeps, PagesEngine, PagesSettings } from './context.js';
 export type { OidcIdpSettings, OidcSignIn, SignInResult } from './oidc.js';
 export { resolveSignIn } from './oidc.js';
 export { PAGE_CSP } from './respond.js';
@@ -109,6 +110,9 @@ export function mountPages(router: Router, deps: () => PagesDeps, settings: Page
   router.add('POST', '/cancel', (ctx) => cancelPost(p, ctx));
   router.add('GET', '/raise', (ctx) => raisePage(p, ctx));
   router.add('POST', '/raise', (ctx) => raisePost(p, ctx));
+  router.add('GET', '/recovery-codes', (ctx) => codesPage(p, ctx));
+  router.add('POST', '/recovery-codes', (ctx) => codesIssuePost(p, ctx));
+  router.add('POST', '/recovery-codes/void', (ctx) => codesVoidPost(p, ctx));
   router.add('GET', '/cases', (ctx) => casesPage(p, ctx));
   router.add('GET', '/cases.csv', (ctx) => casesCsv(p, ctx));
   router.add('GET', '/cases/:id', (ctx) => casePage(p, ctx));

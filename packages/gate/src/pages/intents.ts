@@ -10,6 +10,7 @@ import type { CaseView } from '../orchestrator/index.js';
 import type { RouteResponse } from '../server/router.js';
 import { conflictOf } from './approve.js';
 import { isViewer } from './cases.js';
+import { CODES_STEP_UP_TTL_MS } from './codes.js';
 import { message, type PagesCtx, persist } from './context.js';
 import { ineligibility } from './eligible.js';
 import { peekLinkHash } from './links.js';
@@ -150,6 +151,12 @@ export function intentHandlers(p: PagesCtx): IntentHandlers {
       if (!result.steppedUp) return stepUpMissing(p, session, 'The case view needs a multi-factor sign-in.');
       session.data.viewer = await isViewer(p, result.sub);
       return go(p, session, '/cases');
+    },
+    async codes(session, result) {
+      if (!result.steppedUp)
+        return stepUpMissing(p, session, 'Managing recovery codes needs a multi-factor sign-in.');
+      session.data.codesUntil = p.now().getTime() + CODES_STEP_UP_TTL_MS;
+      return go(p, session, '/recovery-codes');
     },
     async agent(session, result) {
       if (!result.steppedUp)

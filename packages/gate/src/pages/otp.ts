@@ -11,6 +11,7 @@ import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { type Channel, type Secret, secretsEqual } from '@recovery-gate/core';
 import { trustedChannels } from '../orchestrator/ask.js';
 import type { CaseView } from '../orchestrator/index.js';
+import { takeSlot } from '../store/slots.js';
 import type { Migration, Notifier, Queryable, Store } from '../types.js';
 import type { Session } from './session.js';
 
@@ -67,33 +68,6 @@ export async function otpPending(q: Queryable, caseId: string, now: Date): Promi
   return rows.length > 0;
 }
 
-/**
- * Takes one slot of a counter in one statement (a row lock in PostgreSQL, one connection in PGlite), so
- * parallel callers never see the same count. False when the window is full.
- */
-async function takeSlot(
-  q: Queryable,
-  key: string,
-  max: number,
-  windowMs: number,
-  now: Date,
-): Promise<boolean> {
-  const ends = new Date(now.getTime() + windowMs).toISOString();
-  await q.query(
-    'INSERT INTO page_otp_limits (key, count, window_ends_at) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING',
-    [key, ends],
-  );
-  const rows = await q.query(
-    `UPDATE page_otp_limits
-        SET count = CASE WHEN window_ends_at <= $3 THEN 1 ELSE count + 1 END,
-            window_ends_at = CASE WHEN window_ends_at <= $3 THEN $2 ELSE window_ends_at END
-      WHERE key = $1 AND (window_ends_at <= $3 OR count < $4)
-      RETURNING count`,
-    [key, ends, now.toISOString(), max],
-  );
-  return rows.length === 1;
-}
-
 /** Thrown inside the send transaction to roll back the case's slot when the subject's limit is reached. */
 class LimitReached extends Error {}
 
@@ -114,9 +88,12 @@ export async function sendOtp(
   const allowed = await store
     .transaction(async (tx) => {
       // Case first, then subject, always in this order: two transactions never wait on each other in a cycle.
-      if (!(await takeSlot(tx, `case:${c.id}`, OTP_MAX_SENDS, CASE_WINDOW_MS, now))) return false;
+      if (!(await takeSlot(tx, 'page_otp_limits', `case:${c.id}`, OTP_MAX_SENDS, CASE_WINDOW_MS, now)))
+        return false;
       const subject = `subject:${c.idp}:${c.subjectId}`;
-      if (!(await takeSlot(tx, subject, OTP_MAX_SUBJECT_SENDS, OTP_SUBJECT_WINDOW_MS, now))) {
+      if (
+        !(await takeSlot(tx, 'page_otp_limits', subject, OTP_MAX_SUBJECT_SENDS, OTP_SUBJECT_WINDOW_MS, now))
+      ) {
         throw new LimitReached();
       }
       await tx.query(

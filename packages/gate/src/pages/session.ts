@@ -65,6 +65,8 @@ export interface SessionData {
   linkPush?: { readonly caseId: string; readonly challenge: DeviceChallenge; readonly sends: number };
   /** Read-only case view access, granted from the IdP's groups. */
   viewer?: boolean;
+  /** Until when (epoch ms) a step-up sign-in lets this person issue or void their own recovery codes. */
+  codesUntil?: number;
   /** May raise cases at the gate (a help-desk agent per the IdP's groups, signed in with MFA). */
   agent?: boolean;
   /** One-shot message for the next page. */

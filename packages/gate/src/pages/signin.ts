@@ -18,7 +18,7 @@ import { redirect } from './respond.js';
 import type { Session } from './session.js';
 
 /** Why a sign-in was started. */
-export type SignInIntent = 'link' | 'stepup' | 'collect' | 'viewer' | 'agent';
+export type SignInIntent = 'link' | 'stepup' | 'collect' | 'viewer' | 'agent' | 'codes';
 
 /** The callback path registered with every IdP. */
 export const CALLBACK_PATH = '/oidc/callback';

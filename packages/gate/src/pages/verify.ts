@@ -7,6 +7,7 @@
 
 import { isGateError } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
+import { errorText } from '../orchestrator/context.js';
 import {
   type CaseView,
   type ClaimedCredential,
@@ -14,6 +15,7 @@ import {
   type PendingChallenge,
 } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
+import { codesCard } from './codes.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, html, notice, pill, type SafeHtml } from './html.js';
 import { idvStep } from './idv.js';
@@ -77,8 +79,10 @@ function otpStep(p: PagesCtx, c: CaseView, session: Session, sent: boolean): Saf
 <button class="btn btn-quiet" type="submit">${sent ? 'Send a new code' : 'Send me a code'}</button></form>${check}</div></li>`;
 }
 
-function recoveryCodeStep(c: CaseView, session: Session): SafeHtml {
+function recoveryCodeStep(c: CaseView, session: Session, left: number): SafeHtml {
   if (has(c, 'recovery_code')) return html`<li><span>Saved recovery code</span>${pill('ok', 'done')}</li>`;
+  if (left === 0)
+    return html`<li><span>Saved recovery code</span><span>You have no unused recovery codes</span></li>`;
   return html`<li><form method="post" action="/verify/case/${c.id}/recovery-code">${csrfField(session.data.csrf)}
 <div class="field"><label for="rc">Saved recovery code</label><input id="rc" name="code" type="text" autocomplete="off" required></div>
 <button class="btn btn-quiet" type="submit">Use recovery code</button></form></li>`;
@@ -109,6 +113,7 @@ function nextBody(
   session: Session,
   otpSent: boolean,
   push: PendingChallenge | null,
+  codesLeft: number | null,
   idv: SafeHtml | null = null,
 ): SafeHtml | null {
   const kinds = c.decision?.requirements.evidenceKinds ?? [];
@@ -120,12 +125,12 @@ function nextBody(
       kinds.includes('device_challenge') ? deviceStep(c, push) : null,
       kinds.includes('oidc_step_up') ? stepUpStep(c) : null,
       kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : null,
-      kinds.includes('recovery_code') && p.settings.recoveryCodes ? recoveryCodeStep(c, session) : null,
+      kinds.includes('recovery_code') && codesLeft !== null ? recoveryCodeStep(c, session, codesLeft) : null,
       kinds.includes('idv_ial2') ? idv : null,
     ].filter((s) => s !== null);
     return card(
       'Prove it is you',
-      html`${neededList(c, { now: p.now(), recoveryCodes: p.settings.recoveryCodes !== undefined })}<ul class="steps">${steps.length > 0 ? steps : html`<li>No step for you right now: approvers are being asked.</li>`}</ul>`,
+      html`${neededList(c, { now: p.now(), recoveryCodes: codesLeft !== null && codesLeft > 0 })}<ul class="steps">${steps.length > 0 ? steps : html`<li>No step for you right now: approvers are being asked.</li>`}</ul>`,
     );
   }
   if (c.state === 'held') {
@@ -173,8 +178,10 @@ export async function verifyPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
   const otpSent = await otpPending(p.deps().store, c.id, p.now());
   const push = await p.deps().engine.pendingChallenge(c.id, c.subjectId);
   const attempt = (await p.deps().idv?.latest(c.id)) ?? null;
+  const codes = p.codes();
+  const codesLeft = codes ? ((await codes.status(c.idp, c.subjectId))?.remaining ?? 0) : null;
   const body = html`${flash ? notice('info', flash) : null}${statusCard(c, 'Your account recovery')}
-${nextBody(p, c, session, otpSent, push, idvStep(p, c, session, attempt))}
+${nextBody(p, c, session, otpSent, push, codesLeft, idvStep(p, c, session, attempt))}
 ${card('What we have so far', evidenceList(c, false))}`;
   return page(p, 200, 'Verify your recovery', body, session);
 }
@@ -230,17 +237,50 @@ export async function verifyPost(
       await p.deps().engine.recordEvidence(c.id, { kind: 'phone_otp', by, channelId });
       return back(p, session, c.id, 'Your phone is confirmed.');
     }
-    const verifier = p.settings.recoveryCodes;
-    const ok = verifier ? await verifier(c.idp, c.subjectId, form.get('code') ?? '') : false;
-    if (!ok) return back(p, session, c.id, 'That recovery code is not valid.');
-    await p.deps().engine.recordEvidence(c.id, { kind: 'recovery_code', by });
-    return back(p, session, c.id, 'Your recovery code is accepted.');
+    return await recoveryCodePost(p, session, c, form.get('code') ?? '', by);
   } catch (error) {
     if (isGateError(error) && error.code === 'ERR_CASE_ILLEGAL_TRANSITION') {
       return back(p, session, c.id, 'This recovery no longer takes evidence.');
     }
     throw error;
   }
+}
+
+/** A saved recovery code typed on the verification page: tried (and counted) only while the case takes one. */
+async function recoveryCodePost(
+  p: PagesCtx,
+  session: Session,
+  c: CaseView,
+  typed: string,
+  by: string,
+): Promise<RouteResponse> {
+  const codes = p.codes();
+  const kinds = c.decision?.requirements.evidenceKinds ?? [];
+  if (!codes || !kinds.includes('recovery_code'))
+    return back(p, session, c.id, 'This recovery does not take a recovery code.');
+  // A code is spent when it matches: never spend one on a case that can no longer use it.
+  if (c.state !== 'verifying' && c.state !== 'requested')
+    return back(p, session, c.id, 'This recovery no longer takes evidence.');
+  const subject = { idp: c.idp, subjectId: c.subjectId, channels: c.facts?.channels ?? [] };
+  const outcome = await codes.attempt(subject, c.id, typed);
+  if (outcome === 'limited') {
+    return back(
+      p,
+      session,
+      c.id,
+      'Too many recovery codes were tried, so they cannot be used for now. We told you on every channel on file.',
+    );
+  }
+  if (outcome === 'rejected') {
+    return back(
+      p,
+      session,
+      c.id,
+      'That recovery code is not valid: mistyped, already used, or from a set that was replaced.',
+    );
+  }
+  await p.deps().engine.recordEvidence(c.id, { kind: 'recovery_code', by });
+  return back(p, session, c.id, 'Your recovery code is accepted. It will not work again.');
 }
 
 /** `GET /verify/case/:caseId/credential`: shows the credential once, after a fresh step-up. */
@@ -269,6 +309,7 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
     if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return gone();
     throw error;
   }
+  const codes = await codesAfterRecovery(p, c, session.data.sub as string);
   const body = html`${statusCard(c, 'Your temporary access')}
 ${card(
   'Use it now',
@@ -276,9 +317,32 @@ ${card(
 <p><span class="secret" id="credential">${claimed.secret.reveal()}</span></p>
 <p class="hint">Nobody from the help desk will ask you for it.</p>`,
   'card-ok',
-)}`;
+)}
+${codes}`;
   return page(p, 200, 'Your temporary access', body, session, {
     'cache-control': 'no-store, max-age=0',
     pragma: 'no-cache',
   });
+}
+
+/** A new set of saved recovery codes, shown once beside the credential; a failure never hides the credential. */
+async function codesAfterRecovery(p: PagesCtx, c: CaseView, by: string): Promise<SafeHtml | null> {
+  const codes = p.codes();
+  if (!codes || p.settings.recoveryCodes?.afterRecovery !== true) return null;
+  try {
+    const issued = await codes.issue(
+      { idp: c.idp, subjectId: c.subjectId, channels: c.facts?.channels ?? [] },
+      { actor: by, reason: 'recovery', caseId: c.id },
+    );
+    return codesCard(issued.codes);
+  } catch (error) {
+    p.deps().logger.warn('recovery codes were not issued after the recovery', {
+      caseId: c.id,
+      error: errorText(error),
+    });
+    return card(
+      'Recovery codes',
+      html`<p>We could not create your recovery codes just now. Create them later on <a href="/recovery-codes">your recovery codes page</a>.</p>`,
+    );
+  }
 }

@@ -6,6 +6,7 @@
 
 import { IDV_MIGRATIONS } from '../idv/schema.js';
 import { REVIEW_MIGRATIONS } from '../reviews/schema.js';
+import { RECOVERY_CODES_MIGRATION } from '../codes/store.js';
 import type { Migration } from '../types.js';
 
 /** The gate infrastructure's migrations, in order. */
@@ -143,6 +144,7 @@ export const GATE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE audit_records ADD COLUMN pruned_at TEXT;
     `,
   },
+  RECOVERY_CODES_MIGRATION,
   ...REVIEW_MIGRATIONS,
   ...IDV_MIGRATIONS,
 ];
