@@ -221,14 +221,14 @@ describe.skipIf(idvModule === undefined)(
         body: new URLSearchParams(form).toString(),
       });
     const csrfIn = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? '';
-    const unescape = (s: string) => s.replaceAll('&amp;', '&').replaceAll('&#38;', '&');
+    const unescapeAmp = (s: string) => s.replaceAll('&amp;', '&').replaceAll('&#38;', '&');
 
     async function startFromPage(caseId: string, cookie: string): Promise<string> {
       const page = await (await get(`/verify/case/${caseId}`, cookie)).text();
       const started = await post(`/verify/case/${caseId}/idv/start`, { csrf: csrfIn(page) }, cookie);
       expect(started.status).toBe(303);
       const after = await (await get(`/verify/case/${caseId}`, cookie)).text();
-      const path = unescape(/id="idv-continue" href="([^"]+)"/.exec(after)?.[1] ?? '');
+      const path = unescapeAmp(/id="idv-continue" href="([^"]+)"/.exec(after)?.[1] ?? '');
       if (!path) return '';
       const go = await get(path, cookie);
       expect(go.status).toBe(303);
