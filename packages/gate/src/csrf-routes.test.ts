@@ -106,9 +106,15 @@ pages:
     return response.status === 403 && /Form expired|ERR_CSRF/.test(body);
   };
 
-  it('declares only the IdP hooks exempt, and they refuse an unsigned call', async () => {
+  it('declares only machine callbacks exempt (IdP hooks, IDV provider callbacks); they refuse an unsigned call', async () => {
     const exempt = gate.router.routes().filter((r) => r.csrf.startsWith('exempt'));
-    expect(exempt.map((r) => `${r.method} ${r.pattern}`)).toEqual(['POST /hooks/:idp']);
+    expect(exempt.map((r) => `${r.method} ${r.pattern}`).sort()).toEqual([
+      'POST /hooks/:idp',
+      'POST /idv/callback/:provider',
+    ]);
+    // No IDV provider is configured here: the callback does nothing (its own tests check the api-key).
+    const callback = await fetch(`${gate.url}/idv/callback/any`, { method: 'POST', body: '{}' });
+    expect(callback.status).toBeGreaterThanOrEqual(400);
     const unsigned = await fetch(`${gate.url}/hooks/okta`, {
       method: 'POST',
       body: '{"data":{"events":[]}}',

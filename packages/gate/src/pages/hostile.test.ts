@@ -171,6 +171,16 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     session: (c) => subject(c),
     shows: false,
   },
+  '/verify/case/:caseId/idv/continue': {
+    path: (c) => caseUrl('/verify/case/', c, '/idv/continue'),
+    session: (c) => subject(c),
+    shows: false,
+  },
+  '/verify/idv/return': {
+    path: () => `/verify/idv/return?state=${encodeURIComponent(HOSTILE)}&code=${encodeURIComponent(HOSTILE)}`,
+    session: (c) => subject(c),
+    shows: false,
+  },
   '/verify/case/:caseId/credential': {
     path: (c) => caseUrl('/verify/case/', c, '/credential'),
     session: (c) => subject(c, { purpose: 'reveal', reveal: c.id }),
