@@ -9,7 +9,7 @@
 import type { User, UserFactor } from '@okta/okta-sdk-nodejs';
 import { type Channel, GateError } from '@recovery-gate/core';
 import { field, isoOf, type Json, type OktaContext, text } from './context.js';
-import { type Refusals, refuse } from './fact-reads.js';
+import { type Refusals, refuse } from './facts-reads.js';
 
 const CHANNEL_FIELDS = [
   { attribute: 'email', id: 'email:primary', kind: 'email' },

@@ -17,7 +17,7 @@ import {
 } from '@recovery-gate/core';
 import { DEFAULT_SCOPES } from './config.js';
 import type { Json, OktaContext } from './context.js';
-import { FACT_PERMISSIONS, type FactRead } from './fact-reads.js';
+import { FACT_PERMISSIONS, type FactRead } from './facts-reads.js';
 
 /** What the probes share: the adapter's context, a client per scope list, and what earlier probes learned. */
 interface DoctorContext {

@@ -15,7 +15,7 @@ import {
 } from '@recovery-gate/core';
 import { channelsOf } from './channels.js';
 import { field, isoOf, type Json, type OktaContext, text } from './context.js';
-import { type Refusals, refuse } from './fact-reads.js';
+import { type Refusals, refuse } from './facts-reads.js';
 
 const STATUS: Readonly<Record<string, AccountStatus>> = {
   ACTIVE: 'active',

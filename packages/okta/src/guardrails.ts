@@ -15,9 +15,9 @@ import {
   type Secret,
 } from '@recovery-gate/core';
 import { field, type Json, type OktaContext, text } from './context.js';
-import { builtinRoleSteps } from './guardrail-builtin.js';
-import { hookStep } from './guardrail-hook.js';
-import { resourceSetStep, roleStep } from './guardrail-iam.js';
+import { builtinRoleSteps } from './guardrails-builtin.js';
+import { hookStep } from './guardrails-hook.js';
+import { resourceSetStep, roleStep } from './guardrails-iam.js';
 import {
   attributeStep,
   bindingStep,
@@ -27,7 +27,7 @@ import {
   groupStep,
   list,
   type Step,
-} from './guardrail-steps.js';
+} from './guardrails-steps.js';
 
 function steps(ctx: OktaContext, hookSecret: Secret | null): Step[] {
   const requestGroups = RECOVERY_ACTIONS.map((a) => `${ctx.config.requestGroups.prefix}${a}`);
@@ -63,7 +63,7 @@ function roleFinding(
   assignment: Json,
   forbidden: ReadonlyMap<string, string[]>,
 ): GuardrailFinding | null {
-  // Built-in resetting roles are planned removals (guardrail-builtin.ts), not findings.
+  // Built-in resetting roles are planned removals (guardrails-builtin.ts), not findings.
   const type = text(assignment, 'type') ?? '';
   const bad = type === 'CUSTOM' ? forbidden.get(text(assignment, 'role') ?? '') : undefined;
   if (bad) {

@@ -13,7 +13,7 @@ import {
   resourceSetId,
   roleId,
   type Step,
-} from './guardrail-steps.js';
+} from './guardrails-steps.js';
 
 async function createRole(ctx: OktaContext, label: string, permissions: readonly string[]): Promise<void> {
   const instance = { label, description: 'Recovery Gate help desk: raise recovery requests', permissions };

@@ -6,7 +6,7 @@
  */
 
 import { type Json, type OktaContext, text } from './context.js';
-import { groupRoles, list, type Step } from './guardrail-steps.js';
+import { groupRoles, list, type Step } from './guardrails-steps.js';
 
 /** Built-in roles that can reset credentials or unlock. */
 export const RESETTING_ROLES: ReadonlySet<string> = new Set([

@@ -8,7 +8,7 @@
 
 import { GateError, type Secret } from '@recovery-gate/core';
 import { type OktaContext, text } from './context.js';
-import { HOOK_EVENT_TYPES, type Inspection, list, type Step } from './guardrail-steps.js';
+import { HOOK_EVENT_TYPES, type Inspection, list, type Step } from './guardrails-steps.js';
 
 function body(name: string, uri: string, secret: Secret): Record<string, unknown> {
   return {
