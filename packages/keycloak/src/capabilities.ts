@@ -10,7 +10,7 @@ import { REVOCATION_CAVEATS } from './revoke.js';
 export const capabilities: Capabilities = {
   facts: {
     supported: true,
-    note: 'User, groups (with ancestors), effective realm-management and privileged roles, attributes, credentials with createdDate, brute-force status; channel change dates from admin and login events.',
+    note: 'User, groups (with ancestors), effective realm-management and privileged roles, attributes, credentials with createdDate (native recovery codes, recovery-authn-codes, as a recovery_codes authenticator: whether they exist and when they were made), brute-force status; channel change dates from admin and login events.',
   },
   device_challenge: {
     supported: false,
