@@ -43,14 +43,20 @@ function waitingFor(c: CaseRecord): string {
   return first ? first.replace(/^[A-Z_]+: /, '') : 'Verification';
 }
 
+const OUTCOME_TONE = { legitimate: 'ok', misuse: 'bad', needs_follow_up: 'wait' } as const;
+
+/** A closed review's outcome as a pill: legitimate green, misuse red, needs follow-up amber. */
+export function outcomePill(r: ReviewRecord): SafeHtml {
+  return pill(
+    r.outcome ? OUTCOME_TONE[r.outcome] : 'info',
+    `Closed: ${(r.outcome ?? '').replaceAll('_', ' ')}`,
+  );
+}
+
 /** One review as a table row. */
 export function reviewRow(r: ReviewRecord, now: Date): SafeHtml {
   const status =
-    r.state === 'closed'
-      ? pill('ok', `Closed: ${(r.outcome ?? '').replaceAll('_', ' ')}`)
-      : isOverdue(r, now)
-        ? pill('bad', 'Overdue')
-        : pill('wait', 'Open');
+    r.state === 'closed' ? outcomePill(r) : isOverdue(r, now) ? pill('bad', 'Overdue') : pill('wait', 'Open');
   return html`<tr><td><a class="mono" href="/reviews/${r.id}">${r.id.slice(0, 8)}</a></td><td>${r.kind.replace('_', ' ')}</td><td>${r.idp}</td><td>${r.subjectLogin ?? r.subjectId}</td><td>${r.reviewerGroup}</td><td>${when(r.dueAt)}</td><td>${status}</td></tr>`;
 }
 

@@ -17,7 +17,7 @@ import {
   isReviewer,
   refusalText,
 } from './cases.js';
-import { REVIEW_HEADERS, reviewRow } from './console.js';
+import { outcomePill, REVIEW_HEADERS, reviewRow } from './console.js';
 import { loadSession, message, type PagesCtx, page } from './context.js';
 import {
   actionLabel,
@@ -91,7 +91,7 @@ export async function reviewPage(p: PagesCtx, ctx: RequestContext): Promise<Rout
   ]);
   const status =
     review.state === 'closed'
-      ? pill('ok', `Closed: ${(review.outcome ?? '').replaceAll('_', ' ')}`)
+      ? outcomePill(review)
       : isOverdue(review, now)
         ? pill('bad', 'Overdue: escalated to security')
         : pill('wait', 'Open');

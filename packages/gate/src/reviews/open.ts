@@ -56,7 +56,7 @@ function summaryOf(c: ReturnType<typeof toCase>, kind: ReviewKind): string {
     case 'break_glass':
       return `Emergency access for ${who} on tier ${c.tier ?? '-'}, requested by ${c.requesterId ?? 'an unknown person'}, ended ${c.state}${c.reason ? ` (${c.reason})` : ''}.`;
     default:
-      return `A ${c.action} for ${who} on tier ${c.tier ?? '-'}, requested by ${c.requesterId ?? 'an unknown person'}, ended ${c.state}${c.reason ? ` (${c.reason})` : ''}; the tier requires a review.`;
+      return `Recovery (${c.action.replaceAll('_', ' ')}) for ${who} on tier ${c.tier ?? '-'}, requested by ${c.requesterId ?? 'an unknown person'}, ended ${c.state}${c.reason ? ` (${c.reason})` : ''}; the tier requires a review.`;
   }
 }
 
