@@ -4,9 +4,9 @@
  * @module
  */
 
+import { RECOVERY_CODES_MIGRATION } from '../codes/store.js';
 import { IDV_MIGRATIONS } from '../idv/schema.js';
 import { REVIEW_MIGRATIONS } from '../reviews/schema.js';
-import { RECOVERY_CODES_MIGRATION } from '../codes/store.js';
 import type { Migration } from '../types.js';
 
 /** The gate infrastructure's migrations, in order. */
