@@ -1,6 +1,6 @@
 import type { Channel } from '@recovery-gate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditLog } from '../audit/index.js';
+import { createAuditLog, verifyAudit } from '../audit/index.js';
 import { silentLogger } from '../log.js';
 import { GATE_MIGRATIONS } from '../store/migrations.js';
 import { BACKENDS, type TestLocation, testLocation } from '../testing/stores.js';
@@ -144,6 +144,8 @@ describe.each(BACKENDS)('recovery codes on %s', { timeout: 120_000 }, (backend) 
       'recovery_codes.refused',
       'recovery_codes.refused',
     ]);
+    // The records went into the real hash chain, which still verifies.
+    expect((await verifyAudit(store)).ok).toBe(true);
     // Another subject's live set does not answer for alice's codes.
     const bob = { ...ALICE, subjectId: 'u-bob' };
     const second = (list[1] as (typeof list)[0]).reveal();
