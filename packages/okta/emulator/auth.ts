@@ -109,8 +109,11 @@ export function scopesFor(permission: string): readonly string[] {
 }
 
 /**
- * Whether the principal holds `permission` on `target`: a service app through its token's scopes (it is
- * treated as a super administrator otherwise), a user through one of its role assignments.
+ * Whether the principal holds `permission` on `target` through one of its role assignments: a user directly or
+ * through its groups; a service app through the roles assigned to it, and only within its token's scopes
+ * ("Service apps with assigned admin roles are constrained to the permissions and resources that are included
+ * in the role").
+ * @see https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/
  */
 export function holds(
   state: OrgState,
@@ -118,12 +121,14 @@ export function holds(
   permission: string,
   target: Target = {},
 ): boolean {
-  if (principal.type === 'PublicClientApp') return scopesFor(permission).some((s) => principal.scopes.has(s));
+  const app = principal.type === 'PublicClientApp';
+  if (app && !scopesFor(permission).some((s) => principal.scopes.has(s))) return false;
   for (const assignment of state.roleAssignments.values()) {
-    const applies =
-      (assignment.principalType === 'USER' && assignment.principalId === principal.id) ||
-      (assignment.principalType === 'GROUP' &&
-        state.groups.get(assignment.principalId)?.members.has(principal.id) === true);
+    const applies = app
+      ? assignment.principalType === 'CLIENT' && assignment.principalId === principal.id
+      : (assignment.principalType === 'USER' && assignment.principalId === principal.id) ||
+        (assignment.principalType === 'GROUP' &&
+          state.groups.get(assignment.principalId)?.members.has(principal.id) === true);
     if (!applies) continue;
     if (assignment.type === 'CUSTOM') {
       const role = assignment.roleId ? state.roles.get(assignment.roleId) : undefined;
