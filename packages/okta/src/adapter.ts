@@ -5,7 +5,6 @@
 
 import { createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
 import * as z from 'zod';
-import { resetAuthenticators, resetPassword, revokeSessions, suspend, unlock } from './actions.js';
 import { capabilities, settings } from './capabilities.js';
 import { pollDeviceChallenge, startDeviceChallenge } from './challenge.js';
 import { createOktaClient } from './client.js';
@@ -17,6 +16,8 @@ import { readEvents, SYSTEM_LOG } from './events.js';
 import { findUser, readSubjectFacts } from './facts.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
 import { verifyHook } from './hooks.js';
+import { resetAuthenticators, resetPassword, suspend, unlock } from './reset.js';
+import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
 
 /** What touches the world, injectable for tests. */
