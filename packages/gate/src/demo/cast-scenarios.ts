@@ -5,6 +5,7 @@
  */
 
 import { breakGlassCarol } from './break-glass.js';
+import { aliceVerifiesIdentity, impostorFailsIdentity } from './idv-story.js';
 import {
   collect,
   nativeRequest,
@@ -149,4 +150,6 @@ export const SCENARIOS = [
   contractorDave,
   nativeBypass,
   breakGlassCarol,
+  aliceVerifiesIdentity,
+  impostorFailsIdentity,
 ] as const;
