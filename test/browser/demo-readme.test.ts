@@ -1,8 +1,10 @@
 /**
  * The README's "Explore in a browser" steps, followed as a person would: the demo started as a process, its
  * printed links opened in Chromium, codes and pushes taken from the demo inbox only. On each IdP: alice
- * verifies with a second factor, erin approves with a second factor, alice sees her temporary credential
- * once (on Keycloak too: nothing goes to the account's own mailbox), and carol stops her held recovery with "this wasn't me".
+ * verifies with a second factor (on Okta also picking, in the inbox, the push number her page shows),
+ * erin approves with a second factor, alice sees her temporary credential once (on Keycloak too: nothing
+ * goes to the account's own mailbox), presses "this wasn't me" in the completion notice and sees the
+ * recovery undone, and carol stops her held recovery with "this wasn't me".
  * Screenshots go to test-artifacts/demo/.
  * @module
  */
@@ -67,7 +69,8 @@ async function signIn(
     await shot(page, idp, `${tag}-second-factor`);
     await page.getByRole('button', { name: 'Verify' }).click();
   } else {
-    await expect(page.getByRole('heading', { name: 'Approve on your phone' }).count()).resolves.toBe(1);
+    // The waiting page reloads itself every 2 s: wait for its heading rather than count it mid-reload.
+    await page.getByRole('heading', { name: 'Approve on your phone' }).waitFor();
     const form = row.locator('form:has(input[name=source][value=sign-in])');
     await until(inbox, `a sign-in push for ${name}`, async () => (await form.count()) === 1);
     // The inbox, not the waiting page: that one reloads itself every 2 s, which a screenshot can straddle.
@@ -113,6 +116,66 @@ async function aliceByPhoneCode(page: Page, demo: DemoProcess, idp: Idp): Promis
   await expect(page.getByText('Approve the request we sent').count()).resolves.toBe(0);
 }
 
+/**
+ * Okta's number-matching push: the verification page shows the number; alice's row of the inbox offers
+ * three, as Okta Verify does, and she picks the one her page shows.
+ */
+async function pickPushNumber(page: Page, demo: DemoProcess): Promise<void> {
+  const shown = (await page.locator('.number-match').textContent())?.trim() ?? '';
+  expect(shown).toMatch(/^\d{2}$/);
+  await shot(page, 'okta', 'alice-push-number');
+  const inbox = await page.context().newPage();
+  await inbox.goto(demo.inbox);
+  const row = inbox.locator('#okta-alice');
+  await expect(row.getByText('tap the number shown on your recovery page').count()).resolves.toBe(1);
+  // The phone offers three numbers and does not say which is right; the number itself is not shown as such.
+  await expect(row.locator('button[name=picked]').count()).resolves.toBe(3);
+  await shot(inbox, 'okta', 'inbox-push-choices');
+  await row.getByRole('button', { name: `Pick ${shown} for alice` }).click();
+  await inbox.getByText('Number sent.').waitFor();
+  await inbox.close();
+  const device = page.locator('li', { hasText: 'Approve on your phone' });
+  await until(page, 'the push to count', async () => (await device.getByText('done').count()) === 1);
+  await expect(page.locator('.number-match').count()).resolves.toBe(0);
+}
+
+/**
+ * The completion notice's "this wasn't me", opened from the inbox as alice would from her phone: the page
+ * lists the lock-down step by step, and the security team's alert is in the inbox.
+ */
+async function repudiateFromNotice(browser: Browser, demo: DemoProcess, idp: Idp): Promise<void> {
+  const { context, page } = await fresh(browser);
+  await page.goto(demo.inbox);
+  const notice = page
+    .locator('tr', { hasText: 'Your account was recovered' })
+    .filter({ hasText: `(${idp} · alice's case)` })
+    .first();
+  await until(page, 'the completion notice', async () => (await notice.count()) === 1);
+  await expect(notice.getByText(/If this was not you, use the link/).count()).resolves.toBe(1);
+  await shot(page, idp, 'inbox-completion-notice');
+  await notice.getByRole('link', { name: "This wasn't me" }).click();
+  expect(await heading(page)).toBe('A recovery of your account ran');
+  await shot(page, idp, 'alice-not-me');
+  await page.getByRole('button', { name: /This wasn't me: lock it down/ }).click();
+  await page.locator('#undone').waitFor();
+  expect(await heading(page)).toBe('Access revoked');
+  const steps = page.locator('#undone li');
+  await expect(steps.count()).resolves.toBe(5);
+  await expect(steps.filter({ hasText: 'done' }).count()).resolves.toBe(5);
+  await expect(
+    page.getByText('The temporary access the recovery issued no longer works.').count(),
+  ).resolves.toBe(1);
+  await expect(page.getByText(/out everywhere/).count()).resolves.toBe(1);
+  await shot(page, idp, 'alice-access-revoked');
+  await page.goto(demo.inbox);
+  const alert = page
+    .locator('tr', { hasText: 'Completed recovery repudiated' })
+    .filter({ hasText: `(${idp} · alice's case)` });
+  await expect(alert.count()).resolves.toBeGreaterThan(0);
+  await expect(alert.first().getByText('security team (chat webhook)').count()).resolves.toBe(1);
+  await context.close();
+}
+
 async function fresh(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   return { context, page: await context.newPage() };
@@ -144,7 +207,7 @@ describe('the README demo, in a browser', () => {
   });
 
   for (const idp of ['okta', 'entra', 'keycloak'] as const) {
-    it(`${idp}: alice verifies, erin approves with a second factor, alice sees her credential once`, async () => {
+    it(`${idp}: alice verifies, erin approves with a second factor, alice sees her credential once, then says "this wasn't me"`, async () => {
       const printed = demo.cases[idp];
       const verify = printed.verify.find((v) => !v.to.includes('@')) ?? printed.verify[0];
       if (!verify) throw new Error(`no verification link for alice on ${idp}`);
@@ -156,6 +219,7 @@ describe('the README demo, in a browser', () => {
         expect(alice.page.url()).toMatch(/\/verify\/case\//);
         const stepUp = alice.page.locator('li', { hasText: 'Multi-factor sign-in' });
         await expect(stepUp.getByText('done').count()).resolves.toBe(1);
+        if (idp === 'okta') await pickPushNumber(alice.page, demo);
       }
       await shot(alice.page, idp, 'alice-verified');
 
@@ -184,7 +248,9 @@ describe('the README demo, in a browser', () => {
       expect(await heading(alice.page)).toBe('Nothing to show');
       await expect(alice.page.locator('#credential').count()).resolves.toBe(0);
       await alice.context.close();
-    }, 180_000);
+
+      await repudiateFromNotice(browser, demo, idp);
+    }, 240_000);
 
     it(`${idp}: carol stops her held recovery with "this wasn't me"`, async () => {
       const link = demo.cases[idp].cancel[0];

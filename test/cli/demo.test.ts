@@ -11,6 +11,7 @@ describe('recovery-gate demo --once (what `npm start` runs, shortened)', () => {
       for (const idp of ['okta', 'entra', 'keycloak']) {
         expect(result.stdout).toContain(`[${idp}] aliceLostPhone`);
         expect(result.stdout).toContain(`[${idp}] nativeBypass`);
+        expect(result.stdout).toContain(`[${idp}] notMeAfterRecovery`);
       }
       // A timeline line per audit record: time, actor, step.
       expect(result.stdout).toMatch(/^ {6}\d\d:\d\d:\d\d\.\d{3} {2}frank {7}case\.opened/m);
@@ -22,6 +23,8 @@ describe('recovery-gate demo --once (what `npm start` runs, shortened)', () => {
       for (const idp of ['okta', 'entra', 'keycloak'])
         expect(result.stdout).toContain(`[${idp}] breakGlassCarol`);
       expect(result.stdout).toMatch(/review closed by sam as legitimate/);
+      // "This wasn't me" after the run: the authenticator bound since is removed and the session refused.
+      expect(result.stdout).toMatch(/the authenticator bound since is removed, the session is refused/);
       expect(result.stdout).toMatch(/^(\d+)\/\1 scenarios behaved as expected\.$/m);
       expect(result.code).toBe(0);
     } finally {

@@ -1,11 +1,12 @@
 /**
- * The five scripted stories: alice lost her phone, an impostor calls as bob, carol is a privileged admin,
+ * The scripted stories: alice lost her phone (and then says it was not her), an impostor calls as bob, carol is a privileged admin,
  * dave's contract has ended, and an agent resets someone natively around the policy.
  * @module
  */
 
 import { breakGlassCarol } from './break-glass.js';
 import { aliceVerifiesIdentity, impostorFailsIdentity } from './idv-story.js';
+import { notMeAfterRecovery } from './repudiation-story.js';
 import {
   collect,
   nativeRequest,
@@ -152,4 +153,6 @@ export const SCENARIOS = [
   breakGlassCarol,
   aliceVerifiesIdentity,
   impostorFailsIdentity,
+  // Last: it locks alice's account down (password reset, authenticators removed), as a repudiation does.
+  notMeAfterRecovery,
 ] as const;

@@ -9,8 +9,13 @@
 export interface WaitingPush {
   /** `sign-in`: asked by the IdP's sign-in page; `recovery`: a device challenge the gate started. */
   readonly source: 'sign-in' | 'recovery';
-  /** The number to match, when the push shows one. */
+  /** The number to match, when the push shows one (a sign-in push shows it on the phone). */
   readonly number: string | null;
+  /**
+   * Number matching (Okta Verify's recovery push): the numbers the phone offers, one of them the number
+   * the gate's verification page shows; the phone does not say which. Null when the push has none.
+   */
+  readonly choices: readonly string[] | null;
 }
 
 /** An email the IdP sent itself (not the gate). */
@@ -27,8 +32,16 @@ export interface DemoDevices {
   totp(userId: string): Promise<string | undefined>;
   /** Pushes waiting on the person's phone. */
   pushes(userId: string): readonly WaitingPush[];
-  /** Answers the person's newest waiting push of `source`; false when none waits. */
-  answer(userId: string, source: WaitingPush['source'], answer: 'approve' | 'reject'): boolean;
+  /**
+   * Answers the person's newest waiting push of `source`; false when none waits. A number-matching push
+   * is approved only with `picked`, and a wrong pick denies it (as Okta Verify does).
+   */
+  answer(
+    userId: string,
+    source: WaitingPush['source'],
+    answer: 'approve' | 'reject',
+    picked?: number,
+  ): boolean;
   /** Emails the IdP sent itself, oldest first. */
   idpMail(): readonly IdpMail[];
 }
@@ -45,7 +58,7 @@ interface EmulatorShape {
   readonly oidc?: { readonly server?: Partial<KitServer> };
   readonly control?: {
     pendingPushNumber?(user: string): number | null;
-    answerPush?(user: string, answer: 'approve' | 'reject'): boolean;
+    answerPush?(user: string, answer: 'approve' | 'reject', picked?: number): boolean;
     outbox?(): readonly { to: string; subject: string; link: string; sentAt: number }[];
   };
 }
@@ -54,6 +67,17 @@ function kitOf(emulator: EmulatorShape): KitServer | null {
   const server = emulator.oidc?.server;
   if (typeof server?.pushChallenges !== 'function' || typeof server.answerPush !== 'function') return null;
   return server as KitServer;
+}
+
+/**
+ * The three numbers Okta Verify offers for a number-matching push: the right one and two others, in an
+ * order that does not give the right one away (fixed per number, so a reload shows the same screen).
+ */
+export function numberChoices(correct: number): string[] {
+  const other = (shift: number) => 10 + ((correct - 10 + shift) % 90);
+  const set = [correct, other(37), other(61)];
+  const turn = correct % 3;
+  return [...set.slice(turn), ...set.slice(0, turn)].map(String);
 }
 
 /** The devices of an emulator's cast, or null when the emulator exposes no OIDC server. */
@@ -69,15 +93,16 @@ export function devicesOf(emulator: unknown): DemoDevices | null {
     pushes(userId) {
       const waiting: WaitingPush[] = [];
       const number = recoveryPush(userId);
-      if (number !== null) waiting.push({ source: 'recovery', number: String(number) });
+      // The phone does not show the number to match: the person reads it on the gate's page and picks it.
+      if (number !== null) waiting.push({ source: 'recovery', number: null, choices: numberChoices(number) });
       const signIn = kit.pushChallenges(userId).find((c) => c.status === 'waiting');
-      if (signIn) waiting.push({ source: 'sign-in', number: signIn.numberChallenge });
+      if (signIn) waiting.push({ source: 'sign-in', number: signIn.numberChallenge, choices: null });
       return waiting;
     },
-    answer(userId, source, answer) {
+    answer(userId, source, answer, picked) {
       if (source === 'sign-in') return kit.answerPush(userId, answer);
       // Okta's control answers its Factors API transaction first (the gate's device challenge).
-      return recoveryPush(userId) !== null && control?.answerPush?.(userId, answer) === true;
+      return recoveryPush(userId) !== null && control?.answerPush?.(userId, answer, picked) === true;
     },
     idpMail: () =>
       (control?.outbox?.() ?? []).map((m) => ({ to: m.to, subject: m.subject, link: m.link, at: m.sentAt })),

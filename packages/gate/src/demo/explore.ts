@@ -186,7 +186,21 @@ export async function openExploreCases(x: Exploration, io: CliIo): Promise<void>
         .join(''),
     );
   }
-  io.stdout(`\nFinish them with the README's "Explore in a browser" steps; open ${gate.url}${INBOX_PATH}\n`);
+  io.stdout(
+    [
+      '',
+      `Finish them in a browser (the README's "Explore in a browser" has every click); the inbox is ${gate.url}${INBOX_PATH}`,
+      '  1. alice opens her Verify link and signs in. On Okta the gate also pushed to her phone: her page shows a',
+      "     number; pick the same number in alice's row of the inbox (a wrong pick denies the push).",
+      '  2. erin opens her Review link, signs in with her second factor and approves.',
+      '  3. alice reloads her page and presses "Sign in to view it": the temporary credential is shown once, on',
+      "     the gate's page (Keycloak's temporary password too; nothing goes to the account's own mailbox).",
+      '  4. "This wasn\'t me": the inbox now has "Your account was recovered" for alice with that link; confirm it',
+      '     and the page lists what was undone (credential revoked, sign-in methods added since removed,',
+      "     password reset, signed out everywhere, security alerted). carol's links stop her held recovery.",
+      '',
+    ].join('\n'),
+  );
 }
 
 /** The data directory of the exploration gate (apart from the stories'). */

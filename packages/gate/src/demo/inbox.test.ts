@@ -10,10 +10,10 @@ function tenant(answers: string[], pushes: Map<string, WaitingPush[]>): DemoTena
   const devices: DemoDevices = {
     totp: async (id) => (id === 'id-erin' ? '123456' : undefined),
     pushes: (id) => pushes.get(id) ?? [],
-    answer(id, source, answer) {
+    answer(id, source, answer, picked) {
       const waiting = pushes.get(id)?.find((p) => p.source === source);
       if (!waiting) return false;
-      answers.push(`${id}:${source}:${answer}`);
+      answers.push(`${id}:${source}:${answer}${picked === undefined ? '' : `:${picked}`}`);
       pushes.delete(id);
       return true;
     },
@@ -38,7 +38,7 @@ describe('demo inbox', () => {
   beforeEach(async () => {
     answers.length = 0;
     pushes.clear();
-    pushes.set('id-erin', [{ source: 'sign-in', number: '42' }]);
+    pushes.set('id-erin', [{ source: 'sign-in', number: '42', choices: null }]);
     sent.length = 0;
     const router = createRouter();
     mountDemoInbox(router, {
@@ -105,5 +105,22 @@ describe('demo inbox', () => {
     expect(answers).toEqual(['id-erin:sign-in:approve']);
     // Nothing waits any more: the page says so instead of pretending.
     expect((await post({ ...base, csrf })).headers.get('location')).toBe(`${INBOX_PATH}?answered=none`);
+  });
+
+  it('a number-matching push offers three numbers and never says which one the page shows', async () => {
+    pushes.set('id-alice', [{ source: 'recovery', number: null, choices: ['17', '85', '54'] }]);
+    const html = await get();
+    const row = /<tr id="okta-alice">[\s\S]*?<\/tr>/.exec(html)?.[0] ?? '';
+    expect(row).toContain('tap the number shown on your recovery page');
+    for (const n of ['17', '85', '54']) expect(row).toContain(`name="picked" value="${n}"`);
+    expect(row).not.toContain('<strong>85</strong>');
+    expect(row).not.toContain('Approve for alice');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const base = { csrf, idp: 'okta', person: 'alice', source: 'recovery', answer: 'approve' };
+    expect((await post({ ...base, picked: '8<5' })).status).toBe(400);
+    expect(answers).toEqual([]);
+    const ok = await post({ ...base, picked: '85' });
+    expect(ok.headers.get('location')).toBe(`${INBOX_PATH}?answered=picked`);
+    expect(answers).toEqual(['id-alice:recovery:approve:85']);
   });
 });

@@ -105,9 +105,19 @@ function pushForm(csrf: string, idp: string, name: string, push: WaitingPush): S
   const number = push.number === null ? '' : html`, number <strong>${push.number}</strong>`;
   const button = (answer: string, label: string, cls: string) =>
     html`<button class="btn ${cls}" type="submit" name="answer" value="${answer}">${label}</button>`;
-  return html`<form method="post" action="${INBOX_PATH}/push" class="push">
-<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="idp" value="${idp}">
-<input type="hidden" name="person" value="${name}"><input type="hidden" name="source" value="${push.source}">
+  const hidden = html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="idp" value="${idp}">
+<input type="hidden" name="person" value="${name}"><input type="hidden" name="source" value="${push.source}">`;
+  if (push.choices !== null) {
+    // Number matching: the phone offers three numbers; the right one is on the gate's verification page.
+    const pick = (n: string) =>
+      html`<button class="btn" type="submit" name="picked" value="${n}" aria-label="Pick ${n} for ${name}">${n}</button>`;
+    return html`<form method="post" action="${INBOX_PATH}/push" class="push">${hidden}
+<input type="hidden" name="answer" value="approve">
+<p>${what}: tap the number shown on your recovery page</p><div class="actions number-choices">${push.choices.map(pick)}</div>
+</form><form method="post" action="${INBOX_PATH}/push" class="push">${hidden}
+<div class="actions">${button('reject', 'Deny: this was not me', 'btn-quiet')}</div></form>`;
+  }
+  return html`<form method="post" action="${INBOX_PATH}/push" class="push">${hidden}
 <p>${what}${number}</p><div class="actions">${button('approve', `Approve for ${name}`, '')}${button('reject', 'Deny', 'btn-quiet')}</div>
 </form>`;
 }
@@ -139,9 +149,11 @@ async function inboxPage(deps: InboxDeps, csrf: string, ctx: RequestContext): Pr
   const note =
     answered === 'approve' || answered === 'reject'
       ? html`<div class="notice notice-ok" role="status"><p>Push ${answered === 'approve' ? 'approved' : 'denied'}. Go back to the sign-in page: it continues by itself.</p></div>`
-      : answered === 'none'
-        ? html`<div class="notice notice-bad" role="alert"><p>No push was waiting any more.</p></div>`
-        : '';
+      : answered === 'picked'
+        ? html`<div class="notice notice-ok" role="status"><p>Number sent. Reload the recovery page: it says whether the push was approved (the wrong number denies it).</p></div>`
+        : answered === 'none'
+          ? html`<div class="notice notice-bad" role="alert"><p>No push was waiting any more.</p></div>`
+          : '';
   const cast = await Promise.all(deps.tenants.map((t) => castTable(t, csrf)));
   const body = html`<h1>Demo inbox</h1>
 <p class="lead">Stands in for the cast's phones and mailboxes on the emulated tenants (demo only; the gate never serves this page in <span class="mono">serve</span>). <a href="${INBOX_PATH}">Refresh</a> after each step. <a href="#h-messages">Jump to the messages</a>. The password of everyone is <span class="mono">Demo-Passw0rd!</span>.</p>
@@ -157,17 +169,22 @@ async function pushPost(deps: InboxDeps, ctx: RequestContext): Promise<RouteResp
   const name = CAST.find((n) => n === form.get('person'));
   const source = form.get('source');
   const answer = form.get('answer');
+  const pickedField = form.get('picked');
+  const picked = pickedField !== null && /^\d{1,3}$/.test(pickedField) ? Number(pickedField) : undefined;
   const valid =
     tenant?.devices &&
     name &&
     (source === 'sign-in' || source === 'recovery') &&
-    (answer === 'approve' || answer === 'reject');
+    (answer === 'approve' || answer === 'reject') &&
+    (pickedField === null || picked !== undefined);
   if (!valid) {
     const body = html`<h1>Unknown push</h1><p><a href="${INBOX_PATH}">Back to the inbox</a>.</p>`;
     return htmlResponse(400, layout({ title: 'Unknown push', body }));
   }
-  const done = tenant.devices?.answer(await tenant.id(name), source, answer) === true;
-  return redirect(`${INBOX_PATH}?answered=${done ? answer : 'none'}`);
+  const done = tenant.devices?.answer(await tenant.id(name), source, answer, picked) === true;
+  // A pick is sent to the IdP; whether it was the right number shows on the recovery page.
+  const said = !done ? 'none' : picked === undefined ? answer : 'picked';
+  return redirect(`${INBOX_PATH}?answered=${said}`);
 }
 
 /** Mounts the inbox on the demo gate's router. */

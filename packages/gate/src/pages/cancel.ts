@@ -13,7 +13,7 @@ import type { CaseView } from '../orchestrator/index.js';
 import { hashToken } from '../orchestrator/links.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { ensureSession, linkRefused, loadSession, message, type PagesCtx, page, persist } from './context.js';
-import { card, csrfField, html, type SafeHtml, when } from './html.js';
+import { card, csrfField, html, pill, type SafeHtml, when } from './html.js';
 import { peekLink, peekLinkHash } from './links.js';
 import { recordRefusal, recordRefusalHash } from './refusals.js';
 import { redirect } from './respond.js';
@@ -63,6 +63,44 @@ ${confirmForm(session, "This wasn't me: lock it down")}
 )}`;
 }
 
+/** What each step of the repudiation incident undid, in the subject's words. */
+const UNDONE: readonly (readonly [string, (result: Record<string, unknown>) => string])[] = [
+  ['revoke_credential', () => 'The temporary access the recovery issued no longer works.'],
+  [
+    'remove_new',
+    (r) => {
+      const n = Array.isArray(r.removed) ? r.removed.length : 0;
+      return n === 0
+        ? 'No sign-in method had been added since the recovery began.'
+        : `${n} sign-in method${n === 1 ? '' : 's'} added since the recovery began ${n === 1 ? 'was' : 'were'} removed.`;
+    },
+  ],
+  ['reset_password', () => 'Your password is in reset: it no longer signs in.'],
+  [
+    'revoke',
+    () =>
+      'We asked your identity provider to sign your account out everywhere and revoke its tokens (this can take a few minutes to reach every app).',
+  ],
+  ['alert', () => 'The security team was alerted.'],
+];
+
+/**
+ * The lock-down as the incident's journal records it: each step done, or still being retried (an IdP
+ * failure leaves it owed, never skipped).
+ */
+async function undoneList(p: PagesCtx, recovery: CaseView): Promise<SafeHtml | null> {
+  const incidents = await p.deps().engine.listCases({ subjectId: recovery.subjectId, kind: 'incident' });
+  const mine = incidents.find((i) => i.reason === `repudiation:${recovery.id}`);
+  const incident = mine ? await p.deps().engine.getCase(mine.id) : null;
+  if (!incident) return null;
+  const items = UNDONE.map(([step, say]) => {
+    const entry = incident.journal.find((j) => j.step === step);
+    const done = entry?.state === 'done';
+    return html`<li><span>${done ? say(entry.result) : say({})}</span>${done ? pill('ok', 'done') : pill('wait', 'still trying')}</li>`;
+  });
+  return html`<ul class="steps" id="undone">${items}</ul>`;
+}
+
 /** `GET /cancel`: the confirmation. */
 export async function cancelPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
   const session = await loadSession(p, ctx);
@@ -88,8 +126,10 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
     return linkRefused(p, session);
   }
   let ran = false;
+  let caseId = '';
   try {
     const consumed = await p.deps().engine.consumeLinkHash(pending.tokenHash, 'cancel', link.personId);
+    caseId = consumed.caseId;
     const state = (await p.deps().engine.getCase(consumed.caseId))?.state;
     ran = state === 'completed' || state === 'repudiated';
     await p.deps().engine.cancel(consumed.caseId, { by: link.personId, reason: "subject: this wasn't me" });
@@ -110,15 +150,15 @@ export async function cancelPost(p: PagesCtx, ctx: RequestContext): Promise<Rout
     }
     throw error;
   }
-  if (ran) {
-    return message(
-      p,
-      200,
-      'Access revoked',
-      'We revoked the temporary access the recovery issued, removed the sign-in methods added since, put your password into reset, asked your identity provider to sign your account out everywhere (this can take a few minutes to reach every app) and alerted the security team. They will contact you.',
-      'ok',
-      session,
-    );
+  const recovery = ran ? await p.deps().engine.getCase(caseId) : null;
+  if (recovery) {
+    const body = html`${statusCard(recovery, 'Access revoked')}
+${card(
+  'What we undid',
+  html`${await undoneList(p, recovery)}<p>A security incident is open for your account. The security team will contact you to set up a new password and sign-in method.</p>`,
+  'card-ok',
+)}`;
+    return page(p, 200, 'Access revoked', body, session);
   }
   return message(
     p,
