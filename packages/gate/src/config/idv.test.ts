@@ -65,7 +65,7 @@ describe.skipIf(idv === undefined)(
       );
       expect(String((named as Error).message)).toMatch(/tiers\.T2\.idv\.provider.*"other" is not defined/);
       const inline = await loadConfig(
-        yaml(needsIdv, ACME.replace('${IDV_SECRET}', 'plain-text-secret')),
+        yaml(needsIdv, ACME.replace(/\$\{IDV_SECRET\}/, 'plain-text-secret')),
         env,
         { adapters },
       ).catch((e: unknown) => e);

@@ -44,6 +44,7 @@ const idvModule = await loadIdvModule();
 const SECRET = createSecret('unit-test-session-secret-0123456789abcdef');
 const PORT = 47_000 + Math.floor(Math.random() * 2000);
 const BASE = `http://127.0.0.1:${PORT}`;
+const SHOTS = new URL('../../../../test-artifacts/screenshots', import.meta.url).pathname;
 
 describe.skipIf(idvModule === undefined)(
   'verification page: identity verification (skipped without @recovery-gate/idv)',
@@ -297,6 +298,36 @@ describe.skipIf(idvModule === undefined)(
       const c = await env.engine.getCase(caseId);
       expect(c?.state).toBe('verifying');
       expect(c?.evidence.map((e) => [e.kind, e.outcome])).toEqual([['idv_ial2', 'failed']]);
+    });
+
+    it('walks the IDV step in Chromium: verify, continue, document and selfie at the provider, back, verified', async () => {
+      const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+      const { chromium } = await import('playwright-core');
+      const { caseId, cookie } = await setup('acme');
+      const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+      try {
+        const context = await browser.newContext();
+        const [name, value] = cookie.split('=') as [string, string];
+        await context.addCookies([{ name, value, url: BASE }]);
+        const page = await context.newPage();
+        await page.goto(`${BASE}/verify/case/${caseId}`);
+        await expect(page.getByText('Verify your identity with Acme ID').count()).resolves.toBeGreaterThan(0);
+        await page.getByRole('button', { name: 'Verify your identity' }).click();
+        await page.waitForLoadState('domcontentloaded');
+        await page.screenshot({ path: `${SHOTS}/idv-continue.png`, fullPage: true });
+        await page.getByRole('link', { name: 'Continue to Acme ID' }).click();
+        await page.getByLabel('Person').selectOption('alice-pass');
+        await page.screenshot({ path: `${SHOTS}/idv-provider.png`, fullPage: true });
+        await page.getByRole('button', { name: 'Scan document and take selfie' }).click();
+        await page.waitForURL(`${BASE}/verify/case/${caseId}`);
+        await expect(page.getByText('Your identity is verified.').count()).resolves.toBe(1);
+        await page.screenshot({ path: `${SHOTS}/idv-verified.png`, fullPage: true });
+        expect((await env.engine.getCase(caseId))?.evidence.find((e) => e.kind === 'idv_ial2')?.outcome).toBe(
+          'passed',
+        );
+      } finally {
+        await browser.close();
+      }
     });
 
     it('tells the subject to try again later when the provider is down, and changes nothing', async () => {
