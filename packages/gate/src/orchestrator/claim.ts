@@ -9,7 +9,7 @@ import { advance } from './advance.js';
 import { type Ctx, errorText } from './context.js';
 import type { CaseRecord } from './model.js';
 import { credentialFacts, deliveryOf, issueCredential } from './plan.js';
-import { journalEntry, loadCase, writeJournal } from './repo.js';
+import { journalEntry, loadCase, patchCase, writeJournal } from './repo.js';
 
 /** What the subject's one claim returns. */
 export interface ClaimedCredential {
@@ -82,6 +82,9 @@ export async function claimCredential(
         { type: 'step.deliver', caseId: c.id, actor: subjectPersonId, data: { delivery: 'gate' } },
         tx,
       );
+      // The rest of the plan (notify, clear, status) is due now: if the process dies before the advance
+      // below finishes, the timer resumes it instead of leaving the case executing forever.
+      await patchCase(tx, c.id, { nextAttemptAt: now.toISOString() }, now);
     });
     return { caseId: c.id, kind: issued.kind, secret: issued.secret, expiresAt: issued.expiresAt };
   });

@@ -120,17 +120,20 @@ async function effectOf(ctx: Ctx, c: CaseRecord, step: string): Promise<Record<s
       return doRevoke(ctx, c);
     case 'reset':
       return doReset(ctx, c);
-    case 'notify':
+    case 'notify': {
       await sendDoneNotice(ctx, c);
-      if (requirementsOf(c).notifySecurity) {
-        await alertSecurity(
+      const alerted = (await journalEntry(ctx.deps.store, c.id, 'sent:done:security'))?.state === 'done';
+      if (requirementsOf(c).notifySecurity && !alerted) {
+        const sent = await alertSecurity(
           ctx,
           `${c.id}:done:security`,
           `Recovery completed: ${c.subjectLogin ?? c.subjectId}`,
           `Case ${c.id} (${c.action}, tier ${c.tier}) completed.`,
         );
+        if (sent) await writeJournal(ctx.deps.store, c.id, 'sent:done:security', 'done', ctx.now());
       }
       return { notified: true };
+    }
     case 'clear_marker':
       try {
         await ctx.provider(c.idp).clearRequestMarker(c.subjectId, c.action);

@@ -8,7 +8,7 @@ import type { Channel } from '@recovery-gate/core';
 import { type Ctx, notify } from './context.js';
 import { createLinkRow } from './links.js';
 import type { CaseRecord } from './model.js';
-import { journalEntry } from './repo.js';
+import { journalEntry, writeJournal } from './repo.js';
 
 function channelsOnFile(c: CaseRecord): readonly Channel[] {
   return c.facts?.channels ?? [];
@@ -107,6 +107,9 @@ export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
   // After a crash mid-send the IdP may not have sent the link: then the subject is not told it worked.
   const uncertain = (await journalEntry(ctx.deps.store, c.id, 'deliver'))?.result.uncertain === true;
   for (const ch of channelsOnFile(c)) {
+    // A resumed notify step (the process died mid-step) does not send a channel its notice twice.
+    const sentStep = `sent:done:${ch.id}`;
+    if ((await journalEntry(ctx.deps.store, c.id, sentStep))?.state === 'done') continue;
     const link = await createLinkRow(ctx.deps.store, {
       caseId: c.id,
       personId: c.subjectId,
@@ -116,7 +119,7 @@ export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
       baseUrl: ctx.deps.baseUrl,
       channelId: ch.id,
     });
-    await notify(ctx, {
+    const sent = await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
       subject: uncertain ? 'Your account recovery may need a new request' : 'Your account was recovered',
       text:
@@ -129,5 +132,6 @@ export async function sendDoneNotice(ctx: Ctx, c: CaseRecord): Promise<void> {
       links: [{ label: "This wasn't me", url: link.url }],
       idempotencyKey: `${c.id}:done:${ch.id}`,
     });
+    if (sent) await writeJournal(ctx.deps.store, c.id, sentStep, 'done', ctx.now());
   }
 }
