@@ -15,9 +15,10 @@ import { unsupported } from './errors.js';
 import { ADMIN_EVENTS, readEvents } from './events.js';
 import { readSubjectFacts } from './facts.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
-import { resetAuthenticators, resetPassword, suspend, unlock } from './reset.js';
+import { resetAuthenticators, suspend, unlock } from './reset.js';
 import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
+import { resetToUnknownPassword } from './temporary-password.js';
 import { lookupUser, personOf } from './users.js';
 
 /** Seams for tests and the gate. */
@@ -61,7 +62,7 @@ export function createProvider(
     pollDeviceChallenge: () => Promise.reject(unsupported('device push challenge (use OIDC step-up)')),
     revokeSessions: (userId, scope) => revokeSessions(s, userId, scope),
     resetAuthenticators: (userId, selection) => resetAuthenticators(s, userId, selection),
-    resetPassword: (userId, opts) => resetPassword(s, userId, opts),
+    resetPassword: (userId, opts) => resetToUnknownPassword(s, userId, opts),
     unlock: (userId) => unlock(s, userId),
     suspend: (userId) => suspend(s, userId),
     issueTemporaryCredential: (userId, opts) => issueTemporaryCredential(s, userId, opts),

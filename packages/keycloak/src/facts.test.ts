@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
+import { DEMO_PASSWORD } from '../emulator/seed.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -83,6 +84,32 @@ describe('subject facts', () => {
     expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('password_expired');
     await pair.adapter.suspend(alice);
     expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('disabled');
+  });
+
+  it('writing the case status or a required action leaves a locked account locked (no unlock as a side effect)', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    await pair.probes.lockOut?.(alice);
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('locked');
+    await pair.adapter.writeCaseStatus(alice, {
+      caseId: 'c-1',
+      status: 'verifying',
+      updatedAt: new Date().toISOString(),
+    });
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('locked');
+    expect(await pair.probes.signInWithPassword?.(alice, DEMO_PASSWORD)).toBeNull();
+    // Only the unlock step unlocks.
+    await pair.adapter.unlock(alice);
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('active');
+  });
+
+  it('a password reset makes the old password stop working at once (no sign-in to choose the next one)', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.userId('alice');
+    expect(await pair.probes.signInWithPassword?.(alice, DEMO_PASSWORD)).not.toBeNull();
+    await pair.adapter.resetPassword(alice, { lifetimeSeconds: 600 });
+    expect(await pair.probes.signInWithPassword?.(alice, DEMO_PASSWORD)).toBeNull();
+    expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('password_expired');
   });
 
   it('keeps other required actions when adding UPDATE_PASSWORD (the PUT replaces the list)', async () => {

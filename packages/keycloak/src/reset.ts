@@ -41,7 +41,12 @@ export async function resetAuthenticators(
   return { removed: targets.filter((_, i) => done[i]).map((t) => t.id) };
 }
 
-/** Writes the user back with a changed field set, from a fresh read (the PUT replaces lists and attributes). */
+/**
+ * Writes the user back with a changed field set, from a fresh read (the PUT replaces lists and attributes).
+ * `enabled` is sent only when the change sets it: Keycloak's user update clears the brute-force record of a
+ * temporarily locked user whenever the body says `enabled: true`, so echoing it back would unlock the account
+ * as a side effect of writing a case status or a required action, before any unlock was decided.
+ */
 export async function updateUser(
   s: KcSession,
   userId: string,
@@ -49,7 +54,8 @@ export async function updateUser(
 ): Promise<void> {
   const fresh = await requireUser(s, userId);
   const patch = change(fresh);
-  await s.call((kc) => kc.users.update({ realm: s.realm, id: fresh.id }, { ...fresh, ...patch }), 'user');
+  const { enabled: _echoed, ...rest } = fresh;
+  await s.call((kc) => kc.users.update({ realm: s.realm, id: fresh.id }, { ...rest, ...patch }), 'user');
 }
 
 /** Adds `UPDATE_PASSWORD` to the user's required actions, keeping the others. */

@@ -14,10 +14,11 @@ import {
   createSecret,
   GateError,
   type IssuedCredential,
+  type PasswordResetOptions,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
 import type { KcSession } from './client.js';
-import { updateUser } from './reset.js';
+import { resetPassword, updateUser } from './reset.js';
 import { requireUser } from './users.js';
 
 /** A password strong enough for any realm policy: 24 random characters plus each character class. */
@@ -80,4 +81,23 @@ export async function revokeTemporaryPassword(s: KcSession, userId: string): Pro
   const user = await requireUser(s, userId);
   await setPassword(s, user.id, randomPassword());
   await s.call((kc) => kc.users.logout({ realm: s.realm, id: user.id }), 'user');
+}
+
+/**
+ * The reset step: the password is replaced by one nobody knows (Keycloak's reset-password, temporary) and
+ * `UPDATE_PASSWORD` is required, keeping the user's other required actions. The old password stops working
+ * at once, as after Okta's expire-with-temporary-password and Entra's reset: whoever knew it (a breach) cannot
+ * sign in and choose the next one before the subject collects the issue step's temporary password.
+ */
+export async function resetToUnknownPassword(
+  s: KcSession,
+  userId: string,
+  options: PasswordResetOptions,
+): Promise<void> {
+  if (!Number.isFinite(options.lifetimeSeconds) || options.lifetimeSeconds <= 0) {
+    throw new GateError('ERR_INPUT_INVALID', 'lifetimeSeconds must be positive.');
+  }
+  const user = await requireUser(s, userId);
+  await setPassword(s, user.id, randomPassword());
+  await resetPassword(s, user.id, options);
 }

@@ -321,8 +321,11 @@ export interface HarnessOptions {
 export function createContractHarness(options: HarnessOptions = {}): ContractHarness {
   const env = options.env ?? process.env;
   if (env.OKTA_ORG_URL && env.OKTA_API_TOKEN) return realTenantHarness(env.OKTA_ORG_URL, env.OKTA_API_TOKEN);
+  // Okta does not document whether a TAC signs a RECOVERY user in (divergence D3): the name says which the
+  // emulator was told, so the contract suite's runs under each setting can be told apart.
+  const tac = options.emulator?.recoveryTacSignIn;
   return {
-    name: 'okta (emulator)',
+    name: tac === undefined ? 'okta (emulator)' : `okta (emulator, TAC for a RECOVERY user ${tac})`,
     realTenant: false,
     numberMatching: true,
     async start(): Promise<ContractEnvironment> {

@@ -7,6 +7,7 @@
 import { breakGlassCarol } from './break-glass.js';
 import { aliceVerifiesIdentity, impostorFailsIdentity } from './idv-story.js';
 import { notMeAfterRecovery } from './repudiation-story.js';
+import { RESET_UNLOCK_SCENARIOS } from './reset-unlock.js';
 import {
   collect,
   nativeRequest,
@@ -153,6 +154,7 @@ export const SCENARIOS = [
   breakGlassCarol,
   aliceVerifiesIdentity,
   impostorFailsIdentity,
+  ...RESET_UNLOCK_SCENARIOS,
   // Last: it locks alice's account down (password reset, authenticators removed), as a repudiation does.
   notMeAfterRecovery,
 ] as const;

@@ -28,10 +28,10 @@ export interface Exploration {
 const DAY = 86_400_000;
 
 /**
- * Okta proves a phone only with an SMS factor, and the seeded cast has none: alice gets one, on file for
- * 400 days, so the gate can text her (as on the other IdPs, where her number is verified).
+ * Okta proves a phone only with an SMS factor, and the seeded cast has none: alice (or `who`) gets one, on
+ * file for 400 days, so the gate can text her (as on the other IdPs, where her number is verified).
  */
-async function oktaPhoneForAlice(tenant: DemoTenant): Promise<void> {
+export async function oktaPhoneFor(tenant: DemoTenant, who = 'alice'): Promise<void> {
   const emulator = tenant.emulator as {
     control?: { state?: unknown; now?: () => number; profileValue?(u: string, a: string): string | null };
   } | null;
@@ -46,9 +46,9 @@ async function oktaPhoneForAlice(tenant: DemoTenant): Promise<void> {
       profile: Record<string, unknown>,
     ): void;
   };
-  const alice = await tenant.id('alice');
-  const phoneNumber = control.profileValue?.(alice, 'mobilePhone');
-  if (phoneNumber) addFactor(control.state, alice, 'sms', control.now() - 400 * DAY, { phoneNumber });
+  const person = await tenant.id(who);
+  const phoneNumber = control.profileValue?.(person, 'mobilePhone');
+  if (phoneNumber) addFactor(control.state, person, 'sms', control.now() - 400 * DAY, { phoneNumber });
 }
 
 async function owners(tenants: readonly DemoTenant[]): Promise<Map<string, string>> {
@@ -75,7 +75,7 @@ export async function startExploration(
     const tenant = await startTenant(idp);
     tenants.push(tenant);
     await applyGuardrails(tenant, () => undefined);
-    await oktaPhoneForAlice(tenant);
+    await oktaPhoneFor(tenant);
   }
   const pages = await demoPagesSection(tenants);
   if (pages === null) {
@@ -120,7 +120,8 @@ export async function startExploration(
   };
 }
 
-function linkLines(sent: readonly SentMessage[], from: number): string[] {
+/** The links of the messages sent since `from`, one printed line each. */
+export function linkLines(sent: readonly SentMessage[], from: number): string[] {
   const lines: string[] = [];
   for (const { notification: n } of sent.slice(from)) {
     const to = n.to.kind === 'security' ? 'security team' : n.to.address;

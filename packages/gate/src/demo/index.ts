@@ -27,6 +27,7 @@ import { withSchemaDefaults } from './config.js';
 import { writeDoctorConfig } from './doctor-config.js';
 import { type Exploration, exploreDataDir, openExploreCases, startExploration } from './explore.js';
 import { demoPagesSection, registerPagesClients } from './pages.js';
+import { openResetUnlockCases, startResetUnlockExploration } from './reset-unlock-explore.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios.js';
 import { applyGuardrails, type DemoTenant, startTenant } from './tenants.js';
 
@@ -124,6 +125,7 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
   const tenants: DemoTenant[] = [];
   let gate: Gate | undefined;
   let exploration: Exploration | null = null;
+  let resetUnlock: Exploration | null = null;
   try {
     io.stdout('Recovery Gate demo: three emulated IdPs, the gate on embedded PostgreSQL (PGlite).\n');
     io.stdout(
@@ -165,6 +167,11 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
       if (exploration === null) io.stdout('\n(this build serves no pages; the demo drove the case API)\n');
       else await openExploreCases(exploration, io);
       if (exploration !== null) {
+        const port = options.port ? options.port + 1 : 0;
+        resetUnlock = await startResetUnlockExploration(io, join(dir, 'reset-unlock'), port);
+        if (resetUnlock !== null) await openResetUnlockCases(resetUnlock, io);
+      }
+      if (exploration !== null) {
         const preflight = await writeDoctorConfig(dir, exploration.tenants);
         io.stdout(
           `\nPreflight these tenants as on day one in a real one (read-only):\n  ${preflight.command}\n`,
@@ -175,6 +182,7 @@ export async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<n
     return failed.length === 0 ? EXIT.ok : EXIT.failure;
   } finally {
     await exploration?.close();
+    await resetUnlock?.close();
     await gate?.stop().catch(() => undefined);
     for (const t of tenants) await t.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);

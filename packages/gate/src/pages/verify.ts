@@ -151,8 +151,15 @@ function nextBody(
     // The reset made the password unusable: the collect link's possession proof replaces the sign-in.
     return card(
       'Your temporary access is ready',
-      html`<p>Open the link in the message we sent you. You will prove you hold your device or phone, then see it once.</p>`,
+      html`<p>Open the link in the message “Your account recovery is ready” that we just sent to your phone or email. You will prove you hold your device or phone, then see it once.</p>`,
       'card-info',
+    );
+  }
+  if (c.state === 'completed' && c.action === 'account_unlock') {
+    return card(
+      'Your account is unlocked',
+      html`<p>Sign in as usual, with the password you know.</p>`,
+      'card-ok',
     );
   }
   if (c.state === 'executing' && !idpDelivers) {
@@ -313,7 +320,7 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
   const body = html`${statusCard(c, 'Your temporary access')}
 ${card(
   'Use it now',
-  html`<p>Use this to sign in and set up a new sign-in method. It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
+  html`<p>Use this to sign in and ${c.action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method'}. It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
 <p><span class="secret" id="credential">${claimed.secret.reveal()}</span></p>
 <p class="hint">Nobody from the help desk will ask you for it.</p>`,
   'card-ok',
