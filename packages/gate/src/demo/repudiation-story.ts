@@ -17,12 +17,15 @@ export async function notMeAfterRecovery(ctx: ScenarioContext): Promise<Scenario
   const title = `alice: "this wasn't me" in the completion notice undoes the recovery`;
   const { tenant, gate } = ctx;
   const alice = await tenant.id('alice');
-  const [done] = await gate.orchestrator.listCases({
-    subjectId: alice,
-    kind: 'recovery',
-    idp: tenant.idp,
-    state: 'completed',
-  });
+  // The newest completed recovery that handed out a credential (an unlock issues none).
+  const done = (
+    await gate.orchestrator.listCases({
+      subjectId: alice,
+      kind: 'recovery',
+      idp: tenant.idp,
+      state: 'completed',
+    })
+  ).find((c) => c.action !== 'account_unlock');
   if (!done) return { title, caseId: null, outcome: 'no completed recovery of alice to undo', ok: false };
   ctx.opened = done.id;
   ctx.say('whoever used the temporary credential binds an authenticator of their own and keeps a session');
