@@ -63,7 +63,10 @@ pages:
     // A phone with a push waiting, so the inbox page carries its form (and token).
     const devices = {
       totp: async () => undefined,
-      pushes: () => [{ source: 'sign-in', number: '42' }],
+      pushes: () => [
+        { source: 'sign-in', number: '42', choices: null },
+        { source: 'recovery', number: null, choices: ['17', '42', '63'] },
+      ],
       answer: () => false,
       idpMail: () => [],
     };
