@@ -58,7 +58,7 @@ describe('unreadable facts at the gate', { timeout: 120_000 }, () => {
     expect(c).toMatchObject({ tier: 'T4', subjectClass: 'privileged' });
     expect(idp.calls.filter((call) => EXECUTION.includes(call.method))).toEqual([]);
     if (!c) throw new Error('no case');
-    const html = riskSignals(c, clock.now);
+    const html = String(riskSignals(c, clock.now));
     expect(html).toContain('Facts that could not be read');
     expect(html).toContain('okta.roles.read');
     expect(html).toMatch(/Admin roles<\/dt>\s*<dd>unknown \(could not be read\)/);
