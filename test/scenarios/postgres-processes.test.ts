@@ -7,21 +7,16 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { baselinePolicy, GateError, type RecoveryProvider } from '@recovery-gate/core';
-import {
-  createAuditLog,
-  createMetrics,
-  createOrchestrator,
-  openStore,
-  type Store,
-  silentLogger,
-  verifyAudit,
-} from '@recovery-gate/gate';
+import { GateError, type RecoveryProvider } from '@recovery-gate/core';
+import { openStore, verifyAudit } from '@recovery-gate/gate';
 import type { OktaTestEnvironment } from '@recovery-gate/okta/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliver,
+  engineOn,
   type GateProcess,
+  liveTacs,
+  refreshTokenWorks,
   removeDir,
   requestHookBody,
   startGateProcess,
@@ -168,48 +163,6 @@ interface JournalRow extends Record<string, unknown> {
   state: string;
 }
 
-/** The case engine in this process, on the gate's database, with `provider` for Okta. */
-function engineOn(store: Store, provider: RecoveryProvider) {
-  return createOrchestrator(
-    {
-      store,
-      providers: new Map([['okta', provider]]),
-      policy: baselinePolicy,
-      audit: createAuditLog(store, () => new Date()),
-      notifier: { send: async () => undefined },
-      metrics: createMetrics(),
-      logger: silentLogger,
-      now: () => new Date(),
-      baseUrl: 'https://gate.test',
-    },
-    { retryBaseMs: 1000 },
-  );
-}
-
-/** Live (unused, unexpired) temporary access codes of a user in the emulator. */
-function liveTacs(user: string): number {
-  const { state } = okta.emulator.control;
-  const now = okta.emulator.control.now();
-  return [...state.enrollments.values()].filter(
-    (e) =>
-      e.userId === user && e.key === 'tac' && e.tac !== undefined && !e.tac.used && e.tac.expiresAt > now,
-  ).length;
-}
-
-async function refreshTokenWorks(refreshToken: string): Promise<boolean> {
-  const response = await fetch(okta.emulator.oidc.tokenEndpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: okta.emulator.oidc.clientId,
-    }),
-  });
-  await response.arrayBuffer();
-  return response.status === 200;
-}
-
 describe('a gate process killed with SIGKILL in the middle of a case', () => {
   it('resumes on restart: the case completes, revoke and reset are not repeated, one credential lives', async () => {
     const { file, schema } = await freshConfig();
@@ -317,8 +270,8 @@ describe('a gate process killed with SIGKILL in the middle of a case', () => {
 
       // Emulator state is the oracle: sessions revoked, exactly one live credential, and the revoke and
       // reset calls made at most twice each (the killed attempt, then the idempotent resume).
-      expect(await refreshTokenWorks(session.refreshToken)).toBe(false);
-      expect(liveTacs(alice)).toBe(1);
+      expect(await refreshTokenWorks(okta, session.refreshToken)).toBe(false);
+      expect(liveTacs(okta, alice)).toBe(1);
       expect(await okta.emulator.control.signInWithTac('alice@example.com', claimed.secret.reveal())).toBe(
         true,
       );

@@ -9,7 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { baselinePolicyInput } from '@recovery-gate/core';
+import { baselinePolicy, baselinePolicyInput, type RecoveryProvider } from '@recovery-gate/core';
+import {
+  createAuditLog,
+  createMetrics,
+  createOrchestrator,
+  type Store,
+  silentLogger,
+} from '@recovery-gate/gate';
 import {
   HARNESS_HOOK_SECRET,
   type OktaTestEnvironment,
@@ -193,3 +200,46 @@ export async function until(
 
 /** Removes a directory (best effort). */
 export const removeDir = (dir: string) => rm(dir, { recursive: true, force: true });
+
+/** The case engine in this test process, on `store`, with `provider` for Okta (it records proofs, as the pages would). */
+export function engineOn(store: Store, provider: RecoveryProvider) {
+  return createOrchestrator(
+    {
+      store,
+      providers: new Map([['okta', provider]]),
+      policy: baselinePolicy,
+      audit: createAuditLog(store, () => new Date()),
+      notifier: { send: async () => undefined },
+      metrics: createMetrics(),
+      logger: silentLogger,
+      now: () => new Date(),
+      baseUrl: 'https://gate.test',
+    },
+    { retryBaseMs: 1000 },
+  );
+}
+
+/** Live (unused, unexpired) temporary access codes of a user in the Okta emulator. */
+export function liveTacs(okta: OktaTestEnvironment, user: string): number {
+  const { state } = okta.emulator.control;
+  const now = okta.emulator.control.now();
+  return [...state.enrollments.values()].filter(
+    (e) =>
+      e.userId === user && e.key === 'tac' && e.tac !== undefined && !e.tac.used && e.tac.expiresAt > now,
+  ).length;
+}
+
+/** Whether the Okta emulator still honours `refreshToken` (false once sessions and tokens are revoked). */
+export async function refreshTokenWorks(okta: OktaTestEnvironment, refreshToken: string): Promise<boolean> {
+  const response = await fetch(okta.emulator.oidc.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: okta.emulator.oidc.clientId,
+    }),
+  });
+  await response.arrayBuffer();
+  return response.status === 200;
+}

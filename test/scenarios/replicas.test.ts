@@ -10,21 +10,16 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { baselinePolicy, GateError, type RecoveryProvider } from '@recovery-gate/core';
-import {
-  createAuditLog,
-  createMetrics,
-  createOrchestrator,
-  openStore,
-  type Store,
-  silentLogger,
-  verifyAudit,
-} from '@recovery-gate/gate';
+import { GateError, type RecoveryProvider } from '@recovery-gate/core';
+import { openStore, type Store, verifyAudit } from '@recovery-gate/gate';
 import type { OktaTestEnvironment } from '@recovery-gate/okta/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliver,
+  engineOn,
   type GateProcess,
+  liveTacs,
+  refreshTokenWorks,
   removeDir,
   requestHookBody,
   startGateProcess,
@@ -163,34 +158,6 @@ function startHookLoad(): { stop: () => Promise<void>; acked: Set<string> } {
   };
 }
 
-/** The case engine in this process on the replicas' database (it records proofs, as the pages would). */
-function engineOn(provider: RecoveryProvider) {
-  return createOrchestrator(
-    {
-      store,
-      providers: new Map([['okta', provider]]),
-      policy: baselinePolicy,
-      audit: createAuditLog(store, () => new Date()),
-      notifier: { send: async () => undefined },
-      metrics: createMetrics(),
-      logger: silentLogger,
-      now: () => new Date(),
-      baseUrl: 'https://gate.test',
-    },
-    { retryBaseMs: 1000 },
-  );
-}
-
-/** Live (unused, unexpired) temporary access codes of a user in the emulator. */
-function liveTacs(user: string): number {
-  const { state } = okta.emulator.control;
-  const now = okta.emulator.control.now();
-  return [...state.enrollments.values()].filter(
-    (e) =>
-      e.userId === user && e.key === 'tac' && e.tac !== undefined && !e.tac.used && e.tac.expiresAt > now,
-  ).length;
-}
-
 const journal = async (caseId: string) =>
   new Map(
     (
@@ -200,20 +167,6 @@ const journal = async (caseId: string) =>
       )
     ).map((r) => [r.step, r.state]),
   );
-
-async function refreshTokenWorks(refreshToken: string): Promise<boolean> {
-  const response = await fetch(okta.emulator.oidc.tokenEndpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: okta.emulator.oidc.clientId,
-    }),
-  });
-  await response.arrayBuffer();
-  return response.status === 200;
-}
 
 /** Kills `victim` and waits for a live replica to hold `lock`; returns the milliseconds that took. */
 async function killAndTakeOver(victim: GateProcess, lock: string): Promise<number> {
@@ -318,7 +271,7 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
           throw new GateError('ERR_IDP_UNAVAILABLE', 'outage (test)');
         },
       };
-      const driver = engineOn(outage);
+      const driver = engineOn(store, outage);
       const facts = await okta.adapter.readSubjectFacts(alice);
       const password = (facts.authenticators ?? []).find((a) => a.kind === 'password');
       await driver.recordEvidence(caseId, {
@@ -363,7 +316,7 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
       await until(
         async () => {
           try {
-            claimed = await engineOn(okta.adapter).claimCredential(caseId, alice);
+            claimed = await engineOn(store, okta.adapter).claimCredential(caseId, alice);
             return true;
           } catch (error) {
             if ((error as { code?: string }).code === 'ERR_IDP_CONFLICT') return false;
@@ -457,8 +410,8 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
     );
     // Emulator state: alice's sessions revoked, exactly one live credential (the one she collected),
     // revoke and reset each journaled and audited once.
-    expect(await refreshTokenWorks(session.refreshToken)).toBe(false);
-    expect(liveTacs(userId('alice'))).toBe(1);
+    expect(await refreshTokenWorks(okta, session.refreshToken)).toBe(false);
+    expect(liveTacs(okta, userId('alice'))).toBe(1);
     const steps = await store.query<{ type: string; n: number }>(
       `SELECT type, count(*)::int AS n FROM audit_records
         WHERE case_id = (SELECT id FROM cases WHERE subject_id = $1) AND type LIKE 'step.%' GROUP BY type`,
