@@ -41,6 +41,20 @@ export async function shot(page: Page, world: BrowserWorld, name: string): Promi
   await page.screenshot({ path: path.join(SCREENSHOTS, `${world.idp}-${name}.png`), fullPage: true });
 }
 
+/** The three emulated IdPs the demo runs. */
+export type DemoIdp = 'okta' | 'entra' | 'keycloak';
+
+/** Where the demo walks (README and reset/unlock) keep their screenshots. */
+export const DEMO_SCREENSHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'demo');
+
+/** The demo cast's sign-in name at an IdP (Keycloak signs in by username, the others by email). */
+export const demoLogin = (idp: DemoIdp, name: string) => (idp === 'keycloak' ? name : `${name}@example.com`);
+
+/** Saves a full-page screenshot of a demo walk, named `<idp>-<name>.png`. */
+export async function demoShot(page: Page, idp: DemoIdp, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(DEMO_SCREENSHOTS, `${idp}-${name}.png`), fullPage: true });
+}
+
 /**
  * Completes the IdP's sign-in UI as `name` (password, then the second factor when asked: a TOTP code or
  * a push answered on the emulator), and waits until the browser is back on the gate.

@@ -10,24 +10,20 @@
  */
 
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, PASSWORD } from './browser.js';
+import {
+  DEMO_SCREENSHOTS as ARTIFACTS,
+  type DemoIdp,
+  launch,
+  demoLogin as login,
+  PASSWORD,
+  demoShot as shot,
+} from './browser.js';
 import { type DemoProcess, startDemo } from './demo-run.js';
+import { heading } from './steps.js';
 
-type Idp = 'okta' | 'entra' | 'keycloak';
-
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'demo');
-const login = (idp: Idp, name: string) => (idp === 'keycloak' ? name : `${name}@example.com`);
-
-async function shot(page: Page, idp: Idp, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${idp}-${name}.png`), fullPage: true });
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.locator('main h1').first().textContent())?.trim() ?? '';
-}
+type Idp = DemoIdp;
 
 /** Reloads `page` until `check` holds (the state it waits on lives in another process), or fails. */
 async function until(page: Page, what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {

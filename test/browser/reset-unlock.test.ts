@@ -26,20 +26,17 @@ import {
   RESET_UNLOCK_READY,
   startResetUnlockExploration,
 } from '../../packages/gate/dist/src/demo/reset-unlock-explore.js';
-import { launch, PASSWORD } from './browser.js';
+import {
+  DEMO_SCREENSHOTS as ARTIFACTS,
+  type DemoIdp,
+  launch,
+  demoLogin as login,
+  PASSWORD,
+  demoShot as shot,
+} from './browser.js';
+import { heading } from './steps.js';
 
-type Idp = 'okta' | 'entra' | 'keycloak';
-
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'demo');
-const login = (idp: Idp, name: string) => (idp === 'keycloak' ? name : `${name}@example.com`);
-
-async function shot(page: Page, idp: Idp, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${idp}-${name}.png`), fullPage: true });
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.locator('main h1').first().textContent())?.trim() ?? '';
-}
+type Idp = DemoIdp;
 
 /** What the demo printed for one IdP: alice's unlock and erin's reset, each with its links. */
 interface Printed {
