@@ -73,3 +73,19 @@ export class GateError extends Error {
 export function isGateError(value: unknown, code?: ErrorCode): value is GateError {
   return value instanceof GateError && (code === undefined || value.code === code);
 }
+
+/**
+ * What an adapter's `toGateError(error, context)` is told about the call that failed; the one signature
+ * the three adapters share (issue 13).
+ */
+export interface IdpErrorContext {
+  /** The operation, e.g. `getUser` or `revokeSessions` (safe to log). */
+  readonly operation: string;
+  /** What a "not found" answer means for this call: the subject, a group, a conflict, or nothing special. */
+  readonly notFound?: 'user' | 'group' | 'conflict' | 'other';
+  /** Values that must never reach `details` or the message (tokens, hook secrets, issued codes). */
+  readonly secrets?: readonly string[];
+}
+
+/** The signature of every adapter's error mapper: anything an IdP call threw becomes a {@link GateError}. */
+export type IdpErrorMapper = (error: unknown, context: IdpErrorContext) => GateError;

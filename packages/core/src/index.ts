@@ -36,7 +36,7 @@ export type * from './decision-types.js';
 export type { DoctorCheck, DoctorProbe, DoctorReport, DoctorStatus } from './doctor.js';
 export { CLOCK_WARN_MS, clockCheck, doctorFail, doctorOk, runDoctor } from './doctor.js';
 export { DURATION_PATTERN, formatDuration, isDuration, parseDuration } from './duration.js';
-export type { ErrorCode, GateErrorOptions } from './errors.js';
+export type { ErrorCode, GateErrorOptions, IdpErrorContext, IdpErrorMapper } from './errors.js';
 export { ERROR_CODES, GateError, isGateError } from './errors.js';
 export type { Approval, ApprovalRole, BannedEvidenceKind, Evidence, EvidenceKind } from './evidence.js';
 export {
