@@ -7,9 +7,8 @@ import { createSecret, GateError, type RecoveryProvider } from '@recovery-gate/c
 import * as z from 'zod';
 import { capabilities, settings } from './capabilities.js';
 import { pollDeviceChallenge, startDeviceChallenge } from './challenge.js';
-import { createOktaClient } from './client.js';
-import { configSchema, type ProviderConfigInput } from './config.js';
-import { createContext } from './context.js';
+import { createContext, createOktaClient } from './client.js';
+import { configSchema } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
 import { readEvents, SYSTEM_LOG } from './events.js';
@@ -25,7 +24,7 @@ export interface ProviderOptions {
   readonly now?: () => Date;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Retries after the first attempt for 429, 5xx and timeouts. @default 3 */
+  /** Retries after the first attempt for 429, 5xx and timeouts (core's back-off). @default 3 (4 attempts in all) */
   readonly maxRetries?: number;
   /** Environment the proxy settings are read from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -37,7 +36,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
  * Creates the Okta provider.
  * @throws GateError ERR_CONFIG_INVALID when the configuration does not match the schema
  */
-export function createProvider(config: ProviderConfigInput, options: ProviderOptions = {}): RecoveryProvider {
+export function createProvider(config: unknown, options: ProviderOptions = {}): RecoveryProvider {
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) {
     throw new GateError(

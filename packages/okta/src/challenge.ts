@@ -5,7 +5,7 @@
  */
 
 import { type DeviceChallenge, type DeviceChallengeResult, GateError } from '@recovery-gate/core';
-import { field, isoOf, type OktaContext, text } from './context.js';
+import { field, isoOf, type OktaContext, text } from './client/context.js';
 
 const PUSH_SECONDS = 300;
 

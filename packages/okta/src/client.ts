@@ -1,12 +1,15 @@
 /**
  * Builds the Okta SDK client the adapter uses, with the 8.1.0 traps defused: no GET cache, no trailing
- * slash, no proxy for loopback / NO_PROXY hosts, our own retrying executor.
+ * slash, no proxy for loopback / NO_PROXY hosts, our own retrying executor (`client/retry.ts`, on core's
+ * back-off). The state every operation shares is built on it (`client/context.ts`).
  * @module
  */
 
 import { Client } from '@okta/okta-sdk-nodejs';
+import { RetryingRequestExecutor } from './client/retry.js';
 import type { ProviderConfig } from './config.js';
-import { RetryingRequestExecutor } from './retry.js';
+
+export { createContext, type OktaContext } from './client/context.js';
 
 /** What touches the world, injected. */
 export interface ClientDeps {

@@ -11,7 +11,7 @@ import {
   type IssuedCredential,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import { field, type Json, type OktaContext, type TacAuthenticator, text } from './context.js';
+import { field, type Json, type OktaContext, type TacAuthenticator, text } from './client/context.js';
 import { getUser, userIdOf } from './facts.js';
 
 /** Okta's TAC lifetime bounds, in minutes. */

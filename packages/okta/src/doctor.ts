@@ -15,9 +15,9 @@ import {
   doctorOk,
   runDoctor,
 } from '@recovery-gate/core';
+import type { Json, OktaContext } from './client/context.js';
 import { DEFAULT_SCOPES } from './config.js';
-import type { Json, OktaContext } from './context.js';
-import { FACT_PERMISSIONS, type FactRead } from './facts-reads.js';
+import { FACT_PERMISSIONS, type FactRead } from './facts/reads.js';
 
 /** What the probes share: the adapter's context, a client per scope list, and what earlier probes learned. */
 interface DoctorContext {

@@ -1,6 +1,6 @@
 import { GateError } from '@recovery-gate/core';
 import { describe, expect, it } from 'vitest';
-import { toGateError } from './errors.js';
+import { toGateError } from './index.js';
 
 function oktaError(status: number, errorCode: string, errorSummary: string) {
   return Object.assign(new Error(`Okta HTTP ${status}`), {
@@ -16,6 +16,8 @@ describe('toGateError', () => {
   it.each([
     [404, 'E0000007', 'user', 'ERR_USER_NOT_FOUND'],
     [404, 'E0000007', 'group', 'ERR_GROUP_NOT_FOUND'],
+    [404, 'E0000007', 'conflict', 'ERR_IDP_CONFLICT'],
+    [404, 'E0000007', 'other', 'ERR_IDP_BAD_REQUEST'],
     [401, 'E0000011', 'other', 'ERR_IDP_UNAUTHORIZED'],
     [403, 'E0000006', 'other', 'ERR_IDP_FORBIDDEN'],
     [403, 'E0000032', 'user', 'ERR_IDP_CONFLICT'],
@@ -27,7 +29,7 @@ describe('toGateError', () => {
     "maps HTTP %i %s (%s) to %s, keeping Okta's codes in details and the raw error as cause",
     (status, code, subject, expected) => {
       const raw = oktaError(status, code, 'Some summary');
-      const error = toGateError(raw, 'op', subject, []);
+      const error = toGateError(raw, { operation: 'op', notFound: subject });
       expect(error).toBeInstanceOf(GateError);
       expect(error.code).toBe(expected);
       expect(error.details).toMatchObject({
@@ -42,12 +44,10 @@ describe('toGateError', () => {
   );
 
   it('drops an errorSummary that contains a secret', () => {
-    const error = toGateError(
-      oktaError(400, 'E0000001', 'Api validation failed: value abc-SECRET-xyz'),
-      'op',
-      'other',
-      ['abc-SECRET-xyz'],
-    );
+    const error = toGateError(oktaError(400, 'E0000001', 'Api validation failed: value abc-SECRET-xyz'), {
+      operation: 'op',
+      secrets: ['abc-SECRET-xyz'],
+    });
     expect(error.details.errorSummary).toBeNull();
     expect(JSON.stringify(error.details) + error.message).not.toContain('abc-SECRET-xyz');
   });
@@ -57,11 +57,11 @@ describe('toGateError', () => {
       name: 'FetchError',
       type: 'request-timeout',
     });
-    expect(toGateError(timeout, 'op', 'other', []).code).toBe('ERR_IDP_UNAVAILABLE');
+    expect(toGateError(timeout, { operation: 'op' }).code).toBe('ERR_IDP_UNAVAILABLE');
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    expect(toGateError(refused, 'op', 'other', []).details).toMatchObject({ transport: 'ECONNREFUSED' });
+    expect(toGateError(refused, { operation: 'op' }).details).toMatchObject({ transport: 'ECONNREFUSED' });
     const original = new GateError('ERR_INPUT_INVALID');
-    expect(toGateError(original, 'op', 'other', [])).toBe(original);
-    expect(toGateError('weird', 'op', 'other', []).code).toBe('ERR_IDP_RESPONSE_INVALID');
+    expect(toGateError(original, { operation: 'op' })).toBe(original);
+    expect(toGateError('weird', { operation: 'op' }).code).toBe('ERR_IDP_RESPONSE_INVALID');
   });
 });

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type ErrorCode, GateError } from '@recovery-gate/core';
+import { type ErrorCode, GateError, type IdpErrorContext, type IdpErrorMapper } from '@recovery-gate/core';
 
-/** What a failed call was about, to choose between ERR_USER_NOT_FOUND, ERR_GROUP_NOT_FOUND ... */
-export type Subject = 'user' | 'group' | 'other';
+/** What a 404 means for a call: ERR_USER_NOT_FOUND, ERR_GROUP_NOT_FOUND, ERR_IDP_CONFLICT or a bad request. */
+export type Subject = NonNullable<IdpErrorContext['notFound']>;
 
 interface OktaLikeError {
   readonly status?: unknown;
@@ -24,6 +24,7 @@ function codeFor(status: number, errorCode: string | null, subject: Subject): Er
   if (status === 404 || errorCode === 'E0000007') {
     if (subject === 'user') return 'ERR_USER_NOT_FOUND';
     if (subject === 'group') return 'ERR_GROUP_NOT_FOUND';
+    if (subject === 'conflict') return 'ERR_IDP_CONFLICT';
     return 'ERR_IDP_BAD_REQUEST';
   }
   if (status === 401 || errorCode === 'E0000011') return 'ERR_IDP_UNAUTHORIZED';
@@ -41,17 +42,15 @@ function safeText(text: string, secrets: readonly string[]): boolean {
 }
 
 /**
- * Maps anything an Okta call threw to a GateError.
- * @param op the operation, e.g. `getUser` (safe to log)
- * @param secrets values that must never reach `details` (token, hook secret, issued codes)
+ * Maps anything an Okta call threw to a GateError: `context.operation` names the call (safe to log),
+ * `context.notFound` says what a 404 means (default: nothing special), `context.secrets` never reach
+ * `details` or the message. A GateError passes through unchanged.
  */
-export function toGateError(
-  error: unknown,
-  op: string,
-  subject: Subject,
-  secrets: readonly string[],
-): GateError {
+export const toGateError: IdpErrorMapper = (error: unknown, context: IdpErrorContext): GateError => {
   if (error instanceof GateError) return error;
+  const op = context.operation;
+  const subject = context.notFound ?? 'other';
+  const secrets = context.secrets ?? [];
   const e = (typeof error === 'object' && error !== null ? error : {}) as OktaLikeError;
   const status = typeof e.status === 'number' ? e.status : Number(e.status);
   if (Number.isFinite(status) && status > 0) {
@@ -84,4 +83,4 @@ export function toGateError(
     cause: error,
     details: { op },
   });
-}
+};

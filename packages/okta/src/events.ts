@@ -6,8 +6,8 @@
  */
 
 import { type EventPage, GateError } from '@recovery-gate/core';
-import type { Json, OktaContext } from './context.js';
-import { EVENT_TYPES, normalizeAll } from './normalize.js';
+import type { Json, OktaContext } from './client/context.js';
+import { EVENT_TYPES, normalizeAll } from './events/normalize.js';
 
 /** The one stream this adapter reads. */
 export const SYSTEM_LOG = 'system_log';

@@ -2,7 +2,7 @@ import { isGateError, type RecoveryProvider } from '@recovery-gate/core';
 import { type FaultProxy, startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
-import { ORG_LOOKUP_TTL_MS } from './context.js';
+import { ORG_LOOKUP_TTL_MS } from './client/context.js';
 import { createProvider } from './index.js';
 
 const closers: (() => Promise<void>)[] = [];

@@ -13,9 +13,9 @@ import {
   type PersonRef,
   type SubjectFacts,
 } from '@recovery-gate/core';
-import { channelsOf } from './channels.js';
-import { field, isoOf, type Json, type OktaContext, text } from './context.js';
-import { type Refusals, refuse } from './facts-reads.js';
+import { field, isoOf, type Json, type OktaContext, text } from './client/context.js';
+import { channelsOf } from './facts/channels.js';
+import { type Refusals, refuse } from './facts/reads.js';
 
 const STATUS: Readonly<Record<string, AccountStatus>> = {
   ACTIVE: 'active',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
-import { FORBIDDEN_PERMISSIONS } from './guardrails-steps.js';
+import { FORBIDDEN_PERMISSIONS } from './guardrails/steps.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {

@@ -14,10 +14,10 @@ import {
   RECOVERY_ACTIONS,
   type Secret,
 } from '@recovery-gate/core';
-import { field, type Json, type OktaContext, text } from './context.js';
-import { builtinRoleSteps } from './guardrails-builtin.js';
-import { hookStep } from './guardrails-hook.js';
-import { resourceSetStep, roleStep } from './guardrails-iam.js';
+import { field, type Json, type OktaContext, text } from './client/context.js';
+import { builtinRoleSteps } from './guardrails/builtin.js';
+import { hookStep } from './guardrails/hook.js';
+import { resourceSetStep, roleStep } from './guardrails/iam.js';
 import {
   attributeStep,
   bindingStep,
@@ -27,7 +27,7 @@ import {
   groupStep,
   list,
   type Step,
-} from './guardrails-steps.js';
+} from './guardrails/steps.js';
 
 function steps(ctx: OktaContext, hookSecret: Secret | null): Step[] {
   const requestGroups = RECOVERY_ACTIONS.map((a) => `${ctx.config.requestGroups.prefix}${a}`);

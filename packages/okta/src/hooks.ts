@@ -8,8 +8,8 @@
 
 import { GateError, type HookRequest, type HookResult, type Secret, secretsEqual } from '@recovery-gate/core';
 import * as z from 'zod';
-import type { Json, OktaContext } from './context.js';
-import { normalizeAll } from './normalize.js';
+import type { Json, OktaContext } from './client/context.js';
+import { normalizeAll } from './events/normalize.js';
 
 const deliverySchema = z.object({
   eventType: z.string().optional(),

@@ -12,7 +12,7 @@ import {
   type PasswordResetOptions,
   type ResetResult,
 } from '@recovery-gate/core';
-import type { OktaContext } from './context.js';
+import type { OktaContext } from './client/context.js';
 import { getUser, readAuthenticators, userIdOf } from './facts.js';
 
 async function removeOne(

@@ -4,7 +4,7 @@
  */
 
 import { allOrThrow, type RevocationResult, type RevocationScope } from '@recovery-gate/core';
-import type { OktaContext } from './context.js';
+import type { OktaContext } from './client/context.js';
 import { userIdOf } from './facts.js';
 
 const CAVEATS = [

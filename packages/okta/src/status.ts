@@ -5,7 +5,7 @@
  */
 
 import { type CaseStatusMarker, GateError, RECOVERY_ACTIONS, type RecoveryAction } from '@recovery-gate/core';
-import type { OktaContext } from './context.js';
+import type { OktaContext } from './client/context.js';
 import { getUser } from './facts.js';
 
 /** Longest status text written (the attribute is created with this maxLength). */

@@ -1,23 +1,24 @@
 /**
- * The request executor the Okta client sends every request through: bounded retries for 429 (waiting for
- * `X-Rate-Limit-Reset`), 5xx and timeouts (exponential back-off with full jitter), all through the
+ * The request executor the Okta client sends every request through (the SDK's wrapper point): bounded
+ * retries for 429, 5xx and timeouts with core's back-off (`retryWait`: capped exponential with jitter, the
+ * server's wait honoured: `Retry-After` when sent, else Okta's `X-Rate-Limit-Reset`), all through the
  * injected `sleep` and `random`, so tests never wait for real.
  * @see https://developer.okta.com/docs/reference/rl-best-practices/
  * @module
  */
 
 import { RequestExecutor } from '@okta/okta-sdk-nodejs';
-import { backoffDelay } from '@recovery-gate/core';
+import { type Backoff, parseRetryAfter, retryWait } from '@recovery-gate/core';
 
 /** What the executor needs from the world. */
 export interface RetryOptions {
-  /** Retries after the first attempt. */
+  /** Retries after the first attempt (the adapter's default, 3, makes 4 attempts in all). */
   readonly maxRetries: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   /** Local time, used when a 429 carries no `Date` header. */
   readonly now: () => Date;
-  /** Longest wait for a rate-limit reset; past it the 429 is returned (ERR_IDP_RATE_LIMITED). */
+  /** Longest wait the server may ask for; past it the response is returned (429: ERR_IDP_RATE_LIMITED). */
   readonly maxRateLimitWaitMs: number;
   /** Per-request timeout in ms. */
   readonly requestTimeoutMs: number;
@@ -64,18 +65,25 @@ export function rateLimitDelayMs(headers: FetchResponse['headers'], now: Date): 
   return Math.max(reset * 1000 - base, 0);
 }
 
+/**
+ * What the server asked us to wait: `Retry-After` if given, else (on a 429 only) Okta's rate-limit reset.
+ * Okta sends `X-Rate-Limit-*` on every response; on a 5xx the reset is the end of a window, not a hint.
+ */
+export function serverWaitMs(response: Pick<FetchResponse, 'status' | 'headers'>, now: Date): number | null {
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now);
+  if (retryAfter !== null || response.status !== 429) return retryAfter;
+  return rateLimitDelayMs(response.headers, now);
+}
+
 /** A RequestExecutor (the SDK demands this class) with bounded, injectable retries. */
 export class RetryingRequestExecutor extends RequestExecutor {
   readonly #options: RetryOptions;
+  readonly #backoff: Backoff;
 
   constructor(options: RetryOptions) {
     super();
     this.#options = options;
-  }
-
-  #backoff(attempt: number): number {
-    const { baseDelayMs, maxDelayMs, random } = this.#options;
-    return backoffDelay(attempt, { baseMs: baseDelayMs, capMs: maxDelayMs, random });
+    this.#backoff = { baseMs: options.baseDelayMs, capMs: options.maxDelayMs, random: options.random };
   }
 
   override async fetch(request: FetchRequest): Promise<FetchResponse> {
@@ -90,21 +98,16 @@ export class RetryingRequestExecutor extends RequestExecutor {
         } as FetchRequest)) as FetchResponse;
       } catch (error) {
         if (attempt >= maxRetries || !isTransient(error)) throw error;
-        await sleep(this.#backoff(attempt));
+        await sleep(retryWait(attempt, this.#backoff));
         continue;
       }
       if (attempt >= maxRetries) return response;
-      if (response.status === 429) {
-        const wait = rateLimitDelayMs(response.headers, now());
-        if (wait === null || wait > maxRateLimitWaitMs) return response;
-        // Okta's reset is second-granular; a little jitter keeps many clients from retrying in lockstep.
-        await drain(response);
-        await sleep(wait + Math.round(250 * this.#options.random()));
-        continue;
-      }
-      if (!RETRYABLE_STATUS.has(response.status)) return response;
+      if (response.status !== 429 && !RETRYABLE_STATUS.has(response.status)) return response;
+      const serverWait = serverWaitMs(response, now());
+      // A wait past our bound is not sat out: the 429 is returned (ERR_IDP_RATE_LIMITED) for the caller.
+      if (serverWait !== null && serverWait > maxRateLimitWaitMs) return response;
       await drain(response);
-      await sleep(this.#backoff(attempt));
+      await sleep(retryWait(attempt, this.#backoff, serverWait));
     }
   }
 }

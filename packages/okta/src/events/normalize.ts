@@ -13,7 +13,7 @@ import {
   RECOVERY_ACTIONS,
   type RecoveryAction,
 } from '@recovery-gate/core';
-import { field, isoOf, type Json, text } from './context.js';
+import { field, isoOf, type Json, text } from '../client/context.js';
 
 /** The event types the adapter reads (System Log filter and event-hook subscription). */
 export const EVENT_TYPES: readonly string[] = [

@@ -7,8 +7,8 @@
  */
 
 import { GateError, type Secret } from '@recovery-gate/core';
-import { type OktaContext, text } from './context.js';
-import { HOOK_EVENT_TYPES, type Inspection, list, type Step } from './guardrails-steps.js';
+import { type OktaContext, text } from '../client/context.js';
+import { HOOK_EVENT_TYPES, type Inspection, list, type Step } from './steps.js';
 
 function body(name: string, uri: string, secret: Secret): Record<string, unknown> {
   return {

@@ -6,8 +6,8 @@
 
 import type { Client } from '@okta/okta-sdk-nodejs';
 import { GateError, type Secret } from '@recovery-gate/core';
-import type { ProviderConfig } from './config.js';
-import { type Subject, toGateError } from './errors.js';
+import type { ProviderConfig } from '../config.js';
+import { type Subject, toGateError } from '../errors.js';
 
 /** The adapter's shared context. */
 export interface OktaContext {
@@ -87,14 +87,14 @@ export function createContext(
       try {
         return await fn();
       } catch (error) {
-        throw toGateError(error, op, subject, reveal());
+        throw toGateError(error, { operation: op, notFound: subject, secrets: reveal() });
       }
     },
     async optional(op, fn) {
       try {
         return await fn();
       } catch (error) {
-        const mapped = toGateError(error, op, 'other', reveal());
+        const mapped = toGateError(error, { operation: op, secrets: reveal() });
         if (mapped.details.status === 404) return null;
         throw mapped;
       }

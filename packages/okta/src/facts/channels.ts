@@ -8,8 +8,8 @@
 
 import type { User, UserFactor } from '@okta/okta-sdk-nodejs';
 import { type Channel, GateError } from '@recovery-gate/core';
-import { field, isoOf, type Json, type OktaContext, text } from './context.js';
-import { type Refusals, refuse } from './facts-reads.js';
+import { field, isoOf, type Json, type OktaContext, text } from '../client/context.js';
+import { type Refusals, refuse } from './reads.js';
 
 const CHANNEL_FIELDS = [
   { attribute: 'email', id: 'email:primary', kind: 'email' },

@@ -6,14 +6,8 @@
  */
 
 import { GateError } from '@recovery-gate/core';
-import { field, type Json, type OktaContext, text } from './context.js';
-import {
-  HELP_DESK_PERMISSIONS,
-  type Inspection,
-  resourceSetId,
-  roleId,
-  type Step,
-} from './guardrails-steps.js';
+import { field, type Json, type OktaContext, text } from '../client/context.js';
+import { HELP_DESK_PERMISSIONS, type Inspection, resourceSetId, roleId, type Step } from './steps.js';
 
 async function createRole(ctx: OktaContext, label: string, permissions: readonly string[]): Promise<void> {
   const instance = { label, description: 'Recovery Gate help desk: raise recovery requests', permissions };

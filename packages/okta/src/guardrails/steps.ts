@@ -6,9 +6,9 @@
  */
 
 import { GateError } from '@recovery-gate/core';
-import { field, type Json, type OktaContext, text } from './context.js';
-import { EVENT_TYPES, NOT_HOOK_ELIGIBLE } from './normalize.js';
-import { STATUS_MAX_LENGTH } from './status.js';
+import { field, type Json, type OktaContext, text } from '../client/context.js';
+import { EVENT_TYPES, NOT_HOOK_ELIGIBLE } from '../events/normalize.js';
+import { STATUS_MAX_LENGTH } from '../status.js';
 
 /** Permissions of the help-desk role: raise requests (request-group membership) and read users. */
 export const HELP_DESK_PERMISSIONS: readonly string[] = [

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type Json, type OktaContext, text } from './context.js';
-import { groupRoles, list, type Step } from './guardrails-steps.js';
+import { type Json, type OktaContext, text } from '../client/context.js';
+import { groupRoles, list, type Step } from './steps.js';
 
 /** Built-in roles that can reset credentials or unlock. */
 export const RESETTING_ROLES: ReadonlySet<string> = new Set([

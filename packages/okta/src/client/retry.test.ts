@@ -1,8 +1,8 @@
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
-import { createProvider } from './adapter.js';
-import { rateLimitDelayMs } from './retry.js';
+import { type OktaTestEnvironment, startOktaTestEnvironment } from '../../emulator/harness.js';
+import { createProvider } from '../adapter.js';
+import { rateLimitDelayMs, serverWaitMs } from './retry.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -25,6 +25,17 @@ describe('retries and error mapping', () => {
     });
     expect(rateLimitDelayMs(headers, new Date(0))).toBe(6000);
     expect(rateLimitDelayMs(new Headers(), new Date(0))).toBeNull();
+  });
+
+  it("honours Retry-After first; Okta's X-Rate-Limit-Reset only on a 429 (it is on every response)", () => {
+    const now = new Date(1_700_000_004_000);
+    const reset = { 'x-rate-limit-reset': '1700000010', date: now.toUTCString() };
+    expect(serverWaitMs({ status: 429, headers: new Headers(reset) }, now)).toBe(6000);
+    expect(serverWaitMs({ status: 429, headers: new Headers({ ...reset, 'retry-after': '2' }) }, now)).toBe(
+      2000,
+    );
+    expect(serverWaitMs({ status: 503, headers: new Headers(reset) }, now)).toBeNull();
+    expect(serverWaitMs({ status: 503, headers: new Headers({ 'retry-after': '3' }) }, now)).toBe(3000);
   });
 
   it('waits for the rate-limit reset through the injected sleep, then succeeds', async () => {
