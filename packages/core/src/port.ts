@@ -592,11 +592,14 @@ export interface RecoveryProvider {
 
 /** What one {@link RecoveryProvider.maintain} run did. */
 export interface MaintenanceResult {
-  /** What was renewed or recreated. */
+  /**
+   * What was renewed, recreated, or restored (`restored`: found switched off or altered, e.g. an Okta event
+   * hook deactivated or a Keycloak realm's event settings turned off, and put back as the gate needs it).
+   */
   readonly done: readonly {
     readonly kind: string;
     readonly name: string;
-    readonly op: 'renewed' | 'created';
+    readonly op: 'renewed' | 'created' | 'restored';
   }[];
   /** The soonest expiry of what the upkeep keeps alive (after this run), or null when there is none. */
   readonly nextExpiry: string | null;
