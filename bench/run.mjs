@@ -12,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Every bench, in run order. */
 const BENCHES = ['decide', 'intake', 'e2e', 'bypass', 'catchup', 'guardrails', 'replicas'];
 
-function runBench(name, args) {
+function runBench(name, args, flags) {
   return new Promise((resolve) => {
     const started = Date.now();
     const before = load1();
@@ -25,8 +25,15 @@ function runBench(name, args) {
     });
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      // Each entry carries its own time and machine: a subset run replaces only its entries, so the others
+      // keep the facts of the run that measured them.
       const base = {
         id: name,
+        startedAt: new Date(started).toISOString(),
+        generatedAt: new Date().toISOString(),
+        mode: flags.quick ? 'quick' : 'full',
+        args,
+        machine: machine(),
         seconds: Math.round((Date.now() - started) / 100) / 10,
         load1Before: before,
         load1After: load1(),
@@ -64,36 +71,27 @@ async function main() {
   const results = [];
   for (const name of BENCHES.filter((b) => only.includes(b))) {
     process.stderr.write(`\n== ${name} ==\n`);
-    const result = await runBench(name, pass);
+    const result = await runBench(name, pass, flags);
     results.push(result);
     process.stderr.write(
       `   done in ${result.seconds}s${result.error ? ` (ERROR ${result.error.slice(0, 200)})` : ''}\n`,
     );
   }
-  const doc = {
-    generatedAt: new Date().toISOString(),
-    mode: flags.quick ? 'quick' : 'full',
-    machine: machine(),
-    results,
-  };
   process.stdout.write(`\n${table(results)}\n`);
   if (!process.argv.includes('--no-write')) {
     // A quick (smoke) run never replaces the committed figures: it writes its own, ignored file.
     const file = join(here, flags.quick ? 'results.quick.json' : 'results.json');
-    // A subset run updates only its own entries in the file.
+    // Only the entries run now are replaced; every other entry, with its own time and machine, stays as it was.
     let previous = { results: [] };
     try {
       previous = JSON.parse(await readFile(file, 'utf8'));
     } catch {}
-    const merged =
-      only.length === BENCHES.length
-        ? doc
-        : {
-            ...doc,
-            results: BENCHES.map(
-              (b) => results.find((r) => r.id === b) ?? previous.results?.find((r) => r.id === b),
-            ).filter(Boolean),
-          };
+    const merged = {
+      note: 'Each entry records when it was measured (startedAt, generatedAt), how (mode, args) and on what machine (machine, load1Before, load1After).',
+      results: BENCHES.map(
+        (b) => results.find((r) => r.id === b) ?? previous.results?.find((r) => r.id === b),
+      ).filter(Boolean),
+    };
     await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
     process.stdout.write(`wrote ${file}\n`);
   }
