@@ -266,6 +266,39 @@ describe('Okta emulator: event hooks', () => {
     });
     expect(http.status).toBe(400);
   });
+
+  it('a deactivated hook stays VERIFIED (as Okta returns it) but receives nothing until activated again', async () => {
+    const emu = await start({ guardrailsApplied: true });
+    const target = await receiver([200, 200, 200]);
+    const hook = await createHook(emu, target.url);
+    await api(emu, 'POST', `/api/v1/eventHooks/${hook.id}/lifecycle/verify`);
+    const off = await api(emu, 'POST', `/api/v1/eventHooks/${hook.id}/lifecycle/deactivate`);
+    expect(off.body).toMatchObject({ status: 'INACTIVE', verificationStatus: 'VERIFIED' });
+    const request = (user: string) =>
+      emu.control.nativeAction('frank@example.com', user, {
+        kind: 'add_to_group',
+        group: 'recovery-request-mfa_reset',
+      });
+    await request('alice@example.com');
+    await emu.control.hooks.idle();
+    expect(target.requests.map((r) => r.method)).toEqual(['GET']);
+    const on = await api(emu, 'POST', `/api/v1/eventHooks/${hook.id}/lifecycle/activate`);
+    expect(on.body).toMatchObject({ status: 'ACTIVE', verificationStatus: 'VERIFIED' });
+    await request('bob@example.com');
+    await emu.control.hooks.idle();
+    expect(target.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+
+  it('refuses to activate a hook past the 25 active hooks of an org', async () => {
+    const emu = await start();
+    const target = await receiver([]);
+    const first = await createHook(emu, target.url);
+    await api(emu, 'POST', `/api/v1/eventHooks/${first.id}/lifecycle/deactivate`);
+    for (let i = 0; i < 25; i++) await createHook(emu, target.url);
+    const refused = await api(emu, 'POST', `/api/v1/eventHooks/${first.id}/lifecycle/activate`);
+    expect(refused.status).toBe(400);
+    expect(emu.control.state.hooks.get(first.id)?.status).toBe('INACTIVE');
+  });
 });
 
 describe('Okta emulator: TAC, push and tokens', () => {

@@ -166,6 +166,10 @@ function hookParam(ctx: EmuContext, req: OktaRequest): EmuEventHook {
   return hook;
 }
 
+function activeCount(ctx: EmuContext): number {
+  return [...ctx.state.hooks.values()].filter((h) => h.status === 'ACTIVE').length;
+}
+
 /** Registers the event-hook management routes. */
 export function registerHooks(ctx: EmuContext, r: Routes): void {
   const base = '/api/v1/eventHooks';
@@ -176,8 +180,7 @@ export function registerHooks(ctx: EmuContext, r: Routes): void {
     ),
   );
   r('POST', base, 'okta.eventHooks.manage', (req, res) => {
-    const active = [...ctx.state.hooks.values()].filter((h) => h.status === 'ACTIVE');
-    if (active.length >= 25) throw invalid('eventHooks: at most 25 active event hooks per org');
+    if (activeCount(ctx) >= 25) throw invalid('eventHooks: at most 25 active event hooks per org');
     const now = ctx.now();
     const hook: EmuEventHook = {
       id: newId('who'),
@@ -211,6 +214,9 @@ export function registerHooks(ctx: EmuContext, r: Routes): void {
   for (const op of ['activate', 'deactivate'] as const) {
     r('POST', `${base}/:hookId/lifecycle/${op}`, 'okta.eventHooks.manage', (req, res) => {
       const hook = hookParam(ctx, req);
+      // The org limit counts active hooks: reactivating one past it is refused like creating one.
+      if (op === 'activate' && hook.status !== 'ACTIVE' && activeCount(ctx) >= 25)
+        throw invalid('eventHooks: at most 25 active event hooks per org');
       hook.status = op === 'activate' ? 'ACTIVE' : 'INACTIVE';
       hook.lastUpdated = ctx.now();
       ok(res, hookJson(ctx, hook));

@@ -15,6 +15,7 @@ import { readEvents, SYSTEM_LOG } from './events.js';
 import { findUser, readSubjectFacts } from './facts.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
 import { verifyHook } from './hooks.js';
+import { maintain } from './maintain.js';
 import { resetAuthenticators, resetPassword, suspend, unlock } from './reset.js';
 import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
@@ -52,6 +53,7 @@ export function createProvider(config: unknown, options: ProviderOptions = {}): 
     ...(cfg.hook ? [createSecret(cfg.hook.secret)] : []),
   ];
   const hookSecret = cfg.hook ? (secrets[1] ?? null) : null;
+  const hookTarget = cfg.hook && hookSecret ? { url: cfg.hook.url, secret: hookSecret } : null;
   const clientDeps = {
     now,
     sleep,
@@ -83,6 +85,7 @@ export function createProvider(config: unknown, options: ProviderOptions = {}): 
     clearRequestMarker: (userId, action) => clearRequestMarker(ctx, userId, action),
     planGuardrails: () => planGuardrails(ctx, hookSecret),
     applyGuardrails: (plan, onProgress) => applyGuardrails(ctx, hookSecret, plan, onProgress),
+    maintain: () => maintain(ctx, hookTarget),
     doctor: () =>
       doctor(ctx, (scopes) =>
         createOktaClient({ ...cfg, auth: { ...cfg.auth, scopes: [...scopes] } }, clientDeps),

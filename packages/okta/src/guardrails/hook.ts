@@ -10,7 +10,8 @@ import { GateError, type Secret } from '@recovery-gate/core';
 import { type OktaContext, text } from '../client/context.js';
 import { HOOK_EVENT_TYPES, type Inspection, list, type Step } from './steps.js';
 
-function body(name: string, uri: string, secret: Secret): Record<string, unknown> {
+/** The gate's event-hook definition (the secret is revealed only into this request body). */
+export function hookBody(name: string, uri: string, secret: Secret): Record<string, unknown> {
   return {
     name,
     events: { type: 'EVENT_TYPE', items: [...HOOK_EVENT_TYPES] },
@@ -26,7 +27,11 @@ function body(name: string, uri: string, secret: Secret): Record<string, unknown
   };
 }
 
-async function verify(ctx: OktaContext, eventHookId: string): Promise<void> {
+/**
+ * Asks Okta to verify the hook (a GET challenge the gate answers with its secret).
+ * @throws GateError ERR_IDP_CONFLICT when Okta could not verify it
+ */
+export async function verifyEventHook(ctx: OktaContext, eventHookId: string): Promise<void> {
   const verified = await ctx.call('verifyEventHook', 'other', () =>
     ctx.client.eventHookApi.verifyEventHook({ eventHookId }),
   );
@@ -39,10 +44,10 @@ async function verify(ctx: OktaContext, eventHookId: string): Promise<void> {
 
 async function createHook(ctx: OktaContext, name: string, hook: HookTarget): Promise<void> {
   const created = await ctx.call('createEventHook', 'other', () =>
-    ctx.client.eventHookApi.createEventHook({ eventHook: body(name, hook.url, hook.secret) as never }),
+    ctx.client.eventHookApi.createEventHook({ eventHook: hookBody(name, hook.url, hook.secret) as never }),
   );
   if (!created.id) throw new GateError('ERR_IDP_RESPONSE_INVALID', 'Okta did not return the event hook id');
-  await verify(ctx, created.id);
+  await verifyEventHook(ctx, created.id);
 }
 
 interface HookState {
@@ -64,7 +69,7 @@ async function convergeHook(
     await ctx.call('replaceEventHook', 'other', () =>
       ctx.client.eventHookApi.replaceEventHook({
         eventHookId: id,
-        eventHook: body(name, hook.url, hook.secret) as never,
+        eventHook: hookBody(name, hook.url, hook.secret) as never,
       }),
     );
   }
@@ -77,11 +82,11 @@ async function convergeHook(
   const after = await ctx.call('getEventHook', 'other', () =>
     ctx.client.eventHookApi.getEventHook({ eventHookId: id }),
   );
-  if (after.verificationStatus !== 'VERIFIED') await verify(ctx, id);
+  if (after.verificationStatus !== 'VERIFIED') await verifyEventHook(ctx, id);
 }
 
 /** Where the hook delivers and with which secret. */
-interface HookTarget {
+export interface HookTarget {
   readonly url: string;
   readonly secret: Secret;
 }
