@@ -31,9 +31,24 @@ export interface TransactionOptions {
   readonly priority?: 'high' | 'normal';
 }
 
+/** Options of {@link Store.query}. */
+export interface QueryOptions {
+  /** As {@link TransactionOptions.priority}, for one statement run on its own. @default 'normal' */
+  readonly priority?: 'high' | 'normal';
+}
+
 /** Durable storage: embedded PGlite by default, PostgreSQL via DATABASE_URL. */
 export interface Store extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs one statement on its own: it commits by itself (atomic, and durable once it resolves), so a single
+   * write needs no transaction (PostgreSQL: one round trip instead of three with BEGIN and COMMIT).
+   */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<Row[]>;
   /** Runs `fn` in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**

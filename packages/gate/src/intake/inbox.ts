@@ -44,7 +44,8 @@ export function checkEvents(idp: string, events: readonly NormalizedEvent[]): st
 
 const COLUMNS = 9;
 /** Rows per statement: well under PostgreSQL's 65535 bind parameters. */
-const CHUNK = 500;
+export const INBOX_INSERT_CHUNK = 500;
+const CHUNK = INBOX_INSERT_CHUNK;
 
 function rowParams(event: NormalizedEvent, source: string, receivedAt: string): unknown[] {
   return [
@@ -70,7 +71,10 @@ export async function insertEvents(
   return (await insertEventKeys(q, events, source, receivedAt)).length;
 }
 
-/** Inserts events like {@link insertEvents}; returns the idempotency keys of those that were new. */
+/**
+ * Inserts events like {@link insertEvents}; returns the idempotency keys of those that were new. Up to
+ * {@link INBOX_INSERT_CHUNK} events take one statement.
+ */
 export async function insertEventKeys(
   q: Queryable,
   events: readonly NormalizedEvent[],

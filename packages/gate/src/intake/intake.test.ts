@@ -141,8 +141,13 @@ describe.each(BACKENDS)('intake on %s', (backend) => {
   });
 
   it('answers 5xx, never 2xx, when the durable insert fails', async () => {
+    // The disk refuses every write: the inbox insert (one statement on its own, or in a transaction).
     const failing: Store = {
       ...store,
+      query: (sql, params, options) =>
+        sql.trimStart().startsWith('INSERT')
+          ? Promise.reject(new Error('disk full'))
+          : store.query(sql, params, options),
       transaction: () => Promise.reject(new Error('disk full')),
     };
     const response = await build(failing).hook('okta', post({ events: [testEvent('e9')] }));

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GATE_MIGRATIONS } from '../store/index.js';
 import { testEvent } from '../testing/provider.js';
 import { BACKENDS, prepareEmbeddedTemplate, type TestLocation, testLocation } from '../testing/stores.js';
-import type { Store, TransactionOptions } from '../types.js';
+import type { QueryOptions, Store, TransactionOptions } from '../types.js';
+import { INBOX_INSERT_CHUNK } from './inbox.js';
 import { createInboxWriter } from './writer.js';
 
 beforeAll(() => prepareEmbeddedTemplate(), 180_000);
@@ -11,37 +12,67 @@ beforeAll(() => prepareEmbeddedTemplate(), 180_000);
 const at = new Date('2026-03-01T10:00:00Z');
 
 /**
- * The real store, with its transactions recorded (what each committed) and controllable: `hold` keeps the
- * next transaction from starting until released; `refuseCommit` makes the next one to be asked for fail
- * after its inserts.
+ * The real store, with its inbox writes recorded (what each committed, and how: one statement on its own or a
+ * transaction) and controllable: `hold` keeps the next write from starting until released; `refuseCommit`
+ * makes the next one to be asked for fail after its inserts (rolled back).
  */
 function controlled(store: Store) {
   const committed: string[][] = [];
   const priorities: Array<TransactionOptions['priority']> = [];
+  const shapes: Array<'statement' | 'transaction'> = [];
   let held: Promise<void> | null = null;
   let refuse = false;
+  const gate = async <T>(run: (failThis: boolean) => Promise<T>): Promise<T> => {
+    const failThis = refuse;
+    refuse = false;
+    const wait = held;
+    held = null;
+    await wait;
+    return run(failThis);
+  };
+  const keys = (rows: readonly Record<string, unknown>[]): string[] =>
+    rows.map((r) => String(r.idempotency_key));
   const wrapped: Store = {
     ...store,
+    async query<Row extends Record<string, unknown>>(
+      sql: string,
+      params?: readonly unknown[],
+      options?: QueryOptions,
+    ): Promise<Row[]> {
+      if (!sql.trimStart().startsWith('INSERT INTO gate_inbox'))
+        return store.query<Row>(sql, params, options);
+      priorities.push(options?.priority);
+      shapes.push('statement');
+      return gate(async (failThis) => {
+        // A commit that fails after the insert ran: emulated by a transaction that is rolled back.
+        const rows = await store.transaction(async (tx) => {
+          const inserted = await tx.query<Row>(sql, params);
+          if (failThis) throw new Error('commit refused');
+          return inserted;
+        });
+        committed.push(keys(rows));
+        return rows;
+      });
+    },
     async transaction<T>(fn: Parameters<Store['transaction']>[0], options?: TransactionOptions): Promise<T> {
       priorities.push(options?.priority);
-      const failThis = refuse;
-      refuse = false;
-      const wait = held;
-      held = null;
-      await wait;
-      const value = await store.transaction(async (tx) => {
-        const result = await fn(tx);
-        if (failThis) throw new Error('commit refused');
-        return result;
-      }, options);
-      committed.push(value as string[]);
-      return value as T;
+      shapes.push('transaction');
+      return gate(async (failThis) => {
+        const value = await store.transaction(async (tx) => {
+          const result = await fn(tx);
+          if (failThis) throw new Error('commit refused');
+          return result;
+        }, options);
+        committed.push(value as string[]);
+        return value as T;
+      });
     },
   };
   return {
     store: wrapped,
     committed,
     priorities,
+    shapes,
     hold(): () => void {
       let release!: () => void;
       held = new Promise<void>((resolve) => {
@@ -80,7 +111,7 @@ describe.each(BACKENDS)('inbox writer on %s', (backend) => {
       (r) => r.k,
     );
 
-  it('stores deliveries that arrive during a commit together, in one high-priority transaction', async () => {
+  it('stores deliveries that arrive during a commit together, in one high-priority statement', async () => {
     const c = controlled(store);
     const writer = createInboxWriter({ store: c.store, now: () => at, maxInFlight: 1 });
     const release = c.hold();
@@ -98,7 +129,23 @@ describe.each(BACKENDS)('inbox writer on %s', (backend) => {
     expect(await Promise.all(later)).toEqual([2, 1, 1]);
     expect(c.committed).toEqual([['okta:a1'], ['okta:b1', 'okta:b2', 'okta:c1', 'okta:d1']]);
     expect(c.priorities).toEqual(['high', 'high']);
+    // Each batch is one statement committed on its own: no BEGIN and COMMIT around it.
+    expect(c.shapes).toEqual(['statement', 'statement']);
     expect(await stored()).toEqual(['okta:a1', 'okta:b1', 'okta:b2', 'okta:c1', 'okta:d1']);
+  });
+
+  it('stores a batch larger than one statement in one transaction, all or nothing', async () => {
+    const c = controlled(store);
+    const writer = createInboxWriter({ store: c.store, now: () => at, maxBatchEvents: 5000 });
+    const big = events(...Array.from({ length: INBOX_INSERT_CHUNK + 1 }, (_, i) => `big${i}`));
+    c.refuseCommit();
+    await expect(writer.write(big)).rejects.toThrow('commit refused');
+    expect(c.shapes).toEqual(['transaction']);
+    // The first statement's rows went with the failed commit.
+    expect(await stored()).toEqual([]);
+    expect(await writer.write(big)).toBe(INBOX_INSERT_CHUNK + 1);
+    expect(c.priorities).toEqual(['high', 'high']);
+    expect((await stored()).length).toBe(INBOX_INSERT_CHUNK + 1);
   });
 
   it('acknowledges a delivery only once its row is committed', async () => {

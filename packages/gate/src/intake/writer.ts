@@ -1,13 +1,14 @@
 /**
  * Group commit for hook intake: deliveries that arrive while earlier ones are being stored wait, then go to
- * the inbox together in one transaction; each is acknowledged only after that transaction committed, and a
- * batch that fails fails every delivery in it (none is acknowledged, so the IdP retries them all).
+ * the inbox together in one statement (one transaction when they exceed one statement); each is acknowledged
+ * only after its batch committed, and a batch that fails fails every delivery in it (none is acknowledged, so
+ * the IdP retries them all).
  * @module
  */
 
 import type { NormalizedEvent } from '@recovery-gate/core';
-import type { Store } from '../types.js';
-import { eventKey, insertEventKeys } from './inbox.js';
+import type { Queryable, Store } from '../types.js';
+import { eventKey, INBOX_INSERT_CHUNK, insertEventKeys } from './inbox.js';
 
 /** Options for {@link createInboxWriter}. */
 export interface InboxWriterOptions {
@@ -24,7 +25,7 @@ export interface InboxWriterOptions {
   readonly source?: string;
 }
 
-/** Stores hook deliveries durably, several per transaction when they arrive together. */
+/** Stores hook deliveries durably, several per commit when they arrive together. */
 export interface InboxWriter {
   /**
    * Stores `events`; resolves with how many were new once their batch has committed.
@@ -47,6 +48,7 @@ export function createInboxWriter(options: InboxWriterOptions): InboxWriter {
   const source = options.source ?? 'hook';
   const pending: Waiter[] = [];
   let inFlight = 0;
+  const urgent: Queryable = { query: (sql, params) => store.query(sql, params, { priority: 'high' }) };
 
   const take = (): Waiter[] => {
     const batch: Waiter[] = [];
@@ -63,11 +65,15 @@ export function createInboxWriter(options: InboxWriterOptions): InboxWriter {
   const commit = async (batch: readonly Waiter[]): Promise<void> => {
     try {
       const all = batch.flatMap((w) => w.events);
-      const inserted = await store.transaction(
-        (tx) => insertEventKeys(tx, all, source, options.now()),
-        // A hook's sender is waiting for the acknowledgement: ahead of background work.
-        { priority: 'high' },
-      );
+      // A hook's sender is waiting for the acknowledgement: ahead of background work. A batch that fits one
+      // statement runs it on its own, which commits it atomically without BEGIN and COMMIT (on PostgreSQL
+      // one round trip instead of three); a larger one takes a transaction so it stays all or nothing.
+      const inserted =
+        all.length <= INBOX_INSERT_CHUNK
+          ? await insertEventKeys(urgent, all, source, options.now())
+          : await store.transaction((tx) => insertEventKeys(tx, all, source, options.now()), {
+              priority: 'high',
+            });
       const fresh = new Set(inserted);
       // A key sent twice in one batch (an IdP retry) counts once, for the first delivery that carried it.
       for (const w of batch) w.resolve(w.events.filter((e) => fresh.delete(eventKey(e))).length);

@@ -76,7 +76,7 @@ export async function openPgliteStore(dataDir: string): Promise<Store> {
   });
   return {
     kind: 'pglite',
-    query: (sql, params) => lane.run('normal', () => base.query(sql, params)),
+    query: (sql, params, options) => lane.run(options?.priority ?? 'normal', () => base.query(sql, params)),
     transaction: (fn, options) =>
       lane.run(options?.priority ?? 'normal', () => db.transaction((tx) => fn(wrap(tx)))),
     withLock: (name, fn) => mutex.tryRun(name, fn),
