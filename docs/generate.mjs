@@ -2,15 +2,29 @@
 // provider schema, through the gate's JSON Schema), and the generated sections of README.md: the
 // capability matrix (each adapter's `capabilities`) and the error codes (core's ERROR_CODES).
 // Run with `npm run docs` (it builds first). Commit the output.
+// `node docs/generate.mjs --check` (`npm run check:docs`, in `npm test`) writes nothing and exits 1 when a
+// committed file differs from what the schema renders, naming the sections that differ.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CAPABILITIES, ERROR_CODES } from '@recovery-gate/core';
 import { gateConfigJsonSchema, loadAdapters } from '@recovery-gate/gate';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const IDPS = ['okta', 'entra', 'keycloak'];
+
+/**
+ * The adapters and the identity-verification package, all of them: the gate loads them leniently (a build
+ * without one still runs), but a reference rendered without one would silently lose its sections.
+ */
+async function allAdapters() {
+  const adapters = await loadAdapters();
+  const missing = [...IDPS, 'idv'].filter((name) => adapters[name] === undefined);
+  if (missing.length > 0)
+    throw new Error(`cannot render the reference without @recovery-gate/${missing.join(', ')} (run tsc -b)`);
+  return adapters;
+}
 
 /** Escapes a table cell. */
 const cell = (text) =>
@@ -97,8 +111,14 @@ function table(list) {
   );
 }
 
-async function configurationDoc() {
-  const adapters = await loadAdapters();
+/** The sections of the configuration reference: the schema's top-level keys. */
+export async function configSections() {
+  return Object.keys(gateConfigJsonSchema(await allAdapters()).properties ?? {});
+}
+
+/** docs/configuration.md as the schema renders it. */
+export async function configurationDoc() {
+  const adapters = await allAdapters();
   const schema = gateConfigJsonSchema(adapters);
   const defs = schema.$defs ?? schema.definitions ?? {};
   const all = rows(schema, '', defs, true, []);
@@ -121,6 +141,7 @@ async function configurationDoc() {
   for (const section of sections) {
     const list = all.filter((r) => r.path === section || r.path.startsWith(`${section}.`));
     const head = list.find((r) => r.path === section);
+    if (list.length === 0) throw new Error(`section ${section} rendered no rows`);
     parts.push(`## \`${section}\``, '', head?.doc ? `${head.doc}\n` : '', table(list), '');
   }
   return `${parts
@@ -171,10 +192,66 @@ function replaceBlock(text, name, body) {
   return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
 }
 
-await writeFile(join(root, 'docs', 'configuration.md'), await configurationDoc(), 'utf8');
-const readmePath = join(root, 'README.md');
-let readme = await readFile(readmePath, 'utf8');
-readme = replaceBlock(readme, 'capabilities', await capabilityMatrix());
-readme = replaceBlock(readme, 'errors', errorCodes());
-await writeFile(readmePath, readme, 'utf8');
-process.stdout.write('wrote docs/configuration.md and the generated sections of README.md\n');
+/** README.md with its generated blocks rendered again. */
+export async function readmeDoc(readme) {
+  let text = replaceBlock(readme, 'capabilities', await capabilityMatrix());
+  text = replaceBlock(text, 'errors', errorCodes());
+  return text;
+}
+
+/** The `## ` headings of a Markdown text, in order. */
+export function headings(text) {
+  return text.split('\n').filter((line) => line.startsWith('## '));
+}
+
+/**
+ * What differs between a committed reference and the rendered one: the sections only one of them has, or
+ * that differ in content; empty when they are the same text.
+ */
+export function docProblems(name, committed, rendered) {
+  if (committed === rendered) return [];
+  const split = (text) => {
+    const out = new Map();
+    let current = '(preamble)';
+    for (const line of text.split('\n')) {
+      if (line.startsWith('## ')) current = line;
+      out.set(current, `${out.get(current) ?? ''}${line}\n`);
+    }
+    return out;
+  };
+  const [have, want] = [split(committed), split(rendered)];
+  const problems = [];
+  for (const [head, body] of want) {
+    if (!have.has(head)) problems.push(`${name}: section ${head} is missing`);
+    else if (have.get(head) !== body) problems.push(`${name}: section ${head} differs from the schema`);
+  }
+  for (const head of have.keys())
+    if (!want.has(head)) problems.push(`${name}: section ${head} is not in the schema`);
+  return problems.length > 0 ? problems : [`${name}: differs from what the schema renders`];
+}
+
+async function main(check) {
+  const configPath = join(root, 'docs', 'configuration.md');
+  const readmePath = join(root, 'README.md');
+  const readme = await readFile(readmePath, 'utf8');
+  const outputs = [
+    ['docs/configuration.md', configPath, await configurationDoc()],
+    ['README.md', readmePath, await readmeDoc(readme)],
+  ];
+  if (!check) {
+    for (const [, path, text] of outputs) await writeFile(path, text, 'utf8');
+    process.stdout.write('wrote docs/configuration.md and the generated sections of README.md\n');
+    return;
+  }
+  const problems = [];
+  for (const [name, path, text] of outputs)
+    problems.push(...docProblems(name, await readFile(path, 'utf8'), text));
+  if (problems.length > 0) {
+    process.stderr.write(`${problems.join('\n')}\nrun \`npm run docs\` and commit the result\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(process.argv.includes('--check'));
+}
