@@ -106,6 +106,8 @@ export interface BrowserlessSignInInput {
   readonly params?: Readonly<Record<string, string>>;
   /** Returns the current one-time code when the OTP step appears. */
   readonly otp?: () => string | undefined | Promise<string | undefined>;
+  /** The new password to choose when the IdP asks for one (a temporary or expired password). */
+  readonly newPassword?: string;
   /** Approves the push when the "approve on your phone" step appears. */
   readonly approvePush?: () => void | Promise<void>;
   /** Reuse an agent (its cookies = an existing IdP session). */
@@ -120,13 +122,13 @@ export interface BrowserlessSignInResult {
   };
   readonly idToken: Readonly<Record<string, unknown>>;
   readonly agent: BrowserlessAgent;
-  /** Pages seen on the way ('login', 'otp', 'push'). */
+  /** Pages seen on the way ('login', 'otp', 'push', 'update-password'). */
   readonly steps: readonly string[];
 }
 
 /**
- * Runs the authorization code + PKCE flow with plain HTTP: posts the login form, the OTP / push step when
- * asked, and exchanges the code. Test helper for emulators and the gate.
+ * Runs the authorization code + PKCE flow with plain HTTP: posts the login form, the OTP / push step and the
+ * new-password form when asked, and exchanges the code. Test helper for emulators and the gate.
  * @throws Error when a step fails (the message names the step and HTTP status, never a secret).
  */
 export async function signInBrowserless(input: BrowserlessSignInInput): Promise<BrowserlessSignInResult> {
@@ -156,6 +158,12 @@ export async function signInBrowserless(input: BrowserlessSignInInput): Promise<
       const code = (await input.otp?.()) ?? '';
       page = await agent.go(formAction(page), { form: { otp: code } });
       if (page.status === 401) throw new Error('sign-in refused at the OTP step (401)');
+    } else if (page.body.includes('name="password-new"')) {
+      steps.push('update-password');
+      if (input.newPassword === undefined) throw new Error('the IdP asks for a new password; none was given');
+      const chosen = { 'password-new': input.newPassword, 'password-confirm': input.newPassword };
+      page = await agent.go(formAction(page), { form: chosen });
+      if (page.status === 400) throw new Error('the new password was refused (400)');
     } else if (page.body.includes('Approve on your phone')) {
       steps.push('push');
       await input.approvePush?.();

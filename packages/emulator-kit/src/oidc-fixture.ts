@@ -14,13 +14,17 @@ export interface OidcFixture {
   >;
   readonly otps: Readonly<Record<string, string>>;
   readonly events: SignInEvent[];
+  /** Accounts that must choose a new password at the next sign-in (a temporary password). */
+  readonly mustChange: Set<string>;
+  /** Passwords chosen on the new-password form, by account id (the shared password otherwise). */
+  readonly chosen: Record<string, string>;
   readonly password: string;
   readonly redirectUri: string;
   /** Signs in through the code flow (the push, if asked, is approved). */
   signIn(
     login: string,
     params?: Record<string, string>,
-    extra?: { otp?: string; password?: string },
+    extra?: { otp?: string; password?: string; newPassword?: string },
   ): Promise<BrowserlessSignInResult>;
   /** A raw refresh_token grant as the public test client. */
   refresh(token: string): Promise<Response>;
@@ -48,6 +52,8 @@ export async function startOidcFixture(): Promise<OidcFixture> {
     Object.keys(users).find((id) => users[id]?.profile.preferred_username === login);
   const otps: Record<string, string> = { u1: '123456', u4: '654321' };
   const events: SignInEvent[] = [];
+  const mustChange = new Set<string>();
+  const chosen: Record<string, string> = {};
   const router = createRouter();
   const http = await startHttpServer(router.handle);
   const oidc = await createOidcServer({
@@ -65,7 +71,14 @@ export async function startOidcFixture(): Promise<OidcFixture> {
       findAccount: (id) => users[id]?.profile,
       authenticate: (login, given) => {
         const id = idOf(login);
-        return id && given === password ? id : null;
+        return id && given === (chosen[id] ?? password) ? id : null;
+      },
+      mustChangePassword: (id) => mustChange.has(id),
+      changePassword: (id, next) => {
+        if (next.length < 8) return 'Invalid password: minimum length 8.';
+        chosen[id] = next;
+        mustChange.delete(id);
+        return null;
       },
       secondFactor: (id) => users[id]?.factor ?? 'none',
       currentOtp: (id) => otps[id],
@@ -81,6 +94,8 @@ export async function startOidcFixture(): Promise<OidcFixture> {
     users,
     otps,
     events,
+    mustChange,
+    chosen,
     password,
     redirectUri,
     signIn: (login, params = {}, extra = {}) =>
@@ -93,6 +108,7 @@ export async function startOidcFixture(): Promise<OidcFixture> {
         password: extra.password ?? password,
         params,
         otp: () => extra.otp ?? otps[idOf(login) ?? ''],
+        ...(extra.newPassword === undefined ? {} : { newPassword: extra.newPassword }),
         approvePush: () => {
           oidc.answerPush(idOf(login) ?? '', 'approve');
         },

@@ -9,6 +9,7 @@ import {
   page,
   postLogin,
   postOtp,
+  postPasswordChange,
   showStart,
   type UiState,
 } from './oidc-steps.js';
@@ -19,7 +20,7 @@ export type { InteractionDeps } from './oidc-steps.js';
 
 /** The sign-in UI plus the push-challenge state it keeps. */
 export interface InteractionUi {
-  /** Serves `${mountPath}/interaction/:uid[/login|/otp|/push|/abort]`. */
+  /** Serves `${mountPath}/interaction/:uid[/login|/otp|/push|/password|/abort]`. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Answers the newest waiting push challenge of the account; false when none waits. */
   answerPush(accountId: string, answer: 'approve' | 'reject'): boolean;
@@ -55,6 +56,7 @@ async function dispatch(ui: UiState, req: IncomingMessage, res: ServerResponse):
   if (key === 'GET ') return showStart(ui, req, res, details);
   if (key === 'POST login' && details.prompt.name === 'login') return postLogin(ui, req, res, details);
   if (key === 'POST otp') return postOtp(ui, req, res, details);
+  if (key === 'POST password') return postPasswordChange(ui, req, res, details);
   if (key === 'GET push' || key === 'POST push') return checkPush(ui, req, res, details);
   if (key === 'GET abort') {
     ui.pending.delete(details.uid);

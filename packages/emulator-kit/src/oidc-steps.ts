@@ -6,7 +6,15 @@ import type { InteractionResults } from 'oidc-provider';
 import { readBody, send } from './http.js';
 import { chooseAcr, readStepUpRequest } from './oidc-acr.js';
 import type { AcrPolicy, OidcAccounts, PushChallenge } from './oidc-types.js';
-import { errorPage, loginPage, otpPage, PAGE_HEADERS, pushPage, type SignInBranding } from './oidc-views.js';
+import {
+  errorPage,
+  loginPage,
+  otpPage,
+  PAGE_HEADERS,
+  passwordChangePage,
+  pushPage,
+  type SignInBranding,
+} from './oidc-views.js';
 
 /** What the interaction UI needs from the server. */
 export interface InteractionDeps {
@@ -22,14 +30,16 @@ export interface InteractionDeps {
   readonly now: () => number;
 }
 
-/** A second-factor step in progress for one interaction. */
+/** A second-factor or new-password step in progress for one interaction. */
 export interface PendingStep {
   readonly accountId: string;
-  readonly method: 'otp' | 'push';
+  readonly method: 'otp' | 'push' | 'password';
   readonly label: string;
   readonly createdAt: number;
   otpAttempts: number;
   pushId?: string;
+  /** For the new-password step: how the account authenticated before it (decides acr and amr). */
+  readonly signedInWith?: Method;
 }
 
 /** State shared by the steps of the sign-in UI. */
@@ -80,6 +90,26 @@ export async function finish(
   await ui.deps.provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
 }
 
+async function accountLabel(ui: UiState, accountId: string): Promise<string> {
+  const profile = await ui.deps.accounts.findAccount(accountId);
+  return text(profile?.preferred_username) || text(profile?.email) || accountId;
+}
+
+function renderPasswordChange(
+  ui: UiState,
+  res: ServerResponse,
+  details: Details,
+  step: PendingStep,
+  error?: string,
+) {
+  const input = {
+    action: actionUrl(ui, details, 'password'),
+    accountLabel: step.label,
+    ...(error ? { error } : {}),
+  };
+  page(res, error ? 400 : 200, passwordChangePage(ui.deps.branding, input));
+}
+
 async function finishLogin(
   ui: UiState,
   req: IncomingMessage,
@@ -90,6 +120,21 @@ async function finishLogin(
   ui.pending.delete(details.uid);
   if (!(await ui.deps.isActive(login.accountId))) {
     page(res, 403, errorPage(ui.deps.branding, 'This account cannot sign in.'));
+    return;
+  }
+  if ((await ui.deps.accounts.mustChangePassword?.(login.accountId)) === true) {
+    // Like Keycloak's required actions: after every authentication step, before any session or code.
+    const label = await accountLabel(ui, login.accountId);
+    const step: PendingStep = {
+      accountId: login.accountId,
+      method: 'password',
+      label,
+      createdAt: ui.deps.now(),
+      otpAttempts: 0,
+      signedInWith: login.method,
+    };
+    ui.pending.set(details.uid, step);
+    renderPasswordChange(ui, res, details, step);
     return;
   }
   const request = readStepUpRequest(details.params);
@@ -148,8 +193,7 @@ async function startSecondFactor(
   const createdAt = ui.deps.now();
   for (const [uid, old] of ui.pending) if (createdAt - old.createdAt > PENDING_TTL_MS) ui.pending.delete(uid);
   for (const [id, old] of ui.pushes) if (createdAt - old.createdAt > PENDING_TTL_MS) ui.pushes.delete(id);
-  const profile = await ui.deps.accounts.findAccount(accountId);
-  const label = text(profile?.preferred_username) || text(profile?.email) || accountId;
+  const label = await accountLabel(ui, accountId);
   const step: PendingStep = { accountId, method, label, createdAt, otpAttempts: 0 };
   ui.pending.set(details.uid, step);
   if (method === 'otp') {
@@ -175,6 +219,7 @@ export const showStart: Step = async (ui, req, res, details) => {
   const step = ui.pending.get(details.uid);
   if (step?.method === 'otp') return renderOtp(ui, res, details, step);
   if (step?.method === 'push') return checkPush(ui, req, res, details);
+  if (step?.method === 'password') return renderPasswordChange(ui, res, details, step);
   const sessionAccount = details.session?.accountId;
   const onlyStepUp = details.prompt.reasons.every((reason) => STEP_UP_REASONS.has(reason));
   if (sessionAccount && onlyStepUp && (await ui.deps.isActive(sessionAccount))) {
@@ -226,6 +271,24 @@ export const postOtp: Step = async (ui, req, res, details) => {
     return renderOtp(ui, res, details, step, "That code didn't work. Try again.");
   ui.pending.delete(details.uid);
   return finish(ui, req, res, { error: 'access_denied', error_description: 'too many wrong one-time codes' });
+};
+
+/** POST of the new-password form: both fields equal, then the directory's policy; the login then finishes. */
+export const postPasswordChange: Step = async (ui, req, res, details) => {
+  const step = ui.pending.get(details.uid);
+  if (step?.method !== 'password') return page(res, 400, errorPage(ui.deps.branding, RESTART));
+  const body = await formFields(req);
+  const next = text(body['password-new']);
+  let error: string | null;
+  if (next === '') error = 'Please specify password.';
+  else if (next !== text(body['password-confirm'])) error = "Passwords don't match.";
+  else if (ui.deps.accounts.changePassword === undefined) error = 'The password cannot be changed here.';
+  else error = await ui.deps.accounts.changePassword(step.accountId, next);
+  if (error !== null) return renderPasswordChange(ui, res, details, step, error);
+  return finishLogin(ui, req, res, details, {
+    accountId: step.accountId,
+    method: step.signedInWith ?? 'pwd',
+  });
 };
 
 /** GET/POST of the push step: finishes when the push was answered, else shows the waiting page. */

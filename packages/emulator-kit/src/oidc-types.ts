@@ -29,6 +29,17 @@ export interface OidcAccounts {
   currentOtp?(accountId: string): string | undefined | Promise<string | undefined>;
   /** False for a disabled / suspended / locked account: sign-in and refresh then fail. @default always true */
   isAccountActive?(accountId: string): boolean | Promise<boolean>;
+  /**
+   * True when the account must choose a new password before any session or token is issued (Keycloak's
+   * UPDATE_PASSWORD required action after a temporary password; an expired password). The sign-in then
+   * shows a new-password form after the other steps. @default never
+   */
+  mustChangePassword?(accountId: string): boolean | Promise<boolean>;
+  /**
+   * Sets the password chosen on that form: null when accepted (the requirement is then cleared), else the
+   * message to show (a policy violation; never the password). Needed with `mustChangePassword`.
+   */
+  changePassword?(accountId: string, newPassword: string): string | null | Promise<string | null>;
   /** Called when a push challenge starts (e.g. to record a factor transaction in the emulator). */
   onPushChallenge?(challenge: PushChallenge): void;
   /** Called on sign-in outcomes (Keycloak LOGIN / LOGIN_ERROR events, Okta System Log, lockout counters). */

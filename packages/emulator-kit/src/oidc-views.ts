@@ -105,6 +105,26 @@ ${errorBlock(input.error)}
   return layout(branding, 'Verify', body);
 }
 
+/** The new-password step (Keycloak's UPDATE_PASSWORD form: the same field names). */
+export function passwordChangePage(
+  branding: SignInBranding,
+  input: { action: string; accountLabel: string; error?: string },
+): string {
+  const described = input.error ? ' aria-describedby="error"' : '';
+  const body = `<h1>Update password</h1>
+<p class="sub">You need to change your password to activate your account.</p>
+<p class="who">Signed in as <strong>${escapeHtml(input.accountLabel)}</strong></p>
+${errorBlock(input.error)}
+<form method="post" action="${escapeHtml(input.action)}" novalidate>
+  <label for="password-new">New password</label>
+  <input id="password-new" name="password-new" type="password" autocomplete="new-password" required autofocus${described}>
+  <label for="password-confirm">Confirm password</label>
+  <input id="password-confirm" name="password-confirm" type="password" autocomplete="new-password" required>
+  <button type="submit">Submit</button>
+</form>`;
+  return layout(branding, 'Update password', body);
+}
+
 /** The "approve on your phone" step; refreshes itself until the push is answered. */
 export function pushPage(
   branding: SignInBranding,
