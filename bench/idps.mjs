@@ -2,7 +2,7 @@
 // package's own harness), plus a uniform view of the emulator's request log.
 import { startEmulatedEnvironment } from '@recovery-gate/entra/emulator';
 import { startPair } from '@recovery-gate/keycloak/emulator';
-import { startOktaTestEnvironment } from '@recovery-gate/okta/emulator/harness';
+import { startTestEnvironment } from '@recovery-gate/okta/testing';
 
 /** The IdPs, in bench order. */
 export const IDPS = ['okta', 'entra', 'keycloak'];
@@ -13,7 +13,7 @@ export const IDPS = ['okta', 'entra', 'keycloak'];
  */
 export async function startIdp(idp, { latencyMs = 0, extra = {}, guardrailsApplied = true } = {}) {
   if (idp === 'okta') {
-    const env = await startOktaTestEnvironment({
+    const env = await startTestEnvironment({
       emulator: { guardrailsApplied: true, latencyMs, ...extra },
     });
     const { control } = env.emulator;

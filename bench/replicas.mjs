@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
-import { HARNESS_HOOK_SECRET, startOktaTestEnvironment } from '@recovery-gate/okta/emulator';
+import { HARNESS_HOOK_SECRET, startTestEnvironment } from '@recovery-gate/okta/testing';
 import { stringify } from 'yaml';
 import { DATABASE_URL, emit, load1, median, note, parseArgs, productNodeFlags, round } from './lib.mjs';
 
@@ -173,7 +173,7 @@ async function main() {
   const args = parseArgs();
   const runs = Number(args.runs ?? (args.quick ? 1 : 3));
   const seconds = Number(args.seconds ?? (args.quick ? 5 : 15));
-  const okta = await startOktaTestEnvironment({ hook: false });
+  const okta = await startTestEnvironment({ hook: false });
   await okta.adapter.applyGuardrails(await okta.adapter.planGuardrails());
   const schema = `bench_replicas_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const store = await gateLib.openStore({ databaseUrl: DATABASE_URL, schema });

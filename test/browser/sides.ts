@@ -37,8 +37,8 @@ export interface IdpSide {
 }
 
 async function oktaSide(): Promise<IdpSide> {
-  const { startOktaTestEnvironment } = await import('@recovery-gate/okta/emulator/harness');
-  const env = await startOktaTestEnvironment({ hook: false });
+  const { startTestEnvironment } = await import('@recovery-gate/okta/testing');
+  const env = await startTestEnvironment({ hook: false });
   // The org's own `default` authorization server: the sessions API the adapter calls revokes its sessions.
   const oidc = env.emulator.oidc.server;
   const control = env.emulator.control;

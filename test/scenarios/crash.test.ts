@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openStore, verifyAudit } from '@recovery-gate/gate';
-import type { OktaTestEnvironment } from '@recovery-gate/okta/emulator';
+import type { OktaTestEnvironment } from '@recovery-gate/okta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliver,

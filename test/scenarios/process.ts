@@ -20,8 +20,8 @@ import {
 import {
   HARNESS_HOOK_SECRET,
   type OktaTestEnvironment,
-  startOktaTestEnvironment,
-} from '@recovery-gate/okta/emulator';
+  startTestEnvironment,
+} from '@recovery-gate/okta/testing';
 import { stringify } from 'yaml';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'packages', 'gate', 'dist', 'src', 'cli', 'main.js');
@@ -42,7 +42,7 @@ export interface GateProcess {
 
 /** An Okta emulator with guardrails applied (request groups, status attribute), as a deployed gate has. */
 export async function startOkta(): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ hook: false });
+  const env = await startTestEnvironment({ hook: false });
   await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
   return env;
 }

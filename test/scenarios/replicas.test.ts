@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { GateError, type RecoveryProvider } from '@recovery-gate/core';
 import { openStore, type Store, verifyAudit } from '@recovery-gate/gate';
-import type { OktaTestEnvironment } from '@recovery-gate/okta/emulator';
+import type { OktaTestEnvironment } from '@recovery-gate/okta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliver,

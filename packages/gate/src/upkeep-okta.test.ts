@@ -2,13 +2,13 @@
  * The running gate's upkeep covers Okta too: the gate's event hook, deactivated in the console, is
  * reactivated and verified by the next run, counted as `restored`; a run over a healthy hook counts nothing.
  */
-import { startOktaTestEnvironment } from '@recovery-gate/okta/emulator';
+import { startTestEnvironment } from '@recovery-gate/okta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { runUpkeep } from './upkeep.js';
 
-type Env = Awaited<ReturnType<typeof startOktaTestEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()));
@@ -21,7 +21,7 @@ function metric(text: string, name: string, labels: string): number | null {
 
 describe('IdP upkeep by the running gate: Okta', () => {
   it('reactivates the deactivated event hook, once, and counts it', async () => {
-    const env = await startOktaTestEnvironment({ emulator: { guardrailsApplied: true } });
+    const env = await startTestEnvironment({ emulator: { guardrailsApplied: true } });
     open.push(env);
     await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
     const metrics = createMetrics();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createOpenApiValidator, type OpenApiValidator } from '@recovery-gate/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startOktaTestEnvironment } from '../emulator/harness.js';
+import { startTestEnvironment } from '../testing/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const specPath = resolve(repoRoot, '..', 'shared', 'specs', 'okta-management.yaml');
@@ -39,7 +39,7 @@ function known(operation: string, problem: string): boolean {
 
 /** Drives every adapter operation once against the emulator and returns what the emulator logged. */
 async function exercise() {
-  const env = await startOktaTestEnvironment();
+  const env = await startTestEnvironment();
   try {
     const { adapter, emulator } = env;
     const plan = await adapter.planGuardrails();

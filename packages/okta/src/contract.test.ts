@@ -1,5 +1,5 @@
 import { runProviderContract } from '@recovery-gate/core/testing';
-import { createContractHarness } from '../emulator/harness.js';
+import { createContractHarness } from '../testing/index.js';
 
 // Against a real org (OKTA_ORG_URL / OKTA_API_TOKEN) the first run is the org as it is.
 const first = createContractHarness();

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ hook: false });
+  const env = await startTestEnvironment({ hook: false });
   envs.push(env);
   return env;
 }
@@ -72,7 +72,7 @@ describe('Temporary Access Code', () => {
  */
 describe.each(['profile', 'config'] as const)('TAC when Okta honours the %s body', (shape) => {
   async function startIn(): Promise<OktaTestEnvironment> {
-    const env = await startOktaTestEnvironment({ hook: false, emulator: { tacRequestBody: shape } });
+    const env = await startTestEnvironment({ hook: false, emulator: { tacRequestBody: shape } });
     envs.push(env);
     return env;
   }

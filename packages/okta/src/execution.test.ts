@@ -1,7 +1,7 @@
 import { isGateError, type RecoveryProvider } from '@recovery-gate/core';
 import { type FaultProxy, startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 import { ORG_LOOKUP_TTL_MS } from './client/context.js';
 import { createProvider } from './index.js';
 
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ hook: false });
+  const env = await startTestEnvironment({ hook: false });
   closers.push(() => env.close());
   return env;
 }

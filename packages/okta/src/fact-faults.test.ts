@@ -1,8 +1,8 @@
 import { factFaultCases } from '@recovery-gate/core/testing';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
-import { startOktaTestEnvironment } from '../emulator/harness.js';
 import { addGroup, addUser } from '../emulator/seed.js';
 import { newId, type OrgState } from '../emulator/state.js';
+import { startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './adapter.js';
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -29,7 +29,7 @@ factFaultCases({
   name: 'okta',
   subjects: ['group-admin@example.com', 'carol@example.com', 'dave@example.com', 'alice@example.com'],
   start: async () => {
-    const env = await startOktaTestEnvironment({ hook: false });
+    const env = await startTestEnvironment({ hook: false });
     addGroupAdmin(env.emulator.control.state, env.emulator.control.now());
     const proxy = await startFaultProxy(env.emulator.url);
     const adapter = createProvider(

@@ -1,6 +1,6 @@
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './adapter.js';
 
 const envs: OktaTestEnvironment[] = [];
@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ hook: false });
+  const env = await startTestEnvironment({ hook: false });
   envs.push(env);
   return env;
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 import { FORBIDDEN_PERMISSIONS } from './guardrails/steps.js';
 
 const envs: OktaTestEnvironment[] = [];
@@ -10,10 +10,8 @@ afterEach(async () => {
   await Promise.all(envs.splice(0).map((e) => e.close()));
 });
 
-async function start(
-  options: Parameters<typeof startOktaTestEnvironment>[0] = {},
-): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment(options);
+async function start(options: Parameters<typeof startTestEnvironment>[0] = {}): Promise<OktaTestEnvironment> {
+  const env = await startTestEnvironment(options);
   envs.push(env);
   return env;
 }

@@ -1,10 +1,6 @@
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  HARNESS_HOOK_SECRET,
-  type OktaTestEnvironment,
-  startOktaTestEnvironment,
-} from '../emulator/harness.js';
+import { HARNESS_HOOK_SECRET, type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -12,7 +8,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ emulator: { guardrailsApplied: true } });
+  const env = await startTestEnvironment({ emulator: { guardrailsApplied: true } });
   envs.push(env);
   return env;
 }

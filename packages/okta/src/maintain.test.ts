@@ -5,15 +5,15 @@
  */
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
   await Promise.all(envs.splice(0).map((e) => e.close()));
 });
 
-async function start(options: Parameters<typeof startOktaTestEnvironment>[0] = {}) {
-  const env = await startOktaTestEnvironment({ emulator: { guardrailsApplied: true }, ...options });
+async function start(options: Parameters<typeof startTestEnvironment>[0] = {}) {
+  const env = await startTestEnvironment({ emulator: { guardrailsApplied: true }, ...options });
   envs.push(env);
   return env;
 }

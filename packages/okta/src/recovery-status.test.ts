@@ -1,7 +1,7 @@
 import type { ContractEnvironment } from '@recovery-gate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContractHarness } from '../emulator/harness.js';
 import { DEMO_PASSWORD } from '../emulator/seed.js';
+import { createContractHarness } from '../testing/index.js';
 
 /**
  * Divergence D3: Okta documents that a user in RECOVERY cannot sign in until the reset flow completes, and

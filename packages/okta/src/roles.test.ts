@@ -1,15 +1,15 @@
 import { baselinePolicy, classifySubject, type SubjectFacts, tierFor } from '@recovery-gate/core';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
 import { addGroup, addUser } from '../emulator/seed.js';
 import { newId, type OrgState } from '../emulator/state.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './adapter.js';
 
 let env: OktaTestEnvironment;
 let state: OrgState;
 beforeAll(async () => {
-  env = await startOktaTestEnvironment({ hook: false });
+  env = await startTestEnvironment({ hook: false });
   state = env.emulator.control.state;
 });
 afterAll(async () => env.close());

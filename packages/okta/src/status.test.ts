@@ -1,6 +1,6 @@
 import { isGateError, type RecoveryAction } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -9,7 +9,7 @@ afterEach(async () => {
 
 describe('case status and request markers', () => {
   it('writes "<status> (case <id>)" to the status attribute and clears it with null', async () => {
-    const env = await startOktaTestEnvironment({ hook: false, emulator: { guardrailsApplied: true } });
+    const env = await startTestEnvironment({ hook: false, emulator: { guardrailsApplied: true } });
     envs.push(env);
     await env.adapter.writeCaseStatus('alice@example.com', {
       caseId: 'c-42',
@@ -28,7 +28,7 @@ describe('case status and request markers', () => {
   });
 
   it('clears a request marker idempotently and refuses an unknown action', async () => {
-    const env = await startOktaTestEnvironment({ hook: false, emulator: { guardrailsApplied: true } });
+    const env = await startTestEnvironment({ hook: false, emulator: { guardrailsApplied: true } });
     envs.push(env);
     const { control } = env.emulator;
     await control.nativeAction('frank@example.com', 'bob@example.com', {

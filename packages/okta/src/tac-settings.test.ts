@@ -5,7 +5,7 @@
  */
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('okta TAC within the org authenticator settings (min 60, max 720 minutes, no multi-use)', () => {
   it('lowers a 24 h tier to the org maximum and refuses a tier below the minimum, creating nothing', async () => {
-    const env = await startOktaTestEnvironment();
+    const env = await startTestEnvironment();
     envs.push(env);
     const { control } = env.emulator;
     Object.assign(control.state.tacAuthenticator, { minTtl: 60, maxTtl: 720, multiUseAllowed: false });

@@ -5,7 +5,7 @@
  */
 import type { NormalizedEvent } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../testing/index.js';
 
 const envs: OktaTestEnvironment[] = [];
 afterEach(async () => {
@@ -26,7 +26,7 @@ async function drain(env: OktaTestEnvironment, cursor: string | null) {
 
 describe.each(['user', 'system'] as const)('okta automatic unlock (actor: %s)', (actor) => {
   it('is not a bypass; an agent unlocking is', async () => {
-    const env = await startOktaTestEnvironment();
+    const env = await startTestEnvironment();
     envs.push(env);
     const { control } = env.emulator;
     control.state.lockout = { autoUnlockMinutes: 30, autoUnlockActor: actor };

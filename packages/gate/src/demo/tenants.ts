@@ -57,7 +57,7 @@ async function harness(idp: IdpKind): Promise<ContractHarness> {
   const noRealTenant = { env: {} };
   switch (idp) {
     case 'okta': {
-      const m = (await import('@recovery-gate/okta/emulator/harness')) as {
+      const m = (await import('@recovery-gate/okta/testing')) as {
         createContractHarness: HarnessFactory;
       };
       return m.createContractHarness(noRealTenant);

@@ -1,6 +1,6 @@
 import { isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OktaTestEnvironment, startOktaTestEnvironment } from '../../emulator/harness.js';
+import { type OktaTestEnvironment, startTestEnvironment } from '../../testing/index.js';
 import { createProvider } from '../adapter.js';
 import { rateLimitDelayMs, serverWaitMs } from './retry.js';
 
@@ -9,10 +9,8 @@ afterEach(async () => {
   await Promise.all(envs.splice(0).map((e) => e.close()));
 });
 
-async function start(
-  options: Parameters<typeof startOktaTestEnvironment>[0] = {},
-): Promise<OktaTestEnvironment> {
-  const env = await startOktaTestEnvironment({ hook: false, ...options });
+async function start(options: Parameters<typeof startTestEnvironment>[0] = {}): Promise<OktaTestEnvironment> {
+  const env = await startTestEnvironment({ hook: false, ...options });
   envs.push(env);
   return env;
 }

@@ -1,8 +1,8 @@
 /**
- * The contract harness: an emulator, a loopback hook receiver that hands requests to the adapter, and
- * the adapter on them, plus probes into the emulator's state. With OKTA_ORG_URL and OKTA_API_TOKEN set,
- * it targets that real org instead (realTenant: true; destructive probes are then unavailable).
- * This is the one emulator file that imports the adapter: it is the glue the contract suite needs.
+ * The pairing of the emulator and the adapter (test wiring, not part of either): an emulator, a loopback
+ * hook receiver that hands requests to the adapter, and the adapter on them, plus probes into the
+ * emulator's state. With OKTA_ORG_URL and OKTA_API_TOKEN set, the contract harness targets that real org
+ * instead (realTenant: true; destructive probes are then unavailable). The emulator knows nothing of this.
  * @module
  */
 
@@ -21,9 +21,8 @@ import type {
   ContractProbes,
 } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
+import { addFactor, type Emulator, type EmulatorOptions, startEmulator } from '../emulator/index.js';
 import { createProvider, type ProviderOptions } from '../src/index.js';
-import { addFactor } from './seed.js';
-import { type Emulator, type EmulatorOptions, startEmulator } from './start.js';
 
 /** The secret the harness configures for the event hook (test-only). */
 export const HARNESS_HOOK_SECRET = 'harness-hook-secret-0123456789abcdef';
@@ -60,7 +59,7 @@ function readAll(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts an emulator, a hook receiver and the adapter. */
-export async function startOktaTestEnvironment(
+export async function startTestEnvironment(
   options: {
     readonly emulator?: EmulatorOptions;
     readonly provider?: ProviderOptions;
@@ -333,7 +332,7 @@ export function createContractHarness(options: HarnessOptions = {}): ContractHar
         ...options.emulator,
         ...(options.guardrailsApplied === undefined ? {} : { guardrailsApplied: options.guardrailsApplied }),
       };
-      const test = await startOktaTestEnvironment({ emulator });
+      const test = await startTestEnvironment({ emulator });
       // `emulator` is extra: the demo reads its URL, tests reach its control surface.
       const env: ContractEnvironment & { readonly emulator: Emulator } = {
         adapter: test.adapter,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContractHarness, type Emulator, startEmulator } from './index.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+import { createContractHarness } from './index.js';
 
 const open: Emulator[] = [];
 afterEach(async () => {
