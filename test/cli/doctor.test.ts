@@ -127,7 +127,7 @@ describe('recovery-gate doctor', () => {
     });
     expectFailure(
       http,
-      /^okta +FAIL {2}hook-url: http:\/\/gate\.example\.com\/hooks\/okta is not https: .*; fix: publish the gate over TLS/m,
+      /^okta +FAIL {2}hook-url: http:\/\/gate\.example\.com\/hooks\/okta is not https: .*; fix: publish the gate over TLS and set providers\.okta\.hook\.url to its https URL/m,
     );
     const down = await doctor(['-c', 'okta-hook.yaml'], {
       ...secret,

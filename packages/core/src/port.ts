@@ -500,6 +500,11 @@ export interface IdpSettings {
    * `profile` (attributes the issued credential makes the subject update).
    */
   readonly contacts: 'authenticators' | 'profile';
+  /**
+   * The field of the provider's config section (`providers.<idp>.<field>`) that holds the URL the IdP calls
+   * the gate at (event hook, change notification), named by `doctor`; null when the IdP is only polled.
+   */
+  readonly callbackUrlField: string | null;
   /** Step-up sign-in for the pages. */
   readonly signIn: SignInDefaults;
 }

@@ -86,6 +86,7 @@ export const capabilities: Capabilities = {
 export const settings: IdpSettings = {
   credential: { shown: 'entra_tap', selfDelivered: null, native: 'entra_tap' },
   contacts: 'authenticators',
+  callbackUrlField: 'notification.url',
   signIn: {
     stepUp: { maxAgeSeconds: 300 },
     stepUpAcrs: ['mfa', 'c1'],

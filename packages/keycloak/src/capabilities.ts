@@ -88,5 +88,6 @@ export const settings: IdpSettings = {
     native: 'keycloak_action_link',
   },
   contacts: 'profile',
+  callbackUrlField: null,
   signIn: { stepUp: { acrValues: '2', maxAgeSeconds: 300 }, stepUpAcrs: ['2'] },
 };

@@ -76,6 +76,7 @@ export const capabilities: Capabilities = {
 export const settings: IdpSettings = {
   credential: { shown: 'okta_tac', selfDelivered: null, native: 'okta_tac' },
   contacts: 'authenticators',
+  callbackUrlField: 'hook.url',
   signIn: {
     stepUp: { acrValues: 'urn:okta:loa:2fa:any', maxAgeSeconds: 300 },
     stepUpAcrs: ['urn:okta:loa:2fa:any', 'phr', 'phrh'],

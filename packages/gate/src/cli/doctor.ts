@@ -7,7 +7,7 @@
  */
 
 import { request } from 'node:https';
-import type { DoctorCheck, DoctorStatus, IdpKind } from '@recovery-gate/core';
+import type { DoctorCheck, DoctorStatus, IdpKind, IdpSettings } from '@recovery-gate/core';
 import { doctorFail, doctorOk } from '@recovery-gate/core';
 import { cliProviders, loadCliConfig } from './context.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
@@ -47,11 +47,13 @@ function probe(url: URL, ca: string | undefined): Promise<{ status: number } | {
  */
 export async function hookUrlCheck(
   idp: IdpKind,
+  settings: Pick<IdpSettings, 'callbackUrlField'>,
   callbackUrl: string,
   publicUrl: string | undefined,
   ca?: string,
 ): Promise<DoctorCheck> {
-  const field = idp === 'entra' ? 'notification.url' : 'hook.url';
+  // Where the adapter reads the URL from, as it declares it (the config field differs per IdP).
+  const field = settings.callbackUrlField ?? 'callback URL';
   const url = new URL(callbackUrl);
   if (url.protocol !== 'https:') {
     return doctorFail(
@@ -114,7 +116,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<number>
     const report = await provider.doctor();
     const checks = [...report.checks];
     if (report.callbackUrl !== null) {
-      checks.push(await hookUrlCheck(idp, report.callbackUrl, loaded.config.server.publicUrl, options.ca));
+      checks.push(await hookUrlCheck(idp, provider.settings, report.callbackUrl, loaded.config.server.publicUrl, options.ca));
     }
     reports.push({ idp, checks });
   }
