@@ -116,7 +116,15 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<number>
     const report = await provider.doctor();
     const checks = [...report.checks];
     if (report.callbackUrl !== null) {
-      checks.push(await hookUrlCheck(idp, provider.settings, report.callbackUrl, loaded.config.server.publicUrl, options.ca));
+      checks.push(
+        await hookUrlCheck(
+          idp,
+          provider.settings,
+          report.callbackUrl,
+          loaded.config.server.publicUrl,
+          options.ca,
+        ),
+      );
     }
     reports.push({ idp, checks });
   }
