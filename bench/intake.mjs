@@ -1,8 +1,9 @@
 // Bench 2 (hook intake) and 7 (memory): an open-loop generator in a separate process posts Okta event-hook
 // deliveries (10% duplicates) at a fixed rate to the gate's /hooks/okta; the gate verifies, stores durably,
 // acknowledges, and its inbox worker processes the events with the real case engine. Afterwards: inbox rows
-// vs acknowledged deliveries (lost = acknowledged but not stored), handleEvent calls per event (processed twice). The same load against a bare
-// node:http server gives the floor. The gate's RSS is sampled idle and under this load.
+// vs acknowledged deliveries (lost = acknowledged but not stored), events handled per event id, alone or in a
+// batch (processed twice). The same load against a bare node:http server gives the floor. The gate's RSS is
+// sampled idle and under this load.
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -336,6 +337,14 @@ async function gateRun(kind, opts) {
         handleEvent: async (event) => {
           calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
           return engine.handleEvent(event);
+        },
+        // Requests joining an open case are handled together: each event the batch took counts as handled.
+        handleEventBatch: async (events) => {
+          const left = await engine.handleEventBatch(events);
+          const rest = new Set(left);
+          for (const event of events)
+            if (!rest.has(event)) calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+          return left;
         },
       };
     },

@@ -153,9 +153,11 @@ export interface Orchestrator {
   /** Handles one normalised IdP event (already deduplicated by the intake). */
   handleEvent(event: NormalizedEvent): Promise<void>;
   /**
-   * Handles, together and in one transaction, those of `events` that can be (bypasses: a backlog after an
-   * outage) and returns the others, for {@link Orchestrator.handleEvent} one at a time. Throws with nothing
-   * of the batch written when it fails. Orchestrators without it get every event one at a time.
+   * Handles, together, those of `events` that can be (bypasses: a backlog after an outage, in one
+   * transaction; requests for a case already open, in another) and returns the others, for
+   * {@link Orchestrator.handleEvent} one at a time. Throws with nothing of the batch written when it fails
+   * (joins that fail after the bypasses committed are returned instead). Orchestrators without it get every
+   * event one at a time.
    */
   handleEventBatch?(events: readonly NormalizedEvent[]): Promise<readonly NormalizedEvent[]>;
   /** Advances timers: holds that ended, challenges to poll, links that expired, steps to resume. */

@@ -18,6 +18,7 @@ import { type PendingChallenge, pendingChallenge, pollChallenges } from './chall
 import { type ClaimedCredential, claimCredential } from './claim.js';
 import { type Ctx, createCtx, type EngineOptions } from './context.js';
 import { handleBypass, handleBypassBatch } from './incident.js';
+import { joinCanAdvance, joinOpenCases } from './join.js';
 import {
   type ConsumedLink,
   type CreatedLink,
@@ -108,7 +109,8 @@ async function onEvent(ctx: Ctx, event: NormalizedEvent): Promise<void> {
         return;
       }
       const opened = await insertCase(ctx, requestFromEvent(event));
-      if (opened.caseRecord) await advance(ctx, opened.caseRecord.id);
+      const c = opened.caseRecord;
+      if (c && (!opened.joined || joinCanAdvance(c, ctx.now()))) await advance(ctx, c.id);
       return;
     }
     case 'recovery_request_withdrawn':
@@ -122,23 +124,44 @@ async function onEvent(ctx: Ctx, event: NormalizedEvent): Promise<void> {
   }
 }
 
-/** Events the case engine handles one at a time (they open or withdraw recovery cases). */
+/** Events the case engine handles one at a time (they open or withdraw recovery cases), joins aside. */
 const ONE_AT_A_TIME: ReadonlySet<string> = new Set(['recovery_requested', 'recovery_request_withdrawn']);
 
+/** Advances cases whose change is committed already: one that fails is resumed by the case timer. */
+async function advanceCommitted(ctx: Ctx, ids: readonly string[], what: string): Promise<void> {
+  for (const id of ids)
+    await advance(ctx, id).catch((error: unknown) =>
+      ctx.deps.logger.warn(`${what} not advanced; the case timer resumes it`, {
+        caseId: id,
+        error: error instanceof Error ? error.message : 'unknown',
+      }),
+    );
+}
+
+/** Joins open cases together; on failure (nothing written) leaves the requests to one-at-a-time handling. */
+async function joinTogether(ctx: Ctx, events: readonly NormalizedEvent[]) {
+  try {
+    return await joinOpenCases(ctx, events);
+  } catch (error) {
+    ctx.deps.logger.warn('joining cases together failed; handling the requests one at a time', {
+      events: events.length,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+    return new Map<NormalizedEvent, CaseRecord>();
+  }
+}
+
 async function onEvents(ctx: Ctx, events: readonly NormalizedEvent[]): Promise<NormalizedEvent[]> {
+  // Bypasses first: when they throw, nothing of the batch is written.
   const bypasses = events.filter((e) => !ONE_AT_A_TIME.has(e.kind));
   const opened = bypasses.length === 0 ? [] : await handleBypassBatch(ctx, bypasses);
-  if (ctx.policy.bypass.mode === 'enforce') {
-    // Committed already: a remediation that fails here is resumed by the case timer, not by an event retry.
-    for (const id of opened)
-      await advance(ctx, id).catch((error: unknown) =>
-        ctx.deps.logger.warn('incident not advanced; the case timer resumes it', {
-          caseId: id,
-          error: error instanceof Error ? error.message : 'unknown',
-        }),
-      );
-  }
-  return events.filter((e) => ONE_AT_A_TIME.has(e.kind));
+  if (ctx.policy.bypass.mode === 'enforce') await advanceCommitted(ctx, opened, 'incident');
+  // Then requests for a case already open, in one transaction of their own.
+  const joined = await joinTogether(ctx, events);
+  const now = ctx.now();
+  const nudged = [...joined.values()].filter((c) => joinCanAdvance(c, now)).map((c) => c.id);
+  await advanceCommitted(ctx, nudged, 'joined case');
+  return events.filter((e) => ONE_AT_A_TIME.has(e.kind) && !joined.has(e));
 }
 
 async function listCases(ctx: Ctx, filter: CaseFilter): Promise<CaseRecord[]> {

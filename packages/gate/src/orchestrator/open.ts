@@ -11,10 +11,11 @@ import { type Ctx, transition } from './context.js';
 import type { CaseRecord, OpenCaseRequest } from './model.js';
 import { loadCase, toCase } from './repo.js';
 
-/** The outcome of opening: the case, and whether this call created it. */
+/** The outcome of opening: the case, whether this call created it, and whether it joined an open one. */
 export interface Opened {
   readonly caseRecord: CaseRecord | null;
   readonly created: boolean;
+  readonly joined: boolean;
 }
 
 async function recordEvent(
@@ -81,7 +82,7 @@ export async function insertCase(ctx: Ctx, r: ResolvedRequest): Promise<Opened> 
   const now = ctx.now();
   return ctx.deps.store.transaction(async (tx) => {
     const seen = await caseForEvent(tx, r.eventKey);
-    if (seen.found) return { caseRecord: seen.caseRecord, created: false };
+    if (seen.found) return { caseRecord: seen.caseRecord, created: false, joined: false };
     const eventFacts = { ...r, kind: 'recovery_requested', now };
     const open = await openCaseFor(tx, r.idp, r.subjectId, r.action);
     if (open) {
@@ -90,11 +91,11 @@ export async function insertCase(ctx: Ctx, r: ResolvedRequest): Promise<Opened> 
         { type: 'case.joined', caseId: open.id, actor: r.requesterId, data: { event: r.eventKey } },
         tx,
       );
-      return { caseRecord: open, created: false };
+      return { caseRecord: open, created: false, joined: true };
     }
     if (await withdrawnLater(tx, r)) {
       await recordEvent(tx, r.eventKey, null, eventFacts);
-      return { caseRecord: null, created: false };
+      return { caseRecord: null, created: false, joined: false };
     }
     const id = randomUUID();
     const expiresAt = new Date(now.getTime() + ctx.policy.caseTtlSeconds * 1000).toISOString();
@@ -114,7 +115,7 @@ export async function insertCase(ctx: Ctx, r: ResolvedRequest): Promise<Opened> 
       },
       tx,
     );
-    return { caseRecord: await loadCase(tx, id), created: true };
+    return { caseRecord: await loadCase(tx, id), created: true, joined: false };
   });
 }
 
