@@ -84,6 +84,12 @@ export function formAction(page: BrowserlessPage): string {
   return new URL(match[1].replaceAll('&amp;', '&'), page.url).href;
 }
 
+/** The "Try another way: use a recovery code" link of an OTP page (absolute URL), or null. */
+function tryAnother(page: BrowserlessPage): string | null {
+  const match = /id="try-recovery-code" href="([^"]+)"/.exec(page.body);
+  return match?.[1] ? new URL(match[1].replaceAll('&amp;', '&'), page.url).href : null;
+}
+
 /** Decodes a JWT's payload without verifying it (tests only). */
 export function decodeJwtPayload(jwt: string): Record<string, unknown> {
   const [, payload = ''] = jwt.split('.');
@@ -108,6 +114,11 @@ export interface BrowserlessSignInInput {
   readonly otp?: () => string | undefined | Promise<string | undefined>;
   /** The new password to choose when the IdP asks for one (a temporary or expired password). */
   readonly newPassword?: string;
+  /**
+   * A saved recovery code of the IdP's own: when given, the OTP step is left by "Try another way" and the
+   * code is entered instead (also when the recovery-code step is the only one offered).
+   */
+  readonly recoveryCode?: () => string | undefined | Promise<string | undefined>;
   /** Approves the push when the "approve on your phone" step appears. */
   readonly approvePush?: () => void | Promise<void>;
   /** Reuse an agent (its cookies = an existing IdP session). */
@@ -122,7 +133,7 @@ export interface BrowserlessSignInResult {
   };
   readonly idToken: Readonly<Record<string, unknown>>;
   readonly agent: BrowserlessAgent;
-  /** Pages seen on the way ('login', 'otp', 'push', 'update-password'). */
+  /** Pages seen on the way ('login', 'otp', 'recovery_code', 'push', 'update-password'). */
   readonly steps: readonly string[];
 }
 
@@ -153,6 +164,13 @@ export async function signInBrowserless(input: BrowserlessSignInInput): Promise<
       steps.push('login');
       page = await agent.go(formAction(page), { form: { login: input.login, password: input.password } });
       if (page.status === 401) throw new Error('sign-in refused at the login step (401)');
+    } else if (page.body.includes('name="recoveryCodeInput"')) {
+      steps.push('recovery_code');
+      const code = (await input.recoveryCode?.()) ?? '';
+      page = await agent.go(formAction(page), { form: { recoveryCodeInput: code } });
+      if (page.status === 401) throw new Error('sign-in refused at the recovery-code step (401)');
+    } else if (page.body.includes('name="otp"') && input.recoveryCode && tryAnother(page)) {
+      page = await agent.go(tryAnother(page) as string);
     } else if (page.body.includes('name="otp"')) {
       steps.push('otp');
       const code = (await input.otp?.()) ?? '';

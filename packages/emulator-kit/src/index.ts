@@ -57,12 +57,14 @@ export type {
   OidcAccountProfile,
   OidcAccounts,
   OidcClientInput,
+  OidcRecoveryCodes,
   OidcRoutes,
   OidcServerOptions,
   OidcTtl,
   PushChallenge,
   SecondFactorMethod,
   SignInEvent,
+  SignInMethod,
   StepUpRequest,
 } from './oidc-types.js';
 export type { VerifiedAccessToken } from './oidc-verify.js';

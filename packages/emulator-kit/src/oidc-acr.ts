@@ -1,4 +1,4 @@
-import type { AcrPolicy, OidcServerOptions, StepUpRequest } from './oidc-types.js';
+import type { AcrPolicy, OidcServerOptions, SignInMethod, StepUpRequest } from './oidc-types.js';
 
 /** Generic acr values used when the emulator passes no policy. */
 export const DEFAULT_ACR_POLICY: AcrPolicy = {
@@ -8,10 +8,11 @@ export const DEFAULT_ACR_POLICY: AcrPolicy = {
 };
 
 /** Default amr values per sign-in method (RFC 8176 names). */
-export const DEFAULT_AMR: Readonly<Record<'pwd' | 'otp' | 'push', readonly string[]>> = {
+export const DEFAULT_AMR: Readonly<Record<SignInMethod, readonly string[]>> = {
   pwd: ['pwd'],
   otp: ['pwd', 'otp', 'mfa'],
   push: ['pwd', 'swk', 'mfa'],
+  recovery_code: ['pwd', 'recovery-code'],
 };
 
 function parseClaims(value: unknown): Record<string, unknown> | undefined {

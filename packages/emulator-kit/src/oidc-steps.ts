@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { readBody, send } from './http.js';
 import { chooseAcr, readStepUpRequest } from './oidc-acr.js';
-import type { AcrPolicy, OidcAccounts, PushChallenge } from './oidc-types.js';
+import type { AcrPolicy, OidcAccounts, PushChallenge, SignInMethod } from './oidc-types.js';
 import {
   errorPage,
   loginPage,
@@ -13,6 +13,7 @@ import {
   PAGE_HEADERS,
   passwordChangePage,
   pushPage,
+  recoveryCodePage,
   type SignInBranding,
 } from './oidc-views.js';
 
@@ -23,7 +24,7 @@ export interface InteractionDeps {
   readonly branding: SignInBranding;
   readonly mountPath: string;
   readonly acr: AcrPolicy;
-  readonly amr: Readonly<Record<'pwd' | 'otp' | 'push', readonly string[]>>;
+  readonly amr: Readonly<Record<SignInMethod, readonly string[]>>;
   readonly needsStepUp: (params: Readonly<Record<string, unknown>>) => boolean;
   readonly isActive: (accountId: string) => Promise<boolean>;
   readonly maxOtpAttempts: number;
@@ -33,7 +34,8 @@ export interface InteractionDeps {
 /** A second-factor or new-password step in progress for one interaction. */
 export interface PendingStep {
   readonly accountId: string;
-  readonly method: 'otp' | 'push' | 'password';
+  /** The step shown now; the user may switch from `otp` to `recovery_code` ("Try another way"). */
+  method: 'otp' | 'push' | 'recovery_code' | 'password';
   readonly label: string;
   readonly createdAt: number;
   otpAttempts: number;
@@ -53,7 +55,7 @@ export interface UiState {
 
 /** oidc-provider's interaction details. */
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Method = 'pwd' | 'otp' | 'push';
+type Method = SignInMethod;
 type Step = (ui: UiState, req: IncomingMessage, res: ServerResponse, details: Details) => Promise<void>;
 
 const GENERIC_LOGIN_ERROR = 'Sign-in failed. Check your username and password and try again.';
@@ -62,7 +64,8 @@ const STEP_UP_REASONS = new Set(['acr_step_up', 'essential_acr', 'essential_acrs
 const PENDING_TTL_MS = 60 * 60 * 1000;
 const FORM_LIMIT = 16 * 1024;
 
-async function formFields(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** Reads a posted form's fields. */
+export async function formFields(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readBody(req, FORM_LIMIT);
   return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }
@@ -77,7 +80,8 @@ export function page(res: ServerResponse, status: number, html: string): void {
   send(res, status, html, 'text/html; charset=utf-8', PAGE_HEADERS);
 }
 
-const actionUrl = (ui: UiState, details: Details, step: string) =>
+/** The URL of one step of this interaction. */
+export const actionUrl = (ui: UiState, details: Details, step: string) =>
   `${ui.deps.mountPath}/interaction/${encodeURIComponent(details.uid)}/${step}`;
 
 /** Ends the interaction with a result (login, consent or error) and redirects back to oidc-provider. */
@@ -110,7 +114,8 @@ function renderPasswordChange(
   page(res, error ? 400 : 200, passwordChangePage(ui.deps.branding, input));
 }
 
-async function finishLogin(
+/** Ends a sign-in done with `method`: the new-password step when due, else the acr, amr and success event. */
+export async function finishLogin(
   ui: UiState,
   req: IncomingMessage,
   res: ServerResponse,
@@ -168,13 +173,37 @@ async function renderLogin(
   page(res, failed ? 401 : 200, html);
 }
 
-function renderOtp(ui: UiState, res: ServerResponse, details: Details, step: PendingStep, error?: string) {
+async function renderOtp(
+  ui: UiState,
+  res: ServerResponse,
+  details: Details,
+  step: PendingStep,
+  error?: string,
+) {
+  const codes = (await ui.deps.accounts.recoveryCodes?.has(step.accountId)) === true;
   const input = {
     action: actionUrl(ui, details, 'otp'),
     accountLabel: step.label,
+    ...(codes ? { recoveryCodeUrl: actionUrl(ui, details, 'recovery-code') } : {}),
     ...(error ? { error } : {}),
   };
   page(res, error ? 401 : 200, otpPage(ui.deps.branding, input));
+}
+
+/** Renders the saved-recovery-code step. */
+export function renderRecoveryCode(
+  ui: UiState,
+  res: ServerResponse,
+  details: Details,
+  step: PendingStep,
+  error?: string,
+) {
+  const input = {
+    action: actionUrl(ui, details, 'recovery-code'),
+    accountLabel: step.label,
+    ...(error ? { error } : {}),
+  };
+  page(res, error ? 401 : 200, recoveryCodePage(ui.deps.branding, input));
 }
 
 async function startSecondFactor(
@@ -184,7 +213,9 @@ async function startSecondFactor(
   details: Details,
   accountId: string,
 ) {
-  const method = await ui.deps.accounts.secondFactor(accountId);
+  const bound = await ui.deps.accounts.secondFactor(accountId);
+  const codes = (await ui.deps.accounts.recoveryCodes?.has(accountId)) === true;
+  const method = bound === 'none' && codes ? 'recovery_code' : bound;
   if (method === 'none') {
     // No factor bound: the low acr, or unmet_authentication_requirements when the acr was essential.
     await finishLogin(ui, req, res, details, { accountId, method: 'pwd' });
@@ -196,10 +227,8 @@ async function startSecondFactor(
   const label = await accountLabel(ui, accountId);
   const step: PendingStep = { accountId, method, label, createdAt, otpAttempts: 0 };
   ui.pending.set(details.uid, step);
-  if (method === 'otp') {
-    renderOtp(ui, res, details, step);
-    return;
-  }
+  if (method === 'otp') return renderOtp(ui, res, details, step);
+  if (method === 'recovery_code') return renderRecoveryCode(ui, res, details, step);
   const challenge: PushChallenge = {
     id: randomUUID(),
     accountId,
@@ -218,6 +247,7 @@ export const showStart: Step = async (ui, req, res, details) => {
   if (details.prompt.name === 'consent') return grantConsent(ui, req, res, details);
   const step = ui.pending.get(details.uid);
   if (step?.method === 'otp') return renderOtp(ui, res, details, step);
+  if (step?.method === 'recovery_code') return renderRecoveryCode(ui, res, details, step);
   if (step?.method === 'push') return checkPush(ui, req, res, details);
   if (step?.method === 'password') return renderPasswordChange(ui, res, details, step);
   const sessionAccount = details.session?.accountId;

@@ -17,6 +17,17 @@ export interface OidcAccountProfile {
 /** How this user completes step-up: a one-time code, a push to a phone, or not at all (no factor bound). */
 export type SecondFactorMethod = 'otp' | 'push' | 'none';
 
+/**
+ * Saved recovery codes the IdP itself issued (Keycloak's recovery-authn-codes), offered as another way to
+ * finish the second factor ("Try another way"), or as the only one when no other factor is bound.
+ */
+export interface OidcRecoveryCodes {
+  /** Whether the account holds unused codes. */
+  has(accountId: string): boolean | Promise<boolean>;
+  /** Spends `code` when it is one of the account's unused codes; false otherwise (a code works once). */
+  redeem(accountId: string, code: string): boolean | Promise<boolean>;
+}
+
 /** The emulator's user directory, as the OIDC server consults it. */
 export interface OidcAccounts {
   /** The account's claims, or undefined when the id is unknown. */
@@ -27,6 +38,8 @@ export interface OidcAccounts {
   secondFactor(accountId: string): SecondFactorMethod | Promise<SecondFactorMethod>;
   /** The code the user's authenticator shows right now (tests read it from the emulator's state). */
   currentOtp?(accountId: string): string | undefined | Promise<string | undefined>;
+  /** The IdP's own saved recovery codes, when it has them. @default none offered */
+  readonly recoveryCodes?: OidcRecoveryCodes;
   /** False for a disabled / suspended / locked account: sign-in and refresh then fail. @default always true */
   isAccountActive?(accountId: string): boolean | Promise<boolean>;
   /**
@@ -45,6 +58,9 @@ export interface OidcAccounts {
   /** Called on sign-in outcomes (Keycloak LOGIN / LOGIN_ERROR events, Okta System Log, lockout counters). */
   onSignInEvent?(event: SignInEvent): void;
 }
+
+/** How a sign-in was completed: password only, or password and a second factor of this kind. */
+export type SignInMethod = 'pwd' | 'otp' | 'push' | 'recovery_code';
 
 /** A push ("approve on your phone") challenge raised by the sign-in UI. */
 export interface PushChallenge {
@@ -68,7 +84,7 @@ export type SignInEvent =
   | {
       readonly type: 'second_factor_failure';
       readonly accountId: string;
-      readonly method: 'otp' | 'push';
+      readonly method: 'otp' | 'push' | 'recovery_code';
       readonly clientId: string;
     }
   | {
@@ -197,8 +213,11 @@ export interface OidcServerOptions {
   readonly acr?: AcrPolicy;
   /** Overrides the step-up decision (e.g. Entra authentication context `acrs` in the claims request). */
   readonly requiresStepUp?: (request: StepUpRequest) => boolean;
-  /** amr values per method. @default pwd: ['pwd'], otp: ['pwd','otp','mfa'], push: ['pwd','swk','mfa'] */
-  readonly amr?: Readonly<Partial<Record<'pwd' | 'otp' | 'push', readonly string[]>>>;
+  /**
+   * amr values per method. @default pwd: ['pwd'], otp: ['pwd','otp','mfa'], push: ['pwd','swk','mfa'],
+   * recovery_code: ['pwd','recovery-code'] (RFC 8176 has no value for a saved code)
+   */
+  readonly amr?: Readonly<Partial<Record<SignInMethod, readonly string[]>>>;
   /** Scope -> claim names; merged over the defaults (openid: sub, groups; profile; email). */
   readonly claims?: Readonly<Record<string, readonly string[]>>;
   /** IdP-specific extra claims (their names must appear under a scope in `claims`). */

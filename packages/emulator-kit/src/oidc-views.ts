@@ -91,8 +91,11 @@ ${errorBlock(input.error)}
 /** The one-time code step. */
 export function otpPage(
   branding: SignInBranding,
-  input: { action: string; accountLabel: string; error?: string },
+  input: { action: string; accountLabel: string; recoveryCodeUrl?: string; error?: string },
 ): string {
+  const another = input.recoveryCodeUrl
+    ? `<p><a id="try-recovery-code" href="${escapeHtml(input.recoveryCodeUrl)}">Try another way: use a recovery code</a></p>`
+    : '';
   const body = `<h1>Verify it's you</h1>
 <p class="sub">Enter the code from your authenticator app.</p>
 <p class="who">Signed in as <strong>${escapeHtml(input.accountLabel)}</strong></p>
@@ -101,7 +104,8 @@ ${errorBlock(input.error)}
   <label for="otp">One-time code</label>
   <input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" required autofocus${input.error ? ' aria-describedby="error"' : ''}>
   <button type="submit">Verify</button>
-</form>`;
+</form>
+${another}`;
   return layout(branding, 'Verify', body);
 }
 
@@ -123,6 +127,23 @@ ${errorBlock(input.error)}
   <button type="submit">Submit</button>
 </form>`;
   return layout(branding, 'Update password', body);
+}
+
+/** The saved-recovery-code step (Keycloak's field name, `recoveryCodeInput`). */
+export function recoveryCodePage(
+  branding: SignInBranding,
+  input: { action: string; accountLabel: string; error?: string },
+): string {
+  const body = `<h1>Recovery authentication code</h1>
+<p class="sub">Enter one of the recovery codes you saved. Each works once.</p>
+<p class="who">Signed in as <strong>${escapeHtml(input.accountLabel)}</strong></p>
+${errorBlock(input.error)}
+<form method="post" action="${escapeHtml(input.action)}" novalidate>
+  <label for="recoveryCodeInput">Recovery code</label>
+  <input id="recoveryCodeInput" name="recoveryCodeInput" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus${input.error ? ' aria-describedby="error"' : ''}>
+  <button type="submit">Sign in</button>
+</form>`;
+  return layout(branding, 'Recovery code', body);
 }
 
 /** The "approve on your phone" step; refreshes itself until the push is answered. */

@@ -1,7 +1,12 @@
 /**
  * The realm's interactive OIDC side (authorization endpoint with sign-in and step-up UI, code exchange,
  * userinfo, JWKS, discovery) served by the emulator-kit's OIDC server at `/realms/{realm}`, backed by the
- * realm's users. Keycloak ACR levels: `1` after the password, `2` after a second factor.
+ * realm's users. Keycloak ACR levels: `1` after the password, `2` after a second factor. A user holding
+ * recovery-authn-codes may finish the second factor with one ("Try another way"), or must when nothing else
+ * is bound. The `amr` claim is what Keycloak's AMR protocol mapper (`oidc-amr-mapper`) puts in tokens: the
+ * reference values (`default.reference.value`) configured on the executions the sign-in completed; this
+ * realm is set up with `pwd`, `otp` and, on `auth-recovery-authn-code-form`, `recovery-code`.
+ * @see https://www.keycloak.org/docs/latest/server_admin/#_mapping-acr-to-loa-realm
  * @module
  */
 
@@ -16,6 +21,7 @@ import {
 } from '@recovery-gate/emulator-kit';
 import { type Emu, loginEvent } from './context.js';
 import { recordFailure } from './oidc.js';
+import { hasRecoveryCodes, redeemRecoveryCode } from './recovery-codes.js';
 import { APP_CLIENT_ID, APP_CLIENT_SECRET } from './seed.js';
 import type { EmuUser } from './state.js';
 import { groupPath } from './state.js';
@@ -74,6 +80,16 @@ function accounts(emu: Emu): OidcAccounts {
       const user = emu.realm.users.get(id);
       return user === undefined ? undefined : currentOtp(user);
     },
+    recoveryCodes: {
+      has: (id) => {
+        const user = emu.realm.users.get(id);
+        return user !== undefined && hasRecoveryCodes(user);
+      },
+      redeem: (id, code) => {
+        const user = emu.realm.users.get(id);
+        return user !== undefined && redeemRecoveryCode(user, code);
+      },
+    },
     isAccountActive: (id) => {
       const user = emu.realm.users.get(id);
       return user?.enabled === true && !locked(emu, user);
@@ -97,6 +113,7 @@ export async function createRealmOidc(
     routes: OIDC_ROUTE_PRESETS.keycloak,
     accounts: accounts(emu),
     acr: { passwordOnly: '1', multiFactor: '2', stepUp: ['2', 'gold'], supported: ['0', '1', '2'] },
+    amr: { recovery_code: ['pwd', 'recovery-code'] },
     clients: [
       {
         client_id: APP_CLIENT_ID,

@@ -16,6 +16,8 @@ export interface EmuCredential {
   credentialData?: string;
   priority: number;
   secret?: string;
+  /** recovery-authn-codes only: the codes not used yet (Keycloak keeps hashes; never over the admin API). */
+  codes?: string[];
 }
 
 /** A stored user. */

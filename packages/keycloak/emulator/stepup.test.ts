@@ -4,6 +4,7 @@ import { createProvider } from '../src/index.js';
 import { type EmulatorPair, startPair } from './harness.js';
 import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from './index.js';
 import { APP_REDIRECT_URI, currentOtp } from './oidc-kit.js';
+import { enrolRecoveryCodeSet, RECOVERY_CODES_TYPE } from './recovery-codes.js';
 
 let pair: EmulatorPair | undefined;
 afterEach(async () => {
@@ -11,7 +12,7 @@ afterEach(async () => {
   pair = undefined;
 });
 
-async function stepUp(p: EmulatorPair, login: string) {
+async function stepUp(p: EmulatorPair, login: string, recoveryCode?: string) {
   const user = p.emu.control.realm.users.get(p.emu.control.userId(login));
   return signInBrowserless({
     authorizationEndpoint: p.emu.oidc.authorizationEndpoint,
@@ -23,7 +24,14 @@ async function stepUp(p: EmulatorPair, login: string) {
     password: DEMO_PASSWORD,
     params: { acr_values: '2' },
     otp: () => (user === undefined ? undefined : currentOtp(user)),
+    ...(recoveryCode === undefined ? {} : { recoveryCode: () => recoveryCode }),
   });
+}
+
+function remaining(p: EmulatorPair, login: string): unknown {
+  const user = p.emu.control.realm.users.get(p.emu.control.userId(login));
+  const credential = user?.credentials.find((c) => c.type === RECOVERY_CODES_TYPE);
+  return credential === undefined ? 'gone' : JSON.parse(credential.credentialData ?? '{}').remaining;
 }
 
 describe('realm OIDC step-up (the verification page sign-in)', () => {
@@ -53,5 +61,40 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
     pair = await startPair({ createProvider });
     await pair.adapter.suspend(pair.emu.control.userId('alice'));
     await expect(stepUp(pair, 'alice')).rejects.toThrow();
+  });
+
+  it('a native recovery code finishes the second factor once: acr 2, amr names it, the code is spent', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));
+    if (alice === undefined) throw new Error('no alice');
+    const { codes } = enrolRecoveryCodeSet(alice, pair.emu.control.now(), 3);
+    const first = codes[0] as string;
+    const result = await stepUp(pair, 'alice', first);
+    expect(result.steps).toEqual(['login', 'recovery_code']);
+    expect(result.idToken.acr).toBe('2');
+    expect(result.idToken.amr).toEqual(['pwd', 'recovery-code']);
+    expect(remaining(pair, 'alice')).toBe(2);
+    await expect(stepUp(pair, 'alice', first)).rejects.toThrow(/recovery-code step/);
+    // Without dashes and in lower case, as people type them, another code still works.
+    const second = (codes[1] as string).replaceAll('-', '').toLowerCase();
+    expect((await stepUp(pair, 'alice', second)).idToken.amr).toContain('recovery-code');
+    expect(remaining(pair, 'alice')).toBe(1);
+  });
+
+  it('the last code removes the credential and requires new codes, as Keycloak does', async () => {
+    pair = await startPair({ createProvider });
+    const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));
+    if (alice === undefined) throw new Error('no alice');
+    const { codes } = enrolRecoveryCodeSet(alice, pair.emu.control.now(), 1);
+    await stepUp(pair, 'alice', codes[0] as string);
+    expect(remaining(pair, 'alice')).toBe('gone');
+    expect(alice.requiredActions).toContain('CONFIGURE_RECOVERY_AUTHN_CODES');
+  });
+
+  it('a user without codes is never offered the recovery-code step', async () => {
+    pair = await startPair({ createProvider });
+    const result = await stepUp(pair, 'alice', 'AAAA-BBBB-CCCC');
+    expect(result.steps).toEqual(['login', 'otp']);
+    expect(result.idToken.amr).not.toContain('recovery-code');
   });
 });
