@@ -88,6 +88,8 @@ export async function repudiateAfterCollection(world: BrowserWorld, b: Browser):
         n.subject === `Completed recovery repudiated: ${c?.subjectLogin ?? bobId}`,
     ),
   ).toBe(true);
+  // Entra applies revokeSignInSessions within a few minutes: let that pass on its clock before looking.
+  await world.side.probes?.awaitRevocation?.();
   expect(await world.side.oidc.refreshTokenWorks(app.refreshToken)).toBe(false);
   expect(await world.side.oidc.sessionActive(app.sessionId)).toBe(false);
   for (const s of browserSessions) expect(await world.side.oidc.sessionActive(s.sessionId)).toBe(false);

@@ -257,6 +257,7 @@ describe('the demo password-reset and unlock stories, in a browser', () => {
         (await tenant.adapter.readSubjectFacts(erinId)).status,
       );
       expect(await tenant.probes.signInWithPassword?.(erinId, PASSWORD)).toBeNull();
+      await tenant.probes.awaitRevocation?.();
       expect(await tenant.probes.refreshTokenWorks(app.refreshToken)).toBe(false);
 
       // The "ready" message's link, from her phone: no sign-in with the reset password, the proof page.

@@ -42,6 +42,7 @@ describe.each(IDPS)('native-console bypass on %s', { timeout: 240_000 }, (idp) =
     const incidents = await world.engine.listCases({ kind: 'incident', subjectId: alice });
     expect(incidents, events.map((e) => `${e.kind} ${e.sourceType}`).join('; ')).toHaveLength(1);
     expect(incidents.every((c) => c.state === 'completed')).toBe(true);
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
     const alerts = (text: string) =>
       world?.sent.filter((n) => n.to.kind === 'security' && n.subject.includes(text)) ?? [];
@@ -63,6 +64,7 @@ describe.each(IDPS)('native-console bypass on %s', { timeout: 240_000 }, (idp) =
     const events = await nativeEvents(world, since, alice);
     expect(events.length).toBeGreaterThan(0);
     for (const e of events) await world.engine.handleEvent(e);
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
     const incidents = await world.engine.listCases({ kind: 'incident', subjectId: alice });
     expect(incidents.length).toBeGreaterThan(0);

@@ -101,6 +101,7 @@ describe.each(IDPS)('the crash matrix on %s', { timeout: 240_000 }, (idp) => {
     expect(revoke?.state).toBe('done');
 
     // The emulator: the old session is refused; exactly one credential is live.
+    await w.probes.awaitRevocation?.();
     expect(await w.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
     expect(issued.length).toBeGreaterThan(0);
     const last = issued.at(-1) as string;

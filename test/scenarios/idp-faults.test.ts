@@ -53,6 +53,7 @@ async function collectOnce(w: World, id: string, session: { refreshToken: string
   expect((await w.engine.getCase(id))?.state).toBe('completed');
   expect(await w.probes.signInWithTemporaryCredential(alice, secret)).toBe(true);
   expect(await w.probes.signInWithTemporaryCredential(alice, secret)).toBe(false);
+  await w.probes.awaitRevocation?.();
   expect(await w.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
   expect((await verifyAudit(w.store)).ok).toBe(true);
 }

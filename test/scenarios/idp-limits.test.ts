@@ -57,6 +57,7 @@ describe('entra: a Global Administrator in the restricted unit asks for a passwo
     expect(c?.reason).toMatch(/^IDP_REFUSES: .*Global Administrator in a restricted management/);
     const view = await world.engine.getCase(c?.id ?? '');
     expect(view?.journal.some((j) => ['revoke', 'reset', 'issue'].includes(j.step))).toBe(false);
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
   });
 });

@@ -47,6 +47,7 @@ describe.each(IDPS)('independent proofs on %s', { timeout: 240_000 }, (idp) => {
     expect(pending?.state).toBe('verifying');
     expect(pending?.journal.some((j) => ['revoke', 'reset', 'issue'].includes(j.step))).toBe(false);
     // The emulator is the oracle: nothing was revoked.
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
     // An independent second proof (the manager, another person) completes it.
     await world.engine.recordApproval(id, {
@@ -57,6 +58,7 @@ describe.each(IDPS)('independent proofs on %s', { timeout: 240_000 }, (idp) => {
     });
     await world.engine.tick();
     expect(['executing', 'completed']).toContain((await world.engine.getCase(id))?.state);
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
   });
 });

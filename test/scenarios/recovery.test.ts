@@ -28,6 +28,7 @@ describe.each(IDPS)('recovery scenarios on %s', { timeout: 240_000 }, (idp) => {
     ).toBe(false);
     await proveStandard(world, id, 'alice');
     const secret = await collect(world, id, 'alice');
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
     expect(String(await world.probes.caseStatus?.(alice))).toMatch(/completed/);
     const view = JSON.stringify(await world.engine.getCase(id));

@@ -65,6 +65,7 @@ describe.each(IDPS)('a mid-case privilege change on %s', { timeout: 240_000 }, (
     });
     // The IdP is untouched: the password was not reset and her session still works.
     expect((await world.adapter.readSubjectFacts(alice)).status).toBe('active');
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
   });
 

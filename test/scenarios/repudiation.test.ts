@@ -51,6 +51,7 @@ describe.each(IDPS)('repudiation on %s', { timeout: 240_000 }, (idp) => {
     expect(await signInWithPassword(alice, PASSWORD)).toBeNull();
     const after = await w.adapter.readSubjectFacts(alice);
     expect(after.authenticators?.some((a) => a.id === factor)).toBe(false);
+    await w.probes.awaitRevocation?.();
     expect(await w.probes.refreshTokenWorks(app.refreshToken)).toBe(false);
     expect(await w.probes.sessionActive(app.sessionId)).toBe(false);
 

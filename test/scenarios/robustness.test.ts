@@ -80,6 +80,7 @@ describe.each(IDPS)('robustness scenarios on %s', { timeout: 240_000 }, (idp) =>
       await world.engine.tick();
     }
     if (world.idp === 'keycloak') await collect(world, id, 'alice');
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
   });
 
@@ -102,6 +103,7 @@ describe.each(IDPS)('robustness scenarios on %s', { timeout: 240_000 }, (idp) =>
     const resumed = await world.engine.getCase(id);
     expect(resumed?.journal.find((j) => j.step === 'revoke')?.attempts).toBe(1);
     await collect(world, id, 'alice');
+    await world.probes.awaitRevocation?.();
     expect(await world.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
   });
 });

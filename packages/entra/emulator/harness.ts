@@ -196,6 +196,11 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
       });
       return response.status === 200;
     },
+    // Graph applies revokeSignInSessions after "a few minutes": let that pass on the emulator clock.
+    awaitRevocation: async () => {
+      control.advanceClock(control.tenant.revocationDelayMs);
+      await control.settleRevocations();
+    },
     advanceClock: (ms) => control.advanceClock(ms),
     auditLatency: (ms) => control.setAuditLatency(ms),
     injectFault: (fault: InjectedFault) => {

@@ -42,8 +42,11 @@ export interface EmulatorOptions {
    */
   readonly auditLatencyMs?: number;
   /**
-   * Delay before `revokeSignInSessions` takes effect, in emulator milliseconds (Graph: "a small delay of a few
-   * minutes"); 0 is the fast end and revokes at once. @default 0
+   * Delay before `revokeSignInSessions` takes effect, in emulator milliseconds (Graph: "There might be a small
+   * delay of a few minutes before tokens are revoked"). Tests wait for it on the emulator clock
+   * (`probes.awaitRevocation`); 0 revokes at once, which real Entra never promises.
+   * @see https://learn.microsoft.com/graph/api/user-revokesigninsessions?view=graph-rest-1.0
+   * @default DEFAULT_REVOCATION_DELAY_MS (3 minutes)
    */
   readonly revocationDelayMs?: number;
   /** Latency added to every Graph response, in ms. @default 0 */
@@ -57,6 +60,12 @@ export interface EmulatorOptions {
   /** Redirect URIs of the verification pages' OIDC client. @default ['http://127.0.0.1/callback'] */
   readonly oidcRedirectUris?: readonly string[];
 }
+
+/**
+ * How long `revokeSignInSessions` takes to apply by default: "a few minutes" per Microsoft Graph, so the
+ * emulator never revokes sooner than a tenant may.
+ */
+export const DEFAULT_REVOCATION_DELAY_MS = 3 * 60_000;
 
 /** Test access to the emulator's state. */
 export interface EmulatorControl {
@@ -116,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = (): number => base() + offset;
   const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
   tenant.auditLatencyMs = options.auditLatencyMs ?? 0;
-  tenant.revocationDelayMs = options.revocationDelayMs ?? 0;
+  tenant.revocationDelayMs = options.revocationDelayMs ?? DEFAULT_REVOCATION_DELAY_MS;
   if (options.guardrailsApplied) seedGuardrails(tenant, now());
   if ((options.syntheticAudits ?? 0) > 0) seedSyntheticAudits(tenant, options.syntheticAudits ?? 0, now());
   const pending = new Set<Promise<unknown>>();

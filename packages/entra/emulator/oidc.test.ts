@@ -84,6 +84,9 @@ describe('tenant OIDC sign-in for the verification pages', () => {
     const minted = await env.emulator.oidc.server.mintRefreshToken(alice, env.emulator.oidc.clientId);
     expect(await env.emulator.oidc.server.refreshTokenWorks(minted.refreshToken)).toBe(true);
     await env.adapter.revokeSessions(alice, { sessions: true, refreshTokens: true, grants: false });
+    // Not at once: Graph applies it within a few minutes (the emulator's default delay).
+    expect(await env.emulator.oidc.server.refreshTokenWorks(minted.refreshToken)).toBe(true);
+    await env.probes.awaitRevocation?.();
     expect(await env.emulator.oidc.server.refreshTokenWorks(minted.refreshToken)).toBe(false);
   });
 });

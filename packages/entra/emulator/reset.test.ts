@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulatedEnvironment } from './harness.js';
+import { DEFAULT_REVOCATION_DELAY_MS } from './index.js';
 import { DEMO_PASSWORD, PASSWORD_METHOD_ID, PORTAL_APP } from './seed.js';
 
 type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
@@ -98,8 +99,8 @@ describe('password reset and lockout at the token endpoint', () => {
 });
 
 describe('revokeSignInSessions takes effect after a delay, as Graph documents', () => {
-  it('the refresh token works until the delay has passed, then is refused; the adapter says it is not instant', async () => {
-    const env = await startEmulatedEnvironment({ revocationDelayMs: 3 * 60_000 });
+  it('by default the refresh token works for a few minutes, then is refused; the adapter says it is not instant', async () => {
+    const env = await startEmulatedEnvironment();
     open.push(env);
     const alice = env.emulator.control.user('alice').id;
     const session = await env.probes.mintSession(alice);
@@ -110,7 +111,11 @@ describe('revokeSignInSessions takes effect after a delay, as Graph documents', 
     });
     expect(result.caveats.join(' ')).toMatch(/within a few minutes, not instantly/);
     expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
-    env.emulator.control.advanceClock(3 * 60_000);
+    env.emulator.control.advanceClock(DEFAULT_REVOCATION_DELAY_MS - 1_000);
+    expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
+    expect(await env.probes.sessionActive(session.sessionId)).toBe(true);
+    env.emulator.control.advanceClock(1_000);
     expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
+    expect(await env.probes.sessionActive(session.sessionId)).toBe(false);
   });
 });

@@ -89,6 +89,7 @@ export function retryCases(ctx: ContractContext): void {
           refreshTokens: true,
           grants: ctx.supports('revoke_grants'),
         });
+        await env.probes.awaitRevocation?.();
         expect(await env.probes.refreshTokenWorks(minted.refreshToken)).toBe(false);
       },
     );

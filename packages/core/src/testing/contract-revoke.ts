@@ -41,6 +41,7 @@ export function revokeCases(ctx: ContractContext): void {
         const id = await userIdOf(env.adapter, env.fixtures.standardUser);
         const minted = await env.probes.mintSession(id);
         await expectGateError(env.adapter.revokeSessions(id, { ...scope, [part]: true }), 'ERR_UNSUPPORTED');
+        await env.probes.awaitRevocation?.();
         expect(await env.probes.refreshTokenWorks(minted.refreshToken)).toBe(true);
         expect(await env.probes.sessionActive(minted.sessionId)).toBe(true);
       });
@@ -61,6 +62,7 @@ function declaredRevokeCases(ctx: ContractContext, scope: RevocationScope): void
       const minted = await env.probes.mintSession(id);
       expect(await env.probes.refreshTokenWorks(minted.refreshToken)).toBe(true);
       await env.adapter.revokeSessions(id, scope);
+      await env.probes.awaitRevocation?.();
       expect(await env.probes.refreshTokenWorks(minted.refreshToken)).toBe(false);
     },
   );
@@ -72,6 +74,7 @@ function declaredRevokeCases(ctx: ContractContext, scope: RevocationScope): void
     const minted = await env.probes.mintSession(id);
     expect(await env.probes.sessionActive(minted.sessionId)).toBe(true);
     await env.adapter.revokeSessions(id, scope);
+    await env.probes.awaitRevocation?.();
     expect(await env.probes.sessionActive(minted.sessionId)).toBe(false);
   });
 
@@ -90,6 +93,7 @@ function declaredRevokeCases(ctx: ContractContext, scope: RevocationScope): void
     const minted = await env.probes.mintSession(id);
     await env.adapter.revokeSessions(id, scope);
     await env.adapter.revokeSessions(id, scope);
+    await env.probes.awaitRevocation?.();
     if (scope.refreshTokens) expect(await env.probes.refreshTokenWorks(minted.refreshToken)).toBe(false);
     if (scope.sessions) expect(await env.probes.sessionActive(minted.sessionId)).toBe(false);
   });
@@ -100,6 +104,7 @@ function declaredRevokeCases(ctx: ContractContext, scope: RevocationScope): void
     const other = await userIdOf(env.adapter, env.fixtures.manager);
     const bystander = await env.probes.mintSession(other);
     await env.adapter.revokeSessions(subject, scope);
+    await env.probes.awaitRevocation?.();
     expect(await env.probes.refreshTokenWorks(bystander.refreshToken)).toBe(true);
     expect(await env.probes.sessionActive(bystander.sessionId)).toBe(true);
   });

@@ -41,6 +41,13 @@ export interface ContractProbes {
    * deliver the credential themselves, `secret` is null and the probe reads what the IdP delivered.
    */
   signInWithTemporaryCredential(userId: string, secret: string | null): Promise<boolean>;
+  /**
+   * Lets the IdP's documented revocation delay pass (on the emulator clock) before the oracle is read: Entra
+   * applies revokeSignInSessions "within a few minutes". Absent where revocation is immediate. Call it before
+   * every check of a token or session after the gate acted, so a test neither relies on instant revocation nor
+   * passes a token check only because the revocation has not landed yet.
+   */
+  awaitRevocation?(): Promise<void>;
   /** Moves the emulator's clock forward. Real tenants cannot: the suite skips tests that need it. */
   advanceClock?(ms: number): void;
   /** Delays the IdP's audit records of later changes by `ms` (an IdP whose audit log lags, as Entra's does). */

@@ -93,6 +93,8 @@ export async function breakGlassCarol(ctx: ScenarioContext): Promise<ScenarioRes
     },
     60_000,
   );
+  // Entra applies revokeSignInSessions within a few minutes: let that pass before looking.
+  await tenant.probes.awaitRevocation?.();
   const sessionWorks = await tenant.probes.refreshTokenWorks(session.refreshToken);
   say(
     `the window closed: credential, sessions and refresh tokens revoked (her refresh token is ${sessionWorks ? 'STILL ACCEPTED' : 'refused'})`,

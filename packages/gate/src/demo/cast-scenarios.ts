@@ -35,6 +35,8 @@ export async function aliceLostPhone(ctx: ScenarioContext): Promise<ScenarioResu
   await prove(ctx, id, 'alice');
   await whyPending(ctx, id);
   const outcome = await collect(ctx, id, 'alice');
+  // Entra applies revokeSignInSessions within a few minutes: let that pass before looking.
+  await ctx.tenant.probes.awaitRevocation?.();
   const oldToken = await ctx.tenant.probes.refreshTokenWorks(session.refreshToken);
   const done = await stateOf(ctx, id, ['completed']);
   return {
@@ -125,6 +127,8 @@ export async function nativeBypass(ctx: ScenarioContext): Promise<ScenarioResult
   } catch (error) {
     if (!/\b403\b/.test((error as Error).message)) throw error;
     // The applied guardrails took the reset permission away from the help desk: nothing to remediate.
+    // Entra applies revokeSignInSessions within a few minutes: let that pass before looking.
+    await ctx.tenant.probes.awaitRevocation?.();
     const works = await ctx.tenant.probes.refreshTokenWorks(session.refreshToken);
     return {
       title,
@@ -135,6 +139,8 @@ export async function nativeBypass(ctx: ScenarioContext): Promise<ScenarioResult
   }
   const incident = await waitForCase(ctx, 'erin', 'incident');
   const end = await stateOf(ctx, incident.id, ['completed', 'failed']);
+  // Entra applies revokeSignInSessions within a few minutes: let that pass before looking.
+  await ctx.tenant.probes.awaitRevocation?.();
   const works = await ctx.tenant.probes.refreshTokenWorks(session.refreshToken);
   return {
     title,

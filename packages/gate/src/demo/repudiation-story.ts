@@ -51,6 +51,8 @@ export async function notMeAfterRecovery(ctx: ScenarioContext): Promise<Scenario
   const recovery = await stateOf(ctx, done.id, ['repudiated']);
   const facts = await tenant.adapter.readSubjectFacts(alice);
   const stillBound = bound !== null && (facts.authenticators ?? []).some((a) => a.id === bound);
+  // Entra applies revokeSignInSessions within a few minutes: let that pass before looking.
+  await tenant.probes.awaitRevocation?.();
   const sessionWorks = await tenant.probes.refreshTokenWorks(session.refreshToken);
   const alerted = locked.journal.some((j) => j.step === 'alert' && j.state === 'done');
   return {

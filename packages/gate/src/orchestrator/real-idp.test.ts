@@ -82,6 +82,7 @@ describe.each(['okta', 'entra'] as const)(
       await prove(c?.id ?? '', alice);
       expect((await env.engine.getCase(c?.id ?? ''))?.state).toBe('executing');
       const claimed = await env.engine.claimCredential(c?.id ?? '', alice);
+      await idp.probes.awaitRevocation?.();
       expect(await idp.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
       expect(await idp.probes.signInWithTemporaryCredential(alice, claimed.secret.reveal())).toBe(true);
       expect((await env.engine.getCase(c?.id ?? ''))?.state).toBe('completed');

@@ -53,7 +53,7 @@ export async function closeBreakGlassWindows(ctx: Ctx): Promise<void> {
           ctx,
           `${c.id}:window_closed`,
           `Emergency access ended: ${c.subjectLogin ?? c.subjectId}`,
-          `The ${name} window of case ${c.id} ended at ${result.windowEnded}: the temporary credential, sessions and refresh tokens were revoked.`,
+          `The ${name} window of case ${c.id} ended at ${result.windowEnded}: the temporary credential was revoked and the IdP was told to end sessions and refresh tokens.${revoked.caveats.length > 0 ? ` ${revoked.caveats.join(' ')}` : ''}`,
         );
       } catch (error) {
         ctx.deps.logger.warn('ending break-glass access failed', { caseId: c.id, error: errorText(error) });

@@ -304,6 +304,16 @@ function reviewNotice(review: ReviewRecord): SafeHtml {
   return html`<div class="notice notice-${review.state === 'open' ? 'wait' : 'ok'}" role="status"><p>Post-event review: ${state}. <a href="/reviews/${review.id}">Open the review</a></p></div>`;
 }
 
+/**
+ * What a step's result says still holds after it ran (a revocation the IdP applies minutes later, access
+ * tokens that live until they expire): shown beside the step so "done" never reads as "already revoked".
+ */
+function caveatsOf(result: Readonly<Record<string, unknown>>): SafeHtml | null {
+  const caveats = Array.isArray(result.caveats) ? result.caveats.filter((x) => typeof x === 'string') : [];
+  if (caveats.length === 0) return null;
+  return html`<ul class="hint caveats">${caveats.map((text) => html`<li>${text}</li>`)}</ul>`;
+}
+
 /** `GET /cases/:id`. */
 export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
   const v = await consoleSession(p, ctx);
@@ -321,7 +331,7 @@ export async function casePage(p: PagesCtx, ctx: RequestContext): Promise<RouteR
   );
   const journal = c.journal.map(
     (j) =>
-      html`<li><span class="mono">${j.step}</span><span>${pill(j.state === 'done' ? 'ok' : 'wait', j.state)} ${when(j.updatedAt)}</span></li>`,
+      html`<li><span class="mono">${j.step}</span><span>${pill(j.state === 'done' ? 'ok' : 'wait', j.state)} ${when(j.updatedAt)}</span>${caveatsOf(j.result)}</li>`,
   );
   const awaitingClose =
     c.kind === 'incident' &&

@@ -84,6 +84,14 @@ function richCase(c: CaseView, mode: Mode): CaseView {
         error: 'boom',
         updatedAt: at,
       },
+      {
+        step: 'revoke',
+        state: 'done',
+        attempts: 1,
+        result: { revoked: ['sessions'], caveats: ['applied within a few minutes'] },
+        error: null,
+        updatedAt: at,
+      },
     ],
     facts:
       c.facts &&
@@ -397,4 +405,35 @@ describe('every page with hostile strings in every field', () => {
       }
     });
   }
+
+  it('the case view shows what a revocation did not do yet (its caveats) beside the step', async () => {
+    const cookie = sessions
+      .cookie(await sessions.create(env.store, { sub: 'u-sam', idp: 'okta', viewer: true }))
+      .split(';')[0];
+    const later = 'Entra applies revokeSignInSessions within a few minutes, not instantly.';
+    const base = view;
+    view = {
+      ...view,
+      journal: [
+        {
+          step: 'revoke',
+          state: 'done',
+          attempts: 1,
+          result: { revoked: ['sessions', 'refresh_tokens'], caveats: [later] },
+          error: null,
+          updatedAt: view.createdAt,
+        },
+      ],
+    };
+    try {
+      const response = await fetch(`${server.url}${caseUrl('/cases/', view)}`, {
+        headers: { cookie: cookie ?? '' },
+      });
+      const body = await response.text();
+      expect(response.status).toBe(200);
+      expect(body).toMatch(/<span class="mono">revoke<\/span>.*within a few minutes, not instantly\./s);
+    } finally {
+      view = base;
+    }
+  });
 });
