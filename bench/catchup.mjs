@@ -12,6 +12,7 @@
 //   keycloak admin events: profile updates and adds to ordinary groups (dropped), password resets,
 //            credential removals; pages of 1000.
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
 import { IDPS, startIdp } from './idps.mjs';
@@ -24,6 +25,7 @@ import {
   parseArgs,
   quietLogger,
   round,
+  startProfile,
   throwawayStore,
 } from './lib.mjs';
 
@@ -80,7 +82,7 @@ async function startSink() {
   };
 }
 
-async function oneRun(idpName, kind, events, limitSeconds) {
+async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
   const log = LOGS[idpName];
   const idp = await startIdp(idpName, { extra: log.extra(events) });
   const sink = await startSink();
@@ -106,6 +108,8 @@ async function oneRun(idpName, kind, events, limitSeconds) {
   });
   idp.resetLog();
   const l = load1();
+  const profiler = profileDir ? await startProfile() : null;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let readAt = null;
   let stored = 0;
@@ -128,6 +132,9 @@ async function oneRun(idpName, kind, events, limitSeconds) {
       if (readAt !== null && stable >= 2) break;
     }
     const end = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    if (profiler)
+      await profiler.stop(join(profileDir, `catchup-${idpName}-${kind}-${Date.now()}.cpuprofile`));
     const pages = log.pages(idp);
     const seconds = (end - t0) / 1000;
     const readSeconds = readAt === null ? null : (readAt - t0) / 1000;
@@ -147,6 +154,10 @@ async function oneRun(idpName, kind, events, limitSeconds) {
       stored,
       processed: done,
       processedPerSecond: Math.round(done / seconds),
+      // CPU of this process (the gate, and the emulator and the webhook sink it shares the process with) per
+      // relevant event processed: a figure the machine's load distorts far less than events per second.
+      processCpuMsPerEvent: done > 0 ? round((cpu.user + cpu.system) / 1000 / done, 3) : null,
+      load1AtEnd: load1(),
       alertsStored: alerts.stored,
       alertsSent: alerts.sent,
       webhookCalls: sink.received(),
@@ -182,9 +193,10 @@ async function main() {
     for (const kind of args.stores) {
       const rs = [];
       for (let r = 0; r < runs; r += 1) {
-        const res = await oneRun(idpName, kind, events, limitSeconds);
+        const profileDir = typeof args.profile === 'string' ? args.profile : null;
+        const res = await oneRun(idpName, kind, events, limitSeconds, profileDir);
         note(
-          `catchup ${idpName}/${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s (${res.processedPerSecond}/s), ${res.logPages} pages of ${res.pageSize}, ${res.idpCalls} calls, alerts ${res.alertsSent}/${res.alertsStored}`,
+          `catchup ${idpName}/${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s (${res.processedPerSecond}/s, ${res.processCpuMsPerEvent} ms CPU per event), ${res.logPages} pages of ${res.pageSize}, ${res.idpCalls} calls, alerts ${res.alertsSent}/${res.alertsStored}`,
         );
         rs.push(res);
       }
@@ -194,6 +206,7 @@ async function main() {
         logEventsReadPerSecond: median(rs.map((x) => x.logEventsReadPerSecond)),
         readSeconds: median(rs.map((x) => x.readSeconds)),
         processedPerSecond: median(rs.map((x) => x.processedPerSecond)),
+        processCpuMsPerEvent: median(rs.map((x) => x.processCpuMsPerEvent)),
         processedPerSecondRange: [
           Math.min(...rs.map((x) => x.processedPerSecond)),
           Math.max(...rs.map((x) => x.processedPerSecond)),
@@ -205,7 +218,10 @@ async function main() {
         idpCalls: median(rs.map((x) => x.idpCalls)),
         finished: rs.every((x) => x.finished),
         allAlertsSent: rs.every((x) => x.alertsSent === x.processed && x.alertsStored === x.processed),
-        load1: [Math.min(...rs.map((x) => x.load1)), Math.max(...rs.map((x) => x.load1))],
+        load1: [
+          Math.min(...rs.map((x) => Math.min(x.load1, x.load1AtEnd))),
+          Math.max(...rs.map((x) => Math.max(x.load1, x.load1AtEnd))),
+        ],
       };
       summary[`${idpName}/${kind}`] = s;
       targets.push({
@@ -214,11 +230,13 @@ async function main() {
         target: '-',
         pass: null,
       });
+      // Issue 16's targets: 2,000 relevant events/s on PostgreSQL, 1,000 on the embedded store.
+      const goal = kind === 'postgres' ? 2000 : 1000;
       targets.push({
-        name: `[${idpName}/${kind}] ${s.stored} relevant events processed/s${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
+        name: `[${idpName}/${kind}] ${s.stored} relevant events processed/s (>= ${goal}; ${s.processCpuMsPerEvent} ms CPU each; load ${s.load1.join('-')})${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
         value: s.processedPerSecond,
-        target: '-',
-        pass: s.finished && s.allAlertsSent ? null : false,
+        target: goal,
+        pass: s.finished && s.allAlertsSent && s.processedPerSecond >= goal,
       });
     }
   }

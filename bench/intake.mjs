@@ -5,9 +5,8 @@
 // batch (processed twice). The same load against a bare node:http server gives the floor. The gate's RSS is
 // sampled idle and under this load.
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import {
   productNodeFlags,
   quietLogger,
   round,
+  startProfile,
   throwawayStore,
   waitFor,
 } from './lib.mjs';
@@ -250,27 +250,6 @@ function memoryBreakdown() {
   };
 }
 
-/**
- * --profile=DIR: a V8 CPU profile of the gate process from the load's start until the inbox drained (not the
- * start-up, not the emulator or the load generator), through the inspector.
- */
-async function startProfile() {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 500 });
-  await session.post('Profiler.start');
-  return {
-    async stop(file) {
-      const { profile } = await session.post('Profiler.stop');
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      note(`cpu profile: ${file}`);
-    },
-  };
-}
-
 function rssSampler() {
   const samples = [];
   const timer = setInterval(() => samples.push(process.memoryUsage.rss()), 250);
@@ -303,6 +282,47 @@ async function countSql() {
   };
 }
 
+/**
+ * --sql-time: wraps the store to count and time every statement by its first words, inside transactions too
+ * (a top-level statement's time includes its wait for the embedded store's lane); diagnosis only.
+ */
+function sqlTimedStore(store) {
+  const stats = new Map();
+  const timed = (q) => ({
+    async query(sql, params, ...rest) {
+      const key = sql.replace(/\s+/g, ' ').trim().slice(0, 70);
+      const t0 = performance.now();
+      try {
+        return await q.query(sql, params, ...rest);
+      } finally {
+        const s = stats.get(key) ?? { n: 0, ms: 0, max: 0 };
+        const ms = performance.now() - t0;
+        s.n += 1;
+        s.ms += ms;
+        s.max = Math.max(s.max, ms);
+        stats.set(key, s);
+      }
+    },
+  });
+  return {
+    store: {
+      ...store,
+      query: timed(store).query,
+      transaction: (fn, ...rest) => store.transaction((tx) => fn(timed(tx)), ...rest),
+    },
+    reset: () => stats.clear(),
+    report: () =>
+      Object.fromEntries(
+        [...stats]
+          .sort((a, b) => b[1].ms - a[1].ms)
+          .map(([k, s]) => [
+            k,
+            { n: s.n, totalMs: round(s.ms), meanMs: round(s.ms / s.n, 3), maxMs: round(s.max) },
+          ]),
+      ),
+  };
+}
+
 async function gateRun(kind, opts) {
   const sqlCounter = opts.countSql && kind === 'postgres' ? await countSql() : null;
   const env = await startEmulatorProcess({ synthetic: { users: SUBJECTS } });
@@ -316,8 +336,9 @@ async function gateRun(kind, opts) {
   );
   const opened = await throwawayStore(kind, gateLib.openStore);
   const { dispose } = opened;
-  const trace = opts.trace ? tracedStore(opened.store) : null;
-  const store = trace?.store ?? opened.store;
+  const sqlTimer = opts.sqlTime ? sqlTimedStore(opened.store) : null;
+  const trace = opts.trace ? tracedStore(sqlTimer?.store ?? opened.store) : null;
+  const store = trace?.store ?? sqlTimer?.store ?? opened.store;
   const calls = new Map();
   const { logger, errors } = quietLogger(gateLib);
   const gate = gateLib.createGate({
@@ -358,8 +379,10 @@ async function gateRun(kind, opts) {
     const idleBreakdown = memoryBreakdown();
     const sampler = rssSampler();
     const l = load1();
+    // The profile covers the load's start until the inbox drained (not the start-up, emulator or load generator).
     const profiler = opts.profileDir ? await startProfile() : null;
     sqlCounter?.reset();
+    sqlTimer?.reset();
     const cpu0 = process.cpuUsage();
     const load = await runLoad({
       url: `${gate.url}/hooks/okta`,
@@ -457,6 +480,7 @@ async function gateRun(kind, opts) {
       },
       gateErrors: errors(),
       ...(sqlCounter === null ? {} : { sqlStatements: sqlCounter.report() }),
+      ...(sqlTimer === null ? {} : { sqlTimes: sqlTimer.report() }),
       ...(trace === null ? {} : { trace: trace.report() }),
     };
   } finally {
@@ -543,6 +567,7 @@ async function main() {
     noWorker: args['no-worker'] === 'true',
     trace: args.trace === 'true',
     countSql: args['count-sql'] === 'true',
+    sqlTime: args['sql-time'] === 'true',
     semiSpaceMB: args['semi-space'] === undefined ? null : Number(args['semi-space']),
     // --profile=DIR writes a V8 CPU profile of the gate process there (where does the time go?).
     profileDir: typeof args.profile === 'string' ? args.profile : null,

@@ -1,9 +1,10 @@
 // Shared helpers of the benchmarks: statistics, machine facts, result output, throwaway stores, gate config.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The PostgreSQL server the benches use (overridable with BENCH_DATABASE_URL). */
 export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -158,4 +159,25 @@ export function productNodeFlags() {
   const first = readFileSync(main, 'utf8').split('\n', 1)[0] ?? '';
   const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * A V8 CPU profile of this process from now until `stop(file)` (--profile=DIR in the benches), taken through
+ * the inspector so it covers only the measured window. Read it with any .cpuprofile viewer.
+ */
+export async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      note(`cpu profile: ${file}`);
+    },
+  };
 }
