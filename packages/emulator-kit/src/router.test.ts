@@ -115,4 +115,20 @@ describe('createClock', () => {
     expect(() => clock.advance(-1)).toThrow(TypeError);
     expect(() => clock.set(Number.NaN)).toThrow(TypeError);
   });
+
+  it('follows a live source plus what advance and set added', () => {
+    let real = 5_000;
+    const clock = createClock(() => real);
+    expect(clock.now()).toBe(5_000);
+    real += 100;
+    expect(clock.now()).toBe(5_100);
+    clock.advance(1_000);
+    real += 10;
+    expect(clock.now()).toBe(6_110);
+    clock.set(50_000);
+    expect(clock.now()).toBe(50_000);
+    real += 5;
+    expect(clock.date().getTime()).toBe(50_005);
+    expect(() => clock.advance(-1)).toThrow(TypeError);
+  });
 });
