@@ -217,6 +217,38 @@ describe('deliverWebhook', () => {
     expect(result).toMatchObject({ delivered: false, attempts: 1, failure: 'timeout' });
   });
 
+  it('sends a GET without a body and keeps the answer only when asked (a verification challenge)', async () => {
+    const seen: { method: string; body: string }[] = [];
+    const echo = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', body });
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ verification: req.headers['x-challenge'] }));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/hook`;
+    const asked = await deliverWebhook(url, {
+      method: 'GET',
+      headers: { 'x-challenge': 'c-1' },
+      readResponse: true,
+    });
+    const plain = await deliverWebhook(url, { method: 'GET', headers: { 'x-challenge': 'c-2' } });
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
+    expect(asked).toMatchObject({ delivered: true, status: 200, responseBody: '{"verification":"c-1"}' });
+    expect(plain.delivered).toBe(true);
+    expect(plain).not.toHaveProperty('responseBody');
+    expect(seen).toEqual([
+      { method: 'GET', body: '' },
+      { method: 'GET', body: '' },
+    ]);
+  });
+
   it('drops deliveries on demand and logs them', async () => {
     const target = await hookTarget([]);
     const dispatcher = createWebhookDispatcher({ retries: 0 });

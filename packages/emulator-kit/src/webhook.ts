@@ -3,8 +3,13 @@ export interface WebhookRequest {
   /** HTTP method. @default 'POST' */
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
-  /** A string is sent as is; anything else is JSON-encoded with `content-type: application/json`. */
-  readonly body: unknown;
+  /**
+   * A string is sent as is; anything else is JSON-encoded with `content-type: application/json`; absent
+   * (`undefined`): no body, as a verification GET (Okta's event-hook challenge).
+   */
+  readonly body?: unknown;
+  /** Keep the answer's body (first 64 KiB) in `responseBody`, e.g. to check a challenge's echo. @default false */
+  readonly readResponse?: boolean;
 }
 
 /** Delivery policy. */
@@ -34,7 +39,12 @@ export interface WebhookResult {
   readonly status?: number;
   /** Why the last attempt failed (`timeout`, `network`, `http_4xx`, `http_5xx`). */
   readonly failure?: 'timeout' | 'network' | 'http_4xx' | 'http_5xx' | 'http_other';
+  /** The last answer's body (first 64 KiB), only when the request asked for it (`readResponse`). */
+  readonly responseBody?: string;
 }
+
+/** How much of an answer `readResponse` keeps. */
+const RESPONSE_LIMIT = 64 * 1024;
 
 type Attempt = Omit<WebhookResult, 'delivered' | 'dropped' | 'attempts'> & { readonly retryable: boolean };
 
@@ -45,24 +55,29 @@ async function attemptOnce(
 ): Promise<Attempt> {
   const doFetch = options.fetch ?? globalThis.fetch;
   const headers: Record<string, string> = { ...request.headers };
+  const hasBody = request.body !== undefined;
   const isString = typeof request.body === 'string';
-  if (!isString && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+  if (hasBody && !isString && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/json';
   }
   try {
     const response = await doFetch(url, {
       method: request.method ?? 'POST',
       headers,
-      body: isString ? (request.body as string) : JSON.stringify(request.body),
+      ...(hasBody ? { body: isString ? (request.body as string) : JSON.stringify(request.body) } : {}),
       signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
       redirect: 'manual',
     });
-    await response.arrayBuffer().catch(() => undefined);
+    const raw = await response.arrayBuffer().catch(() => undefined);
+    const kept =
+      request.readResponse === true && raw !== undefined
+        ? { responseBody: Buffer.from(raw).subarray(0, RESPONSE_LIMIT).toString('utf8') }
+        : {};
     const { status } = response;
-    if (status >= 200 && status < 300) return { status, retryable: false };
-    if (status >= 500) return { status, failure: 'http_5xx', retryable: true };
-    if (status >= 400) return { status, failure: 'http_4xx', retryable: false };
-    return { status, failure: 'http_other', retryable: false };
+    if (status >= 200 && status < 300) return { status, ...kept, retryable: false };
+    if (status >= 500) return { status, ...kept, failure: 'http_5xx', retryable: true };
+    if (status >= 400) return { status, ...kept, failure: 'http_4xx', retryable: false };
+    return { status, ...kept, failure: 'http_other', retryable: false };
   } catch (error) {
     const timedOut =
       error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
