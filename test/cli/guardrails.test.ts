@@ -72,6 +72,8 @@ describe('recovery-gate plan and apply against the emulated tenants (built binar
       expect(again.stdout).toContain('No changes.');
 
       if (idp === 'okta') {
+        // The tiers' TACs checked against the org's TAC authenticator (the emulator's allows multi-use).
+        expect(clean.stdout).toMatch(/^ {2}! warning OKTA_TAC_MULTI_USE_ALLOWED: .*require single use/m);
         // A legacy custom role with reset rights on the help desk: nothing to apply, still drift.
         const state = tenants.emulators.okta.control.state;
         const group = [...state.groups.values()].find((g) => g.name === 'HelpDesk');

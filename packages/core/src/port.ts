@@ -440,6 +440,20 @@ export interface GuardrailFinding {
   readonly message: string;
 }
 
+/**
+ * What the gate's policy will ask of an IdP, so `plan` can check the tenant's own settings against it
+ * (e.g. the temporary-credential lifetimes an authenticator allows). Read-only; nothing is changed for it.
+ */
+export interface GuardrailContext {
+  /** The temporary credential each tier issues (`kind` absent: the adapter's own kind). */
+  readonly credentials?: readonly {
+    readonly tier: string;
+    readonly kind?: string;
+    readonly lifetimeSeconds: number;
+    readonly singleUse: boolean;
+  }[];
+}
+
 /** A guardrails plan: the diff between the tenant and the desired state. */
 export interface GuardrailPlan {
   readonly idp: IdpKind;
@@ -576,8 +590,11 @@ export interface RecoveryProvider {
   /** Removes the user from the request group for `action` (the request marker). Idempotent. */
   clearRequestMarker(userId: string, action: RecoveryAction): Promise<void>;
 
-  /** Reads the tenant and returns the diff to the desired guardrails (from the adapter's config). */
-  planGuardrails(): Promise<GuardrailPlan>;
+  /**
+   * Reads the tenant and returns the diff to the desired guardrails (from the adapter's config). With the
+   * policy's needs (`context`), findings also say what the tenant's settings would refuse (read-only).
+   */
+  planGuardrails(context?: GuardrailContext): Promise<GuardrailPlan>;
   /** Applies a plan. Idempotent: applying twice changes nothing the second time. */
   applyGuardrails(plan: GuardrailPlan, onProgress?: ProgressListener): Promise<ApplyResult>;
 

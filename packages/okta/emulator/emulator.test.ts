@@ -302,6 +302,56 @@ describe('Okta emulator: event hooks', () => {
 });
 
 describe('Okta emulator: TAC, push and tokens', () => {
+  it.each(['profile', 'config'] as const)(
+    'enforces the TAC authenticator settings on creation (%s body): ttl within min-max, multi-use only if allowed',
+    async (shape) => {
+      const emu = await start({
+        tacRequestBody: shape,
+        tacAuthenticator: { minTtl: 60, maxTtl: 240, defaultTtl: 90, multiUseAllowed: false },
+      });
+      const alice = emu.control.userId('alice@example.com');
+      const authenticatorId = emu.control.state.tacAuthenticator.id;
+      const create = (ttl: number | undefined, multiUse: boolean) =>
+        api(emu, 'POST', `/api/v1/users/${alice}/authenticator-enrollments/tac`, {
+          authenticatorId,
+          ...(shape === 'profile'
+            ? { profile: { ...(ttl === undefined ? {} : { ttl: String(ttl) }), multiUse } }
+            : { authenticatorType: 'tac', config: { ...(ttl === undefined ? {} : { ttl }), multiUse } }),
+        });
+      const tacs = () => [...emu.control.state.enrollments.values()].filter((e) => e.key === 'tac');
+      for (const [ttl, multiUse] of [
+        [30, false],
+        [241, false],
+        [60, true],
+      ] as const) {
+        const refused = await create(ttl, multiUse);
+        expect(refused.status).toBe(400);
+        expect(refused.body).toMatchObject({ errorCode: 'E0000001' });
+      }
+      expect(tacs()).toEqual([]);
+      expect((await create(240, false)).status).toBe(200);
+      expect(tacs()[0]?.tac).toMatchObject({ multiUse: false });
+      expect((await create(undefined, false)).status).toBe(200);
+      const [only] = tacs();
+      expect((only?.tac?.expiresAt ?? 0) - (only?.created ?? 0)).toBe(90 * 60_000);
+      const listed = (await api(emu, 'GET', '/api/v1/authenticators')).body as {
+        key: string;
+        provider?: { configuration?: object };
+      }[];
+      expect(listed.find((a) => a.key === 'tac')?.provider?.configuration).toMatchObject({
+        minTtl: 60,
+        maxTtl: 240,
+        defaultTtl: 90,
+        multiUseAllowed: false,
+      });
+    },
+  );
+
+  it('refuses TAC authenticator settings Okta would not accept', async () => {
+    await expect(start({ tacAuthenticator: { minTtl: 5 } })).rejects.toThrow(/10-14400/);
+    await expect(start({ tacAuthenticator: { minTtl: 300, maxTtl: 200 } })).rejects.toThrow(/minTtl <=/);
+  });
+
   it('keeps one active TAC per user, enforces expiry and single use at sign-in', async () => {
     const emu = await start();
     const alice = emu.control.userId('alice@example.com');

@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { deliverWebhook } from '@recovery-gate/emulator-kit';
 import {
   type EmuContext,
   empty,
@@ -130,6 +131,11 @@ function parseHook(
   return { name, events: { type: 'EVENT_TYPE', items }, uri, headers, authScheme };
 }
 
+/**
+ * The one-time verification: a GET with `x-okta-verification-challenge`, answered 200 with
+ * `{"verification": <value>}`; 3 s timeout, "One retry is attempted after a timeout or error response"
+ * (the kit's delivery: 5xx, timeout, network error).
+ */
 async function challenge(hook: EmuEventHook): Promise<boolean> {
   const value = randomUUID();
   const headers: Record<string, string> = {
@@ -138,26 +144,17 @@ async function challenge(hook: EmuEventHook): Promise<boolean> {
   };
   for (const h of hook.headers) headers[h.key] = h.value;
   if (hook.authScheme) headers[hook.authScheme.key] = hook.authScheme.value;
-  // "One retry is attempted after a timeout or error response."
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const response = await fetch(hook.uri, {
-        method: 'GET',
-        headers,
-        signal: AbortSignal.timeout(3000),
-        redirect: 'manual',
-      });
-      const text = await response.text();
-      if (response.status === 200) {
-        const parsed = JSON.parse(text) as { verification?: unknown };
-        return parsed.verification === value;
-      }
-      if (response.status < 500) return false;
-    } catch {
-      // timeout or network error: retry once
-    }
+  const result = await deliverWebhook(
+    hook.uri,
+    { method: 'GET', headers, readResponse: true },
+    { timeoutMs: 3000, retries: 1 },
+  );
+  if (result.status !== 200 || result.responseBody === undefined) return false;
+  try {
+    return (JSON.parse(result.responseBody) as { verification?: unknown }).verification === value;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 function hookParam(ctx: EmuContext, req: OktaRequest): EmuEventHook {

@@ -5,6 +5,7 @@
  */
 
 import {
+  createClock,
   createFaultInjector,
   createWebhookDispatcher,
   type OidcServer,
@@ -22,7 +23,7 @@ import { createState } from './state.js';
 export interface EmulatorOptions {
   /** Port on 127.0.0.1. @default 0 (ephemeral) */
   readonly port?: number;
-  /** Time source (epoch ms); `control.advanceClock` adds to it. @default Date.now */
+  /** Time source (epoch ms) of the emulator's clock (the kit's `createClock`); `control.advanceClock` adds to it. @default Date.now */
   readonly now?: () => number;
   /** `demo` seeds the shared cast; `empty` only the gate's service account. @default 'demo' */
   readonly seed?: 'demo' | 'empty';
@@ -51,6 +52,19 @@ export interface EmulatorOptions {
    * @default 'profile'
    */
   readonly tacRequestBody?: 'profile' | 'config';
+  /**
+   * The org's Temporary Access Code authenticator settings (`provider.configuration`), which Okta enforces on
+   * every TAC it creates: a ttl outside `minTtl`-`maxTtl` or `multiUse` where `multiUseAllowed` is false is
+   * refused (400 E0000001). Okta's own bounds are 10-14,400 minutes.
+   * @see https://developer.okta.com/docs/guides/authenticators-tac-authenticator/main/
+   * @default { minTtl: 10, maxTtl: 14400, defaultTtl: 120, multiUseAllowed: true }
+   */
+  readonly tacAuthenticator?: {
+    readonly minTtl?: number;
+    readonly maxTtl?: number;
+    readonly defaultTtl?: number;
+    readonly multiUseAllowed?: boolean;
+  };
   /** Redirect URIs of the `test-app` client of `/oauth2/default`. @default `<url>/test-app/callback` */
   readonly redirectUris?: readonly string[];
   /** Sleep used for injected latency (tests may make it instant). */
@@ -76,12 +90,12 @@ export interface Emulator {
 
 /** Starts an emulated Okta org on 127.0.0.1. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const source = options.now ?? Date.now;
-  let offset = 0;
+  // The kit's clock on a live source: real time runs on (the demo), tests jump ahead with advanceClock.
+  const clock = createClock(options.now ?? Date.now);
   let base = '';
   const ctx: EmuContext = {
     state: createState(),
-    now: () => source() + offset,
+    now: clock.now,
     baseUrl: () => base,
     dispatcher: createWebhookDispatcher({ timeoutMs: 3000, retries: 1 }),
     pushTtlMs: (options.pushTtlSeconds ?? 300) * 1000,
@@ -89,6 +103,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tacRequestBody: options.tacRequestBody ?? 'profile',
     oidc: undefined,
   };
+  // Checked before anything listens, so a refused setting leaves nothing running.
+  if (options.tacAuthenticator) configureTac(ctx, options.tacAuthenticator);
   const faults = createFaultInjector({
     now: ctx.now,
     latencyMs: options.latencyMs ?? 0,
@@ -121,10 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const apiToken = seedDemoOrEmpty(ctx, options.seed ?? 'demo');
   if (options.guardrailsApplied) seedGuardrails(ctx);
   if (options.synthetic) seedSynthetic(ctx, options.synthetic);
-  const control = createControl(ctx, faults, (ms) => {
-    if (!(ms >= 0)) throw new TypeError('advanceClock needs a non-negative number of milliseconds');
-    offset += ms;
-  });
+  const control = createControl(ctx, faults, clock.advance);
   return {
     url: server.url,
     apiToken,
@@ -157,4 +170,16 @@ function seedDemoOrEmpty(ctx: EmuContext, seed: 'demo' | 'empty'): string {
     ctx.state.log.length = 0;
   }
   return token;
+}
+
+/** Applies the TAC authenticator settings Okta's schema allows (each 10-14,400 minutes, min <= default <= max). */
+function configureTac(ctx: EmuContext, settings: NonNullable<EmulatorOptions['tacAuthenticator']>): void {
+  const tac = ctx.state.tacAuthenticator;
+  const next = { ...tac, ...settings };
+  const minutes = [next.minTtl, next.maxTtl, next.defaultTtl];
+  if (minutes.some((m) => !Number.isInteger(m) || m < 10 || m > 14_400))
+    throw new TypeError('tacAuthenticator ttl settings must be whole minutes in 10-14400');
+  if (!(next.minTtl <= next.defaultTtl && next.defaultTtl <= next.maxTtl))
+    throw new TypeError('tacAuthenticator needs minTtl <= defaultTtl <= maxTtl');
+  Object.assign(tac, next);
 }

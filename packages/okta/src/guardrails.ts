@@ -8,6 +8,7 @@ import {
   type ApplyResult,
   GateError,
   type GuardrailChange,
+  type GuardrailContext,
   type GuardrailFinding,
   type GuardrailPlan,
   type ProgressListener,
@@ -28,6 +29,7 @@ import {
   list,
   type Step,
 } from './guardrails/steps.js';
+import { tacFindings } from './guardrails/tac.js';
 
 function steps(ctx: OktaContext, hookSecret: Secret | null): Step[] {
   const requestGroups = RECOVERY_ACTIONS.map((a) => `${ctx.config.requestGroups.prefix}${a}`);
@@ -117,7 +119,11 @@ async function findings(ctx: OktaContext): Promise<GuardrailFinding[]> {
 }
 
 /** Reads the org and returns the diff to the desired guardrails. */
-export async function planGuardrails(ctx: OktaContext, hookSecret: Secret | null): Promise<GuardrailPlan> {
+export async function planGuardrails(
+  ctx: OktaContext,
+  hookSecret: Secret | null,
+  context?: GuardrailContext,
+): Promise<GuardrailPlan> {
   const changes: GuardrailChange[] = [];
   for (const step of [...steps(ctx, hookSecret), ...(await builtinRoleSteps(ctx))]) {
     const inspection = await step.inspect();
@@ -131,7 +137,7 @@ export async function planGuardrails(ctx: OktaContext, hookSecret: Secret | null
       ...(step.removesAccess ? { removesAccess: true } : {}),
     });
   }
-  return { idp: 'okta', changes, findings: await findings(ctx) };
+  return { idp: 'okta', changes, findings: [...(await findings(ctx)), ...(await tacFindings(ctx, context))] };
 }
 
 /** Applies a plan: every planned change is re-inspected and converged; idempotent. */

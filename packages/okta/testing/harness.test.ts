@@ -19,7 +19,7 @@ describe('createContractHarness', () => {
     }
   });
 
-  it('is exported from the emulator entry, seeds applied guardrails on request and exposes the emulator', async () => {
+  it('is exported from the testing entry, seeds applied guardrails on request and exposes the emulator', async () => {
     const env = await createContractHarness({ env: {}, guardrailsApplied: true }).start();
     try {
       const emulator = (env as typeof env & { emulator: Emulator }).emulator;

@@ -4,8 +4,15 @@
  * @module
  */
 
-import type { GuardrailChange, GuardrailPlan, IdpKind, RecoveryProvider } from '@recovery-gate/core';
-import { cliProviders, loadCliConfig } from './context.js';
+import {
+  type GuardrailChange,
+  type GuardrailContext,
+  type GuardrailPlan,
+  type IdpKind,
+  parseDuration,
+  type RecoveryProvider,
+} from '@recovery-gate/core';
+import { cliProviders, type Loaded, loadCliConfig } from './context.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 
 /** Exit code of `plan --detailed-exitcode` when there are changes (as terraform). */
@@ -59,11 +66,26 @@ function summary(plans: readonly GuardrailPlan[]): string {
   return `Plan: ${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete.\n`;
 }
 
+/** What the policy's tiers will ask of the IdPs, for their plans to check the tenants' settings against. */
+export function guardrailContext(config: Loaded['config']): GuardrailContext {
+  return {
+    credentials: Object.entries(config.tiers).map(([tier, t]) => ({
+      tier,
+      ...(t.credential.kind === undefined ? {} : { kind: t.credential.kind }),
+      lifetimeSeconds: Math.floor(parseDuration(t.credential.lifetime) / 1000),
+      singleUse: t.credential.singleUse,
+    })),
+  };
+}
+
 async function planAll(
+  loaded: Loaded,
   providers: ReadonlyMap<IdpKind, RecoveryProvider>,
 ): Promise<{ provider: RecoveryProvider; plan: GuardrailPlan }[]> {
+  const context = guardrailContext(loaded.config);
   const out: { provider: RecoveryProvider; plan: GuardrailPlan }[] = [];
-  for (const provider of providers.values()) out.push({ provider, plan: await provider.planGuardrails() });
+  for (const provider of providers.values())
+    out.push({ provider, plan: await provider.planGuardrails(context) });
   return out;
 }
 
@@ -77,7 +99,7 @@ export interface PlanOptions {
 /** Prints the guardrails plan of every configured IdP; returns 0, or 2 for changes with --detailed-exitcode. */
 export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   const loaded = await loadCliConfig(options.config, io);
-  const plans = (await planAll(await cliProviders(loaded, io))).map((p) => p.plan);
+  const plans = (await planAll(loaded, await cliProviders(loaded, io))).map((p) => p.plan);
   const changed = plans.some((p) => pending(p).length > 0);
   const critical = criticals(plans);
   if (options.json === true) io.stdout(`${JSON.stringify({ changed, critical, plans }, null, 2)}\n`);
@@ -133,7 +155,7 @@ async function confirm(io: CliIo): Promise<boolean> {
 /** Plans, asks for confirmation (unless --auto-approve), applies with progress, and reports. */
 export async function apply(options: ApplyOptions, io: CliIo): Promise<number> {
   const loaded = await loadCliConfig(options.config, io);
-  const planned = (await planAll(await cliProviders(loaded, io))).map((p) => {
+  const planned = (await planAll(loaded, await cliProviders(loaded, io))).map((p) => {
     const plan = withRemovals(p.plan, options.removeResetRoles === true, io);
     return { ...p, plan, skipped: plan !== p.plan };
   });
