@@ -12,6 +12,7 @@ import { casePage, casesCsv, casesPage, closeIncidentPost } from './cases.js';
 import { codesIssuePost, codesPage, codesVoidPost } from './codes.js';
 import { chartsCsv, chartsPage, queuePage } from './console.js';
 import { createPagesCtx, loadSession, message, type PagesDeps, type PagesSettings } from './context.js';
+import { credentialPage } from './credential.js';
 import { idvCallback, idvContinue, idvReturn, idvStartPost } from './idv.js';
 import { intentHandlers } from './intents.js';
 import { createOidcClients } from './oidc.js';
@@ -19,7 +20,9 @@ import { provePage, provePost } from './prove.js';
 import { raisePage, raisePost } from './raise.js';
 import { reviewClosePost, reviewPage, reviewsPage } from './reviews.js';
 import { CALLBACK_PATH, callback, continueWithoutStepUp, startFromLink } from './signin.js';
-import { credentialPage, subjectSession, verifyPage, verifyPost, verifySignIn } from './verify.js';
+import { verifyPage } from './verify.js';
+import { verifyPost, verifySignIn } from './verify-posts.js';
+import { subjectSession } from './verify-session.js';
 
 export type { PagesDeps, PagesEngine, PagesSettings } from './context.js';
 export type { OidcIdpSettings, OidcSignIn, SignInResult } from './oidc.js';

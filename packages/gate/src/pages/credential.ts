@@ -1,0 +1,79 @@
+/**
+ * The one-time view of the temporary credential, after a fresh sign-in by the subject, with a new set of
+ * saved recovery codes beside it when the gate issues them after a recovery.
+ * @module
+ */
+
+import { isGateError } from '@recovery-gate/core';
+import { errorText } from '../orchestrator/context.js';
+import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
+import type { RequestContext, RouteResponse } from '../server/router.js';
+import { codesCard } from './codes.js';
+import { message, type PagesCtx, page, persist } from './context.js';
+import { card, html, type SafeHtml } from './html.js';
+import { statusCard } from './summary.js';
+import { notYours, subjectSession } from './verify-session.js';
+
+/** `GET /verify/case/:caseId/credential`: shows the credential once, after a fresh step-up. */
+export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
+  const found = await subjectSession(p, ctx);
+  if (!found) return notYours(p);
+  const { session, c } = found;
+  const allowed = session.data.reveal === c.id;
+  delete session.data.reveal;
+  await persist(p, session);
+  const gone = () =>
+    message(
+      p,
+      410,
+      'Nothing to show',
+      'Your temporary access was already shown, or is not ready. It is never shown twice.',
+      'info',
+      session,
+      html`<p><a href="/verify/case/${c.id}">Back to your recovery</a></p>`,
+    );
+  if (!allowed) return gone();
+  let claimed: ClaimedCredential;
+  try {
+    claimed = await p.deps().engine.claimCredential(c.id, session.data.sub as string);
+  } catch (error) {
+    if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return gone();
+    throw error;
+  }
+  const codes = await codesAfterRecovery(p, c, session.data.sub as string);
+  const body = html`${statusCard(c, 'Your temporary access')}
+${card(
+  'Use it now',
+  html`<p>Use this to sign in and ${c.action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method'}. It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
+<p><span class="secret" id="credential">${claimed.secret.reveal()}</span></p>
+<p class="hint">Nobody from the help desk will ask you for it.</p>`,
+  'card-ok',
+)}
+${codes}`;
+  return page(p, 200, 'Your temporary access', body, session, {
+    'cache-control': 'no-store, max-age=0',
+    pragma: 'no-cache',
+  });
+}
+
+/** A new set of saved recovery codes, shown once beside the credential; a failure never hides the credential. */
+async function codesAfterRecovery(p: PagesCtx, c: CaseView, by: string): Promise<SafeHtml | null> {
+  const codes = p.codes();
+  if (!codes || p.settings.recoveryCodes?.afterRecovery !== true) return null;
+  try {
+    const issued = await codes.issue(
+      { idp: c.idp, subjectId: c.subjectId, channels: c.facts?.channels ?? [] },
+      { actor: by, reason: 'recovery', caseId: c.id },
+    );
+    return codesCard(issued.codes);
+  } catch (error) {
+    p.deps().logger.warn('recovery codes were not issued after the recovery', {
+      caseId: c.id,
+      error: errorText(error),
+    });
+    return card(
+      'Recovery codes',
+      html`<p>We could not create your recovery codes just now. Create them later on <a href="/recovery-codes">your recovery codes page</a>.</p>`,
+    );
+  }
+}
