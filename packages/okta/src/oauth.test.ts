@@ -3,6 +3,7 @@ import { isGateError, type RecoveryProvider } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { createProvider } from './adapter.js';
+import { DEFAULT_SCOPES } from './config.js';
 
 const open: Emulator[] = [];
 afterEach(async () => {
@@ -80,6 +81,19 @@ describe('OAuth 2.0 service app (private_key_jwt)', () => {
     expect((await adapter.findUser('alice@example.com'))?.login).toBe('alice@example.com');
     const error = await adapter.suspend('alice@example.com').catch((e: unknown) => e);
     expect(isGateError(error, 'ERR_IDP_FORBIDDEN')).toBe(true);
+  });
+
+  it("plan says the TAC settings went unchecked when the app may not read the org's authenticators", async () => {
+    const scopes = DEFAULT_SCOPES.filter((s) => s !== 'okta.authenticators.read');
+    const { adapter } = await setup({ grant: scopes, scopes });
+    const plan = await adapter.planGuardrails({
+      credentials: [{ tier: 'STANDARD', lifetimeSeconds: 1800, singleUse: true }],
+    });
+    const tac = plan.findings.filter((f) => f.code.startsWith('OKTA_TAC_'));
+    expect(tac).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'OKTA_TAC_SETTINGS_UNREADABLE' }),
+    ]);
+    expect(tac[0]?.message).toContain('okta.authenticators.read');
   });
 
   it('is refused when the app is not registered with that key', async () => {
