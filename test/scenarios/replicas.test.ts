@@ -297,8 +297,8 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
       await (executor as GateProcess).kill('SIGKILL');
       const executorKilledAt = Date.now();
       faults.clear();
-      await startReplica(file);
-      // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on.
+      // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on. Measured from
+      // the kill on the two survivors alone (a replacement replica starts only afterwards).
       await until(
         async () =>
           (await holderOf(`recovery-gate:case:${caseId}`)) !== null ||
@@ -307,6 +307,7 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
         'a survivor to take the case over',
       );
       takeOver.caseExecution = Date.now() - executorKilledAt;
+      await startReplica(file);
       await until(
         async () => (await journal(caseId)).get('reset') === 'done',
         120_000,

@@ -139,7 +139,7 @@ export async function wireParts<O extends Orchestrator>(
     await store.migrate([...GATE_MIGRATIONS, ...orchestrator.migrations]);
     // One process owns an embedded store, so claims left in it are from a crashed run: due again now.
     if (store.kind === 'pglite') {
-      const released = await releaseClaims(store);
+      const released = (await releaseClaims(store)) + ((await outbox?.releaseClaims()) ?? 0);
       if (released > 0) logger.warn('released claims left by a previous run', { released });
     }
     const since = new Date(now().getTime() - parseDuration(config.pollers.lookback)).toISOString();
@@ -148,7 +148,7 @@ export async function wireParts<O extends Orchestrator>(
       options: { pollIntervalMs: parseDuration(config.pollers.interval), since, ...options.intake },
     });
     const loops = backgroundLoops(config, store, orchestrator, outbox, logger);
-    loops.push(pruneLoop(config, store, now, logger));
+    loops.push(pruneLoop(config, store, outbox, now, logger));
     loops.push(upkeepLoop({ providers, metrics, logger, now }, store));
     loops.push(
       reviewLoop(
@@ -264,10 +264,18 @@ function streamLoops(config: GateConfig, store: Store, logger: Logger): Loop[] {
 const RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** Prunes settled inbox and outbox rows and applies `retention`, a few times a day, once across replicas. */
-function pruneLoop(config: GateConfig, store: Store, now: () => Date, logger: Logger): Loop {
+function pruneLoop(
+  config: GateConfig,
+  store: Store,
+  outbox: OutboxNotifier | undefined,
+  now: () => Date,
+  logger: Logger,
+): Loop {
   const run = () =>
     store.withLock('prune', async () => {
-      await pruneSettled(store, new Date(now().getTime() - RETENTION_MS));
+      const before = new Date(now().getTime() - RETENTION_MS);
+      await pruneSettled(store, before);
+      await outbox?.prune(before);
       const pruned = await applyRetention(store, config.retention, now());
       if (pruned.detailsCleared + pruned.casesDeleted + pruned.auditRecordsPruned > 0)
         logger.info('retention applied', { ...pruned });

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { backoffDelay, type NormalizedEvent } from '@recovery-gate/core';
-import { withLeaseRenewal } from '../store/lease.js';
+import type { NormalizedEvent } from '@recovery-gate/core';
+import { createLeaseQueue, type LeaseQueue } from '../store/queue.js';
 import type { Logger, Metrics, Orchestrator, Store } from '../types.js';
 import type { SecurityAlert } from './alerts.js';
 
@@ -56,50 +56,55 @@ export interface InboxWorker {
   halt(): void;
 }
 
-const CLAIM = `
-  UPDATE gate_inbox SET status = 'processing', attempts = attempts + 1, locked_until = $2
-   WHERE idempotency_key IN (
-     SELECT i.idempotency_key FROM gate_inbox i
-      WHERE ((i.status = 'pending' AND i.next_attempt_at <= $1) OR (i.status = 'processing' AND i.locked_until < $1))
-        AND i.received_at <= $4
-        AND NOT EXISTS (
-          SELECT 1 FROM gate_inbox e
-           WHERE e.subject_key = i.subject_key AND e.status IN ('pending', 'processing')
-             AND (e.occurred_at < i.occurred_at OR (e.occurred_at = i.occurred_at AND e.idempotency_key < i.idempotency_key)))
-      ORDER BY i.occurred_at, i.received_at
-      LIMIT $3
-      FOR UPDATE SKIP LOCKED)
-   RETURNING idempotency_key, payload, attempts, occurred_at`;
+/** An event may be claimed once every earlier open event of its subject is settled (occurrence order). */
+const IN_ORDER = `t.received_at <= $4
+  AND NOT EXISTS (
+    SELECT 1 FROM gate_inbox e
+     WHERE e.subject_key = t.subject_key AND e.status IN ('pending', 'processing')
+       AND (e.occurred_at < t.occurred_at OR (e.occurred_at = t.occurred_at AND e.idempotency_key < t.idempotency_key)))`;
 
-type Ctx = WorkerOptions & {
-  readonly leaseMs: number;
-  readonly maxAttempts: number;
-  readonly backoffMs: number;
-};
+/** The inbox's lease queue (`leaseMs`, `maxAttempts`, `backoffMs` from the worker's options). */
+export function inboxQueue(
+  options: Pick<WorkerOptions, 'leaseMs' | 'maxAttempts' | 'backoffMs'> = {},
+): LeaseQueue<Row> {
+  return createLeaseQueue<Row>({
+    table: 'gate_inbox',
+    key: 'idempotency_key',
+    claimed: 'processing',
+    done: 'done',
+    createdColumn: 'received_at',
+    returning: 'idempotency_key, payload, attempts, occurred_at',
+    ackSet: 'processed_at = $2',
+    retrySet: 'processed_at = NULL',
+    leaseMs: options.leaseMs ?? 30_000,
+    maxAttempts: options.maxAttempts ?? 10,
+    backoff: { baseMs: options.backoffMs ?? 2000, capMs: 3_600_000 },
+  });
+}
+
+type Ctx = WorkerOptions & { readonly queue: LeaseQueue<Row> };
 
 async function claim(ctx: Ctx): Promise<Row[]> {
   const at = ctx.now();
-  const rows = await ctx.store.query<Row>(CLAIM, [
-    at.toISOString(),
-    new Date(at.getTime() + ctx.leaseMs).toISOString(),
-    ctx.batchSize ?? 100,
-    new Date(at.getTime() - (ctx.settleMs ?? 0)).toISOString(),
-  ]);
+  const rows = await ctx.queue.claim(ctx.store, at, {
+    limit: ctx.batchSize ?? 100,
+    orderBy: 't.occurred_at, t.received_at',
+    where: IN_ORDER,
+    params: [new Date(at.getTime() - (ctx.settleMs ?? 0)).toISOString()],
+  });
   return rows.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
 }
-
-const SETTLE = `
-  UPDATE gate_inbox SET status = $2, next_attempt_at = $3, processed_at = $4, locked_until = NULL, last_error = $5
-   WHERE idempotency_key = $1 AND status = 'processing'`;
 
 async function fail(ctx: Ctx, row: Row, error: unknown): Promise<void> {
   const code = (error as { code?: unknown }).code;
   const text = error instanceof Error ? error.message : String(error);
   const message = `${typeof code === 'string' ? `${code}: ` : ''}${text}`.slice(0, 500);
-  const final = row.attempts >= ctx.maxAttempts;
-  const delay = backoffDelay(row.attempts - 1, { baseMs: ctx.backoffMs, capMs: 3_600_000 });
-  const next = new Date(ctx.now().getTime() + delay).toISOString();
-  await ctx.store.query(SETTLE, [row.idempotency_key, final ? 'failed' : 'pending', next, null, message]);
+  const { final } = await ctx.queue.retry(
+    ctx.store,
+    { key: row.idempotency_key, attempts: row.attempts },
+    ctx.now(),
+    message,
+  );
   ctx.metrics.inc('recovery_events_failed_total', { idp: row.payload.idp, final: String(final) });
   ctx.logger.warn('event processing failed', {
     key: row.idempotency_key,
@@ -124,14 +129,8 @@ async function processRow(ctx: Ctx, row: Row): Promise<boolean> {
 }
 
 /** Marks events done in one statement (one commit for a group of concurrently handled events). */
-async function settleDone(ctx: Ctx, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  const at = ctx.now().toISOString();
-  await ctx.store.query(
-    `UPDATE gate_inbox SET status = 'done', processed_at = $2, locked_until = NULL, last_error = NULL
-      WHERE idempotency_key = ANY($1::text[]) AND status = 'processing'`,
-    [keys, at],
-  );
+function settleDone(ctx: Ctx, keys: readonly string[]): Promise<void> {
+  return ctx.queue.ack(ctx.store, keys, ctx.now());
 }
 
 /**
@@ -153,23 +152,9 @@ async function processBatch(ctx: Ctx, rows: readonly Row[]): Promise<readonly Ro
   }
 }
 
-/** Extends the claims on `keys` still being handled by one lease from now. */
-async function renewLeases(ctx: Ctx, keys: readonly string[]): Promise<void> {
-  const until = new Date(ctx.now().getTime() + ctx.leaseMs).toISOString();
-  await ctx.store.query(
-    `UPDATE gate_inbox SET locked_until = $2 WHERE idempotency_key = ANY($1::text[]) AND status = 'processing'`,
-    [keys, until],
-  );
-}
-
 /** Creates the inbox worker. */
 export function createInboxWorker(options: WorkerOptions): InboxWorker {
-  const ctx: Ctx = {
-    ...options,
-    leaseMs: options.leaseMs ?? 30_000,
-    maxAttempts: options.maxAttempts ?? 10,
-    backoffMs: options.backoffMs ?? 2000,
-  };
+  const ctx: Ctx = { ...options, queue: inboxQueue(options) };
   let halted = false;
   const handle = async (claimed: readonly Row[]): Promise<void> => {
     const rows = await processBatch(ctx, claimed);
@@ -190,11 +175,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         const claimed = await claim(ctx);
         if (claimed.length === 0) break;
         const keys = claimed.map((row) => row.idempotency_key);
-        await withLeaseRenewal(
-          ctx.leaseMs,
-          () => renewLeases(ctx, keys),
-          () => handle(claimed),
-        );
+        await ctx.queue.holding(ctx.store, keys, ctx.now, () => handle(claimed));
         handled += claimed.length;
       }
       return handled;
@@ -206,32 +187,17 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
 }
 
 /**
- * After a crash of the only process that can hold claims (the embedded store), releases its claims at once
- * instead of waiting for their leases: events and notifications it was working on become due again.
+ * After a crash of the only process that can hold claims (the embedded store), releases its inbox claims at
+ * once instead of waiting for their leases: the events it was working on become due again.
  */
-export async function releaseClaims(store: Store): Promise<number> {
-  const events = await store.query(
-    "UPDATE gate_inbox SET status = 'pending', locked_until = NULL WHERE status = 'processing' RETURNING idempotency_key",
-  );
-  const mails = await store.query(
-    "UPDATE notification_outbox SET status = 'pending', locked_until = NULL WHERE status = 'sending' RETURNING idempotency_key",
-  );
-  return events.length + mails.length;
+export function releaseClaims(store: Store): Promise<number> {
+  return inboxQueue().release(store);
 }
 
 /**
- * Deletes inbox events processed and notifications settled before `before`. Keys younger than that still
- * deduplicate late retries; pick `before` well past the IdPs' retry windows and the poll lookback.
+ * Deletes inbox events processed before `before`. Keys younger than that still deduplicate late retries;
+ * pick `before` well past the IdPs' retry windows and the poll lookback.
  */
-export async function pruneSettled(store: Store, before: Date): Promise<number> {
-  const at = before.toISOString();
-  const events = await store.query(
-    "DELETE FROM gate_inbox WHERE status IN ('done', 'failed') AND received_at < $1 RETURNING idempotency_key",
-    [at],
-  );
-  const mails = await store.query(
-    "DELETE FROM notification_outbox WHERE status IN ('sent', 'failed') AND created_at < $1 RETURNING idempotency_key",
-    [at],
-  );
-  return events.length + mails.length;
+export function pruneSettled(store: Store, before: Date): Promise<number> {
+  return inboxQueue().prune(store, before);
 }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { backoffDelay } from '@recovery-gate/core';
 import { maskAddress } from '../log.js';
+import { createLeaseQueue, type LeaseQueue } from '../store/queue.js';
 import type { Logger, Metrics, Notification, Notifier, Queryable, Store } from '../types.js';
 import type { Transport } from './transports.js';
 
@@ -37,6 +37,10 @@ export interface OutboxNotifier extends Notifier {
   stage: NonNullable<Notifier['stage']>;
   stageMany: NonNullable<Notifier['stageMany']>;
   drain(): Promise<number>;
+  /** Gives back the claims a crashed run of the embedded store's one process left; returns how many. */
+  releaseClaims(): Promise<number>;
+  /** Deletes notifications settled before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -54,24 +58,38 @@ export function describeRecipient(n: Notification): string {
 
 interface Ctx {
   readonly options: OutboxOptions;
-  readonly maxAttempts: number;
-  readonly backoffMs: number;
-  readonly leaseMs: number;
+  readonly queue: LeaseQueue<Row>;
 }
 
-const CLAIM = `
-  UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, locked_until = $2
-   WHERE idempotency_key IN (
-     SELECT idempotency_key FROM notification_outbox
-      WHERE ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
-        AND payload->>'sensitive' IS DISTINCT FROM 'true'
-      ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-   RETURNING idempotency_key, channel, payload, attempts`;
+/** The outbox's lease queue (`leaseMs`, `maxAttempts`, `backoffMs` from the outbox's options). */
+export function outboxQueue(
+  options: Pick<OutboxOptions, 'leaseMs' | 'maxAttempts' | 'backoffMs'> = {},
+): LeaseQueue<Row> {
+  return createLeaseQueue<Row>({
+    table: 'notification_outbox',
+    key: 'idempotency_key',
+    claimed: 'sending',
+    done: 'sent',
+    createdColumn: 'created_at',
+    returning: 'idempotency_key, channel, payload, attempts',
+    // Links are single-use tokens: once a notification is settled, its stored copy keeps none.
+    ackSet: "next_attempt_at = $2, sent_at = $2, payload = payload - 'links'",
+    retrySet: "sent_at = NULL, payload = CASE WHEN $2 = 'pending' THEN payload ELSE payload - 'links' END",
+    leaseMs: options.leaseMs ?? 60_000,
+    maxAttempts: options.maxAttempts ?? 8,
+    backoff: { baseMs: options.backoffMs ?? 5000, capMs: 3_600_000 },
+  });
+}
 
-async function claim(ctx: Ctx): Promise<Row[]> {
-  const at = ctx.options.now();
-  const until = new Date(at.getTime() + ctx.leaseMs).toISOString();
-  return ctx.options.store.query<Row>(CLAIM, [at.toISOString(), until]);
+/** A sensitive notification is never claimed for a retry: its text was never stored. */
+const NOT_SENSITIVE = "t.payload->>'sensitive' IS DISTINCT FROM 'true'";
+
+function claim(ctx: Ctx): Promise<Row[]> {
+  return ctx.queue.claim(ctx.options.store, ctx.options.now(), {
+    limit: 20,
+    orderBy: 't.next_attempt_at',
+    where: NOT_SENSITIVE,
+  });
 }
 
 /**
@@ -83,29 +101,9 @@ const INSERT_CLAIMED = `
   VALUES ($1, $2, $3::jsonb, 'sending', 1, $4, $5, $4) ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING idempotency_key, channel, payload, attempts`;
 
-/** Claims one key when it is due (a repeated send of a notification still pending), by primary key. */
-const CLAIM_KEY = `
-  UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, locked_until = $2
-   WHERE idempotency_key = $3
-     AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
-     AND payload->>'sensitive' IS DISTINCT FROM 'true'
-   RETURNING idempotency_key, channel, payload, attempts`;
-
-/** Links are single-use tokens: once a notification is settled, its stored copy keeps none. */
-const SETTLE = `
-  UPDATE notification_outbox SET status = $2, next_attempt_at = $3, sent_at = $4, locked_until = NULL,
-         last_error = $5, payload = CASE WHEN $2 = 'pending' THEN payload ELSE payload - 'links' END
-   WHERE idempotency_key = $1`;
-
-/** Settles sent notifications in one statement (a batch delivered after one commit). */
-const SETTLE_SENT = `
-  UPDATE notification_outbox SET status = 'sent', next_attempt_at = $2, sent_at = $2, locked_until = NULL,
-         last_error = NULL, payload = payload - 'links'
-   WHERE idempotency_key = ANY($1::text[])`;
-
 /** Makes one attempt; returns null when the transport took it, else settles the row for a retry or as failed. */
 async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
-  const { store, logger, metrics, now } = ctx.options;
+  const { store, logger, metrics } = ctx.options;
   const n = row.payload;
   const transport = ctx.options.transports[row.channel];
   try {
@@ -113,18 +111,19 @@ async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
     await transport.deliver(n);
     return row;
   } catch (error) {
-    const at = now();
     const raw = error instanceof Error ? error.message : String(error);
     // A transport's error may echo the body it was given; a sensitive one's is not kept.
     const message = (n.sensitive === true ? 'delivery failed (details withheld: sensitive)' : raw).slice(
       0,
       500,
     );
-    const failed = row.attempts >= ctx.maxAttempts || transport === undefined;
-    const delay = backoffDelay(row.attempts - 1, { baseMs: ctx.backoffMs, capMs: 3_600_000 });
-    const next = new Date(at.getTime() + delay);
-    const status = failed ? 'failed' : 'pending';
-    await store.query(SETTLE, [row.idempotency_key, status, next.toISOString(), null, message]);
+    const { final: failed } = await ctx.queue.retry(
+      store,
+      { key: row.idempotency_key, attempts: row.attempts },
+      ctx.options.now(),
+      message,
+      transport === undefined || n.sensitive === true,
+    );
     metrics.inc('recovery_notifications_total', {
       channel: row.channel,
       result: failed ? 'failed' : 'retry',
@@ -144,7 +143,11 @@ async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
 async function settleSent(ctx: Ctx, rows: readonly Row[]): Promise<void> {
   if (rows.length === 0) return;
   const { store, logger, metrics, now } = ctx.options;
-  await store.query(SETTLE_SENT, [rows.map((r) => r.idempotency_key), now().toISOString()]);
+  await ctx.queue.ack(
+    store,
+    rows.map((r) => r.idempotency_key),
+    now(),
+  );
   for (const row of rows) {
     metrics.inc('recovery_notifications_total', { channel: row.channel, result: 'sent' });
     logger.info('notification sent', { key: row.idempotency_key, to: describeRecipient(row.payload) });
@@ -176,10 +179,7 @@ async function sendSensitive(ctx: Ctx, n: Notification): Promise<void> {
     at,
   ]);
   if (rows.length === 0) return;
-  await deliver(
-    { ...ctx, maxAttempts: 1 },
-    { idempotency_key: idempotencyKey, channel: to.kind, payload: n, attempts: 1 },
-  );
+  await deliver(ctx, { idempotency_key: idempotencyKey, channel: to.kind, payload: n, attempts: 1 });
 }
 
 /** Sensitive rows a crash left unsettled are failed, not retried: their text was never stored. */
@@ -188,15 +188,17 @@ const FAIL_ABANDONED = `
          last_error = 'not sent before a restart; sensitive notifications are not retried'
    WHERE status IN ('pending', 'sending') AND payload->>'sensitive' = 'true' AND created_at < $1`;
 
-function claimParams(ctx: Ctx, key: string): string[] {
-  const at = ctx.options.now();
-  return [at.toISOString(), new Date(at.getTime() + ctx.leaseMs).toISOString(), key];
-}
-
 /** Stores `n` claimed for its first attempt; no row when its key is already stored. */
 function insertClaimed(ctx: Ctx, q: Queryable, n: Notification): Promise<Row[]> {
-  const [at, until] = claimParams(ctx, n.idempotencyKey);
-  return q.query<Row>(INSERT_CLAIMED, [n.idempotencyKey, n.to.kind, JSON.stringify(n), at, until]);
+  const at = ctx.options.now();
+  const until = ctx.queue.leaseUntil(at);
+  return q.query<Row>(INSERT_CLAIMED, [
+    n.idempotencyKey,
+    n.to.kind,
+    JSON.stringify(n),
+    at.toISOString(),
+    until,
+  ]);
 }
 
 /** Stores many notifications claimed for their first attempt, in one statement; returns the new rows. */
@@ -225,12 +227,7 @@ async function deliverAll(ctx: Ctx, rows: readonly Row[]): Promise<void> {
 
 /** Creates the outbox notifier. `send` resolves once the notification is stored and one attempt made. */
 export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
-  const ctx: Ctx = {
-    options,
-    maxAttempts: options.maxAttempts ?? 8,
-    backoffMs: options.backoffMs ?? 5000,
-    leaseMs: options.leaseMs ?? 60_000,
-  };
+  const ctx: Ctx = { options, queue: outboxQueue(options) };
   return {
     async send(n) {
       if (n.sensitive === true) return sendSensitive(ctx, n);
@@ -238,7 +235,7 @@ export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
       const rows =
         fresh.length > 0
           ? fresh
-          : await options.store.query<Row>(CLAIM_KEY, claimParams(ctx, n.idempotencyKey));
+          : await ctx.queue.claimKey(options.store, n.idempotencyKey, options.now(), NOT_SENSITIVE);
       for (const row of rows) await deliver(ctx, row);
     },
     async stage(n, tx) {
@@ -260,17 +257,19 @@ export function createOutboxNotifier(options: OutboxOptions): OutboxNotifier {
         ns.map((n) => n.to.kind),
         ns.map((n) => JSON.stringify(n)),
         at.toISOString(),
-        new Date(at.getTime() + ctx.leaseMs).toISOString(),
+        ctx.queue.leaseUntil(at),
       ]);
       return { deliver: () => deliverAll(ctx, rows) };
     },
     async drain() {
-      const abandoned = new Date(options.now().getTime() - ctx.leaseMs).toISOString();
+      const abandoned = new Date(options.now().getTime() - ctx.queue.spec.leaseMs).toISOString();
       await options.store.query(FAIL_ABANDONED, [abandoned]);
       const rows = await claim(ctx);
       await deliverAll(ctx, rows);
       return rows.length;
     },
+    releaseClaims: () => ctx.queue.release(options.store),
+    prune: (before) => ctx.queue.prune(options.store, before),
     async close() {
       for (const t of Object.values(options.transports)) await (t as Transport).close?.();
     },
