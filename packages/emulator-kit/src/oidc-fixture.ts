@@ -18,6 +18,8 @@ export interface OidcFixture {
   readonly mustChange: Set<string>;
   /** Passwords chosen on the new-password form, by account id (the shared password otherwise). */
   readonly chosen: Record<string, string>;
+  /** The client whose sign-in changed the password, by account id. */
+  readonly changedFor: Record<string, string>;
   readonly password: string;
   readonly redirectUri: string;
   /** Signs in through the code flow (the push, if asked, is approved). */
@@ -54,6 +56,7 @@ export async function startOidcFixture(): Promise<OidcFixture> {
   const events: SignInEvent[] = [];
   const mustChange = new Set<string>();
   const chosen: Record<string, string> = {};
+  const changedFor: Record<string, string> = {};
   const router = createRouter();
   const http = await startHttpServer(router.handle);
   const oidc = await createOidcServer({
@@ -74,8 +77,9 @@ export async function startOidcFixture(): Promise<OidcFixture> {
         return id && given === (chosen[id] ?? password) ? id : null;
       },
       mustChangePassword: (id) => mustChange.has(id),
-      changePassword: (id, next) => {
+      changePassword: (id, next, clientId) => {
         if (next.length < 8) return 'Invalid password: minimum length 8.';
+        changedFor[id] = clientId;
         chosen[id] = next;
         mustChange.delete(id);
         return null;
@@ -96,6 +100,7 @@ export async function startOidcFixture(): Promise<OidcFixture> {
     events,
     mustChange,
     chosen,
+    changedFor,
     password,
     redirectUri,
     signIn: (login, params = {}, extra = {}) =>

@@ -46,6 +46,7 @@ describe('createOidcServer: a password that must be changed (mustChangePassword)
     expect(steps).toEqual(['login', 'otp', 'update-password']);
     expect(idToken).toMatchObject({ sub: 'u4', acr: 'urn:okta:loa:2fa:any', amr: ['pwd', 'otp', 'mfa'] });
     expect(fx.chosen.u4).toBe('Dave-Chosen-1');
+    expect(fx.changedFor.u4).toBe('gate');
   });
 
   it('refuses a mismatched confirmation and a policy violation, without echoing the password', async () => {

@@ -313,7 +313,7 @@ export const postPasswordChange: Step = async (ui, req, res, details) => {
   if (next === '') error = 'Please specify password.';
   else if (next !== text(body['password-confirm'])) error = "Passwords don't match.";
   else if (ui.deps.accounts.changePassword === undefined) error = 'The password cannot be changed here.';
-  else error = await ui.deps.accounts.changePassword(step.accountId, next);
+  else error = await ui.deps.accounts.changePassword(step.accountId, next, text(details.params.client_id));
   if (error !== null) return renderPasswordChange(ui, res, details, step, error);
   return finishLogin(ui, req, res, details, {
     accountId: step.accountId,

@@ -51,8 +51,13 @@ export interface OidcAccounts {
   /**
    * Sets the password chosen on that form: null when accepted (the requirement is then cleared), else the
    * message to show (a policy violation; never the password). Needed with `mustChangePassword`.
+   * `clientId` is the client the sign-in is for (for the IdP's event log).
    */
-  changePassword?(accountId: string, newPassword: string): string | null | Promise<string | null>;
+  changePassword?(
+    accountId: string,
+    newPassword: string,
+    clientId: string,
+  ): string | null | Promise<string | null>;
   /** Called when a push challenge starts (e.g. to record a factor transaction in the emulator). */
   onPushChallenge?(challenge: PushChallenge): void;
   /** Called on sign-in outcomes (Keycloak LOGIN / LOGIN_ERROR events, Okta System Log, lockout counters). */
