@@ -8,7 +8,8 @@
  *   emulator then says active and alice signs in at the IdP's page with her own password;
  * - erin's password reset: she verifies with a step-up sign-in; the emulator says the password is expired,
  *   the old one and her sessions are refused; from the "ready" message she proves she holds her phone,
- *   sees the temporary credential once, and it signs her in once.
+ *   sees the temporary credential once, and it signs her in once (on Keycloak she chooses a new password
+ *   at the IdP's page before anything is issued, as its UPDATE_PASSWORD required action demands).
  * Screenshots go to test-artifacts/demo/.
  * @module
  */
@@ -64,20 +65,32 @@ function parse(out: string, idp: Idp): Printed {
 
 /**
  * Signs in on the IdP's page with `secret`, then the second factor from the inbox (a code, or "Approve" on
- * the sign-in push), and waits until the browser is back on the gate.
+ * the sign-in push), then, when `newPassword` is given, the IdP's own new-password form (Keycloak's
+ * UPDATE_PASSWORD for a temporary password), and waits until the browser is back on the gate.
  */
-async function signIn(page: Page, x: Exploration, idp: Idp, name: string, secret = PASSWORD): Promise<void> {
+async function signIn(
+  page: Page,
+  x: Exploration,
+  idp: Idp,
+  name: string,
+  secret = PASSWORD,
+  newPassword?: string,
+): Promise<void> {
   await page.locator('input[name=login]').waitFor();
   await page.fill('input[name=login]', login(idp, name));
   await page.fill('input[name=password]', secret);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  const factor = page.locator('input[name=otp], h1:has-text("Approve on your phone")');
   try {
-    await page.locator('input[name=otp], h1:has-text("Approve on your phone"), .brand').first().waitFor();
+    await page
+      .locator('input[name=otp], h1:has-text("Approve on your phone"), input[name=password-new], .brand')
+      .first()
+      .waitFor();
   } catch (error) {
     await shot(page, idp, `signin-stuck-${name}`);
     throw error;
   }
-  if (!page.url().startsWith(x.gate.url)) {
+  if (!page.url().startsWith(x.gate.url) && (await factor.count()) > 0) {
     const inbox = await page.context().newPage();
     await inbox.goto(`${x.gate.url}/demo/inbox`);
     const row = inbox.locator(`#${idp}-${name}`);
@@ -91,6 +104,14 @@ async function signIn(page: Page, x: Exploration, idp: Idp, name: string, secret
       await inbox.getByText('Push approved').waitFor();
     }
     await inbox.close();
+  }
+  if (newPassword !== undefined) {
+    // The IdP issues nothing before the new password is set: its form comes after every other step.
+    await page.locator('input[name=password-new]').waitFor();
+    await shot(page, idp, `update-password-${name}`);
+    await page.fill('input[name=password-new]', newPassword);
+    await page.fill('input[name=password-confirm]', newPassword);
+    await page.getByRole('button', { name: 'Submit' }).click();
   }
   await page.waitForURL((url) => url.href.startsWith(x.gate.url), { timeout: 30_000 });
 }
@@ -126,7 +147,14 @@ async function proveWithPhoneCode(page: Page, x: Exploration, idp: Idp, name: st
  * Signs in at the IdP's own sign-in page, as any app of the tenant would send the person there (the gate's
  * page client, no step-up asked), and checks the IdP let them in: it redirects back with a code, no error.
  */
-async function idpSignIn(browser: Browser, x: Exploration, idp: Idp, name: string, secret = PASSWORD) {
+async function idpSignIn(
+  browser: Browser,
+  x: Exploration,
+  idp: Idp,
+  name: string,
+  secret = PASSWORD,
+  newPassword?: string,
+) {
   const tenant = x.tenants.find((t) => t.idp === idp);
   const discovery = (await (await fetch(`${tenant?.issuer}/.well-known/openid-configuration`)).json()) as {
     authorization_endpoint: string;
@@ -144,7 +172,7 @@ async function idpSignIn(browser: Browser, x: Exploration, idp: Idp, name: strin
   }).toString();
   const { context, page } = await fresh(browser);
   await page.goto(url.href);
-  await signIn(page, x, idp, name, secret);
+  await signIn(page, x, idp, name, secret, newPassword);
   const back = new URL(page.url());
   expect(back.pathname).toBe('/oidc/callback');
   expect(back.searchParams.get('error')).toBeNull();
@@ -277,10 +305,14 @@ describe('the demo password-reset and unlock stories, in a browser', () => {
       expect((await x.gate.orchestrator.getCase(caseId))?.state).toBe('completed');
 
       // It signs her in once: at the IdP's sign-in page where it takes it (Entra's TAP at the password
-      // prompt), else through the emulator (Okta's TAC is its own widget step; Keycloak's temporary password
-      // forces a new one at once, a step the emulator's sign-in page does not run).
-      if (idp !== 'entra') {
+      // prompt; Keycloak's temporary password, which makes her choose a new one before anything is issued),
+      // else through the emulator (Okta's TAC is its own widget step).
+      if (idp === 'okta') {
         expect(await tenant.probes.signInWithTemporaryCredential(erinId, secret)).toBe(true);
+      } else if (idp === 'keycloak') {
+        await idpSignIn(browser, x, idp, 'erin', secret, 'Erin-Chose-This-1');
+        // The required action is done: the password is no longer temporary.
+        expect((await tenant.adapter.readSubjectFacts(erinId)).status).toBe('active');
       } else {
         await idpSignIn(browser, x, idp, 'erin', secret);
       }

@@ -6,7 +6,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { type RecoveryProvider, secretsEqual } from '@recovery-gate/core';
+import type { RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { consoleAgent } from './agent.js';
@@ -20,29 +20,6 @@ import {
   GATE_CLIENT_SECRET,
 } from './seed.js';
 import type { EmuUser } from './state.js';
-
-/**
- * Signs in with a temporary password as a browser would: Keycloak accepts it once and runs the required
- * actions: a new password (the cast's demo password again, so later sign-ins in tests work), an OTP app
- * for CONFIGURE_TOTP; after that the temporary one no longer works.
- */
-function signInWithTemporaryPassword(user: EmuUser, secret: string, now: number): boolean {
-  const password = user.credentials.find((c) => c.type === 'password');
-  if (!user.enabled || password?.secret === undefined || !user.requiredActions.includes('UPDATE_PASSWORD'))
-    return false;
-  if (!secretsEqual(password.secret, secret)) return false;
-  password.secret = DEMO_PASSWORD;
-  if (user.requiredActions.includes('CONFIGURE_TOTP'))
-    user.credentials.push({
-      id: randomUUID(),
-      type: 'otp',
-      userLabel: 'app',
-      createdDate: now,
-      priority: 20,
-    });
-  user.requiredActions = [];
-  return true;
-}
 
 /** Builds the adapter under test (the harness imports nothing of src/: the caller passes the factory). */
 export type ProviderFactory = (
@@ -81,6 +58,43 @@ async function must(status: number | readonly number[], what: string): Promise<v
   if (list.some((x) => x >= 300)) throw new Error(`agent ${what} failed: ${list.join(', ')}`);
 }
 
+/**
+ * Signs in with a temporary password at the realm's sign-in page, as a browser does: Keycloak runs the
+ * UPDATE_PASSWORD required action before any session exists, so a new password is chosen there (the cast's
+ * demo password again, so later sign-ins in tests work); after that the temporary one no longer works.
+ * True only when the page asked for the new password (the password was temporary) and the sign-in finished.
+ * CONFIGURE_TOTP, when also required, is not a page of the emulator's sign-in: an OTP app is bound in state.
+ */
+async function signInWithTemporaryPassword(emu: Emulator, user: EmuUser, secret: string): Promise<boolean> {
+  try {
+    const { steps } = await signInBrowserless({
+      authorizationEndpoint: emu.oidc.authorizationEndpoint,
+      tokenEndpoint: emu.oidc.tokenEndpoint,
+      clientId: APP_CLIENT_ID,
+      clientSecret: APP_CLIENT_SECRET,
+      redirectUri: APP_REDIRECT_URI,
+      login: user.username,
+      password: secret,
+      newPassword: DEMO_PASSWORD,
+      otp: () => currentOtp(user),
+    });
+    if (!steps.includes('update-password')) return false;
+  } catch {
+    return false;
+  }
+  if (user.requiredActions.includes('CONFIGURE_TOTP')) {
+    user.credentials.push({
+      id: randomUUID(),
+      type: 'otp',
+      userLabel: 'app',
+      createdDate: emu.control.now(),
+      priority: 20,
+    });
+    user.requiredActions = user.requiredActions.filter((a) => a !== 'CONFIGURE_TOTP');
+  }
+  return true;
+}
+
 function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
   const { control } = emu;
   const user = (id: string) => {
@@ -108,7 +122,7 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       ).ok,
     sessionActive: async (sessionId) => control.realm.sessions.has(sessionId),
     signInWithTemporaryCredential: async (userId, secret) => {
-      if (secret !== null) return signInWithTemporaryPassword(user(userId), secret, control.now());
+      if (secret !== null) return signInWithTemporaryPassword(emu, user(userId), secret);
       const mail = control
         .outbox()
         .filter((m) => m.userId === userId)

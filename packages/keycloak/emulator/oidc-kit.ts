@@ -21,6 +21,7 @@ import {
 } from '@recovery-gate/emulator-kit';
 import { type Emu, loginEvent } from './context.js';
 import { recordFailure } from './oidc.js';
+import { finishUpdatePassword } from './password.js';
 import { hasRecoveryCodes, redeemRecoveryCode } from './recovery-codes.js';
 import { APP_CLIENT_ID, APP_CLIENT_SECRET } from './seed.js';
 import type { EmuUser } from './state.js';
@@ -73,6 +74,13 @@ function accounts(emu: Emu): OidcAccounts {
       }
       emu.realm.loginFailures.delete(user.id);
       return user.id;
+    },
+    // UPDATE_PASSWORD (a temporary password) runs before any session is issued, as Keycloak's required actions.
+    mustChangePassword: (id) => emu.realm.users.get(id)?.requiredActions.includes('UPDATE_PASSWORD') === true,
+    changePassword: (id, next, clientId) => {
+      const user = emu.realm.users.get(id);
+      if (user === undefined) return 'Invalid user';
+      return finishUpdatePassword(emu, user, next, clientId);
     },
     secondFactor: (id) =>
       emu.realm.users.get(id)?.credentials.some((c) => c.type === 'otp') === true ? 'otp' : 'none',

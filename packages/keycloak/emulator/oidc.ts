@@ -9,6 +9,7 @@ import { secretsEqual } from '@recovery-gate/core';
 import { type Emu, loginEvent } from './context.js';
 import { oauthError, type Req, type Res, type Router } from './http.js';
 import { type Claims, signEs256, verifyJwt } from './jwt.js';
+import { finishUpdatePassword } from './password.js';
 import type { EmuClient, EmuUser } from './state.js';
 import { clientByClientId, effectiveRealmRoles, newId } from './state.js';
 
@@ -257,16 +258,9 @@ function finishRequiredActions(emu: Emu, req: Req): Res {
   if (!t.ok) return t.res;
   if (t.actions.includes('UPDATE_PASSWORD')) {
     const next = form['password-new'] ?? '';
-    if (next.length < 8 || next !== form['password-confirm']) return page(400, 'Invalid password.');
-    t.user.credentials = t.user.credentials.filter((c) => c.type !== 'password');
-    t.user.credentials.push({
-      id: newId(),
-      type: 'password',
-      createdDate: emu.now(),
-      priority: 10,
-      secret: next,
-    });
-    loginEvent(emu, 'UPDATE_PASSWORD', t.user.id, t.azp);
+    if (next !== form['password-confirm']) return page(400, "Passwords don't match.");
+    const refused = finishUpdatePassword(emu, t.user, next, t.azp);
+    if (refused !== null) return page(400, refused);
   }
   t.user.requiredActions = t.user.requiredActions.filter((a) => !t.actions.includes(a));
   if (t.oneTime) emu.realm.usedActionTokens.add(t.jti);

@@ -7,6 +7,7 @@
 import { adminEvent, authenticate, type Emu, requireRole, targetUser } from './context.js';
 import { HttpError, messageError, oauthError, type Req, type Res, type Router } from './http.js';
 import { signHs256 } from './jwt.js';
+import { passwordPolicyError, storePassword } from './password.js';
 import { credentialRep, sessionRep } from './represent.js';
 import { REQUIRED_ACTIONS } from './routes-users.js';
 import { clientByClientId, newId } from './state.js';
@@ -18,17 +19,9 @@ function resetPassword(emu: Emu, req: Req): Res {
   const user = targetUser(emu, caller, req.params.id ?? '', 'reset-password');
   const rep = req.body as { type?: unknown; value?: unknown; temporary?: unknown } | undefined;
   if (typeof rep?.value !== 'string' || rep.value.length === 0) throw messageError(400, 'Empty password');
-  if (rep.value.length < 8) throw messageError(400, 'invalidPasswordMinLengthMessage');
-  // Keycloak updates the existing password credential in place (PasswordCredentialProvider keeps its id).
-  const previous = user.credentials.find((c) => c.type === 'password');
-  user.credentials = user.credentials.filter((c) => c.type !== 'password');
-  user.credentials.push({
-    id: previous?.id ?? newId(),
-    type: 'password',
-    createdDate: emu.now(),
-    priority: 10,
-    secret: rep.value,
-  });
+  const refused = passwordPolicyError(rep.value);
+  if (refused !== null) throw messageError(400, refused);
+  storePassword(emu, user, rep.value);
   const others = user.requiredActions.filter((a) => a !== 'UPDATE_PASSWORD');
   user.requiredActions = rep.temporary === false ? others : [...others, 'UPDATE_PASSWORD'];
   adminEvent(emu, caller, 'ACTION', 'USER', `users/${user.id}/reset-password`);
