@@ -1,6 +1,6 @@
 // The three IdPs as benches see them: the real adapter on its emulator (started through the adapter
 // package's own harness), plus a uniform view of the emulator's request log.
-import { startEmulatedEnvironment } from '@recovery-gate/entra/emulator';
+import { startTestEnvironment as startEntraTestEnvironment } from '@recovery-gate/entra/testing';
 import { startPair } from '@recovery-gate/keycloak/emulator';
 import { startTestEnvironment } from '@recovery-gate/okta/testing';
 
@@ -32,7 +32,7 @@ export async function startIdp(idp, { latencyMs = 0, extra = {}, guardrailsAppli
     };
   }
   if (idp === 'entra') {
-    const env = await startEmulatedEnvironment({ guardrailsApplied: true, latencyMs, ...extra });
+    const env = await startEntraTestEnvironment({ guardrailsApplied: true, latencyMs, ...extra });
     const { control } = env.emulator;
     let base = 0;
     return {

@@ -65,8 +65,8 @@ async function oktaSide(): Promise<IdpSide> {
 }
 
 async function entraSide(): Promise<IdpSide> {
-  const { startEmulatedEnvironment } = await import('@recovery-gate/entra/emulator');
-  const env = await startEmulatedEnvironment();
+  const { startTestEnvironment } = await import('@recovery-gate/entra/testing');
+  const env = await startTestEnvironment();
   return {
     adapter: env.adapter,
     probes: env.probes,

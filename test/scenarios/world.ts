@@ -35,7 +35,7 @@ interface HarnessModule {
 
 const MODULES: Readonly<Record<IdpKind, () => Promise<HarnessModule>>> = {
   okta: () => import('@recovery-gate/okta/testing') as Promise<HarnessModule>,
-  entra: () => import('@recovery-gate/entra/emulator') as Promise<HarnessModule>,
+  entra: () => import('@recovery-gate/entra/testing') as Promise<HarnessModule>,
   keycloak: () => import('@recovery-gate/keycloak/emulator') as Promise<HarnessModule>,
 };
 

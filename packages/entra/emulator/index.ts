@@ -16,7 +16,6 @@ import { seedGuardrails } from './seed-guardrails.js';
 import { createHandler, type Fault, type LoggedRequest, type ServerState } from './server.js';
 import type { EmuUser, TenantState } from './state.js';
 
-export { createContractHarness, realTenantConfigured, startEmulatedEnvironment } from './harness.js';
 export { DEMO_PASSWORD, EMULATOR_TENANT_ID, GATE_APP, PORTAL_APP } from './seed.js';
 export type { Fault, LoggedRequest } from './server.js';
 export type { EmuUser, TenantState } from './state.js';

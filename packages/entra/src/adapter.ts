@@ -7,42 +7,31 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type Capabilities, createSecret, GateError, type RecoveryProvider } from '@recovery-gate/core';
 import * as z from 'zod';
 import { capabilities, settings } from './capabilities.js';
+import { pollDeviceChallenge, startDeviceChallenge } from './challenge.js';
+import { createCredential, createGraphClient, type TransportSeams } from './client/transport.js';
+import type { EntraContext } from './client.js';
 import { configSchema, type ProviderConfig } from './config.js';
 import { issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
-import { readAuditEvents } from './events-audit.js';
-import { findRequester, readDeltaEvents } from './events-delta.js';
+import { findRequester, readEvents, STREAMS } from './events.js';
+import { lookupUser, personOf } from './facts/users.js';
 import { readSubjectFacts } from './facts.js';
-import type { EntraContext } from './graph.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
 import { verifyHook } from './hooks.js';
 import { maintain } from './maintain.js';
 import { resetAuthenticators, resetPassword, setEnabled } from './reset.js';
 import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
-import { createCredential, createGraphClient, type TransportSeams } from './transport.js';
-import { lookupUser, personOf } from './users.js';
 
 /** Options of {@link createProvider}: injected clock, randomness, sleep, retry bound and transport seams. */
 export interface ProviderOptions extends TransportSeams {
   readonly now?: () => Date;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Retries after a 429/503/504. @default 4 */
+  /** Retries after the first attempt for 429, 503, 504 and no answer (core's back-off). @default 3 (4 attempts in all) */
   readonly maxRetries?: number;
   /** Longest single wait honoured from Retry-After. @default 60000 */
   readonly maxRetryDelayMs?: number;
-}
-
-/** The event streams the adapter reads. */
-export const STREAMS = ['directory_audits', 'group_delta'] as const;
-
-function unsupported(what: string): Promise<never> {
-  return Promise.reject(
-    new GateError('ERR_UNSUPPORTED', `Entra has no ${what}; use the OIDC step-up sign-in.`, {
-      details: { capability: 'device_challenge' },
-    }),
-  );
 }
 
 function declared(config: ProviderConfig): Capabilities {
@@ -73,10 +62,7 @@ function redacted(config: ProviderConfig): ProviderConfig {
  * Creates the Entra provider on the Graph client and @azure/identity.
  * @throws GateError ERR_CONFIG_INVALID when the configuration does not match the schema
  */
-export function createProvider(
-  input: ProviderConfig | z.input<typeof configSchema>,
-  options: ProviderOptions = {},
-): RecoveryProvider {
+export function createProvider(input: unknown, options: ProviderOptions = {}): RecoveryProvider {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     throw new GateError(
@@ -88,7 +74,7 @@ export function createProvider(
   const now = options.now ?? (() => new Date());
   const credential = createCredential(config, options);
   const client = createGraphClient(config, credential, options, {
-    maxRetries: options.maxRetries ?? 4,
+    maxRetries: options.maxRetries ?? 3,
     maxDelayMs: options.maxRetryDelayMs ?? 60_000,
     sleep: options.sleep ?? ((ms) => delay(ms)),
     random: options.random ?? Math.random,
@@ -117,8 +103,8 @@ export function createProvider(
       const found = await lookupUser(ctx, user, ['id', 'userPrincipalName', 'displayName']);
       return found ? personOf(found) : null;
     },
-    startDeviceChallenge: () => unsupported('API push to a registered device'),
-    pollDeviceChallenge: () => unsupported('API push to a registered device'),
+    startDeviceChallenge: (userId) => startDeviceChallenge(userId),
+    pollDeviceChallenge: (userId, challenge) => pollDeviceChallenge(userId, challenge),
     revokeSessions: (userId, scope) => revokeSessions(ctx, userId, scope),
     resetAuthenticators: (userId, selection) => resetAuthenticators(ctx, userId, selection),
     resetPassword: (userId) => resetPassword(ctx, userId),
@@ -131,14 +117,7 @@ export function createProvider(
       await revokeTemporaryCredential(ctx, userId, issued);
     },
     findRequester: (query) => findRequester(ctx, query),
-    readEvents: async (stream, cursor, readOptions) => {
-      if (stream === 'directory_audits') return readAuditEvents(ctx, cursor, readOptions?.since);
-      if (stream === 'group_delta') return readDeltaEvents(ctx, cursor);
-      throw new GateError(
-        'ERR_INPUT_INVALID',
-        `Unknown event stream ${stream}; use ${STREAMS.join(' or ')}.`,
-      );
-    },
+    readEvents: (stream, cursor, readOptions) => readEvents(ctx, stream, cursor, readOptions),
     verifyHook: async (request) => verifyHook(ctx, request),
     writeCaseStatus: (userId, marker) => writeCaseStatus(ctx, userId, marker),
     clearRequestMarker: (userId, action) => clearRequestMarker(ctx, userId, action),

@@ -155,3 +155,6 @@ export const configSchema = z.strictObject({
 
 /** The validated Entra configuration. */
 export type ProviderConfig = z.infer<typeof configSchema>;
+
+/** The configuration as users write it (before defaults). */
+export type ProviderConfigInput = z.input<typeof configSchema>;

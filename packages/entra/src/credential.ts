@@ -11,7 +11,7 @@ import {
   type IssuedCredential,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import { type EntraContext, graphDelete, graphList, graphPost, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphList, graphPost, seg } from './client.js';
 
 interface TapResponse {
   readonly id?: string;
@@ -53,7 +53,7 @@ export async function issueTemporaryCredential(
     `/users/${seg(userId)}/authentication/temporaryAccessPassMethods`,
     { lifetimeInMinutes, isUsableOnce: options.singleUse },
     'create temporary access pass',
-    'ERR_USER_NOT_FOUND',
+    'user',
   );
   const pass = created.temporaryAccessPass;
   if (typeof pass !== 'string' || pass === '' || typeof created.id !== 'string') {
@@ -90,9 +90,9 @@ export async function revokeTemporaryCredential(
   const base = `/users/${seg(userId)}/authentication/temporaryAccessPassMethods`;
   const ids =
     credential.id === null
-      ? (
-          await graphList<{ id: string }>(ctx, base, 'list temporary access passes', {}, 'ERR_USER_NOT_FOUND')
-        ).map((t) => t.id)
+      ? (await graphList<{ id: string }>(ctx, base, 'list temporary access passes', {}, 'user')).map(
+          (t) => t.id,
+        )
       : [credential.id];
   await allOrThrow(ids.map((id) => graphDelete(ctx, `${base}/${seg(id)}`, 'delete temporary access pass')));
 }

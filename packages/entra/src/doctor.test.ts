@@ -1,18 +1,19 @@
 import type { DoctorReport } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from '../emulator/harness.js';
 import { type Emulator, GATE_APP } from '../emulator/index.js';
+import { startTestEnvironment } from '../testing/harness.js';
+import { loopbackHttpClient } from './client/transport.js';
 import { configSchema } from './config.js';
-import { createProvider, loopbackHttpClient } from './index.js';
+import { createProvider } from './index.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
 async function start(): Promise<Env> {
-  const env = await startEmulatedEnvironment();
+  const env = await startTestEnvironment();
   closers.push(() => env.close());
   return env;
 }

@@ -16,8 +16,8 @@ import {
   doctorOk,
   runDoctor,
 } from '@recovery-gate/core';
-import { FACT_PERMISSIONS, type FactRead, PIM_READS } from './facts-reads.js';
-import { type EntraContext, odataString } from './graph.js';
+import { type EntraContext, odataString } from './client.js';
+import { FACT_PERMISSIONS, type FactRead, PIM_READS } from './facts/reads.js';
 
 /** The application permissions the gate's app needs (docs/install-entra.md). */
 export const REQUIRED_PERMISSIONS: readonly string[] = [

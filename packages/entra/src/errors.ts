@@ -4,16 +4,29 @@
  */
 
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { type ErrorCode, GateError, isGateError } from '@recovery-gate/core';
+import {
+  type ErrorCode,
+  GateError,
+  type IdpErrorContext,
+  type IdpErrorMapper,
+  isGateError,
+} from '@recovery-gate/core';
 
-/** What a 404 means for the operation at hand. */
-export type NotFoundMeaning = 'ERR_USER_NOT_FOUND' | 'ERR_GROUP_NOT_FOUND' | 'ERR_IDP_CONFLICT' | null;
+/** What a 404 means for the call at hand (core's vocabulary); absent: nothing special. */
+export type NotFoundMeaning = IdpErrorContext['notFound'];
+
+const NOT_FOUND: Readonly<Record<NonNullable<NotFoundMeaning>, ErrorCode>> = {
+  user: 'ERR_USER_NOT_FOUND',
+  group: 'ERR_GROUP_NOT_FOUND',
+  conflict: 'ERR_IDP_CONFLICT',
+  other: 'ERR_IDP_RESPONSE_INVALID',
+};
 
 function codeForStatus(status: number, notFound: NotFoundMeaning): ErrorCode {
   if (status === 400 || status === 422) return 'ERR_IDP_BAD_REQUEST';
   if (status === 401) return 'ERR_IDP_UNAUTHORIZED';
   if (status === 403) return 'ERR_IDP_FORBIDDEN';
-  if (status === 404) return notFound ?? 'ERR_IDP_RESPONSE_INVALID';
+  if (status === 404) return NOT_FOUND[notFound ?? 'other'];
   if (status === 409 || status === 412) return 'ERR_IDP_CONFLICT';
   if (status === 429) return 'ERR_IDP_RATE_LIMITED';
   return 'ERR_IDP_UNAVAILABLE';
@@ -42,25 +55,35 @@ export function hasStatus(error: unknown, status: number): boolean {
   return error instanceof GraphError && error.statusCode === status;
 }
 
+/** `text` with every secret replaced, so it may be logged. */
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret === '' ? out : out.replaceAll(secret, '[redacted]')), text);
+}
+
 /**
- * Converts anything thrown by the Graph client or the credential into a GateError. The Graph error code
- * and request id go to `details`; the raw error stays in `cause`; no message carries a secret.
+ * Converts anything thrown by the Graph client or the credential into a GateError: `context.operation`
+ * names the call (safe to log), `context.notFound` says what a 404 means, `context.secrets` never reach the
+ * message or `details`. The Graph error code and request id go to `details`; the raw error stays in `cause`.
+ * A GateError passes through unchanged.
  */
-export function toGateError(error: unknown, operation: string, notFound: NotFoundMeaning = null): GateError {
+export const toGateError: IdpErrorMapper = (error: unknown, context: IdpErrorContext): GateError => {
   if (isGateError(error)) return error;
+  const secrets = context.secrets ?? [];
+  const operation = scrub(context.operation, secrets);
   if (error instanceof GraphError) {
     const status = error.statusCode;
     // Status -1: the request never got an HTTP answer (the credential failed, or the network did).
     const local = credentialRefused(error.code ?? '', error.message)
       ? 'ERR_IDP_UNAUTHORIZED'
       : 'ERR_IDP_UNAVAILABLE';
-    const code = status === -1 ? local : codeForStatus(status, notFound);
-    return new GateError(code, `Graph ${operation} failed: HTTP ${status} ${error.code ?? ''}`.trim(), {
+    const code = status === -1 ? local : codeForStatus(status, context.notFound);
+    const graphCode = error.code ? scrub(error.code, secrets) : null;
+    return new GateError(code, `Graph ${operation} failed: HTTP ${status} ${graphCode ?? ''}`.trim(), {
       cause: error,
       details: {
         operation,
         status,
-        graphCode: error.code ?? null,
+        graphCode,
         requestId: error.requestId ?? null,
         date: error.date?.toISOString?.() ?? null,
       },
@@ -70,10 +93,7 @@ export function toGateError(error: unknown, operation: string, notFound: NotFoun
     return new GateError(
       'ERR_IDP_UNAUTHORIZED',
       `The identity platform refused the gate's credential (${operation}).`,
-      {
-        cause: error,
-        details: { operation },
-      },
+      { cause: error, details: { operation } },
     );
   }
   return new GateError(
@@ -84,4 +104,4 @@ export function toGateError(error: unknown, operation: string, notFound: NotFoun
       details: { operation },
     },
   );
-}
+};

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { factFaultCases } from '@recovery-gate/core/testing';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
-import { startEmulatedEnvironment } from '../emulator/harness.js';
 import { type EmuUser, ROLE_IDS, type TenantState } from '../emulator/state.js';
-import { createProvider, loopbackHttpClient } from './index.js';
+import { startTestEnvironment } from '../testing/harness.js';
+import { loopbackHttpClient } from './client/transport.js';
+import { createProvider } from './index.js';
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const GRAPH_ERROR = {
@@ -73,7 +74,7 @@ factFaultCases({
     'alice@example.com',
   ],
   start: async () => {
-    const env = await startEmulatedEnvironment();
+    const env = await startTestEnvironment();
     addEligibleAdmins(env.emulator.control.tenant, env.emulator.control.user('alice'));
     const proxy = await startFaultProxy(env.emulator.url);
     const adapter = createProvider(

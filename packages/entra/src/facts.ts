@@ -13,20 +13,20 @@ import {
   parseAttributeDate,
   type SubjectFacts,
 } from '@recovery-gate/core';
+import { type EntraContext, graphList, seg } from './client.js';
+import { hasStatus, toGateError } from './errors.js';
 import {
   ADMIN_DELETED,
   ADMIN_REGISTERED,
   ADMIN_UPDATED,
   UPDATE_USER,
   USER_SECURITY_INFO,
-} from './audit-names.js';
-import { type AuditRecord, userAuditsSince } from './audit-read.js';
-import { hasStatus, toGateError } from './errors.js';
-import { authenticatorOf, type ChangeEvidence, channelsOf, type GraphMethod, latest } from './facts-map.js';
-import { isRefusal, orUnknown, type Refusals, refuse } from './facts-reads.js';
-import { type EntraContext, graphList, seg } from './graph.js';
-import { type DirectoryObject, readRoles } from './roles.js';
-import { type GraphUser, lookupUser, personOf, USER_FIELDS } from './users.js';
+} from './events/audit-names.js';
+import { type AuditRecord, userAuditsSince } from './events/audit-read.js';
+import { authenticatorOf, type ChangeEvidence, channelsOf, type GraphMethod, latest } from './facts/map.js';
+import { isRefusal, orUnknown, type Refusals, refuse } from './facts/reads.js';
+import { type DirectoryObject, readRoles } from './facts/roles.js';
+import { type GraphUser, lookupUser, personOf, USER_FIELDS } from './facts/users.js';
 
 const DAY = 86_400_000;
 
@@ -40,7 +40,7 @@ async function managerOf(ctx: EntraContext, id: string, refusals: Refusals): Pro
   } catch (error) {
     // 404: no manager. 403: unknown, noted. Throttling or an outage is an IdP failure.
     if (hasStatus(error, 404)) return null;
-    const mapped = toGateError(error, 'read manager');
+    const mapped = toGateError(error, { operation: 'read manager' });
     if (!isRefusal(mapped)) throw mapped;
     refuse(refusals, 'manager', 'manager');
     return null;

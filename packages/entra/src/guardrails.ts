@@ -5,13 +5,13 @@
  */
 
 import { type GuardrailChange, type GuardrailPlan, RECOVERY_ACTIONS } from '@recovery-gate/core';
-import type { EntraContext } from './graph.js';
-import { desiredTap, subscriptionChanges, tapChange } from './guardrails-desired.js';
-import { findingsFor } from './guardrails-findings.js';
-import { helpDeskRoles } from './guardrails-helpdesk.js';
-import { groupId, ROLES, readTenant, type TenantView } from './guardrails-read.js';
+import type { EntraContext } from './client.js';
+import { desiredTap, subscriptionChanges, tapChange } from './guardrails/desired.js';
+import { findingsFor } from './guardrails/findings.js';
+import { helpDeskRoles } from './guardrails/helpdesk.js';
+import { groupId, ROLES, readTenant, type TenantView } from './guardrails/read.js';
 
-export { applyGuardrails } from './guardrails-apply.js';
+export { applyGuardrails } from './guardrails/apply.js';
 
 import { requestGroupName } from './status.js';
 

@@ -7,7 +7,7 @@
  */
 
 import { GateError, type HookRequest, type HookResult, secretsEqual } from '@recovery-gate/core';
-import type { EntraContext } from './graph.js';
+import type { EntraContext } from './client.js';
 
 function parse(body: string): readonly Record<string, unknown>[] {
   let parsed: unknown;

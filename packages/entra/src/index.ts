@@ -3,8 +3,9 @@
  * @module
  */
 
-export { createProvider, type ProviderOptions, STREAMS } from './adapter.js';
+export type { ProviderOptions } from './adapter.js';
+export { createProvider } from './adapter.js';
 export { capabilities, settings } from './capabilities.js';
-export { configSchema, type ProviderConfig } from './config.js';
+export type { ProviderConfig, ProviderConfigInput } from './config.js';
+export { configSchema } from './config.js';
 export { toGateError } from './errors.js';
-export { type IdentityHttpClient, loopbackHttpClient, type TransportSeams } from './transport.js';

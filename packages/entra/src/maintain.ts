@@ -7,10 +7,10 @@
  */
 
 import type { MaintenanceResult } from '@recovery-gate/core';
-import { type EntraContext, graphList } from './graph.js';
-import { subscription } from './guardrails-apply.js';
-import { subscriptionChanges } from './guardrails-desired.js';
-import { readGroups, type SubscriptionView } from './guardrails-read.js';
+import { type EntraContext, graphList } from './client.js';
+import { subscription } from './guardrails/apply.js';
+import { subscriptionChanges } from './guardrails/desired.js';
+import { readGroups, type SubscriptionView } from './guardrails/read.js';
 
 /** Renews expiring subscriptions and recreates missing ones; reads only the groups and subscriptions. */
 export async function maintain(ctx: EntraContext): Promise<MaintenanceResult> {

@@ -13,8 +13,8 @@ import {
   type RemainingAuthenticator,
   type ResetResult,
 } from '@recovery-gate/core';
-import { type GraphMethod, kindOf, methodType } from './facts-map.js';
-import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphList, graphPatch, seg } from './client.js';
+import { type GraphMethod, kindOf, methodType } from './facts/map.js';
 
 /** Method types the adapter deletes, with their Graph navigation names. */
 const DELETABLE: Readonly<Record<string, string>> = {
@@ -50,7 +50,7 @@ export async function resetAuthenticators(
     `/users/${seg(userId)}/authentication/methods`,
     'list methods',
     {},
-    'ERR_USER_NOT_FOUND',
+    'user',
   );
   const keep = new Set(selection.all ? (selection.keepKinds ?? []) : []);
   const chosen = selection.all
@@ -135,7 +135,7 @@ export async function resetPassword(ctx: EntraContext, userId: string): Promise<
     `/users/${seg(userId)}`,
     { passwordProfile: { password: throwawayPassword(), forceChangePasswordNextSignIn: true } },
     'reset password',
-    'ERR_USER_NOT_FOUND',
+    'user',
   );
 }
 
@@ -146,6 +146,6 @@ export async function setEnabled(ctx: EntraContext, userId: string, enabled: boo
     `/users/${seg(userId)}`,
     { accountEnabled: enabled },
     enabled ? 'enable account' : 'disable account',
-    'ERR_USER_NOT_FOUND',
+    'user',
   );
 }

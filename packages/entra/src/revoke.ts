@@ -5,7 +5,7 @@
  */
 
 import { GateError, type RevocationResult, type RevocationScope } from '@recovery-gate/core';
-import { type EntraContext, graphPost, seg } from './graph.js';
+import { type EntraContext, graphPost, seg } from './client.js';
 
 const CAVEATS = [
   'Entra applies revokeSignInSessions within a few minutes, not instantly.',
@@ -26,13 +26,7 @@ export async function revokeSessions(
   }
   if (!scope.sessions && !scope.refreshTokens) return { revoked: [], caveats: [] };
   // Graph's known issue: 200 {value:true} instead of 204; any 2xx is success (errors throw).
-  await graphPost(
-    ctx,
-    `/users/${seg(userId)}/revokeSignInSessions`,
-    {},
-    'revoke sessions',
-    'ERR_USER_NOT_FOUND',
-  );
+  await graphPost(ctx, `/users/${seg(userId)}/revokeSignInSessions`, {}, 'revoke sessions', 'user');
   const revoked: ('sessions' | 'refresh_tokens')[] = [];
   if (scope.sessions) revoked.push('sessions');
   if (scope.refreshTokens) revoked.push('refresh_tokens');

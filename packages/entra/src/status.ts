@@ -11,7 +11,7 @@
 
 import type { CaseStatusMarker, RecoveryAction } from '@recovery-gate/core';
 import { GateError } from '@recovery-gate/core';
-import { type EntraContext, graphDelete, graphList, graphPatch, odataString, seg } from './graph.js';
+import { type EntraContext, graphDelete, graphList, graphPatch, odataString, seg } from './client.js';
 
 /** The text agents see: `<status> - case <id> (<time>)`, at most 256 characters (extension limit). */
 export function statusText(marker: CaseStatusMarker): string {
@@ -29,7 +29,7 @@ export async function writeCaseStatus(
     `/users/${seg(userId)}`,
     { [ctx.statusProperty]: marker === null ? null : statusText(marker) },
     'write case status',
-    'ERR_USER_NOT_FOUND',
+    'user',
   );
 }
 

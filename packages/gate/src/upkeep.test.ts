@@ -2,21 +2,21 @@
  * D12: Entra change-notification subscriptions expire (at most 41,760 minutes) and Graph deletes them; the
  * running gate renews them before they expire, or recreates them, without an `apply`.
  */
-import { startEmulatedEnvironment } from '@recovery-gate/entra/emulator';
+import { startTestEnvironment } from '@recovery-gate/entra/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { runUpkeep } from './upkeep.js';
 
 const DAY = 86_400_000;
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()));
 });
 
 async function setup() {
-  const env = await startEmulatedEnvironment();
+  const env = await startTestEnvironment();
   open.push(env);
   await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
   const metrics = createMetrics();

@@ -48,10 +48,11 @@ async function providerOptions(idp: IdpKind, env: CliIo['env']): Promise<Record<
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(loopback)) {
     throw new Error(`${ENTRA_LOOPBACK_ENV} must be a loopback origin such as http://127.0.0.1:8443`);
   }
-  const entra = (await import('@recovery-gate/entra')) as {
-    loopbackHttpClient: (origin: string) => unknown;
+  // Demo wiring only: the loopback seam is test wiring, so it comes from the adapter's testing entry.
+  const entra = (await import('@recovery-gate/entra/testing')) as {
+    loopbackOptions: (origin: string) => Record<string, unknown>;
   };
-  return { graphOrigin: loopback, httpClient: entra.loopbackHttpClient(loopback) };
+  return entra.loopbackOptions(loopback);
 }
 
 /** Builds one provider per configured IdP, in the order okta, entra, keycloak. */

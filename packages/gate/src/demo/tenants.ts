@@ -63,7 +63,7 @@ async function harness(idp: IdpKind): Promise<ContractHarness> {
       return m.createContractHarness(noRealTenant);
     }
     case 'entra': {
-      const m = (await import('@recovery-gate/entra/emulator')) as { createContractHarness: HarnessFactory };
+      const m = (await import('@recovery-gate/entra/testing')) as { createContractHarness: HarnessFactory };
       return m.createContractHarness({});
     }
     default: {

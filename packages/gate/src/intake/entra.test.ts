@@ -3,8 +3,7 @@
  * validationToken the gate must echo; a notification only hints, so the gate resyncs the group delta stream.
  */
 import { createServer } from 'node:net';
-import { loopbackHttpClient } from '@recovery-gate/entra';
-import { startEmulatedEnvironment } from '@recovery-gate/entra/emulator';
+import { loopbackOptions, startTestEnvironment } from '@recovery-gate/entra/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EmbeddedGate, startEmbeddedGate } from '../embedded-gate.test-helper.js';
 import type { Gate } from '../service.js';
@@ -22,14 +21,14 @@ async function freePort(): Promise<number> {
 }
 
 describe('intake with the Entra adapter and emulator', () => {
-  let env: Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+  let env: Awaited<ReturnType<typeof startTestEnvironment>>;
   let gate: Gate<RecordingOrchestrator>;
   let orchestrator: RecordingOrchestrator;
   let running: EmbeddedGate<RecordingOrchestrator>;
 
   beforeAll(async () => {
     const port = await freePort();
-    env = await startEmulatedEnvironment({
+    env = await startTestEnvironment({
       hookTargets: { 'https://gate.example.test': `http://127.0.0.1:${port}` },
     });
     const { emulator } = env;
@@ -42,7 +41,7 @@ describe('intake with the Entra adapter and emulator', () => {
     notification: { url: https://gate.example.test/hooks/entra, clientState: \${ENTRA_CLIENT_STATE} }`,
       env: { ENTRA_CLIENT_SECRET: emulator.gateApp.clientSecret, ENTRA_CLIENT_STATE: CLIENT_STATE },
       port,
-      providerOptions: { graphOrigin: emulator.url, httpClient: loopbackHttpClient(emulator.url) },
+      providerOptions: loopbackOptions(emulator.url),
       createOrchestrator: () => {
         orchestrator = createRecordingOrchestrator();
         return orchestrator;

@@ -1,6 +1,6 @@
 import type { IssuedCredential, RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment } from '@recovery-gate/core/testing';
-import { createContractHarness as entraHarness } from '@recovery-gate/entra/emulator';
+import { createContractHarness as entraHarness } from '@recovery-gate/entra/testing';
 import { createContractHarness as oktaHarness } from '@recovery-gate/okta/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, verifyAudit } from '../audit/index.js';

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { type EntraContext, graphList, odataString } from './graph.js';
+import { type EntraContext, graphList, odataString } from '../client.js';
 
 /** A directoryAudit record (the fields the adapter reads). */
 export interface AuditRecord {

@@ -5,8 +5,8 @@
  */
 
 import type { GuardrailFinding } from '@recovery-gate/core';
-import type { EntraContext } from './graph.js';
-import type { TenantView } from './guardrails-read.js';
+import type { EntraContext } from '../client.js';
+import type { TenantView } from './read.js';
 
 /** All findings for the tenant view. */
 export async function findingsFor(ctx: EntraContext, view: TenantView): Promise<GuardrailFinding[]> {

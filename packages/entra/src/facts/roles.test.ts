@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { baselinePolicy, classifySubject, type SubjectFacts, tierFor } from '@recovery-gate/core';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from '../emulator/harness.js';
-import { ROLE_IDS, type TenantState } from '../emulator/state.js';
-import { createProvider, loopbackHttpClient } from './index.js';
+import { ROLE_IDS, type TenantState } from '../../emulator/state.js';
+import { startTestEnvironment } from '../../testing/harness.js';
+import { loopbackHttpClient } from '../client/transport.js';
+import { createProvider } from '../index.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 let env: Env;
 let tenant: TenantState;
 beforeAll(async () => {
-  env = await startEmulatedEnvironment();
+  env = await startTestEnvironment();
   tenant = env.emulator.control.tenant;
 });
 afterAll(async () => env.close());

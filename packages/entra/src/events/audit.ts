@@ -13,6 +13,7 @@ import {
   RECOVERY_ACTIONS,
   type RecoveryAction,
 } from '@recovery-gate/core';
+import { type EntraContext, graphPage, type Page } from '../client.js';
 import {
   ADMIN_DELETED,
   ADMIN_REGISTERED,
@@ -25,7 +26,6 @@ import {
   USER_SECURITY_INFO,
 } from './audit-names.js';
 import type { AuditRecord } from './audit-read.js';
-import { type EntraContext, graphPage, type Page } from './graph.js';
 
 interface AuditCursor {
   readonly v: 1;

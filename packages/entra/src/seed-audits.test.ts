@@ -4,19 +4,18 @@ import { type PageCollection, PageIterator } from '@microsoft/microsoft-graph-cl
 import { createOpenApiValidator } from '@recovery-gate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loopbackHttpClient } from '../src/index.js';
-import { createCredential, createGraphClient } from '../src/transport.js';
-import { startEmulatedEnvironment } from './harness.js';
-import type { EmuAudit } from './state.js';
+import type { EmuAudit } from '../emulator/state.js';
+import { startTestEnvironment } from '../testing/harness.js';
+import { createCredential, createGraphClient, loopbackHttpClient } from './client/transport.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((env) => env.close()));
 });
 
-async function start(options: Parameters<typeof startEmulatedEnvironment>[0]): Promise<Env> {
-  const env = await startEmulatedEnvironment(options);
+async function start(options: Parameters<typeof startTestEnvironment>[0]): Promise<Env> {
+  const env = await startTestEnvironment(options);
   open.push(env);
   return env;
 }

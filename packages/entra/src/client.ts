@@ -45,12 +45,12 @@ export async function graphGet<T>(
   path: string,
   operation: string,
   query: Query = {},
-  notFound: NotFoundMeaning = null,
+  notFound?: NotFoundMeaning,
 ): Promise<T> {
   try {
     return (await ctx.client.api(path).query(query).get()) as T;
   } catch (error) {
-    throw toGateError(error, operation, notFound);
+    throw toGateError(error, { operation, ...(notFound ? { notFound } : {}) });
   }
 }
 
@@ -60,10 +60,10 @@ export async function graphPage<T>(
   pathOrLink: string,
   operation: string,
   query: Query = {},
-  notFound: NotFoundMeaning = null,
+  notFound?: NotFoundMeaning,
 ): Promise<Page<T>> {
   const page = await graphGet<Page<T>>(ctx, pathOrLink, operation, query, notFound);
-  if (!page || !Array.isArray(page.value)) throw toGateError(new Error('not a collection'), operation);
+  if (!page || !Array.isArray(page.value)) throw toGateError(new Error('not a collection'), { operation });
   return page;
 }
 
@@ -73,7 +73,7 @@ export async function graphList<T>(
   path: string,
   operation: string,
   query: Query = {},
-  notFound: NotFoundMeaning = null,
+  notFound?: NotFoundMeaning,
   maxPages = 100,
 ): Promise<T[]> {
   const items: T[] = [];
@@ -92,12 +92,12 @@ export async function graphPost<T>(
   path: string,
   body: unknown,
   operation: string,
-  notFound: NotFoundMeaning = null,
+  notFound?: NotFoundMeaning,
 ): Promise<T> {
   try {
     return (await ctx.client.api(path).post(body)) as T;
   } catch (error) {
-    throw toGateError(error, operation, notFound);
+    throw toGateError(error, { operation, ...(notFound ? { notFound } : {}) });
   }
 }
 
@@ -107,12 +107,12 @@ export async function graphPatch(
   path: string,
   body: unknown,
   operation: string,
-  notFound: NotFoundMeaning = null,
+  notFound?: NotFoundMeaning,
 ): Promise<void> {
   try {
     await ctx.client.api(path).patch(body);
   } catch (error) {
-    throw toGateError(error, operation, notFound);
+    throw toGateError(error, { operation, ...(notFound ? { notFound } : {}) });
   }
 }
 
@@ -128,7 +128,7 @@ export async function graphDelete(
     return true;
   } catch (error) {
     if (idempotent && hasStatus(error, 404)) return false;
-    throw toGateError(error, operation);
+    throw toGateError(error, { operation });
   }
 }
 

@@ -1,16 +1,16 @@
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from './harness.js';
-import { DEMO_PASSWORD } from './seed.js';
+import { DEMO_PASSWORD } from '../emulator/seed.js';
+import { startTestEnvironment } from '../testing/harness.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((env) => env.close()));
 });
 
 async function start(): Promise<Env> {
-  const env = await startEmulatedEnvironment();
+  const env = await startTestEnvironment();
   open.push(env);
   return env;
 }

@@ -7,8 +7,8 @@
  */
 
 import type { AdminRoleGrant } from '@recovery-gate/core';
-import { type FactRead, orUnknown, type Refusals } from './facts-reads.js';
-import { type EntraContext, graphList, odataString } from './graph.js';
+import { type EntraContext, graphList, odataString } from '../client.js';
+import { type FactRead, orUnknown, type Refusals } from './reads.js';
 
 /** A directory object from `transitiveMemberOf`. */
 export interface DirectoryObject {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from './harness.js';
-import { MOBILE_PHONE_ID } from './seed.js';
-import { ROLE_IDS } from './state.js';
+import { MOBILE_PHONE_ID } from '../emulator/seed.js';
+import { ROLE_IDS } from '../emulator/state.js';
+import { startTestEnvironment } from '../testing/harness.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const DAY = 86_400_000;
 let env: Env;
 beforeAll(async () => {
-  env = await startEmulatedEnvironment();
+  env = await startTestEnvironment();
 });
 afterAll(async () => env.close());
 

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from './harness.js';
-import { DEFAULT_REVOCATION_DELAY_MS } from './index.js';
-import { DEMO_PASSWORD, PASSWORD_METHOD_ID, PORTAL_APP } from './seed.js';
+import { DEFAULT_REVOCATION_DELAY_MS } from '../emulator/index.js';
+import { DEMO_PASSWORD, PASSWORD_METHOD_ID, PORTAL_APP } from '../emulator/seed.js';
+import { startTestEnvironment } from '../testing/harness.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((env) => env.close()));
 });
 
 async function start(): Promise<Env> {
-  const env = await startEmulatedEnvironment();
+  const env = await startTestEnvironment();
   open.push(env);
   return env;
 }
@@ -100,7 +100,7 @@ describe('password reset and lockout at the token endpoint', () => {
 
 describe('revokeSignInSessions takes effect after a delay, as Graph documents', () => {
   it('by default the refresh token works for a few minutes, then is refused; the adapter says it is not instant', async () => {
-    const env = await startEmulatedEnvironment();
+    const env = await startTestEnvironment();
     open.push(env);
     const alice = env.emulator.control.user('alice').id;
     const session = await env.probes.mintSession(alice);

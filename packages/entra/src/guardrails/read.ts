@@ -4,8 +4,8 @@
  */
 
 import { isGateError, RECOVERY_ACTIONS } from '@recovery-gate/core';
-import { type EntraContext, graphGet, graphList, odataString, seg } from './graph.js';
-import { requestGroupName } from './status.js';
+import { type EntraContext, graphGet, graphList, odataString, seg } from '../client.js';
+import { requestGroupName } from '../status.js';
 
 /** Role template ids the guardrails name. */
 export const ROLES = {
@@ -203,7 +203,7 @@ async function globalAdminsAmong(
       `/groups/${seg(principal)}/members`,
       'read role group',
       { $select: 'id' },
-      'ERR_GROUP_NOT_FOUND',
+      'group',
     ).catch((error: unknown) => {
       if (isGateError(error, 'ERR_GROUP_NOT_FOUND')) return [];
       throw error;

@@ -6,8 +6,8 @@
  */
 
 import type { GuardrailChange, GuardrailFinding } from '@recovery-gate/core';
-import { type EntraContext, graphList, odataString, seg } from './graph.js';
-import { groupId } from './guardrails-read.js';
+import { type EntraContext, graphList, odataString, seg } from '../client.js';
+import { groupId } from './read.js';
 
 /**
  * Built-in roles that can reset a password or authentication methods of some users.

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { createOpenApiValidator } from '@recovery-gate/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startEmulatedEnvironment } from './harness.js';
+import { startTestEnvironment } from '../testing/harness.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const specFile = path.resolve(repoRoot, '..', 'shared', 'specs', 'graph-v1.0-recovery-subset.yaml');
 const present = existsSync(specFile);
 const note = present ? '' : ` (skipped: ${specFile} not found)`;
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 
 /** Drives every adapter operation once so the emulator logs each request and response. */
 async function exercise(env: Env): Promise<void> {
@@ -42,7 +42,7 @@ async function exercise(env: Env): Promise<void> {
 describe('conformance with graph-v1.0-recovery-subset.yaml', () => {
   let env: Env;
   beforeAll(async () => {
-    env = await startEmulatedEnvironment();
+    env = await startTestEnvironment();
     if (present) await exercise(env);
   });
   afterAll(async () => env.close());
@@ -90,7 +90,7 @@ describe('conformance with graph-v1.0-recovery-subset.yaml', () => {
 
 describe('request log', () => {
   it('keeps no secret: passwords, TAPs and clientStates are redacted', async () => {
-    const env = await startEmulatedEnvironment();
+    const env = await startTestEnvironment();
     try {
       await env.adapter.applyGuardrails(await env.adapter.planGuardrails());
       const alice = env.emulator.control.user('alice').id;

@@ -2,17 +2,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type GateError, isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configSchema, createProvider } from '../src/index.js';
-import { HOOK_URL, startEmulatedEnvironment } from './harness.js';
+import { HOOK_URL, startTestEnvironment } from '../testing/harness.js';
+import { configSchema, createProvider } from './index.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((item) => item.close()));
 });
 
-async function start(options: Parameters<typeof startEmulatedEnvironment>[0] = {}): Promise<Env> {
-  const env = await startEmulatedEnvironment(options);
+async function start(options: Parameters<typeof startTestEnvironment>[0] = {}): Promise<Env> {
+  const env = await startTestEnvironment(options);
   open.push(env);
   return env;
 }

@@ -11,9 +11,9 @@ import {
   type GuardrailPlan,
   type ProgressListener,
 } from '@recovery-gate/core';
-import { type EntraContext, graphDelete, graphPatch, graphPost, seg } from './graph.js';
-import { SUBSCRIPTION_MINUTES } from './guardrails-desired.js';
-import { readTenant, type TenantView } from './guardrails-read.js';
+import { type EntraContext, graphDelete, graphPatch, graphPost, seg } from '../client.js';
+import { SUBSCRIPTION_MINUTES } from './desired.js';
+import { readTenant, type TenantView } from './read.js';
 
 type Applier = (
   ctx: EntraContext,

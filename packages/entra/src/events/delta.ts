@@ -14,7 +14,7 @@ import {
   type RecoveryAction,
   type RequesterQuery,
 } from '@recovery-gate/core';
-import { type EntraContext, graphList, graphPage, odataString } from './graph.js';
+import { type EntraContext, graphList, graphPage, odataString } from '../client.js';
 import { requesterIn } from './requester.js';
 
 interface DeltaCursor {

@@ -4,8 +4,8 @@
  */
 
 import type { PersonRef } from '@recovery-gate/core';
-import { hasStatus, toGateError } from './errors.js';
-import { type EntraContext, graphList, odataString, seg } from './graph.js';
+import { type EntraContext, graphList, odataString, seg } from '../client.js';
+import { hasStatus, toGateError } from '../errors.js';
 
 /** The Graph user fields the adapter reads. */
 export interface GraphUser {
@@ -66,6 +66,6 @@ export async function lookupUser(
       .get()) as GraphUser;
   } catch (error) {
     if (hasStatus(error, 404)) return null;
-    throw toGateError(error, 'read user');
+    throw toGateError(error, { operation: 'read user', notFound: 'user' });
   }
 }

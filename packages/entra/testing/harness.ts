@@ -1,5 +1,5 @@
 /**
- * The contract harness: a fresh seeded emulator, a hook receiver on loopback, and the real adapter
+ * The test environment and contract harness: a fresh seeded emulator, a hook receiver on loopback, and the real adapter
  * wired to both through its transport seams; or, when ENTRA_TENANT_ID / ENTRA_CLIENT_ID /
  * ENTRA_CLIENT_SECRET are set, the adapter against that real tenant.
  * @module
@@ -16,10 +16,11 @@ import type {
   InjectedFault,
 } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
-import { configSchema, createProvider, loopbackHttpClient, type ProviderConfig } from '../src/index.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../emulator/index.js';
+import { PASSWORD_METHOD_ID } from '../emulator/seed.js';
+import { loopbackHttpClient } from '../src/client/transport.js';
+import { configSchema, createProvider, type ProviderConfig } from '../src/index.js';
 import { realTenantEnvironment } from './harness-real.js';
-import { type Emulator, type EmulatorOptions, startEmulator } from './index.js';
-import { PASSWORD_METHOD_ID } from './seed.js';
 
 /** Public URL the emulator believes the gate's hook lives at. */
 export const HOOK_URL = 'https://gate.example.test/hooks/entra';
@@ -255,10 +256,14 @@ function emulatorProbes(emulator: Emulator, clientState: string, sleeps: number[
   };
 }
 
+/** What {@link startTestEnvironment} starts: the contract environment plus the emulator and the config. */
+export type EntraTestEnvironment = ContractEnvironment & {
+  readonly emulator: Emulator;
+  readonly config: ProviderConfig;
+};
+
 /** Starts an emulator, a hook receiver and the adapter wired to them. */
-export async function startEmulatedEnvironment(
-  options: EmulatorOptions = {},
-): Promise<ContractEnvironment & { readonly emulator: Emulator; readonly config: ProviderConfig }> {
+export async function startTestEnvironment(options: EmulatorOptions = {}): Promise<EntraTestEnvironment> {
   const receiver = await startHookReceiver();
   const emulator = await startEmulator({
     ...options,
@@ -309,6 +314,6 @@ export function createContractHarness(options: EmulatorOptions = {}): ContractHa
   return {
     name: real ? 'entra (real tenant)' : 'entra (emulator)',
     realTenant: real,
-    start: async () => (real ? realTenantEnvironment(process.env) : startEmulatedEnvironment(options)),
+    start: async () => (real ? realTenantEnvironment(process.env) : startTestEnvironment(options)),
   };
 }

@@ -1,4 +1,4 @@
 import { runProviderContract } from '@recovery-gate/core/testing';
-import { createContractHarness } from './harness.js';
+import { createContractHarness } from '../testing/harness.js';
 
 runProviderContract(createContractHarness());

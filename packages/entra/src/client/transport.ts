@@ -18,7 +18,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
-import type { ProviderConfig } from './config.js';
+import type { ProviderConfig } from '../config.js';
 import { createRetryMiddleware, type RetrySettings } from './retry.js';
 
 /** The identity library's pluggable HTTP client type. */

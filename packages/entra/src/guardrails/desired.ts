@@ -5,9 +5,9 @@
 
 import type { GuardrailChange } from '@recovery-gate/core';
 import { RECOVERY_ACTIONS } from '@recovery-gate/core';
-import type { EntraContext } from './graph.js';
-import type { TapPolicyView, TenantView } from './guardrails-read.js';
-import { requestGroupName } from './status.js';
+import type { EntraContext } from '../client.js';
+import { requestGroupName } from '../status.js';
+import type { TapPolicyView, TenantView } from './read.js';
 
 /** Subscription lifetime set on create and renew: the directory maximum (41,760) less an hour. */
 export const SUBSCRIPTION_MINUTES = 41_700;

@@ -6,9 +6,9 @@
  */
 
 import type { EventActor } from '@recovery-gate/core';
+import { type EntraContext, graphList, odataString } from '../client.js';
 import { GROUP_ADD } from './audit-names.js';
 import type { AuditRecord } from './audit-read.js';
-import { type EntraContext, graphList, odataString } from './graph.js';
 
 function actorOf(record: AuditRecord): EventActor | null {
   const user = record.initiatedBy?.user;

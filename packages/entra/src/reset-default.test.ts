@@ -5,17 +5,17 @@
  * @see https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete?view=graph-rest-1.0
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulatedEnvironment } from './harness.js';
-import { MOBILE_PHONE_ID, PASSWORD_METHOD_ID } from './seed.js';
+import { MOBILE_PHONE_ID, PASSWORD_METHOD_ID } from '../emulator/seed.js';
+import { startTestEnvironment } from '../testing/harness.js';
 
-type Env = Awaited<ReturnType<typeof startEmulatedEnvironment>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((env) => env.close()));
 });
 
 async function start(): Promise<Env> {
-  const env = await startEmulatedEnvironment();
+  const env = await startTestEnvironment();
   open.push(env);
   return env;
 }

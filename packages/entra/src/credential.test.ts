@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isGateError } from '@recovery-gate/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { configSchema, createProvider, loopbackHttpClient } from '../src/index.js';
-import { type Emulator, startEmulator } from './index.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+import { loopbackHttpClient } from './client/transport.js';
+import { configSchema, createProvider } from './index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'entra-cert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
