@@ -40,9 +40,9 @@ describe('the recovery-gate bin', () => {
     expect(ignoredDist.status).toBe(0);
   });
 
-  it('runs Node with the small young generation the README documents', async () => {
+  it('runs Node with the small young generation and the baseline-only WebAssembly tier the README documents', async () => {
     const [shebang] = (await readFile(BIN, 'utf8')).split('\n');
-    expect(shebang).toBe('#!/usr/bin/env -S node --max-semi-space-size=4');
+    expect(shebang).toBe('#!/usr/bin/env -S node --max-semi-space-size=4 --liftoff-only');
   });
 
   it('answers --help as the CLI', () => {

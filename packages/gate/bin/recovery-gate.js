@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --liftoff-only
 // The `recovery-gate` command (`npx recovery-gate` from a clone, the package's bin once installed). It
 // exists before any build, so `npm ci` links it; in a clone that has not been built yet it runs the
-// TypeScript build once (`tsc -b`) before the first command. The shebang's small young generation is the
-// memory figure the README documents.
+// TypeScript build once (`tsc -b`) before the first command. The shebang's small young generation and
+// baseline-only WebAssembly tier (the embedded database) are the memory figures the README documents.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --liftoff-only
 /**
  * The `recovery-gate` command.
  * @module
