@@ -4,20 +4,24 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createWebhookDispatcher } from '@recovery-gate/emulator-kit';
 import type { EmulatorControl } from './index.js';
 import { findUser } from './lookup.js';
 import { DEMO_PASSWORD, PORTAL_APP } from './seed.js';
-import type { ServerState } from './server.js';
+import { loggedRequests, type ServerState } from './server.js';
 import type { EmuUser, TenantState } from './state.js';
 import { createSession, sessionValid } from './token.js';
 
 /** One notification or validation delivery. */
 export type Delivery = { url: string; status: number; validation: boolean };
 
-/** Posts to notification URLs mapped to loopback, logging each delivery. */
+/**
+ * Posts to notification URLs mapped to loopback through the kit's webhook dispatcher (one attempt, 10 s:
+ * Graph's validation timeout), logging each delivery.
+ * @see https://learn.microsoft.com/graph/change-notifications-delivery-webhooks
+ */
 export function deliverer(hookTargets: Readonly<Record<string, string>>, log: Delivery[]) {
+  const dispatcher = createWebhookDispatcher({ timeoutMs: 10_000, retries: 0 });
   const send = async (url: string, body: string, contentType: string) => {
     let target = url;
     for (const [from, to] of Object.entries(hookTargets))
@@ -25,13 +29,12 @@ export function deliverer(hookTargets: Readonly<Record<string, string>>, log: De
     if (!target.startsWith('http://127.0.0.1') && !target.startsWith('http://localhost')) {
       throw new Error('the emulator only delivers to loopback targets (map them with hookTargets)');
     }
-    const response = await fetch(target, {
-      method: 'POST',
+    const result = await dispatcher.deliver(target, {
       headers: { 'content-type': contentType },
       body,
-      signal: AbortSignal.timeout(10_000),
+      readResponse: true,
     });
-    return { status: response.status, text: await response.text() };
+    return { status: result.status ?? 0, text: result.responseBody ?? '' };
   };
   return async (url: string, body: string, contentType: string) => {
     const entry: Delivery = {
@@ -59,21 +62,6 @@ export interface ControlDeps {
   readonly authority: string;
 }
 
-/** Listens on 127.0.0.1 and tracks sockets so close() does not wait for keep-alive connections. */
-export async function listen(
-  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-  port: number,
-): Promise<{ server: Server; sockets: Set<Socket> }> {
-  const server = createServer((req, res) => void handler(req, res));
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, sockets };
-}
-
 /** Builds the control object. */
 export function createControl(deps: ControlDeps): EmulatorControl {
   const { tenant, now, state, pending, deliveries, url, authority } = deps;
@@ -90,11 +78,11 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     setAuditLatency: (ms) => {
       tenant.auditLatencyMs = ms;
     },
-    injectFault: (fault) => {
-      state.faults.push({ ...fault });
+    injectFault: (fault) => state.faults.inject(fault),
+    requestCount: () => state.faults.requestCount(),
+    get requests() {
+      return loggedRequests(state.faults);
     },
-    requestCount: () => state.requestCount,
-    requests: state.log,
     deliveries,
     flush: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);

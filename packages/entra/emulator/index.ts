@@ -4,20 +4,20 @@
  * @module
  */
 
-import type { AddressInfo } from 'node:net';
-import type { OidcServer } from '@recovery-gate/emulator-kit';
-import { createControl, type Delivery, deliverer, listen } from './control.js';
+import type { InjectedFault } from '@recovery-gate/core/testing';
+import { createClock, type OidcServer, startHttpServer } from '@recovery-gate/emulator-kit';
+import { createControl, type Delivery, deliverer } from './control.js';
 import type { EmuEnv } from './http.js';
 import { PAGES_CLIENT_ID, startTenantOidc } from './oidc.js';
 import { settleRevocations } from './routes-users.js';
 import { buildTenant, EMULATOR_TENANT_ID, GATE_APP } from './seed.js';
 import { seedSyntheticAudits } from './seed-audits.js';
 import { seedGuardrails } from './seed-guardrails.js';
-import { createHandler, type Fault, type LoggedRequest, type ServerState } from './server.js';
+import { createHandler, graphFaults, type LoggedRequest, type ServerState } from './server.js';
 import type { EmuUser, TenantState } from './state.js';
 
 export { DEMO_PASSWORD, EMULATOR_TENANT_ID, GATE_APP, PORTAL_APP } from './seed.js';
-export type { Fault, LoggedRequest } from './server.js';
+export type { LoggedRequest } from './server.js';
 export type { EmuUser, TenantState } from './state.js';
 export { ROLE_IDS } from './state.js';
 
@@ -75,7 +75,7 @@ export interface EmulatorControl {
   settleRevocations(): Promise<void>;
   /** Delays the audit records of later changes by `ms`, as Entra's ingestion does. */
   setAuditLatency(ms: number): void;
-  injectFault(fault: Fault): void;
+  injectFault(fault: InjectedFault): void;
   requestCount(): number;
   readonly requests: readonly LoggedRequest[];
   /** Waits for change notifications in flight. */
@@ -119,9 +119,9 @@ export interface Emulator {
 
 /** Starts the emulator on 127.0.0.1. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  let offset = 0;
-  const base = options.now ?? Date.now;
-  const now = (): number => base() + offset;
+  // The kit's clock: it follows the given time source (default the real time) plus what tests advance.
+  const clock = createClock(options.now ?? Date.now);
+  const now = clock.now;
   const tenant = buildTenant(options.seed ?? 'demo', now(), options.syntheticUsers ?? 0);
   tenant.auditLatencyMs = options.auditLatencyMs ?? 0;
   tenant.revocationDelayMs = options.revocationDelayMs ?? DEFAULT_REVOCATION_DELAY_MS;
@@ -144,24 +144,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const authority = options.authorityHost ?? 'https://login.emulator.test';
   const state: ServerState = {
-    faults: [],
-    latencyMs: options.latencyMs ?? 0,
-    requestCount: 0,
-    log: [],
+    faults: graphFaults(now, options.latencyMs ?? 0),
     authority,
     oidc: null,
   };
   let oidc: OidcServer | undefined;
-  const handler = createHandler(env, state);
-  const { server, sockets } = await listen(handler, options.port ?? 0);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startHttpServer(createHandler(env, state), { port: options.port ?? 0 });
+  const url = server.url;
   oidc = await startTenantOidc(env, url, options.oidcRedirectUris ?? ['http://127.0.0.1/callback']);
   state.oidc = oidc;
-  const advance = (ms: number): void => {
-    offset += ms;
-  };
   const control = createControl({
-    ...{ tenant, now, state, pending, deliveries, url, authority, advance },
+    ...{ tenant, now, state, pending, deliveries, url, authority },
+    advance: (ms) => clock.advance(ms),
     settle: () => settleRevocations(env),
   });
   return {
@@ -170,11 +164,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     gateApp: { clientId: GATE_APP.clientId, clientSecret: GATE_APP.clientSecret },
     oidc: { issuer: oidc.issuer, authorityHost: authority, clientId: PAGES_CLIENT_ID, server: oidc },
     control,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error?: Error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      }),
+    close: () => server.close(),
   };
 }

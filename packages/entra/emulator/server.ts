@@ -5,7 +5,16 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Ctx, type EmuEnv, errorBody, GraphFail, type Reply, type Route } from './http.js';
+import {
+  createFaultInjector,
+  createRouter,
+  type FaultInjector,
+  json,
+  type RouteRequest,
+  type Router,
+  readBody,
+} from '@recovery-gate/emulator-kit';
+import { type EmuEnv, errorBody, GraphFail, type Reply, type Route } from './http.js';
 import { newId } from './ids.js';
 import { assertAppPermission } from './permissions.js';
 import { appRoutes } from './routes-apps.js';
@@ -20,16 +29,14 @@ import { settleRevocations, userRoutes } from './routes-users.js';
 import type { EmuPrincipal } from './state.js';
 import { openidConfiguration, signInWithTap, tokenEndpoint } from './token.js';
 
-/** A fault waiting to hit the next Graph responses. */
-export type Fault =
-  | { kind: 'rate_limit'; count: number; retryAfterSeconds: number }
-  | { kind: 'server_error'; count: number; status: 500 | 502 | 503; retryAfterSeconds?: number }
-  | { kind: 'latency'; ms: number };
+/** Graph's base path: every Graph route is below it. */
+const GRAPH = '/v1.0';
 
-/** One served Graph request, for conformance checks. */
+/** One served Graph request, for conformance checks (the kit's log, path below `/v1.0`, secrets redacted). */
 export interface LoggedRequest {
   readonly method: string;
   readonly path: string;
+  /** The query string with its `?` (empty when none). */
   readonly query: string;
   readonly requestBody: unknown;
   readonly status: number;
@@ -38,10 +45,8 @@ export interface LoggedRequest {
 
 /** Mutable server state beside the tenant. */
 export interface ServerState {
-  faults: Fault[];
-  latencyMs: number;
-  requestCount: number;
-  log: LoggedRequest[];
+  /** The kit's fault injector over the Graph routes: faults, latency, the request counter and log. */
+  readonly faults: FaultInjector;
   /** The public authority host the token endpoint claims (`https://...`). */
   authority: string;
   /** The OIDC sign-in server for apps (everything under `/{tenant}` the credential endpoints do not take). */
@@ -60,51 +65,67 @@ const ROUTES: readonly Route[] = [
   ...appRoutes,
 ];
 
-function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | null {
-  const actual = path.split('/').filter(Boolean);
-  for (const route of ROUTES) {
-    if (route.method !== method) continue;
-    const template = route.template.split('/').filter(Boolean);
-    if (template.length !== actual.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < template.length && ok; i += 1) {
-      const t = template[i] as string;
-      const a = decodeURIComponent(actual[i] as string);
-      if (t.startsWith(':')) params[t.slice(1)] = a;
-      else ok = t === a;
-    }
-    if (ok) return { route, params };
-  }
-  return null;
-}
+const GRAPH_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
-function readRaw(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
+/** Answers with Graph's headers (request ids, OData content type) through the kit (which logs the body). */
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (body === undefined || status === 204) {
-    res.end();
-    return;
-  }
-  res.setHeader(
-    'content-type',
-    'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
-  );
-  res.end(JSON.stringify(body));
+  if (body !== undefined && status !== 204) res.setHeader('content-type', GRAPH_CONTENT_TYPE);
+  json(res, status, status === 204 ? undefined : body, headers);
+}
+
+function requestIds(id: string): Record<string, string> {
+  return { 'request-id': id, 'client-request-id': id };
+}
+
+/** The Graph fault injector: 429 with `Retry-After` and 5xx in Graph's error shape, on `/v1.0` only. */
+export function graphFaults(now: () => number, latencyMs: number): FaultInjector {
+  return createFaultInjector({
+    rateLimitResponse: (retryAfterSeconds) => {
+      const id = newId();
+      return {
+        status: 429,
+        headers: { 'retry-after': String(retryAfterSeconds), ...requestIds(id) },
+        body: errorBody('TooManyRequests', 'Too many requests.', id, now()),
+      };
+    },
+    serverErrorResponse: (status) => {
+      const id = newId();
+      const code =
+        status === 503 ? 'serviceNotAvailable' : status === 502 ? 'badGateway' : 'generalException';
+      return {
+        status,
+        headers: requestIds(id),
+        body: errorBody(code, 'The service is temporarily unavailable.', id, now()),
+      };
+    },
+    appliesTo: (_method, path) => path.startsWith(`${GRAPH}/`),
+    latencyMs,
+    now,
+    // Tests and benches read the whole log (and count it); it is not trimmed.
+    logLimit: Number.MAX_SAFE_INTEGER,
+    redactFields: ['clientState'],
+  });
+}
+
+/** The kit's log in the emulator's own shape (path below `/v1.0`). */
+export function loggedRequests(faults: FaultInjector): LoggedRequest[] {
+  return faults.requestLog().map((entry) => {
+    const query = new URLSearchParams(entry.query).toString();
+    return {
+      method: entry.method,
+      path: entry.path.slice(GRAPH.length) || '/',
+      query: query === '' ? '' : `?${query}`,
+      requestBody: entry.body,
+      status: entry.status,
+      responseBody: entry.responseBody,
+    };
+  });
 }
 
 function authenticate(env: EmuEnv, req: IncomingMessage): EmuPrincipal {
@@ -127,105 +148,77 @@ function authenticate(env: EmuEnv, req: IncomingMessage): EmuPrincipal {
   return entry.principal;
 }
 
-function takeFault(state: ServerState): GraphFail | null {
-  const fault = state.faults.find((f) => f.kind !== 'latency');
-  if (!fault) return null;
-  fault.count -= 1;
-  if (fault.count <= 0) state.faults.splice(state.faults.indexOf(fault), 1);
-  if (fault.kind === 'rate_limit') {
-    return new GraphFail(429, 'TooManyRequests', 'Too many requests.', {
-      'retry-after': String(fault.retryAfterSeconds),
-    });
-  }
-  const headers: Record<string, string> =
-    fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-  const code =
-    fault.status === 503 ? 'serviceNotAvailable' : fault.status === 502 ? 'badGateway' : 'generalException';
-  return new GraphFail(fault.status, code, 'The service is temporarily unavailable.', headers);
+/** The principal of each authenticated Graph request (set before routing, read by the route). */
+const principals = new WeakMap<IncomingMessage, EmuPrincipal>();
+
+function fail(res: ServerResponse, env: EmuEnv, error: GraphFail, requestId: string): void {
+  send(res, error.status, errorBody(error.code, error.message, requestId, env.now()), {
+    ...requestIds(requestId),
+    ...error.headers,
+  });
 }
 
-const SECRET_KEYS = new Set(['password', 'newPassword', 'clientState', 'temporaryAccessPass']);
-
-/** A copy with secret-looking fields replaced (strings stay strings, so logged bodies still validate). */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      SECRET_KEYS.has(key) && typeof item === 'string' ? '[redacted]' : redactSecrets(item),
-    ]),
-  );
+/** Runs one routed Graph request: permission, handler; a GraphFail becomes Graph's error body. */
+function graphRoute(env: EmuEnv, route: Route) {
+  return async (req: RouteRequest, res: ServerResponse): Promise<void> => {
+    const requestId = newId();
+    const principal = principals.get(req.raw);
+    if (!principal) throw new Error('Graph route reached without authentication');
+    let reply: Reply;
+    try {
+      assertAppPermission(env.tenant, principal, req.method, route.template);
+      reply = await route.handler({
+        env,
+        method: req.method,
+        path: req.path.slice(GRAPH.length) || '/',
+        query: req.query,
+        params: req.params,
+        body: req.body,
+        principal,
+        requestId,
+      });
+    } catch (error) {
+      if (!(error instanceof GraphFail)) throw error;
+      fail(res, env, error, requestId);
+      return;
+    }
+    send(res, reply.status, reply.body, { ...requestIds(requestId), ...reply.headers });
+  };
 }
 
-function parseJson(raw: string): unknown {
-  if (raw === '') return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** Runs one Graph request through faults, authentication and routing; errors become Graph's error body. */
-async function dispatch(
-  env: EmuEnv,
-  state: ServerState,
-  req: IncomingMessage,
-  request: Omit<Ctx, 'env' | 'params' | 'principal'>,
-): Promise<Reply> {
-  try {
-    const fault = takeFault(state);
-    if (fault) throw fault;
-    const principal = authenticate(env, req);
-    const found = matchRoute(request.method, request.path);
-    if (!found)
-      throw new GraphFail(
-        400,
-        'BadRequest',
-        `Resource not found for the segment '${request.path.split('/').pop()}'.`,
-      );
-    assertAppPermission(env.tenant, principal, request.method, found.route.template);
-    return await found.route.handler({ ...request, env, params: found.params, principal });
-  } catch (error) {
-    if (!(error instanceof GraphFail)) throw error;
-    return {
-      status: error.status,
-      body: errorBody(error.code, error.message, request.requestId, env.now()),
-      headers: error.headers,
-    };
-  }
+/** The kit router over the Graph routes (the kit's `:param` path syntax; Graph's error shape for misses). */
+export function graphRouter(env: EmuEnv): Router {
+  const router = createRouter({
+    errorResponse: (status, message) => {
+      const id = newId();
+      const segment = message.split(' ').pop()?.split('/').pop() ?? '';
+      const graphStatus = status === 413 ? 413 : 400;
+      const code = status === 413 ? 'RequestEntityTooLarge' : 'BadRequest';
+      const text =
+        status === 404 || status === 405 ? `Resource not found for the segment '${segment}'.` : message;
+      return { status: graphStatus, body: errorBody(code, text, id, env.now()), headers: requestIds(id) };
+    },
+  });
+  for (const route of ROUTES) router.route(route.method, `${GRAPH}${route.template}`, graphRoute(env, route));
+  return router;
 }
 
 async function graph(
   env: EmuEnv,
   state: ServerState,
+  router: Router,
   req: IncomingMessage,
   res: ServerResponse,
-  url: URL,
 ): Promise<void> {
-  const requestId = newId();
-  const method = (req.method ?? 'GET').toUpperCase();
-  const path = url.pathname.slice('/v1.0'.length) || '/';
-  const body = parseJson(method === 'GET' || method === 'DELETE' ? '' : await readRaw(req));
-  state.requestCount += 1;
-  const latency =
-    state.latencyMs + state.faults.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
-  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-  const reply = await dispatch(env, state, req, { method, path, query: url.searchParams, body, requestId });
-  state.log.push({
-    method,
-    path,
-    query: url.search,
-    requestBody: redactSecrets(body),
-    status: reply.status,
-    responseBody: redactSecrets(reply.body),
-  });
-  send(res, reply.status, reply.body, {
-    'request-id': requestId,
-    'client-request-id': requestId,
-    ...reply.headers,
-  });
+  if (await state.faults.applyFaults(req, res)) return;
+  try {
+    principals.set(req, authenticate(env, req));
+  } catch (error) {
+    if (!(error instanceof GraphFail)) throw error;
+    fail(res, env, error, newId());
+    return;
+  }
+  await router.handle(req, res);
 }
 
 async function identity(
@@ -257,12 +250,13 @@ async function identity(
   } else if (sub === 'discovery/v2.0/keys') {
     send(res, 200, { keys: [] });
   } else if (sub === 'oauth2/v2.0/token' && req.method === 'POST') {
-    const form = Object.fromEntries(new URLSearchParams(await readRaw(req)));
+    const body = await readBody(req);
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, string>;
     const audience = `${state.authority}/${env.tenant.tenantId}/oauth2/v2.0/token`;
     const reply = tokenEndpoint(env, form, audience);
     send(res, reply.status, reply.body, { 'cache-control': 'no-store' });
   } else if (sub === 'emulator/signin' && req.method === 'POST') {
-    const body = JSON.parse((await readRaw(req)) || '{}') as { login?: string; temporaryAccessPass?: string };
+    const body = ((await readBody(req)) ?? {}) as { login?: string; temporaryAccessPass?: string };
     const reply = signInWithTap(env, body.login ?? '', body.temporaryAccessPass ?? '');
     send(res, reply.status, reply.body);
   } else {
@@ -270,19 +264,23 @@ async function identity(
   }
 }
 
-/** The request handler of the emulator. */
+/** The request handler of the emulator: Graph under `/v1.0` (faults, token, kit router), identity below `/{tenant}`. */
 export function createHandler(env: EmuEnv, state: ServerState) {
+  const router = graphRouter(env);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     try {
       if (env.tenant.pendingRevocations.size > 0) await settleRevocations(env);
-      if (url.pathname.startsWith('/v1.0/')) await graph(env, state, req, res, url);
+      if (url.pathname.startsWith(`${GRAPH}/`)) await graph(env, state, router, req, res);
       else await identity(env, state, req, res, url);
     } catch (error) {
+      if (res.headersSent) throw error;
+      const id = newId();
       send(
         res,
         500,
-        errorBody('generalException', error instanceof Error ? error.message : 'error', newId(), env.now()),
+        errorBody('generalException', error instanceof Error ? error.message : 'error', id, env.now()),
+        requestIds(id),
       );
     }
   };

@@ -37,14 +37,13 @@ describe('execution path: only the calls correctness needs', () => {
     const alice = env.emulator.control.user('alice').id;
     // Her default MFA method is push here, so Graph lets the phone go (reset-default.test.ts covers SMS).
     env.emulator.control.user('alice').defaultMfaMethod = 'push';
-    const log = env.emulator.control.requests;
-    let from = log.length;
+    let from = env.emulator.control.requests.length;
     await env.adapter.revokeSessions(alice, { sessions: true, refreshTokens: true, grants: false });
     expect(served(env, alice, from)).toEqual(['POST /users/{u}/revokeSignInSessions']);
 
     const targets = methodsOf(env, alice);
     expect(targets.some((m) => m.type === 'phone')).toBe(true);
-    from = log.length;
+    from = env.emulator.control.requests.length;
     const { removed } = await env.adapter.resetAuthenticators(alice, RESET);
     expect([...removed].sort()).toEqual(targets.map((m) => m.id).sort());
     const reset = served(env, alice, from);
@@ -54,7 +53,7 @@ describe('execution path: only the calls correctness needs', () => {
     // The mobile phone goes last (Graph refuses it while an alternate phone remains).
     expect(reset.at(-1)).toBe('DELETE /users/{u}/authentication/phoneMethods/{id}');
 
-    from = log.length;
+    from = env.emulator.control.requests.length;
     await env.adapter.issueTemporaryCredential(alice, {
       lifetimeSeconds: 900,
       singleUse: true,
