@@ -1,7 +1,8 @@
 /**
  * The IdPs' upkeep while the gate runs (`RecoveryProvider.maintain`): Entra's change-notification
  * subscriptions are renewed before they expire, or recreated; Okta's event hook, found deactivated,
- * redirected or deleted, is restored and verified; without waiting for someone to run `apply`.
+ * redirected or deleted, is restored and verified; a Keycloak realm's login and admin events, found turned
+ * off, are turned back on; without waiting for someone to run `apply`.
  * Once across replicas, every 6 hours and at start.
  * @module
  */

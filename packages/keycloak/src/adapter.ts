@@ -7,19 +7,21 @@ import type { RecoveryProvider } from '@recovery-gate/core';
 import { createSecret, GateError } from '@recovery-gate/core';
 import * as z from 'zod';
 import { capabilities, settings } from './capabilities.js';
+import { pollDeviceChallenge, startDeviceChallenge } from './challenge.js';
+import { lookupUser, personOf } from './client/users.js';
 import { createSession } from './client.js';
-import { configSchema, type ProviderConfig } from './config.js';
+import { configSchema } from './config.js';
+import { resetToUnknownPassword } from './credential/temporary-password.js';
 import { credentialSentSince, issueTemporaryCredential, revokeTemporaryCredential } from './credential.js';
 import { doctor } from './doctor.js';
-import { unsupported } from './errors.js';
 import { ADMIN_EVENTS, readEvents } from './events.js';
 import { readSubjectFacts } from './facts.js';
 import { applyGuardrails, planGuardrails } from './guardrails.js';
+import { verifyHook } from './hooks.js';
+import { maintain } from './maintain.js';
 import { resetAuthenticators, suspend, unlock } from './reset.js';
 import { revokeSessions } from './revoke.js';
 import { clearRequestMarker, writeCaseStatus } from './status.js';
-import { resetToUnknownPassword } from './temporary-password.js';
-import { lookupUser, personOf } from './users.js';
 
 /** Seams for tests and the gate. */
 export interface ProviderOptions {
@@ -29,24 +31,21 @@ export interface ProviderOptions {
   readonly random?: () => number;
   /** How to wait between retries. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Retries of 429 / 5xx / network failures after the first attempt. @default 4 */
+  /** Retries of 429 / 5xx / network failures after the first attempt (core's back-off). @default 3 (4 attempts in all) */
   readonly maxRetries?: number;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates the Keycloak provider. @throws GateError ERR_CONFIG_INVALID when the config does not parse. */
-export function createProvider(
-  config: ProviderConfig | z.input<typeof configSchema>,
-  options: ProviderOptions = {},
-): RecoveryProvider {
+export function createProvider(config: unknown, options: ProviderOptions = {}): RecoveryProvider {
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) throw new GateError('ERR_CONFIG_INVALID', z.prettifyError(parsed.error));
   const s = createSession(parsed.data, createSecret(parsed.data.auth.clientSecret), {
     now: options.now ?? (() => new Date()),
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
-    maxRetries: options.maxRetries ?? 4,
+    maxRetries: options.maxRetries ?? 3,
   });
   return {
     idp: 'keycloak',
@@ -58,8 +57,8 @@ export function createProvider(
       const found = await lookupUser(s, user);
       return found === null ? null : personOf(found);
     },
-    startDeviceChallenge: () => Promise.reject(unsupported('device push challenge (use OIDC step-up)')),
-    pollDeviceChallenge: () => Promise.reject(unsupported('device push challenge (use OIDC step-up)')),
+    startDeviceChallenge: () => startDeviceChallenge(),
+    pollDeviceChallenge: () => pollDeviceChallenge(),
     revokeSessions: (userId, scope) => revokeSessions(s, userId, scope),
     resetAuthenticators: (userId, selection) => resetAuthenticators(s, userId, selection),
     resetPassword: (userId, opts) => resetToUnknownPassword(s, userId, opts),
@@ -69,11 +68,12 @@ export function createProvider(
     revokeTemporaryCredential: (userId, credential) => revokeTemporaryCredential(s, userId, credential),
     credentialSentSince: (userId, since) => credentialSentSince(s, userId, since),
     readEvents: (stream, cursor, opts) => readEvents(s, stream, cursor, opts),
-    verifyHook: () => Promise.reject(unsupported('outbound hooks')),
+    verifyHook: () => verifyHook(),
     writeCaseStatus: (userId, marker) => writeCaseStatus(s, userId, marker),
     clearRequestMarker: (userId, action) => clearRequestMarker(s, userId, action),
     planGuardrails: () => planGuardrails(s),
     applyGuardrails: (plan, onProgress) => applyGuardrails(s, plan, onProgress),
     doctor: () => doctor(s),
+    maintain: () => maintain(s),
   };
 }

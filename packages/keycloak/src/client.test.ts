@@ -48,7 +48,7 @@ describe('admin-client session', () => {
     expect(pair.sleeps[2]).toBeGreaterThan(pair.sleeps[1] as number);
   });
 
-  it('gives up after maxRetries with ERR_IDP_UNAVAILABLE and the status in details', async () => {
+  it('gives up after 4 attempts (3 retries by default) with ERR_IDP_UNAVAILABLE and the status in details', async () => {
     pair = await startPair({ createProvider });
     await pair.adapter.findUser('alice');
     pair.emu.control.injectFault({ kind: 'server_error', count: 100, status: 500 });
@@ -56,7 +56,8 @@ describe('admin-client session', () => {
     const error = await caught(pair.adapter.findUser('alice'));
     expect(error.code).toBe('ERR_IDP_UNAVAILABLE');
     expect(error.details.status).toBe(500);
-    expect(pair.emu.control.requestCount() - before).toBe(5);
+    expect(pair.emu.control.requestCount() - before).toBe(4);
+    expect(error.details.op).toBe('users');
   });
 
   it('honours Retry-After on 429', async () => {

@@ -6,9 +6,15 @@
  */
 
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { GateError, parseRetryAfter, retryWait, type Secret } from '@recovery-gate/core';
+import {
+  GateError,
+  type IdpErrorContext,
+  parseRetryAfter,
+  retryWait,
+  type Secret,
+} from '@recovery-gate/core';
 import type { ProviderConfig } from './config.js';
-import { httpFailure, isTokenEndpoint, type ResourceKind, toGateError } from './errors.js';
+import { httpFailure, isTokenEndpoint, operationOf, type ResourceKind, toGateError } from './errors.js';
 
 /** Seams a test (or the gate) injects. */
 export interface SessionOptions {
@@ -23,8 +29,12 @@ export interface KcSession {
   readonly config: ProviderConfig;
   readonly realm: string;
   readonly now: () => Date;
-  /** Runs one admin-client call with token handling, bounded retries and error mapping. */
-  call<T>(fn: (kc: KcAdminClient) => Promise<T>, kind?: ResourceKind): Promise<T>;
+  /**
+   * Runs one admin-client call with token handling, bounded retries and error mapping. `context` names the
+   * operation for the error (or only what a 404 means: the operation is then the request's path, ids
+   * replaced).
+   */
+  call<T>(fn: (kc: KcAdminClient) => Promise<T>, context?: ResourceKind | IdpErrorContext): Promise<T>;
   /** The gate's own service-account user id (the `sub` of its token): its writes are not native events. */
   selfUserId(): Promise<string>;
 }
@@ -82,7 +92,7 @@ export function createSession(config: ProviderConfig, secret: Secret, options: S
 
   const call = async <T>(
     fn: (client: KcAdminClient) => Promise<T>,
-    kind: ResourceKind = 'other',
+    context: ResourceKind | IdpErrorContext = 'other',
   ): Promise<T> => {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
@@ -102,7 +112,8 @@ export function createSession(config: ProviderConfig, secret: Secret, options: S
           failure === null
             ? error instanceof TypeError || isAbort(error)
             : failure.status === 429 || failure.status >= 500;
-        if (!retryable || attempt >= options.maxRetries) throw toGateError(error, kind);
+        if (!retryable || attempt >= options.maxRetries)
+          throw toGateError(error, errorContext(context, failure));
         await options.sleep(backoff(attempt, failure?.retryAfter ?? null));
       }
     }
@@ -134,6 +145,14 @@ export function createSession(config: ProviderConfig, secret: Secret, options: S
       return self;
     },
   };
+}
+
+function errorContext(
+  context: ResourceKind | IdpErrorContext,
+  failure: ReturnType<typeof httpFailure>,
+): IdpErrorContext {
+  if (typeof context !== 'string') return context;
+  return { operation: failure === null ? 'keycloak call' : operationOf(failure), notFound: context };
 }
 
 function isAbort(error: unknown): boolean {

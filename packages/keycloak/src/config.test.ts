@@ -70,9 +70,10 @@ describe('toGateError', () => {
     [503, 'ERR_IDP_UNAVAILABLE'],
   ] as const)('maps %i to %s, keeping the IdP text in details and the raw error as cause', (status, code) => {
     const raw = failure(status, { errorMessage: 'something happened' });
-    const error = toGateError(raw, 'user');
+    const error = toGateError(raw, { operation: 'getUser', notFound: 'user' });
     expect(error.code).toBe(code);
-    expect(error.details).toMatchObject({ status, idpError: 'something happened' });
+    expect(error.details).toMatchObject({ op: 'getUser', status, idpError: 'something happened' });
+    expect(error.message).toContain('Keycloak getUser failed');
     expect(error.cause).toBe(raw);
   });
 
@@ -80,17 +81,38 @@ describe('toGateError', () => {
     expect(
       toGateError(
         failure(400, { error: 'unauthorized_client' }, 'https://sso/realms/w/protocol/openid-connect/token'),
+        { operation: 'token' },
       ).code,
     ).toBe('ERR_IDP_UNAUTHORIZED');
-    expect(toGateError(failure(404, { error: 'Could not find group by id' }), 'group').code).toBe(
-      'ERR_GROUP_NOT_FOUND',
-    );
+    const group = toGateError(failure(404, { error: 'Could not find group by id' }), {
+      operation: 'delFromGroup',
+      notFound: 'group',
+    });
+    expect(group.code).toBe('ERR_GROUP_NOT_FOUND');
+    const gone = toGateError(failure(404, {}), { operation: 'deleteCredential', notFound: 'conflict' });
+    expect(gone.code).toBe('ERR_IDP_CONFLICT');
+    expect(toGateError(failure(404, {}), { operation: 'x' }).code).toBe('ERR_IDP_BAD_REQUEST');
   });
 
   it("maps the SDK's cannot-refresh error to ERR_IDP_UNAUTHORIZED and network failures to ERR_IDP_UNAVAILABLE", () => {
-    expect(toGateError(new Error('Cannot refresh token: missing refresh token or credentials')).code).toBe(
-      'ERR_IDP_UNAUTHORIZED',
-    );
-    expect(toGateError(new TypeError('fetch failed')).code).toBe('ERR_IDP_UNAVAILABLE');
+    const op = { operation: 'findUsers' };
+    expect(
+      toGateError(new Error('Cannot refresh token: missing refresh token or credentials'), op).code,
+    ).toBe('ERR_IDP_UNAUTHORIZED');
+    expect(toGateError(new TypeError('fetch failed'), op).code).toBe('ERR_IDP_UNAVAILABLE');
+  });
+
+  it('keeps the context secrets out of the message and details', () => {
+    const secret = 'Temp-Passw0rd-Value';
+    const raw = failure(400, { errorMessage: `password ${secret} is too weak` });
+    const error = toGateError(raw, { operation: 'resetPassword', notFound: 'user', secrets: [secret] });
+    expect(error.code).toBe('ERR_IDP_BAD_REQUEST');
+    expect(JSON.stringify(error.details)).not.toContain(secret);
+    expect(error.message).not.toContain(secret);
+    const thrown = toGateError(new TypeError(`fetch failed for ${secret}`), {
+      operation: 'x',
+      secrets: [secret],
+    });
+    expect(`${thrown.message}${JSON.stringify(thrown.details)}`).not.toContain(secret);
   });
 });

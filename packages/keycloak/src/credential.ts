@@ -10,10 +10,10 @@
 
 import type { IssuedCredential, RecoveryAction, TemporaryCredentialOptions } from '@recovery-gate/core';
 import { GateError } from '@recovery-gate/core';
+import { requireUser } from './client/users.js';
 import type { KcSession } from './client.js';
+import { issueTemporaryPassword, revokeTemporaryPassword } from './credential/temporary-password.js';
 import { updateUser } from './reset.js';
-import { issueTemporaryPassword, revokeTemporaryPassword } from './temporary-password.js';
-import { requireUser } from './users.js';
 
 /** Required actions per recovery action; each list holds a one-time action. */
 export const ACTIONS_FOR: Readonly<Record<RecoveryAction, readonly string[]>> = {

@@ -15,8 +15,6 @@ import {
   isGateError,
   runDoctor,
 } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import { FACT_PERMISSIONS, type FactRead } from './fact-reads.js';
 import {
   atLeast,
   featuresOf,
@@ -24,7 +22,9 @@ import {
   readServerVersion,
   TESTED_VERSIONS,
   versionLimits,
-} from './server-version.js';
+} from './client/server-version.js';
+import type { KcSession } from './client.js';
+import { FACT_PERMISSIONS, type FactRead } from './facts/reads.js';
 
 /** The `realm-management` roles the gate's service account needs (docs/install-keycloak.md). */
 export const REQUIRED_ROLES: readonly string[] = [
@@ -227,7 +227,7 @@ async function clock(ctx: DoctorContext): Promise<DoctorCheck> {
   return c === null ? clockCheck(null, ctx.s.now(), ctx.s.now()) : clockCheck(c.date, c.sentAt, c.receivedAt);
 }
 
-/** The server version decides which FGAP v2 scopes the guardrails can use (see server-version.ts). */
+/** The server version decides which FGAP v2 scopes the guardrails can use (see client/server-version.ts). */
 async function serverVersion(ctx: DoctorContext): Promise<DoctorCheck> {
   const version = await readServerVersion(ctx.s);
   const limits = versionLimits(featuresOf(version));

@@ -4,10 +4,10 @@
  * @module
  */
 
-import { GateError } from '@recovery-gate/core';
+import { GateError, type IdpErrorContext, type IdpErrorMapper } from '@recovery-gate/core';
 
-/** What the failing call was about, to choose a not-found code. */
-export type ResourceKind = 'user' | 'group' | 'other';
+/** What a 404 of the failing call means (the subject, a group, a conflict, nothing special). */
+export type ResourceKind = NonNullable<IdpErrorContext['notFound']>;
 
 /** An HTTP failure of the admin client (`NetworkError` from the SDK, duck-typed). */
 export interface HttpFailure {
@@ -41,25 +41,57 @@ export function httpFailure(error: unknown): HttpFailure | null {
 export const isTokenEndpoint = (failure: HttpFailure): boolean =>
   failure.url.includes('/protocol/openid-connect/token');
 
-/** Maps any error thrown by the admin client to a GateError. */
-export function toGateError(error: unknown, kind: ResourceKind = 'other'): GateError {
+/** A request's path relative to the realm, ids replaced (`users/{id}/reset-password`): safe to log. */
+export function operationOf(failure: HttpFailure): string {
+  let path: string;
+  try {
+    path = new URL(failure.url).pathname;
+  } catch {
+    return 'keycloak call';
+  }
+  return path
+    .replace(/^.*?\/admin\/realms\/[^/]+\/?/, '')
+    .replace(/^.*?\/realms\/[^/]+\//, '')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')
+    .replace(/\/$/, '');
+}
+
+function scrub(text: string | null, secrets: readonly string[]): string | null {
+  if (text === null) return null;
+  return secrets.some((secret) => secret !== '' && text.includes(secret)) ? null : text;
+}
+
+/**
+ * Maps anything a Keycloak admin-client call threw to a GateError: `context.operation` names the call (safe
+ * to log), `context.notFound` says what a 404 means (default: nothing special, ERR_IDP_BAD_REQUEST), and
+ * `context.secrets` never reach `details` or the message. A GateError passes through unchanged.
+ */
+export const toGateError: IdpErrorMapper = (error: unknown, context: IdpErrorContext): GateError => {
   if (error instanceof GateError) return error;
+  const op = context.operation;
+  const secrets = context.secrets ?? [];
   const failure = httpFailure(error);
   if (failure === null) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = scrub(error instanceof Error ? error.message : String(error), secrets) ?? '[redacted]';
     if (/refresh token|credentials/i.test(message))
-      return new GateError('ERR_IDP_UNAUTHORIZED', undefined, { cause: error });
-    return new GateError('ERR_IDP_UNAVAILABLE', 'Keycloak could not be reached.', {
+      return new GateError('ERR_IDP_UNAUTHORIZED', `Keycloak ${op} failed: not authenticated.`, {
+        cause: error,
+        details: { op },
+      });
+    return new GateError('ERR_IDP_UNAVAILABLE', `Keycloak ${op} failed: Keycloak could not be reached.`, {
       cause: error,
-      details: { reason: message.slice(0, 200) },
+      details: { op, reason: message.slice(0, 200) },
     });
   }
-  const details = { status: failure.status, idpError: failure.idpError };
-  const code = codeFor(failure, kind);
-  const message =
-    failure.idpError === null ? undefined : `Keycloak answered ${failure.status}: ${failure.idpError}`;
-  return new GateError(code, message, { cause: error, details });
-}
+  const idpError = scrub(failure.idpError, secrets);
+  const details = { op, status: failure.status, idpError };
+  const code = codeFor(failure, context.notFound ?? 'other');
+  const said = idpError === null ? '' : `: ${idpError}`;
+  return new GateError(code, `Keycloak ${op} failed: HTTP ${failure.status}${said}`, {
+    cause: error,
+    details,
+  });
+};
 
 function codeFor(failure: HttpFailure, kind: ResourceKind): GateError['code'] {
   switch (failure.status) {
@@ -74,7 +106,9 @@ function codeFor(failure: HttpFailure, kind: ResourceKind): GateError['code'] {
         ? 'ERR_USER_NOT_FOUND'
         : kind === 'group'
           ? 'ERR_GROUP_NOT_FOUND'
-          : 'ERR_IDP_BAD_REQUEST';
+          : kind === 'conflict'
+            ? 'ERR_IDP_CONFLICT'
+            : 'ERR_IDP_BAD_REQUEST';
     case 409:
       return 'ERR_IDP_CONFLICT';
     case 429:
@@ -84,8 +118,5 @@ function codeFor(failure: HttpFailure, kind: ResourceKind): GateError['code'] {
   }
 }
 
-/** Thrown for capabilities Keycloak lacks. */
-export const unsupported = (what: string): GateError =>
-  new GateError('ERR_UNSUPPORTED', `Keycloak has no ${what}.`);
 /** Thrown for an unknown user id or login. */
 export const userNotFound = (): GateError => new GateError('ERR_USER_NOT_FOUND');

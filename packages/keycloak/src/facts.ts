@@ -12,10 +12,10 @@ import type {
   PersonRef,
   SubjectFacts,
 } from '@recovery-gate/core';
-import { readChannels } from './channels.js';
+import { attribute, type KcUser, lookupUser, personOf, requireUser } from './client/users.js';
 import type { KcSession } from './client.js';
-import { optional, type Refusals, refuse } from './fact-reads.js';
-import { attribute, type KcUser, lookupUser, personOf, requireUser } from './users.js';
+import { readChannels } from './facts/channels.js';
+import { optional, type Refusals, refuse } from './facts/reads.js';
 
 /** Keycloak credential types, normalised. */
 export function kindOf(type: string | undefined): AuthenticatorKind {

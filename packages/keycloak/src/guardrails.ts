@@ -13,11 +13,11 @@ import type {
   ProgressListener,
 } from '@recovery-gate/core';
 import { GateError } from '@recovery-gate/core';
+import { versionLimits } from './client/server-version.js';
 import type { KcSession } from './client.js';
-import { applyItem } from './guardrails-apply.js';
-import { type DesiredItem, desiredItems, GATE_ROLES } from './guardrails-desired.js';
-import { readTenant, type TenantState } from './guardrails-state.js';
-import { versionLimits } from './server-version.js';
+import { applyItem } from './guardrails/apply.js';
+import { type DesiredItem, desiredItems, GATE_ROLES } from './guardrails/desired.js';
+import { readTenant, type TenantState } from './guardrails/state.js';
 
 const configOf = (s: KcSession) => ({
   parent: s.config.requestGroups.parent,

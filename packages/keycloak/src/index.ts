@@ -7,4 +7,5 @@ export type { ProviderOptions } from './adapter.js';
 export { createProvider } from './adapter.js';
 export { capabilities, settings } from './capabilities.js';
 export type { ProviderConfig, ProviderConfigInput } from './config.js';
-export { configSchema, DEFAULT_PRIVILEGED_ROLES } from './config.js';
+export { configSchema } from './config.js';
+export { toGateError } from './errors.js';

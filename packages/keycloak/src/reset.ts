@@ -7,9 +7,9 @@
 
 import type { AuthenticatorSelection, PasswordResetOptions, ResetResult } from '@recovery-gate/core';
 import { allOrThrow, GateError } from '@recovery-gate/core';
+import { type KcUser, requireUser, userIdOf } from './client/users.js';
 import type { KcSession } from './client.js';
 import { authenticatorsOf } from './facts.js';
-import { type KcUser, requireUser, userIdOf } from './users.js';
 
 /**
  * Removes the selected credentials, in parallel; what is already gone is not an error. No user read: the

@@ -7,9 +7,9 @@
 
 import type { RevocationResult, RevocationScope } from '@recovery-gate/core';
 import { allOrThrow } from '@recovery-gate/core';
+import { userIdOf } from './client/users.js';
 import type { KcSession } from './client.js';
 import { httpFailure } from './errors.js';
-import { userIdOf } from './users.js';
 
 /** What stays valid after a revocation. */
 export const REVOCATION_CAVEATS = [

@@ -6,9 +6,9 @@
 
 import type { CaseStatusMarker, RecoveryAction } from '@recovery-gate/core';
 import { RECOVERY_ACTIONS } from '@recovery-gate/core';
+import { requireUser } from './client/users.js';
 import type { KcSession } from './client.js';
 import { updateUser } from './reset.js';
-import { requireUser } from './users.js';
 
 /** The request groups that exist: parent id, and child id per action. */
 export interface RequestGroups {

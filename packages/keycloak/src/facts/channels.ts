@@ -8,9 +8,9 @@
 
 import type { Channel } from '@recovery-gate/core';
 import { GateError } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import { type Refusals, refuse } from './fact-reads.js';
-import { attribute, type KcUser } from './users.js';
+import { attribute, type KcUser } from '../client/users.js';
+import type { KcSession } from '../client.js';
+import { type Refusals, refuse } from './reads.js';
 
 /** One observed value of a field at a time. */
 interface Observation {

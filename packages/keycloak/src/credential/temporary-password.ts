@@ -17,9 +17,9 @@ import {
   type PasswordResetOptions,
   type TemporaryCredentialOptions,
 } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import { resetPassword, updateUser } from './reset.js';
-import { requireUser } from './users.js';
+import { requireUser } from '../client/users.js';
+import type { KcSession } from '../client.js';
+import { resetPassword, updateUser } from '../reset.js';
 
 /** A password strong enough for any realm policy: 24 random characters plus each character class. */
 function randomPassword(): string {
@@ -36,7 +36,8 @@ async function setPassword(s: KcSession, userId: string, value: string): Promise
         id: userId,
         credential: { type: 'password', value, temporary: true },
       }),
-    'user',
+    // The value never reaches an error (a policy message could quote it).
+    { operation: 'resetPassword', notFound: 'user', secrets: [value] },
   );
   const credentials = await s.call((kc) => kc.users.getCredentials({ realm: s.realm, id: userId }), 'user');
   return credentials.find((c) => c.type === 'password')?.id ?? null;

@@ -1,9 +1,9 @@
 import { factFaultCases } from '@recovery-gate/core/testing';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
-import { startPair } from '../emulator/harness.js';
-import { addGroup, addUser } from '../emulator/seed.js';
-import { clientByClientId, type Realm } from '../emulator/state.js';
-import { createProvider } from './index.js';
+import { startPair } from '../../emulator/harness.js';
+import { addGroup, addUser } from '../../emulator/seed.js';
+import { clientByClientId, type Realm } from '../../emulator/state.js';
+import { createProvider } from '../index.js';
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -13,7 +13,7 @@ import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type GroupRepresentation from '@keycloak/keycloak-admin-client/lib/defs/groupRepresentation.js';
 import type RoleRepresentation from '@keycloak/keycloak-admin-client/lib/defs/roleRepresentation.js';
 import Resource from '@keycloak/keycloak-admin-client/lib/resources/resource.js';
-import type { KcSession } from './client.js';
+import type { KcSession } from '../client.js';
 
 /** A group or user the plan names: id and readable label (group path or username). */
 export interface Holder {

@@ -6,15 +6,11 @@
 
 import type PolicyRepresentation from '@keycloak/keycloak-admin-client/lib/defs/policyRepresentation.js';
 import { GateError } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import {
-  type DesiredItem,
-  HELP_DESK_ROLES,
-  RECOVERY_EVENT_TYPES,
-  STATUS_PERMISSIONS,
-} from './guardrails-desired.js';
-import { NAMES, type ReadablePolicy, type TenantState } from './guardrails-state.js';
-import { requestGroups } from './status.js';
+import type { KcSession } from '../client.js';
+import { restoreEventsConfig } from '../events/config.js';
+import { requestGroups } from '../status.js';
+import { type DesiredItem, HELP_DESK_ROLES, STATUS_PERMISSIONS } from './desired.js';
+import { NAMES, type ReadablePolicy, type TenantState } from './state.js';
 
 const conflictIsFine = async (work: () => Promise<unknown>): Promise<void> => {
   try {
@@ -25,20 +21,7 @@ const conflictIsFine = async (work: () => Promise<unknown>): Promise<void> => {
 };
 
 async function applyEvents(s: KcSession): Promise<void> {
-  const current = await s.call((kc) => kc.realms.getConfigEvents({ realm: s.realm }));
-  const types = current.enabledEventTypes ?? [];
-  await s.call((kc) =>
-    kc.realms.updateConfigEvents(
-      { realm: s.realm },
-      {
-        ...current,
-        eventsEnabled: true,
-        adminEventsEnabled: true,
-        adminEventsDetailsEnabled: true,
-        enabledEventTypes: types.length === 0 ? types : [...new Set([...types, ...RECOVERY_EVENT_TYPES])],
-      },
-    ),
-  );
+  await restoreEventsConfig(s);
 }
 
 async function applyProfile(s: KcSession): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
-import { APP_CLIENT_ID, type Realm } from '../emulator/index.js';
-import { addGroup, addUser } from '../emulator/seed.js';
-import { createProvider } from './index.js';
+import { asFrank, type EmulatorPair, startPair } from '../../emulator/harness.js';
+import { APP_CLIENT_ID, type Realm } from '../../emulator/index.js';
+import { addGroup, addUser } from '../../emulator/seed.js';
+import { createProvider } from '../index.js';
 
 let pair: EmulatorPair | undefined;
 afterEach(async () => {

@@ -5,25 +5,9 @@
  */
 
 import { RECOVERY_ACTIONS } from '@recovery-gate/core';
-import { NAMES, type ReadablePolicy, type TenantState } from './guardrails-state.js';
+import { missingEventTypes } from '../events/config.js';
+import { NAMES, type ReadablePolicy, type TenantState } from './state.js';
 
-/** Login event types the gate relies on (only enforced when the realm lists types explicitly). */
-export const RECOVERY_EVENT_TYPES = [
-  'LOGIN',
-  'LOGIN_ERROR',
-  'UPDATE_PASSWORD',
-  'UPDATE_CREDENTIAL',
-  'REMOVE_CREDENTIAL',
-  'EXECUTE_ACTIONS',
-  'EXECUTE_ACTION_TOKEN',
-  'RESET_PASSWORD',
-  'UPDATE_EMAIL',
-  'UPDATE_PROFILE',
-  'UPDATE_TOTP',
-  'REMOVE_TOTP',
-  'LOGOUT',
-  'REFRESH_TOKEN_ERROR',
-];
 /** Admin roles the help-desk group keeps (console navigation only; any other admin role bypasses FGAP). */
 export const HELP_DESK_ROLES = ['query-groups', 'query-users'];
 /** Roles the gate's service account needs. */
@@ -76,8 +60,7 @@ const permission = (p: Omit<ReadablePolicy, 'type' | 'logic'>): ReadablePolicy =
 });
 
 function eventsItem(st: TenantState): DesiredItem {
-  const types = st.events.enabledEventTypes ?? [];
-  const missing = types.length === 0 ? [] : RECOVERY_EVENT_TYPES.filter((t) => !types.includes(t));
+  const missing = missingEventTypes(st.events);
   return {
     key: 'events',
     resource: 'realm_events',

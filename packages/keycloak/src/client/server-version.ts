@@ -10,7 +10,7 @@
  */
 
 import { isGateError } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
+import type { KcSession } from '../client.js';
 
 /** The oldest release with FGAP v2 the adapter supports; also what an unknown version is taken to be. */
 export const OLDEST_SUPPORTED = '26.2.0';

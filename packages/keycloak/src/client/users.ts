@@ -5,8 +5,8 @@
 
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type { PersonRef } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import { userNotFound } from './errors.js';
+import type { KcSession } from '../client.js';
+import { userNotFound } from '../errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

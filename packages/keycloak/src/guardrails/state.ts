@@ -1,7 +1,7 @@
 /**
  * Reads the tenant state the guardrails compare against: events config, user profile, request groups,
  * fine-grained admin permissions v2 (policies on the admin-permissions client), help-desk role mappings,
- * privileged groups and users (found from the roles, see guardrails-holders.ts), the gate client's scopes
+ * privileged groups and users (found from the roles, see guardrails/holders.ts), the gate client's scopes
  * and its own roles.
  * @module
  */
@@ -10,11 +10,11 @@ import type PolicyRepresentation from '@keycloak/keycloak-admin-client/lib/defs/
 import type { RealmEventsConfigRepresentation } from '@keycloak/keycloak-admin-client/lib/defs/realmEventsConfigRepresentation.js';
 import type { UserProfileConfig } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
 import { GateError } from '@recovery-gate/core';
-import type { KcSession } from './client.js';
-import { realmManagementId } from './facts.js';
-import { everyPage, privilegedHolders } from './guardrails-holders.js';
-import { type FgapFeatures, featuresOf, readServerVersion } from './server-version.js';
-import { findTopGroup, requestGroups } from './status.js';
+import { type FgapFeatures, featuresOf, readServerVersion } from '../client/server-version.js';
+import type { KcSession } from '../client.js';
+import { realmManagementId } from '../facts.js';
+import { findTopGroup, requestGroups } from '../status.js';
+import { everyPage, privilegedHolders } from './holders.js';
 
 /** A policy or permission, in the readable form plans show and compare. */
 export interface ReadablePolicy {
