@@ -41,6 +41,29 @@ describe('createOidcServer: token state', () => {
     expect(await fx.oidc.sessionActive(sessionId)).toBe(false);
   });
 
+  it('issuedBefore spares what was issued later; accessTokens: false keeps access tokens until expiry', async () => {
+    const early = await fx.oidc.mintRefreshToken('u4', 'gate');
+    // A cutoff before the token was issued revokes nothing.
+    const none = await fx.oidc.revokeAccountTokens('u4', { issuedBefore: Date.now() - 60_000 });
+    expect(none).toEqual({ sessions: 0, grants: 0, tokens: 0 });
+    expect(await fx.oidc.refreshTokenWorks(early.refreshToken)).toBe(true);
+    expect(await fx.oidc.sessionActive(early.sessionId)).toBe(true);
+
+    const { tokens } = await fx.signIn('alice');
+    const access = String(tokens.access_token);
+    const refresh = String(tokens.refresh_token);
+    const userinfo = () =>
+      fetch(fx.oidc.endpoints.userinfo, { headers: { authorization: `Bearer ${access}` } }).then(
+        (r) => r.status,
+      );
+    expect(await userinfo()).toBe(200);
+    await fx.oidc.revokeAccountTokens('u1', { issuedBefore: Date.now() + 1_000, accessTokens: false });
+    expect(await fx.oidc.refreshTokenWorks(refresh)).toBe(false);
+    expect(await userinfo()).toBe(200);
+    await fx.oidc.revokeAccountTokens('u1');
+    expect(await userinfo()).toBe(401);
+  });
+
   it('revoking one client leaves other clients and the session alone', async () => {
     await fx.oidc.registerClient({
       client_id: 'other',

@@ -49,7 +49,22 @@ export interface TokenControl {
    */
   revokeAccountTokens(
     accountId: string,
-    options?: { readonly clientId?: string; readonly sessions?: boolean; readonly tokens?: boolean },
+    options?: {
+      readonly clientId?: string;
+      readonly sessions?: boolean;
+      readonly tokens?: boolean;
+      /**
+       * Only what was issued (tokens: `iat`; sessions: sign-in time) before this epoch-ms instant, as an IdP
+       * that revokes "everything issued before now" applies it later (Entra's signInSessionsValidFromDateTime).
+       * Whole seconds, so a token of the same second counts as before. @default every one
+       */
+      readonly issuedBefore?: number;
+      /**
+       * `false` keeps access tokens (and the grants they hang on) until they expire, as IdPs whose session
+       * revocation ends refresh tokens and sessions only (Entra). @default true
+       */
+      readonly accessTokens?: boolean;
+    },
   ): Promise<{ readonly sessions: number; readonly grants: number; readonly tokens: number }>;
   /** Ends one session by its id; false when it did not exist. */
   endSession(sessionId: string): Promise<boolean>;
@@ -169,13 +184,25 @@ export function createTokenControl(deps: TokenControlDeps): TokenControl {
     },
 
     async revokeAccountTokens(accountId, options = {}) {
-      const matches = (payload: { accountId?: string | undefined; clientId?: string | undefined }) =>
+      const cutoff = options.issuedBefore === undefined ? null : Math.floor(options.issuedBefore / 1000);
+      const before = (seconds: unknown) =>
+        cutoff === null || (typeof seconds === 'number' && seconds <= cutoff);
+      const matches = (payload: {
+        accountId?: string | undefined;
+        clientId?: string | undefined;
+        iat?: unknown;
+      }) =>
         payload.accountId === accountId &&
-        (options.clientId === undefined || payload.clientId === options.clientId);
+        (options.clientId === undefined || payload.clientId === options.clientId) &&
+        before(payload.iat);
+      const keepAccess = options.accessTokens === false;
       let tokens = 0;
       let grants = 0;
       if (options.tokens ?? true) {
-        for (const model of [...TOKEN_MODELS, 'Grant']) {
+        const models = keepAccess
+          ? TOKEN_MODELS.filter((m) => m !== 'AccessToken')
+          : [...TOKEN_MODELS, 'Grant'];
+        for (const model of models) {
           for (const entry of store.list(model).filter((candidate) => matches(candidate.payload))) {
             store.remove(model, entry.id);
             if (model === 'Grant') grants += 1;
@@ -187,7 +214,9 @@ export function createTokenControl(deps: TokenControlDeps): TokenControl {
       if (options.sessions ?? options.clientId === undefined) {
         for (const entry of store
           .list('Session')
-          .filter((candidate) => candidate.payload.accountId === accountId)) {
+          .filter(
+            (candidate) => candidate.payload.accountId === accountId && before(candidate.payload.loginTs),
+          )) {
           store.remove('Session', entry.id);
           sessions += 1;
         }
