@@ -1,7 +1,7 @@
 // The three IdPs as benches see them: the real adapter on its emulator (started through the adapter
 // package's own harness), plus a uniform view of the emulator's request log.
 import { startTestEnvironment as startEntraTestEnvironment } from '@recovery-gate/entra/testing';
-import { startPair } from '@recovery-gate/keycloak/emulator';
+import { startTestEnvironment as startKeycloakTestEnvironment } from '@recovery-gate/keycloak/testing';
 import { startTestEnvironment } from '@recovery-gate/okta/testing';
 
 /** The IdPs, in bench order. */
@@ -49,7 +49,7 @@ export async function startIdp(idp, { latencyMs = 0, extra = {}, guardrailsAppli
       close: () => env.close(),
     };
   }
-  const pair = await startPair({ guardrailsApplied, emulator: { latencyMs, ...extra } });
+  const pair = await startKeycloakTestEnvironment({ guardrailsApplied, emulator: { latencyMs, ...extra } });
   const { control } = pair.emu;
   let base = 0;
   let tokenBase = 0;

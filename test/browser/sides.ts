@@ -104,8 +104,8 @@ function keycloakOtp(user: {
 }
 
 async function keycloakSide(): Promise<IdpSide> {
-  const { startPair } = await import('@recovery-gate/keycloak/emulator');
-  const pair = await startPair();
+  const { startTestEnvironment } = await import('@recovery-gate/keycloak/testing');
+  const pair = await startTestEnvironment();
   const realm = pair.emu.control.realm;
   return {
     adapter: pair.adapter,

@@ -36,7 +36,7 @@ interface HarnessModule {
 const MODULES: Readonly<Record<IdpKind, () => Promise<HarnessModule>>> = {
   okta: () => import('@recovery-gate/okta/testing') as Promise<HarnessModule>,
   entra: () => import('@recovery-gate/entra/testing') as Promise<HarnessModule>,
-  keycloak: () => import('@recovery-gate/keycloak/emulator') as Promise<HarnessModule>,
+  keycloak: () => import('@recovery-gate/keycloak/testing') as Promise<HarnessModule>,
 };
 
 async function harnessFor(idp: IdpKind, guardrailsApplied: boolean): Promise<ContractHarness> {

@@ -3,14 +3,13 @@
  * console, are turned back on by the next run, counted as `restored`; a run over a healthy realm counts nothing.
  */
 
-import { createProvider } from '@recovery-gate/keycloak';
-import { startPair } from '@recovery-gate/keycloak/emulator';
+import { startTestEnvironment } from '@recovery-gate/keycloak/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { runUpkeep } from './upkeep.js';
 
-type Env = Awaited<ReturnType<typeof startPair>>;
+type Env = Awaited<ReturnType<typeof startTestEnvironment>>;
 const open: Env[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()));
@@ -23,7 +22,7 @@ function metric(text: string, name: string, labels: string): number | null {
 
 describe('IdP upkeep by the running gate: Keycloak', () => {
   it('turns the realm events back on, once, and counts it', async () => {
-    const env = await startPair({ createProvider, guardrailsApplied: true });
+    const env = await startTestEnvironment({ guardrailsApplied: true });
     open.push(env);
     const metrics = createMetrics();
     const logs: string[] = [];

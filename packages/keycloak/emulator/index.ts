@@ -24,8 +24,6 @@ import type { OutboxMessage, Realm } from './state.js';
 
 export type { ConsoleAgent } from './agent.js';
 export { consoleAgent } from './agent.js';
-export type { EmulatorPair, HarnessOptions, ProviderFactory } from './harness.js';
-export { createContractHarness, startPair } from './harness.js';
 export { enrolRecoveryCodeSet, enrolRecoveryCodes, RECOVERY_CODES_TYPE } from './recovery-codes.js';
 export {
   APP_CLIENT_ID,

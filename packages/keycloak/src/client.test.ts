@@ -1,7 +1,7 @@
 import { type GateError, isGateError } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
 import { GATE_CLIENT_SECRET } from '../emulator/index.js';
+import { type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -21,7 +21,7 @@ async function caught(p: Promise<unknown>): Promise<GateError> {
 
 describe('admin-client session', () => {
   it('re-authenticates before expiry when its clock says the token is old (client credentials cannot refresh)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.findUser('alice');
     const before = pair.emu.control.tokenRequests();
     pair.emu.control.advanceClock(120_000); // the emulator issues 60 s admin tokens
@@ -30,7 +30,7 @@ describe('admin-client session', () => {
   });
 
   it('re-authenticates once on a 401 when its own clock did not see the expiry', async () => {
-    pair = await startPair({ createProvider, now: () => new Date() });
+    pair = await startTestEnvironment({ createProvider, now: () => new Date() });
     await pair.adapter.findUser('alice');
     const before = pair.emu.control.tokenRequests();
     pair.emu.control.advanceClock(120_000);
@@ -39,7 +39,7 @@ describe('admin-client session', () => {
   });
 
   it('retries 5xx with growing, bounded backoff on the injected sleep', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.findUser('alice');
     pair.emu.control.injectFault({ kind: 'server_error', count: 3, status: 502 });
     expect(await pair.adapter.findUser('alice')).not.toBeNull();
@@ -49,7 +49,7 @@ describe('admin-client session', () => {
   });
 
   it('gives up after 4 attempts (3 retries by default) with ERR_IDP_UNAVAILABLE and the status in details', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.findUser('alice');
     pair.emu.control.injectFault({ kind: 'server_error', count: 100, status: 500 });
     const before = pair.emu.control.requestCount();
@@ -61,7 +61,7 @@ describe('admin-client session', () => {
   });
 
   it('honours Retry-After on 429', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.findUser('alice');
     pair.emu.control.injectFault({ kind: 'rate_limit', count: 1, retryAfterSeconds: 7 });
     await pair.adapter.findUser('alice');
@@ -69,7 +69,7 @@ describe('admin-client session', () => {
   });
 
   it('maps a refused client secret to ERR_IDP_UNAUTHORIZED without echoing the secret', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const wrong = 'definitely-not-the-secret-value';
     const adapter = createProvider(
       {
@@ -86,7 +86,7 @@ describe('admin-client session', () => {
   });
 
   it('maps a missing admin role to ERR_IDP_FORBIDDEN', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const sa = [...pair.emu.control.realm.users.values()].find(
       (u) => u.username === 'service-account-recovery-gate',
     );
@@ -96,7 +96,7 @@ describe('admin-client session', () => {
   });
 
   it('reports an unreachable server as ERR_IDP_UNAVAILABLE after bounded retries', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const url = pair.emu.url;
     await pair.close();
     pair = undefined;

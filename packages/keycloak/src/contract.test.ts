@@ -1,5 +1,5 @@
 import { runProviderContract } from '@recovery-gate/core/testing';
-import { createContractHarness } from '../emulator/harness.js';
+import { createContractHarness } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 runProviderContract(createContractHarness({ createProvider }));

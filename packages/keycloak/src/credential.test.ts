@@ -1,6 +1,6 @@
 import type { Channel, SubjectFacts } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
+import { type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -13,7 +13,7 @@ const mailbox = (facts: SubjectFacts): Channel =>
   (facts.channels ?? []).find((c) => c.id === 'email:primary') as Channel;
 
 async function setup(): Promise<{ p: EmulatorPair; facts: SubjectFacts }> {
-  pair = await startPair({ createProvider });
+  pair = await startTestEnvironment({ createProvider });
   return { p: pair, facts: await pair.adapter.readSubjectFacts('alice') };
 }
 

@@ -1,7 +1,7 @@
 import type { NormalizedEvent } from '@recovery-gate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import type { EmuAdminEvent } from '../emulator/index.js';
+import { asFrank, type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { PAGE_SIZE } from './events.js';
 import { createProvider } from './index.js';
 
@@ -51,7 +51,7 @@ async function drain(
 
 describe('admin_events stream', () => {
   it('catches up across pages without loss or duplicates, even when events share a millisecond', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const start = pair.emu.control.now() - 10_000;
     const ids = appendResets(pair, 2 * PAGE_SIZE + 50, start);
     const first = await drain(pair, null);
@@ -66,7 +66,7 @@ describe('admin_events stream', () => {
   });
 
   it('picks up an event committed late with an earlier time (overlap window), once', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const now = pair.emu.control.now();
     appendResets(pair, 3, now - 1_000, 'early');
     const first = await drain(pair, null);
@@ -78,7 +78,7 @@ describe('admin_events stream', () => {
   });
 
   it('sends dateFrom as epoch milliseconds with direction=asc and first/max paging', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.readEvents('admin_events', null, { since: '2026-01-01T00:00:00.000Z' });
     const query = pair.emu.control.exchanges().find((x) => x.path.endsWith('/admin-events'))?.query ?? '';
     const params = new URLSearchParams(query);
@@ -89,7 +89,7 @@ describe('admin_events stream', () => {
   });
 
   it("reads an agent's native actions with the agent as actor and skips the gate's own", async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     const erin = pair.emu.control.userId('erin');
     const { cursor } = await drain(pair, null);
@@ -106,7 +106,7 @@ describe('admin_events stream', () => {
   });
 
   it('recognises its own writes even when access tokens are lightweight (no sub claim)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     pair.emu.control.realm.settings.lightweightAccessTokens = true;
     const erin = pair.emu.control.userId('erin');
     const { cursor } = await drain(pair, null);
@@ -117,7 +117,7 @@ describe('admin_events stream', () => {
   });
 
   it('reads a request-group membership added in the console as recovery_requested, and a removal as withdrawn', async () => {
-    pair = await startPair({ createProvider, guardrailsApplied: true });
+    pair = await startTestEnvironment({ createProvider, guardrailsApplied: true });
     const alice = pair.emu.control.userId('alice');
     const { cursor } = await drain(pair, null);
     await pair.probes.nativeRequest?.(alice);
@@ -134,7 +134,7 @@ describe('admin_events stream', () => {
   });
 
   it('sees a request in a request group re-created (new id) after its group cache was filled', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.applyGuardrails(await pair.adapter.planGuardrails());
     const { cursor } = await drain(pair, null);
     const realm = pair.emu.control.realm;
@@ -162,7 +162,7 @@ describe('admin_events stream', () => {
   });
 
   it('refuses an unknown stream and a forged cursor with ERR_INPUT_INVALID', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await expect(pair.adapter.readEvents('system_log', null)).rejects.toMatchObject({
       code: 'ERR_INPUT_INVALID',
     });
@@ -174,7 +174,7 @@ describe('admin_events stream', () => {
 
 describe('a lockout cleared by re-enabling the user in the console', () => {
   it('is read as native_unlock (Keycloak records it on users/{id}, not on attack-detection)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     await pair.probes.lockOut?.(alice);
     expect(pair.emu.control.realm.loginFailures.has(alice)).toBe(true);

@@ -1,7 +1,7 @@
 import { isGateError } from '@recovery-gate/core';
 import { type FaultProxy, startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, offlineToken, startPair } from '../emulator/harness.js';
+import { type EmulatorPair, offlineToken, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<EmulatorPair> {
-  const pair = await startPair({ createProvider });
+  const pair = await startTestEnvironment({ createProvider });
   closers.push(() => pair.close());
   return pair;
 }
@@ -19,7 +19,7 @@ async function start(): Promise<EmulatorPair> {
 async function startBehindProxy(): Promise<{ pair: EmulatorPair; proxy: FaultProxy }> {
   const proxy = await startFaultProxy();
   closers.push(() => proxy.close());
-  const pair = await startPair({ createProvider, config: { baseUrl: proxy.url } });
+  const pair = await startTestEnvironment({ createProvider, config: { baseUrl: proxy.url } });
   closers.push(() => pair.close());
   proxy.target = pair.emu.url;
   return { pair, proxy };

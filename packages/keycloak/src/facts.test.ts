@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import { DEMO_PASSWORD } from '../emulator/seed.js';
+import { asFrank, type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -15,7 +15,7 @@ const daysAgo = (iso: string | null | undefined, now: number): number =>
 
 describe('subject facts', () => {
   it("dates bob's mobile from the admin event that changed it two days ago, alice's from 400 days", async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const now = pair.emu.control.now();
     const bob = await pair.adapter.readSubjectFacts('bob');
     const alice = await pair.adapter.readSubjectFacts('alice');
@@ -30,7 +30,7 @@ describe('subject facts', () => {
   });
 
   it("the gate's own writes (case status) do not make a channel look new; an agent's profile edit does", async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const now = pair.emu.control.now();
     const alice = pair.emu.control.userId('alice');
     await pair.adapter.writeCaseStatus(alice, {
@@ -52,7 +52,7 @@ describe('subject facts', () => {
   });
 
   it('unknown channel dates stay null when events cannot be read (fail closed)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const sa = [...pair.emu.control.realm.users.values()].find(
       (u) => u.username === 'service-account-recovery-gate',
     );
@@ -63,7 +63,7 @@ describe('subject facts', () => {
   });
 
   it('reads admin roles, groups with ancestors, contractor attributes, sponsor and statuses', async () => {
-    pair = await startPair({ createProvider, guardrailsApplied: true });
+    pair = await startTestEnvironment({ createProvider, guardrailsApplied: true });
     const carol = await pair.adapter.readSubjectFacts('carol');
     expect(carol.adminRoles).toContain('realm-admin');
     expect(carol.authenticators?.map((a) => a.kind).sort()).toEqual(['password', 'totp', 'webauthn']);
@@ -87,7 +87,7 @@ describe('subject facts', () => {
   });
 
   it('writing the case status or a required action leaves a locked account locked (no unlock as a side effect)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     await pair.probes.lockOut?.(alice);
     expect((await pair.adapter.readSubjectFacts(alice)).status).toBe('locked');
@@ -104,7 +104,7 @@ describe('subject facts', () => {
   });
 
   it('a password reset makes the old password stop working at once (no sign-in to choose the next one)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     expect(await pair.probes.signInWithPassword?.(alice, DEMO_PASSWORD)).not.toBeNull();
     await pair.adapter.resetPassword(alice, { lifetimeSeconds: 600 });
@@ -113,7 +113,7 @@ describe('subject facts', () => {
   });
 
   it('keeps other required actions when adding UPDATE_PASSWORD (the PUT replaces the list)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     const user = pair.emu.control.realm.users.get(alice);
     if (user !== undefined) user.requiredActions = ['VERIFY_EMAIL'];
@@ -125,7 +125,7 @@ describe('subject facts', () => {
   });
 
   it('declares no device challenge and no hooks, failing closed', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     await expect(pair.adapter.startDeviceChallenge(alice)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
     await expect(

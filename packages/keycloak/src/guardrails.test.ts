@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
+import { asFrank, type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -17,7 +17,7 @@ describe.each([
   ['26.6.2', true],
 ] as const)('guardrails on Keycloak %s', (version, membershipOfMembers) => {
   it('apply uses only the scopes this version has; the help desk can fill request groups but not touch credentials', async () => {
-    pair = await startPair({ createProvider, emulator: { version } });
+    pair = await startTestEnvironment({ createProvider, emulator: { version } });
     const alice = pair.emu.control.userId('alice');
     const carol = pair.emu.control.userId('carol');
     expect(
@@ -62,7 +62,7 @@ describe.each([
 
 describe('guardrails', () => {
   it('an unknown server version is taken as the oldest supported, and the plan says so', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     pair.emu.control.realm.settings.serverVersion = 'unknown';
     const plan = await pair.adapter.planGuardrails();
     const limits = plan.findings.filter((f) => f.code === 'fgap_version_limits').map((f) => f.message);
@@ -71,13 +71,13 @@ describe('guardrails', () => {
   });
 
   it('agrees with a realm seeded with the guardrails applied: the plan is all noop', async () => {
-    pair = await startPair({ createProvider, guardrailsApplied: true });
+    pair = await startTestEnvironment({ createProvider, guardrailsApplied: true });
     const plan = await pair.adapter.planGuardrails();
     expect(plan.changes.filter((c) => c.op !== 'noop')).toEqual([]);
   });
 
   it('plans drift as a diff (a deleted permission, help-desk roles re-granted, details turned off) and converges', async () => {
-    pair = await startPair({ createProvider, guardrailsApplied: true });
+    pair = await startTestEnvironment({ createProvider, guardrailsApplied: true });
     const realm = pair.emu.control.realm;
     const fgap = [...realm.clients.values()].find((c) => c.clientId === 'admin-permissions');
     if (fgap !== undefined)
@@ -99,7 +99,7 @@ describe('guardrails', () => {
   });
 
   it('reports a missing gate role and a privileged agent as critical findings, and refuses a plan of another IdP', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const sa = [...pair.emu.control.realm.users.values()].find(
       (u) => u.username === 'service-account-recovery-gate',
     );
@@ -119,7 +119,7 @@ describe('guardrails', () => {
 
 describe('guardrails on a realm with more groups than one page', () => {
   it('finds a privileged group that sorts after the first 1,000 groups', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const realm = pair.emu.control.realm;
     const rm = [...realm.clients.values()].find((c) => c.clientId === 'realm-management');
     if (rm === undefined) throw new Error('the seeded realm has no realm-management client');

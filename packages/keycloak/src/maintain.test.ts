@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
 import { GATE_CLIENT_ID } from '../emulator/index.js';
 import { clientByClientId } from '../emulator/state.js';
+import { type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { RECOVERY_EVENT_TYPES } from './events/config.js';
 import { createProvider } from './index.js';
 
@@ -11,7 +11,7 @@ afterEach(async () => {
   pair = undefined;
 });
 
-const applied = () => startPair({ createProvider, guardrailsApplied: true });
+const applied = () => startTestEnvironment({ createProvider, guardrailsApplied: true });
 const eventsPuts = (p: EmulatorPair) =>
   p.emu.control.exchanges().filter((x) => x.method === 'PUT' && x.path.endsWith('/events/config')).length;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../emulator/harness.js';
 import { enrolRecoveryCodes } from '../emulator/recovery-codes.js';
+import { asFrank, type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -13,7 +13,7 @@ const DAY = 86_400_000;
 
 describe("Keycloak's native recovery codes (recovery-authn-codes)", () => {
   it('are read as a fact: whether alice has them and when they were made, never the codes', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const now = pair.emu.control.now();
     const before = await pair.adapter.readSubjectFacts('alice');
     expect(before.authenticators?.some((a) => a.kind === 'recovery_codes')).toBe(false);
@@ -38,7 +38,7 @@ describe("Keycloak's native recovery codes (recovery-authn-codes)", () => {
   });
 
   it('are removed by an MFA reset with the other credentials; the password stays', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));
     if (!alice) throw new Error('alice is not seeded');
     enrolRecoveryCodes(alice, pair.emu.control.now() - DAY);

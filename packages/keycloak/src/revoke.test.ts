@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatorPair, offlineToken, startPair } from '../emulator/harness.js';
 import { APP_CLIENT_ID } from '../emulator/index.js';
+import { type EmulatorPair, offlineToken, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair | undefined;
@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('revocation', () => {
   it('kills offline tokens by revoking the consents that hold them, and says access tokens live until expiry', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     const offline = await offlineToken(pair, 'alice');
     expect(await pair.probes.refreshTokenWorks(offline)).toBe(true);
@@ -31,7 +31,7 @@ describe('revocation', () => {
   });
 
   it('grants alone revoke every consent but leave online sessions', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.userId('alice');
     const online = await pair.probes.mintSession(alice);
     const offline = await offlineToken(pair, 'alice');

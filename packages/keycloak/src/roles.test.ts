@@ -1,16 +1,16 @@
 import { baselinePolicy, classifySubject, type SubjectFacts, tierFor } from '@recovery-gate/core';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorPair, startPair } from '../emulator/harness.js';
 import { addGroup, addUser } from '../emulator/seed.js';
 import { clientByClientId, type EmuGroup, type EmuUser, type Realm } from '../emulator/state.js';
+import { type EmulatorPair, startTestEnvironment } from '../testing/index.js';
 import { createProvider } from './index.js';
 
 let pair: EmulatorPair;
 let realm: Realm;
 let rm: string;
 beforeAll(async () => {
-  pair = await startPair({ createProvider });
+  pair = await startTestEnvironment({ createProvider });
   realm = pair.emu.control.realm;
   rm = clientByClientId(realm, 'realm-management')?.id ?? '';
 });
@@ -139,7 +139,7 @@ describe('every way of holding a Keycloak admin role makes the subject privilege
 
   it('the realm-management client hidden from the gate (an empty client list) leaves roles unknown', async () => {
     const proxy = await startFaultProxy();
-    const behind = await startPair({ createProvider, config: { baseUrl: proxy.url } });
+    const behind = await startTestEnvironment({ createProvider, config: { baseUrl: proxy.url } });
     proxy.target = behind.emu.url;
     try {
       const hidden = addUser(behind.emu.control.realm, { username: 'hidden', createdTimestamp: 0 });

@@ -67,7 +67,7 @@ async function harness(idp: IdpKind): Promise<ContractHarness> {
       return m.createContractHarness({});
     }
     default: {
-      const m = (await import('@recovery-gate/keycloak/emulator')) as {
+      const m = (await import('@recovery-gate/keycloak/testing')) as {
         createContractHarness: HarnessFactory;
       };
       return m.createContractHarness(noRealTenant);

@@ -2,12 +2,8 @@
  * Intake against the real Keycloak adapter and its emulator: no hooks, so admin events are polled from a
  * persisted cursor; a native request-group membership reaches the orchestrator once.
  */
-import {
-  type EmulatorPair,
-  GATE_CLIENT_ID,
-  GATE_CLIENT_SECRET,
-  startPair,
-} from '@recovery-gate/keycloak/emulator';
+import { GATE_CLIENT_ID, GATE_CLIENT_SECRET } from '@recovery-gate/keycloak/emulator';
+import { type EmulatorPair, startTestEnvironment } from '@recovery-gate/keycloak/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EmbeddedGate, startEmbeddedGate } from '../embedded-gate.test-helper.js';
 import type { Gate } from '../service.js';
@@ -21,7 +17,7 @@ describe('intake with the Keycloak adapter and emulator', () => {
   let running: EmbeddedGate<RecordingOrchestrator>;
 
   beforeAll(async () => {
-    pair = await startPair({ guardrailsApplied: true });
+    pair = await startTestEnvironment({ guardrailsApplied: true });
     running = await startEmbeddedGate({
       yaml: `providers:
   keycloak:

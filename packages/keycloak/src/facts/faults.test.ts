@@ -1,8 +1,8 @@
 import { factFaultCases } from '@recovery-gate/core/testing';
 import { startFaultProxy } from '@recovery-gate/emulator-kit';
-import { startPair } from '../../emulator/harness.js';
 import { addGroup, addUser } from '../../emulator/seed.js';
 import { clientByClientId, type Realm } from '../../emulator/state.js';
+import { startTestEnvironment } from '../../testing/index.js';
 import { createProvider } from '../index.js';
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -21,7 +21,7 @@ factFaultCases({
   subjects: ['subgroup-admin', 'carol', 'dave', 'alice'],
   start: async () => {
     const proxy = await startFaultProxy();
-    const pair = await startPair({
+    const pair = await startTestEnvironment({
       // One retry: each timeout costs the adapter (retries + 1) request timeouts.
       createProvider: (config, options) => createProvider(config, { ...options, maxRetries: 1 }),
       config: { baseUrl: proxy.url, timeoutMs: 500 },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asFrank, type EmulatorPair, startPair } from '../../emulator/harness.js';
 import { APP_CLIENT_ID, type Realm } from '../../emulator/index.js';
 import { addGroup, addUser } from '../../emulator/seed.js';
+import { asFrank, type EmulatorPair, startTestEnvironment } from '../../testing/index.js';
 import { createProvider } from '../index.js';
 
 let pair: EmulatorPair | undefined;
@@ -59,7 +59,7 @@ function seedHolders(realm: Realm) {
 
 describe('guardrails find privileged holders from the roles', () => {
   it('denies the help desk every holder: composite roles, groups, subgroups, direct users', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const { henry, ivan, judy, kim } = seedHolders(pair.emu.control.realm);
     const plan = await pair.adapter.planGuardrails();
     const groups = plan.changes.find((c) => c.name === PRIVILEGED_GROUPS)?.after as { resources: string[] };
@@ -89,7 +89,7 @@ describe('guardrails find privileged holders from the roles', () => {
   });
 
   it('reports agents privileged through another group and a help desk holding a composite it cannot strip', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const realm = pair.emu.control.realm;
     const { oncall } = seedHolders(realm);
     realm.users.get(pair.emu.control.userId('gina'))?.groups.add(oncall.id);
@@ -103,7 +103,7 @@ describe('guardrails find privileged holders from the roles', () => {
   });
 
   it('reports a default role that includes a privileged role (every user holds it)', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const realm = pair.emu.control.realm;
     const rm = clientOf(realm, 'realm-management');
     const defaults = realm.realmRoles.get('default-roles-workforce');
@@ -117,7 +117,7 @@ describe('guardrails find privileged holders from the roles', () => {
   });
 
   it('fails closed when a holder lookup is refused, instead of planning nothing to protect', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const realm = pair.emu.control.realm;
     const sa = [...realm.users.values()].find((u) => u.username === 'service-account-recovery-gate');
     // query-clients still finds realm-management; its roles' composites and holders need view-clients.
@@ -133,7 +133,7 @@ describe('guardrails find privileged holders from the roles', () => {
 
 describe('guardrails plan cost', () => {
   it('does not depend on the number of groups or users in the realm', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const { control } = pair.emu;
     const realm = control.realm;
     const rm = clientOf(realm, 'realm-management');

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider } from '../src/index.js';
-import { createContractHarness } from './harness.js';
 import {
   APP_CLIENT_ID,
   APP_CLIENT_SECRET,
@@ -9,7 +7,9 @@ import {
   GATE_CLIENT_ID,
   GATE_CLIENT_SECRET,
   startEmulator,
-} from './index.js';
+} from '../emulator/index.js';
+import { createProvider } from '../src/index.js';
+import { createContractHarness } from './harness.js';
 
 let emu: Emulator;
 beforeAll(async () => {

@@ -9,19 +9,19 @@ import { randomUUID } from 'node:crypto';
 import type { RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
-import { consoleAgent } from './agent.js';
-import { type Emulator, startEmulator } from './index.js';
-import { APP_REDIRECT_URI, currentOtp } from './oidc-kit.js';
+import { consoleAgent } from '../emulator/agent.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+import { APP_REDIRECT_URI, currentOtp } from '../emulator/oidc-kit.js';
 import {
   APP_CLIENT_ID,
   APP_CLIENT_SECRET,
   DEMO_PASSWORD,
   GATE_CLIENT_ID,
   GATE_CLIENT_SECRET,
-} from './seed.js';
-import type { EmuUser } from './state.js';
+} from '../emulator/seed.js';
+import type { EmuUser } from '../emulator/state.js';
 
-/** Builds the adapter under test (the harness imports nothing of src/: the caller passes the factory). */
+/** Builds the adapter under test (the caller may pass it: another build, or a wrapped one). */
 export type ProviderFactory = (
   config: { baseUrl: string; realm: string; auth: { clientId: string; clientSecret: string } },
   options: { now: () => Date; sleep: (ms: number) => Promise<void>; random: () => number },
@@ -208,7 +208,7 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
 
 async function factory(options: HarnessOptions): Promise<ProviderFactory> {
   if (options.createProvider !== undefined) return options.createProvider;
-  // The emulator proper never imports the adapter; only this test harness wires the two together.
+  // The emulator never imports the adapter; this test wiring (testing/) pairs the two.
   const adapter = (await import('../src/index.js')) as { createProvider: ProviderFactory };
   return adapter.createProvider;
 }
@@ -290,8 +290,8 @@ export interface EmulatorPair {
   close(): Promise<void>;
 }
 
-/** Starts an emulator and an adapter on it; `now` defaults to the emulator clock. */
-export async function startPair(
+/** Starts an emulator and an adapter on it (the package's `createProvider` unless one is given); `now` defaults to the emulator clock. */
+export async function startTestEnvironment(
   options: HarnessOptions & {
     readonly emulator?: Parameters<typeof startEmulator>[0];
     readonly now?: () => Date;
@@ -330,7 +330,7 @@ export function createContractHarness(options: HarnessOptions = {}): ContractHar
     name: 'keycloak (emulator)',
     realTenant: false,
     start: async (): Promise<ContractEnvironment> => {
-      const pair = await startPair(options);
+      const pair = await startTestEnvironment(options);
       // `emulator` lets the demo print the tenant's URL and reach its control API.
       const env: ContractEnvironment & { readonly emulator: Emulator } = {
         adapter: pair.adapter,

@@ -1,10 +1,10 @@
 import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from '../emulator/index.js';
+import { APP_REDIRECT_URI, currentOtp } from '../emulator/oidc-kit.js';
+import { enrolRecoveryCodeSet, RECOVERY_CODES_TYPE } from '../emulator/recovery-codes.js';
 import { createProvider } from '../src/index.js';
-import { type EmulatorPair, startPair } from './harness.js';
-import { APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_PASSWORD } from './index.js';
-import { APP_REDIRECT_URI, currentOtp } from './oidc-kit.js';
-import { enrolRecoveryCodeSet, RECOVERY_CODES_TYPE } from './recovery-codes.js';
+import { type EmulatorPair, startTestEnvironment } from './harness.js';
 
 let pair: EmulatorPair | undefined;
 afterEach(async () => {
@@ -36,7 +36,7 @@ function remaining(p: EmulatorPair, login: string): unknown {
 
 describe('realm OIDC step-up (the verification page sign-in)', () => {
   it('asks for the bound OTP when acr 2 is requested and says so in the ID token', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const result = await stepUp(pair, 'alice');
     expect(result.steps).toContain('otp');
     expect(result.idToken.acr).toBe('2');
@@ -45,7 +45,7 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
   });
 
   it('after the adapter revokes, the code-flow refresh token is refused too', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const result = await stepUp(pair, 'alice');
     const refresh = String(result.tokens.refresh_token);
     expect(await pair.emu.oidc.server.refreshTokenWorks(refresh)).toBe(true);
@@ -58,13 +58,13 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
   });
 
   it('a suspended user cannot sign in at all', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     await pair.adapter.suspend(pair.emu.control.userId('alice'));
     await expect(stepUp(pair, 'alice')).rejects.toThrow();
   });
 
   it('a native recovery code finishes the second factor once: acr 2, amr names it, the code is spent', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));
     if (alice === undefined) throw new Error('no alice');
     const { codes } = enrolRecoveryCodeSet(alice, pair.emu.control.now(), 3);
@@ -82,7 +82,7 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
   });
 
   it('the last code removes the credential and requires new codes, as Keycloak does', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));
     if (alice === undefined) throw new Error('no alice');
     const { codes } = enrolRecoveryCodeSet(alice, pair.emu.control.now(), 1);
@@ -92,7 +92,7 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
   });
 
   it('a user without codes is never offered the recovery-code step', async () => {
-    pair = await startPair({ createProvider });
+    pair = await startTestEnvironment({ createProvider });
     const result = await stepUp(pair, 'alice', 'AAAA-BBBB-CCCC');
     expect(result.steps).toEqual(['login', 'otp']);
     expect(result.idToken.amr).not.toContain('recovery-code');

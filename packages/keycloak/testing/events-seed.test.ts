@@ -6,9 +6,9 @@ import type { NormalizedEvent } from '@recovery-gate/core';
 import { createOpenApiValidator } from '@recovery-gate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { GATE_CLIENT_ID, GATE_CLIENT_SECRET } from '../emulator/index.js';
 import { createProvider } from '../src/index.js';
-import { type EmulatorPair, startPair } from './harness.js';
-import { GATE_CLIENT_ID, GATE_CLIENT_SECRET } from './index.js';
+import { type EmulatorPair, startTestEnvironment } from './harness.js';
 
 const specFile = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -27,7 +27,7 @@ afterEach(async () => {
 describe('synthetic admin events (seed.adminEvents)', () => {
   it('pre-fills events over the last day, in order, in rounds of update, reset, credential removal, group add', async () => {
     const now = Date.now();
-    pair = await startPair({
+    pair = await startTestEnvironment({
       createProvider,
       emulator: { seed: { syntheticUsers: 5, adminEvents: 11 }, now: () => now },
     });
@@ -61,7 +61,10 @@ describe('synthetic admin events (seed.adminEvents)', () => {
   });
 
   it('pages in time order by dateFrom and direction, also when an event was stored out of order', async () => {
-    pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 5, adminEvents: 40 } } });
+    pair = await startTestEnvironment({
+      createProvider,
+      emulator: { seed: { syntheticUsers: 5, adminEvents: 40 } },
+    });
     const events = pair.emu.control.realm.adminEvents;
     const kc = new KcAdminClient({ baseUrl: pair.emu.url, realmName: pair.emu.realmName });
     await kc.auth({
@@ -84,7 +87,10 @@ describe('synthetic admin events (seed.adminEvents)', () => {
   });
 
   it(`serves every event once through the official admin client, page by page, and the pages conform${note}`, async () => {
-    pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 20, adminEvents: 2500 } } });
+    pair = await startTestEnvironment({
+      createProvider,
+      emulator: { seed: { syntheticUsers: 20, adminEvents: 2500 } },
+    });
     const seeded = pair.emu.control.realm.adminEvents.length;
     const kc = new KcAdminClient({ baseUrl: pair.emu.url, realmName: pair.emu.realmName });
     await kc.auth({
@@ -121,7 +127,10 @@ describe('synthetic admin events (seed.adminEvents)', () => {
   });
 
   it('reaches the adapter: one event per bypass, each once', async () => {
-    pair = await startPair({ createProvider, emulator: { seed: { syntheticUsers: 10, adminEvents: 400 } } });
+    pair = await startTestEnvironment({
+      createProvider,
+      emulator: { seed: { syntheticUsers: 10, adminEvents: 400 } },
+    });
     const since = new Date(pair.emu.control.now() - 2 * 86_400_000).toISOString();
     const events: NormalizedEvent[] = [];
     let cursor: string | null = null;

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { createOpenApiValidator } from '@recovery-gate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { Exchange } from '../emulator/http.js';
 import { createProvider } from '../src/index.js';
-import { startPair } from './harness.js';
-import type { Exchange } from './http.js';
+import { startTestEnvironment } from './harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const specFile = path.resolve(repoRoot, '..', 'shared', 'specs', 'keycloak-admin-26.5.2.yaml');
@@ -43,7 +43,7 @@ function queryOf(search: string): Record<string, string | string[]> {
 
 /** Drives the adapter through every operation, so the emulator records real exchanges. */
 async function exercise(): Promise<readonly Exchange[]> {
-  const pair = await startPair({ createProvider });
+  const pair = await startTestEnvironment({ createProvider });
   try {
     const { adapter, probes, emu } = pair;
     const alice = emu.control.userId('alice');
