@@ -44,7 +44,10 @@ export async function repudiateAfterCollection(world: BrowserWorld, b: Browser):
   const caseId = await world.open('bob', 'authenticator_rebind');
   expect((await world.engine.getCase(caseId))?.tier).toBe('REBIND');
   const { secret, verify } = await collect(world, b, caseId);
-  expect((await world.engine.getCase(caseId))?.state).toBe('completed');
+  // Delivery is confirmed once the page's answer has left; the rest of the plan runs after it.
+  await expect
+    .poll(async () => (await world.engine.getCase(caseId))?.state, { timeout: 30_000 })
+    .toBe('completed');
 
   // Keycloak: the subject signs in with the temporary password and sets a new one (before that, no app
   // sign-in with a password works: the gate replaced it).

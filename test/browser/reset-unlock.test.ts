@@ -302,7 +302,10 @@ describe('the demo password-reset and unlock stories, in a browser', () => {
       await erin.page.reload();
       expect(await heading(erin.page)).toBe('Nothing to show');
       await expect(erin.page.locator('#credential').count()).resolves.toBe(0);
-      expect((await x.gate.orchestrator.getCase(caseId))?.state).toBe('completed');
+      // Delivery is confirmed once the page's answer has left; the rest of the plan runs after it.
+      await expect
+        .poll(async () => (await x.gate.orchestrator.getCase(caseId))?.state, { timeout: 30_000 })
+        .toBe('completed');
 
       // It signs her in once: at the IdP's sign-in page where it takes it (Entra's TAP at the password
       // prompt; Keycloak's temporary password, which makes her choose a new one before anything is issued),

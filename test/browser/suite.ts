@@ -145,7 +145,10 @@ export function pagesSuite(idp: IdpKind): void {
       expect(await heading(alice)).toBe('Nothing to show');
       await expect(alice.locator('#credential').count()).resolves.toBe(0);
       await shot(alice, world, 'credential-gone');
-      expect((await world.engine.getCase(caseId))?.state).toBe('completed');
+      // Delivery is confirmed once the page's answer has left; the rest of the plan runs after it.
+      await expect
+        .poll(async () => (await world.engine.getCase(caseId))?.state, { timeout: 30_000 })
+        .toBe('completed');
       expect(await world.side.credentialWorks(aliceId, secret)).toBe(true);
     });
 

@@ -307,6 +307,8 @@ describe('three gate replicas on one PostgreSQL database, one killed at a time',
         'a survivor to take the case over',
       );
       takeOver.caseExecution = Date.now() - executorKilledAt;
+      // Taken over by the two survivors on their own, before any replacement started.
+      expect(processes.filter(alive)).toHaveLength(2);
       await startReplica(file);
       await until(
         async () => (await journal(caseId)).get('reset') === 'done',

@@ -23,7 +23,7 @@ export interface WorkerOptions {
   readonly batchSize?: number;
   /**
    * How long a claim lasts before another worker may take the event over (a crashed replica); renewed every
-   * third of it while the event is handled. @default 30000
+   * third of it while the event is handled, so a dead replica's events are taken over within it. @default 10000
    */
   readonly leaseMs?: number;
   /** Attempts before an event is marked failed. @default 10 */
@@ -76,7 +76,7 @@ export function inboxQueue(
     returning: 'idempotency_key, payload, attempts, occurred_at',
     ackSet: 'processed_at = $2',
     retrySet: 'processed_at = NULL',
-    leaseMs: options.leaseMs ?? 30_000,
+    leaseMs: options.leaseMs ?? 10_000,
     maxAttempts: options.maxAttempts ?? 10,
     backoff: { baseMs: options.backoffMs ?? 2000, capMs: 3_600_000 },
   });

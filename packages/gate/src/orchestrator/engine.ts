@@ -15,7 +15,7 @@ import {
   recordEvidence,
 } from './api.js';
 import { type PendingChallenge, pendingChallenge, pollChallenges } from './challenges.js';
-import { type ClaimedCredential, claimCredential } from './claim.js';
+import { type ClaimedCredential, type ClaimOptions, claimCredential, confirmDelivery } from './claim.js';
 import { type Ctx, createCtx, type EngineOptions } from './context.js';
 import { handleBypass, handleBypassBatch } from './incident.js';
 import { joinCanAdvance, joinOpenCases } from './join.js';
@@ -87,7 +87,13 @@ export interface CaseEngine extends Orchestrator {
   /** The number the subject's pending push asks them to pick (for the verification page only), or null. */
   pendingChallenge(caseId: string, subjectId: string): Promise<PendingChallenge | null>;
   /** Issues the temporary credential to the verified subject and returns it once. */
-  claimCredential(caseId: string, subjectPersonId: string): Promise<ClaimedCredential>;
+  claimCredential(
+    caseId: string,
+    subjectPersonId: string,
+    options?: ClaimOptions,
+  ): Promise<ClaimedCredential>;
+  /** Confirms a `caller`-confirmed claim's credential delivered; false when it is no longer the live one. */
+  confirmDelivery(caseId: string, subjectPersonId: string, credentialId: string | null): Promise<boolean>;
 }
 
 /** Options of the engine. */
@@ -245,6 +251,9 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
       return resolved;
     },
     pendingChallenge: (caseId, subjectId) => pendingChallenge(ctx, caseId, subjectId),
-    claimCredential: (caseId, subjectPersonId) => claimCredential(ctx, caseId, subjectPersonId),
+    claimCredential: (caseId, subjectPersonId, options) =>
+      claimCredential(ctx, caseId, subjectPersonId, options),
+    confirmDelivery: (caseId, subjectPersonId, credentialId) =>
+      confirmDelivery(ctx, caseId, subjectPersonId, credentialId),
   };
 }

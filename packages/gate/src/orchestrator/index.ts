@@ -5,7 +5,7 @@
 
 export type { ApprovalInput, EvidenceInput } from './api.js';
 export type { PendingChallenge } from './challenges.js';
-export type { ClaimedCredential } from './claim.js';
+export type { ClaimedCredential, ClaimOptions } from './claim.js';
 export type { EngineOptions } from './context.js';
 export type { CaseEngine, CaseFilter, CaseView, OrchestratorOptions } from './engine.js';
 export { createOrchestrator } from './engine.js';

@@ -11,14 +11,17 @@ import { revokeIssued, settleEffects, settleOverdueEffects } from './effects.js'
 import { toCase, writeJournal } from './repo.js';
 import { closeBreakGlassWindows } from './window.js';
 
-/** Expires cases past their deadline: unfinished verification, or a credential never collected. */
+/**
+ * Expires cases past their deadline: unfinished verification, or a credential never collected (or issued
+ * but never confirmed delivered: failing the case revokes it).
+ */
 async function expireCases(ctx: Ctx): Promise<void> {
   const now = ctx.now().toISOString();
   const rows = await ctx.deps.store.query(
     `SELECT c.* FROM cases c WHERE c.kind = 'recovery' AND c.expires_at <= $1
        AND (c.state IN ('requested', 'verifying', 'held')
          OR (c.state = 'executing' AND NOT EXISTS (
-           SELECT 1 FROM case_journal j WHERE j.case_id = c.id AND j.step = 'issue' AND j.state = 'done')))`,
+           SELECT 1 FROM case_journal j WHERE j.case_id = c.id AND j.step = 'deliver' AND j.state = 'done')))`,
     [now],
   );
   for (const row of rows) {

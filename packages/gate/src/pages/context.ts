@@ -28,6 +28,7 @@ export type PagesEngine = Pick<
   | 'consumeLink'
   | 'consumeLinkHash'
   | 'claimCredential'
+  | 'confirmDelivery'
   | 'pendingChallenge'
   | 'openCase'
   | 'closeIncident'

@@ -34,12 +34,25 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
     );
   if (!allowed) return gone();
   let claimed: ClaimedCredential;
+  const sub = session.data.sub as string;
   try {
-    claimed = await p.deps().engine.claimCredential(c.id, session.data.sub as string);
+    claimed = await p.deps().engine.claimCredential(c.id, sub, { confirm: 'caller' });
   } catch (error) {
     if (isGateError(error) && error.code === 'ERR_LINK_INVALID') return gone();
     throw error;
   }
+  // Delivered once this answer has left: until then (the replica dies first, the connection drops) the
+  // credential is an orphan that collecting again revokes and replaces, never a second live one.
+  ctx.res.once('finish', () => {
+    p.deps()
+      .engine.confirmDelivery(c.id, sub, claimed.credentialId)
+      .catch((error: unknown) =>
+        p.deps().logger.warn('confirming the credential delivered failed', {
+          caseId: c.id,
+          error: errorText(error),
+        }),
+      );
+  });
   const codes = await codesAfterRecovery(p, c, session.data.sub as string);
   const body = html`${statusCard(c, 'Your temporary access')}
 ${card(

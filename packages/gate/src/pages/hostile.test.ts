@@ -318,7 +318,9 @@ describe('every page with hostile strings in every field', () => {
         kind: `temporary_password${HOSTILE}`,
         secret: createSecret(`Temp${HOSTILE}`),
         expiresAt: clock.now.toISOString(),
+        credentialId: `id${HOSTILE}`,
       }),
+      confirmDelivery: async () => false,
     };
     server = await startHttpServer({ logger: silentLogger, router });
     mountPages(

@@ -59,7 +59,10 @@ describe('collecting after a password reset without an IdP sign-in', () => {
     const live = fx.idp.liveCredentials(fx.idp.id('alice'));
     expect(live).toHaveLength(1);
     expect(secret).toBe(live[0]?.secret);
-    expect((await fx.env.engine.getCase(caseId))?.state).toBe('completed');
+    // Delivery is confirmed once the page's answer has left; the rest of the plan runs after it.
+    await expect
+      .poll(async () => (await fx.env.engine.getCase(caseId))?.state, { timeout: 30_000 })
+      .toBe('completed');
     // Never twice, and the old session cannot reach it.
     expect((await get(fx, `/verify/case/${caseId}/credential`, bound)).status).toBe(410);
     expect((await get(fx, `/verify/case/${caseId}/credential`, cookie)).status).toBe(403);
