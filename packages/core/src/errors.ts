@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   ERR_POLICY_BANNED_EVIDENCE: 'The policy names an evidence kind that never counts.',
   ERR_POLICY_UNKNOWN_TIER: 'The matrix names a tier that is not defined.',
   ERR_POLICY_NO_TIER: 'No tier is defined for this action and subject class.',
+  ERR_POLICY_UNSUPPORTED_EVIDENCE:
+    'A tier names an evidence kind that a configured IdP cannot produce (e.g. native recovery codes on Okta or Entra).',
   ERR_CASE_ILLEGAL_TRANSITION: 'The case cannot move from its current state by this event.',
   ERR_CASE_NOT_FOUND: 'No case has that id.',
   ERR_CASE_NOT_EXECUTABLE: 'The case is not satisfied, or its hold has not ended.',

@@ -10,6 +10,7 @@ export type EvidenceKind =
   | 'oidc_step_up'
   | 'phone_otp'
   | 'recovery_code'
+  | 'idp_recovery_code'
   | 'manager_approval'
   | 'sponsor_approval'
   | 'second_agent_approval'
@@ -23,6 +24,7 @@ export const EVIDENCE_KINDS = [
   'oidc_step_up',
   'phone_otp',
   'recovery_code',
+  'idp_recovery_code',
   'manager_approval',
   'sponsor_approval',
   'second_agent_approval',
@@ -66,7 +68,22 @@ export const SUBJECT_EVIDENCE_KINDS = [
   'oidc_step_up',
   'phone_otp',
   'recovery_code',
+  'idp_recovery_code',
 ] as const satisfies readonly EvidenceKind[];
+
+/**
+ * The two kinds of saved recovery code: `recovery_code`, issued by the gate, and `idp_recovery_code`, the
+ * IdP's own (Keycloak recovery-authn-codes), proven by a sign-in through the IdP that used one.
+ */
+export const RECOVERY_CODE_KINDS = [
+  'recovery_code',
+  'idp_recovery_code',
+] as const satisfies readonly EvidenceKind[];
+
+/** True when `kind` is a saved recovery code of either kind. */
+export function isRecoveryCodeKind(kind: string): boolean {
+  return (RECOVERY_CODE_KINDS as readonly string[]).includes(kind);
+}
 
 /** Kinds attested by another person (the approver or the proofing officer is in `by`). */
 export const PERSON_EVIDENCE_KINDS = [

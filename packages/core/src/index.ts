@@ -48,7 +48,9 @@ export {
   EVIDENCE_KINDS,
   isBannedEvidenceKind,
   isEvidenceKind,
+  isRecoveryCodeKind,
   PERSON_EVIDENCE_KINDS,
+  RECOVERY_CODE_KINDS,
   SUBJECT_EVIDENCE_KINDS,
 } from './evidence.js';
 export * from './idv/index.js';
@@ -70,6 +72,8 @@ export type * from './port.js';
 export { CAPABILITIES, IDP_KINDS, RECOVERY_ACTIONS } from './port.js';
 export { classesByRisk, classRisks, tierStrictness } from './ranking.js';
 export { SEARCH_BUDGET } from './satisfy.js';
+export type { CapabilityIssue } from './schema/capability-checks.js';
+export { EVIDENCE_CAPABILITY, unsupportedEvidenceIssues } from './schema/capability-checks.js';
 export type { EvidenceClause, EvidenceExpr } from './schema/evidence-expr.js';
 export { evidenceExprSchema, evidenceKindSchema, evidenceKindsIn } from './schema/evidence-expr.js';
 export type { Policy, PolicyInput } from './schema/policy.js';

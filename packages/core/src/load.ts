@@ -23,6 +23,7 @@ const SPECIFIC_CODES = [
   'ERR_POLICY_BANNED_EVIDENCE',
   'ERR_POLICY_UNKNOWN_TIER',
   'ERR_POLICY_NO_TIER',
+  'ERR_POLICY_UNSUPPORTED_EVIDENCE',
 ] as const;
 
 function pathText(path: readonly PropertyKey[]): string {

@@ -1,11 +1,12 @@
 /**
  * A saved recovery code never counts alone for a privileged subject (NIST SP 800-63B-4 §4.2.1.1 codes are
- * a single factor kept on paper; an admin account is recovered on more than what one sheet can give).
+ * a single factor kept on paper; an admin account is recovered on more than what one sheet can give). Both
+ * kinds are codes: the gate's and the IdP's own together are still codes alone.
  * @module
  */
 
 import type { IgnoredInput } from './decision-types.js';
-import type { Evidence } from './evidence.js';
+import { type Evidence, isRecoveryCodeKind } from './evidence.js';
 import type { Piece } from './pieces.js';
 import type { SubjectFacts } from './port.js';
 import type { Accept } from './satisfy.js';
@@ -22,12 +23,12 @@ export function isPrivilegedSubject(facts: SubjectFacts): boolean {
 
 /** A way of satisfying a tier counts for a privileged subject only when it uses more than recovery codes. */
 const notCodesAlone: Accept = (used) =>
-  !used.some((piece) => piece.kind === 'recovery_code') ||
-  used.some((piece) => piece.kind !== 'recovery_code');
+  !used.some((piece) => isRecoveryCodeKind(piece.kind)) ||
+  used.some((piece) => !isRecoveryCodeKind(piece.kind));
 
 /** The search's final check for this subject, or undefined when none applies. */
 export function loneCodeRule(facts: SubjectFacts, pieces: readonly Piece[]): Accept | undefined {
-  return pieces.some((piece) => piece.kind === 'recovery_code') && isPrivilegedSubject(facts)
+  return pieces.some((piece) => isRecoveryCodeKind(piece.kind)) && isPrivilegedSubject(facts)
     ? notCodesAlone
     : undefined;
 }
@@ -39,7 +40,7 @@ export function loneCodeFindings(
 ): IgnoredInput[] {
   const already = new Set(ignored.filter((i) => i.source === 'evidence').map((i) => i.index));
   return evidence.flatMap((item, index) =>
-    item.kind !== 'recovery_code' || already.has(index)
+    !isRecoveryCodeKind(item.kind) || already.has(index)
       ? []
       : [
           {

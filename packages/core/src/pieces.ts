@@ -14,6 +14,7 @@ import {
   type EvidenceKind,
   isBannedEvidenceKind,
   isEvidenceKind,
+  isRecoveryCodeKind,
 } from './evidence.js';
 import type { SubjectFacts } from './port.js';
 
@@ -135,7 +136,34 @@ const SUBJECT_KINDS: ReadonlySet<string> = new Set([
   'oidc_step_up',
   'phone_otp',
   'recovery_code',
+  'idp_recovery_code',
 ]);
+
+/**
+ * The IdP's own recovery codes count only as the set on file, made before the tier's channel age: a set
+ * created recently may be the work of whoever got into the account. An unknown creation date never counts.
+ */
+function nativeCodesVerdict(evidence: Evidence, ctx: PieceContext): Verdict {
+  const id = evidence.authenticatorId;
+  const found =
+    typeof id === 'string' ? ctx.facts.authenticators?.find((entry) => entry.id === id) : undefined;
+  if (found === undefined || found.kind !== 'recovery_codes') {
+    return {
+      code: 'AUTHENTICATOR_UNKNOWN',
+      message: 'idp_recovery_code must name the recovery-codes credential on file it used',
+    };
+  }
+  if (found.status !== 'active')
+    return { code: 'AUTHENTICATOR_INACTIVE', message: `authenticator ${found.id} is not active` };
+  const created = found.enrolledAt === null ? Number.NaN : Date.parse(found.enrolledAt);
+  if (Number.isNaN(created) || ctx.now - created < ctx.tier.channelMinAgeMs) {
+    return {
+      code: 'RECOVERY_CODES_TOO_NEW',
+      message: 'the recovery codes were created recently, or when is unknown',
+    };
+  }
+  return null;
+}
 
 /** Who produced the evidence: the subject for possession proofs, a named other person for attestations. */
 function producerVerdict(evidence: Evidence, kind: EvidenceKind, ctx: PieceContext): Verdict {
@@ -153,6 +181,7 @@ function producerVerdict(evidence: Evidence, kind: EvidenceKind, ctx: PieceConte
 }
 
 function deliveryVerdict(evidence: Evidence, kind: EvidenceKind, ctx: PieceContext): Verdict {
+  if (kind === 'idp_recovery_code') return nativeCodesVerdict(evidence, ctx);
   if (kind === 'phone_otp' && evidence.channelId === null) {
     return { code: 'CHANNEL_MISSING', message: 'phone_otp must name the phone on file it used' };
   }
@@ -170,10 +199,12 @@ const DEVICE_KINDS: ReadonlySet<string> = new Set(['device_challenge', 'oidc_ste
 
 /** The independence key every proof one device could produce shares. */
 const DEVICE_CHANNEL = 'device';
+/** The independence key of saved codes: the gate's and the IdP's are often kept on one sheet or in one vault. */
+const SAVED_CODES_CHANNEL = 'saved_codes';
 
 /**
  * The channel key for independence: the person for attestations; one shared key for every proof one device
- * could produce; else the kind (a saved recovery code, identity proofing).
+ * could produce; one for saved codes of either kind; else the kind (identity proofing).
  */
 function evidenceChannel(evidence: Evidence, kind: EvidenceKind): string {
   if (evidence.by !== null && !SUBJECT_KINDS.has(kind) && kind !== 'idv_ial2') return `person:${evidence.by}`;
@@ -181,6 +212,7 @@ function evidenceChannel(evidence: Evidence, kind: EvidenceKind): string {
   // an authenticator app, the SMS number and the mailbox app are routinely on one phone, and distinct factor
   // ids do not say otherwise. So a stolen phone counts once, whatever the authenticator or channel named.
   if (DEVICE_KINDS.has(kind) || evidence.channelId !== null) return DEVICE_CHANNEL;
+  if (isRecoveryCodeKind(kind)) return SAVED_CODES_CHANNEL;
   return kind;
 }
 

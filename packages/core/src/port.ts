@@ -188,7 +188,8 @@ export type Capability =
   | 'hooks'
   | 'case_status'
   | 'request_groups'
-  | 'guardrails';
+  | 'guardrails'
+  | 'idp_recovery_codes';
 
 /** Every capability, in a stable order. */
 export const CAPABILITIES: readonly Capability[] = [
@@ -209,6 +210,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'case_status',
   'request_groups',
   'guardrails',
+  'idp_recovery_codes',
 ];
 
 /** What an adapter says about one capability. */
@@ -484,6 +486,12 @@ export interface SignInDefaults {
   readonly stepUpAcrs: readonly string[];
   /** amr values of which one must be present after step-up (Okta: `mfa`); unchecked when absent. */
   readonly stepUpAmrs?: readonly string[];
+  /**
+   * amr values the IdP puts in the ID token when the sign-in used one of its own saved recovery codes
+   * (Keycloak: the reference value of the recovery-code execution, via the AMR protocol mapper). Such a
+   * sign-in is `idp_recovery_code` evidence, never `oidc_step_up`. Absent where the IdP has no such codes.
+   */
+  readonly recoveryCodeAmrs?: readonly string[];
   /**
    * Step-up by an authentication context asked in a `claims` request and proven in the `acrs` claim (Entra):
    * the default context id. Absent for IdPs that step up by `acr_values`.

@@ -75,6 +75,10 @@ export const capabilities: Capabilities = {
     supported: true,
     note: 'Request groups, the TAP method policy, a restricted management administrative unit for privileged users with the gate app as scoped Privileged Authentication Administrator, the status extension property, change-notification subscriptions, and removal (apply --remove-reset-roles) of standing help-desk assignments of the roles that can reset (Global, Privileged Authentication, Authentication, Helpdesk, Password, User Administrator); PIM activations are reported.',
   },
+  idp_recovery_codes: {
+    supported: false,
+    note: 'Entra ID has no saved recovery codes of its own (no authentication method of that kind, no amr value for it); a tier naming idp_recovery_code is refused for Entra. Use recovery_code, issued by the gate.',
+  },
 };
 
 /**

@@ -73,6 +73,10 @@ export const capabilities: Capabilities = {
     supported: true,
     note: 'Events on, request groups, FGAP v2: help desk may fill request groups but not manage users; deny on privileged groups and users; help desk stripped of admin roles that bypass FGAP.',
   },
+  idp_recovery_codes: {
+    supported: true,
+    note: "Native recovery codes (recovery-authn-codes): the facts say whether they exist and when the set was made; a step-up sign-in that used one is idp_recovery_code evidence (never oidc_step_up) when the ID token's amr carries the recovery-code execution's reference value (recovery-code by default): the realm's browser flow needs default.reference.value on auth-recovery-authn-code-form and the pages client the AMR protocol mapper (oidc-amr-mapper). Without them no sign-in is read as a recovery code.",
+  },
 };
 
 /**
@@ -89,5 +93,9 @@ export const settings: IdpSettings = {
   },
   contacts: 'profile',
   callbackUrlField: null,
-  signIn: { stepUp: { acrValues: '2', maxAgeSeconds: 300 }, stepUpAcrs: ['2'] },
+  signIn: {
+    stepUp: { acrValues: '2', maxAgeSeconds: 300 },
+    stepUpAcrs: ['2'],
+    recoveryCodeAmrs: ['recovery-code'],
+  },
 };

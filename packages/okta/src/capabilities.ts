@@ -66,6 +66,10 @@ export const capabilities: Capabilities = {
     supported: true,
     note: 'Request groups, custom help-desk role without reset permissions, resource set on the eligible group, binding, status attribute, event hook; removal (apply --remove-reset-roles) of the built-in roles that can reset (SUPER_ADMIN, ORG_ADMIN, HELP_DESK_ADMIN, USER_ADMIN) held by the help-desk group or its agents.',
   },
+  idp_recovery_codes: {
+    supported: false,
+    note: 'Okta has no saved recovery codes of its own that a sign-in reports (no authenticator of that kind, no amr value for it); a tier naming idp_recovery_code is refused for Okta. Use recovery_code, issued by the gate.',
+  },
 };
 
 /**

@@ -4,13 +4,15 @@
  * @module
  */
 
-import type { IdpKind, RecoveryProvider } from '@recovery-gate/core';
+import type { Capabilities, IdpKind, RecoveryProvider } from '@recovery-gate/core';
 import type * as z from 'zod';
 import { type IdvModule, loadIdvModule } from '../idv/load.js';
 
 /** What an adapter package exports. */
 export interface AdapterModule {
   readonly configSchema: z.ZodType;
+  /** What the IdP can do; a tier naming evidence an adapter does not declare is refused. */
+  readonly capabilities?: Capabilities;
   createProvider(
     config: never,
     options?: Record<string, unknown>,

@@ -21,6 +21,7 @@ const CODE_PRIORITY: readonly ErrorCode[] = [
   'ERR_POLICY_BANNED_EVIDENCE',
   'ERR_POLICY_UNKNOWN_TIER',
   'ERR_POLICY_NO_TIER',
+  'ERR_POLICY_UNSUPPORTED_EVIDENCE',
 ];
 
 /** Adds the fix where the schema's message only states the problem. */

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { pagesConfigSchema } from '../pages/config.js';
 import { reviewsConfigSchema } from '../reviews/config.js';
 import type { Adapters } from './adapters.js';
+import { checkEvidenceCapabilities } from './capabilities.js';
 import { checkIdvProviders, identityVerificationSection } from './idv.js';
 
 const durationSchema = z.string().refine(isDuration, { error: 'expected a duration such as 30s, 1m or 24h' });
@@ -230,6 +231,7 @@ export function gateConfigSchema(adapters: Adapters) {
       identityVerification: identityVerificationSection(adapters),
     })
     .superRefine(checkIdvProviders, { when: (payload) => payload.issues.length === 0 })
+    .superRefine(checkEvidenceCapabilities(adapters), { when: (payload) => payload.issues.length === 0 })
     .describe('recovery-gate.yaml');
 }
 

@@ -14,7 +14,7 @@ import type { ApproverRole, CaseRecord, TierRequirements } from './model.js';
 import { journalEntry, writeJournal } from './repo.js';
 
 /** Evidence kinds the subject produces on the verification page. */
-const PAGE_KINDS = ['oidc_step_up', 'phone_otp', 'recovery_code', 'idv_ial2'];
+const PAGE_KINDS = ['oidc_step_up', 'phone_otp', 'recovery_code', 'idp_recovery_code', 'idv_ial2'];
 /** Evidence kinds that are approvals by someone in a role. */
 const APPROVAL_KIND_ROLE: Readonly<Record<string, ApproverRole>> = {
   manager_approval: 'manager',

@@ -27,6 +27,12 @@ const idpSignIn = z
       .optional()
       .describe('Entra authentication context (c1..c99) for step-up. @default "c1"'),
     stepUpAcrs: z.array(z.string()).optional().describe('acr values that prove step-up. @default per IdP'),
+    recoveryCodeAmrs: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'amr values meaning one of the IdP\'s own saved recovery codes finished the sign-in (Keycloak: the reference value on the recovery-code execution). @default per IdP (Keycloak: ["recovery-code"])',
+      ),
     maxAgeSeconds: z
       .number()
       .int()
@@ -89,6 +95,7 @@ function signInFor(c: z.infer<typeof idpSignIn>): OidcSignIn {
       maxAgeSeconds: c.maxAgeSeconds,
     },
     ...(c.stepUpAcrs === undefined ? {} : { stepUpAcrs: c.stepUpAcrs }),
+    ...(c.recoveryCodeAmrs === undefined ? {} : { recoveryCodeAmrs: c.recoveryCodeAmrs }),
     ...(c.authenticationContext === undefined ? {} : { authenticationContext: c.authenticationContext }),
   };
 }

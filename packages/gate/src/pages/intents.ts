@@ -1,11 +1,11 @@
 /**
  * What happens after a sign-in, by intent: a link is consumed with the ID token's subject and binds the
- * session to its case; a step-up sign-in records evidence with the acr/amr achieved; a collect sign-in
+ * session to its case; a step-up sign-in records evidence with the acr/amr achieved (`signin-evidence`); a collect sign-in
  * unlocks the one-time credential view; a viewer sign-in checks the IdP groups.
  * @module
  */
 
-import { type IdpKind, isGateError } from '@recovery-gate/core';
+import type { IdpKind } from '@recovery-gate/core';
 import type { CaseView } from '../orchestrator/index.js';
 import type { RouteResponse } from '../server/router.js';
 import { conflictOf } from './approve.js';
@@ -20,6 +20,7 @@ import { recordRefusalHash } from './refusals.js';
 import { redirect } from './respond.js';
 import type { Session } from './session.js';
 import { consumePending, type IntentHandlers, refused } from './signin.js';
+import { recordSignInEvidence } from './signin-evidence.js';
 
 /** Saves the (rotated) session and sets its cookie on a response. */
 async function withCookie(p: PagesCtx, session: Session, response: RouteResponse): Promise<RouteResponse> {
@@ -28,25 +29,6 @@ async function withCookie(p: PagesCtx, session: Session, response: RouteResponse
 
 async function go(p: PagesCtx, session: Session, path: string): Promise<RouteResponse> {
   return redirect(path, await persist(p, session));
-}
-
-/** Records an OIDC step-up as evidence when the tier counts it and the sign-in achieved it. */
-async function recordStepUp(p: PagesCtx, session: Session, c: CaseView, result: SignInResult): Promise<void> {
-  const kinds = c.decision?.requirements.evidenceKinds ?? [];
-  if (!kinds.includes('oidc_step_up') || !result.steppedUp) return;
-  if (c.state !== 'verifying' && c.state !== 'requested') return;
-  if (c.evidence.some((e) => e.kind === 'oidc_step_up' && e.outcome === 'passed')) return;
-  try {
-    await p.deps().engine.recordEvidence(c.id, {
-      kind: 'oidc_step_up',
-      by: result.sub,
-      detail: { acr: result.acr, amr: result.amr.join(' '), authTime: result.authTime },
-    });
-    session.data.flash = 'Your multi-factor sign-in is recorded.';
-  } catch (error) {
-    // The case moved on meanwhile (approved, denied, cancelled): the page shows where it is.
-    if (!isGateError(error) || error.code !== 'ERR_CASE_ILLEGAL_TRANSITION') throw error;
-  }
 }
 
 /**
@@ -108,7 +90,7 @@ async function onLink(p: PagesCtx, session: Session, result: SignInResult): Prom
     session.data.reveal = c.id;
     return go(p, session, `/verify/case/${encodeURIComponent(c.id)}/credential`);
   }
-  await recordStepUp(p, session, c, result);
+  await recordSignInEvidence(p, session, c, result);
   return go(p, session, `/verify/case/${encodeURIComponent(c.id)}`);
 }
 
@@ -135,7 +117,7 @@ async function onCase(
     session.data.reveal = c.id;
     return go(p, session, `/verify/case/${encodeURIComponent(c.id)}/credential`);
   }
-  await recordStepUp(p, session, c, result);
+  await recordSignInEvidence(p, session, c, result);
   if (!result.steppedUp)
     session.data.flash = 'That sign-in did not use a second factor, so it does not count.';
   return go(p, session, `/verify/case/${encodeURIComponent(c.id)}`);

@@ -34,6 +34,7 @@ function pages(who: { sub: string }): PagesCtx {
       amr: ['pwd', 'mfa'],
       authTime: Math.floor(fx.clock.now.getTime() / 1000),
       steppedUp: true,
+      usedRecoveryCode: false,
     }),
   };
   const deps = {

@@ -70,6 +70,8 @@ function proofsToDo(c: CaseView, options: NeededOptions): string[] {
   if (open('device_challenge') && challenged)
     items.push('Approve the request we sent to your registered phone');
   if (open('recovery_code') && options.recoveryCodes) items.push('Enter a saved recovery code');
+  if (open('idp_recovery_code') && c.facts?.authenticators?.some((a) => a.kind === 'recovery_codes'))
+    items.push('Sign in with a recovery code you saved from your sign-in provider');
   if (open('manager_approval') && approvedBy(c, 'manager') === 0 && c.facts?.manager)
     items.push(personMust(c, 'manager', 1));
   if (open('supervised_proofing')) items.push('A security officer must check your identity in person');

@@ -30,6 +30,8 @@ export interface OidcIdpSettings {
   readonly stepUpAcrs: readonly string[];
   /** amr values of which one must be present after step-up (Okta: `mfa`); not checked when unset. */
   readonly stepUpAmrs?: readonly string[];
+  /** amr values meaning one of the IdP's own saved recovery codes finished the sign-in (Keycloak). */
+  readonly recoveryCodeAmrs?: readonly string[];
   /** An Entra-style `acrs` claim value that must be present after step-up, when set. */
   readonly requiredAcrsClaim?: string;
   /** The claim naming the person as the IdP's user id (Entra: `oid`, since its `sub` is pairwise). @default 'sub' */
@@ -63,6 +65,7 @@ export function resolveSignIn(s: OidcSignIn, d: SignInDefaults | undefined): Oid
   const { authenticationContext: _context, ...own } = s;
   return {
     ...(d?.stepUpAmrs === undefined ? {} : { stepUpAmrs: d.stepUpAmrs }),
+    ...(d?.recoveryCodeAmrs === undefined ? {} : { recoveryCodeAmrs: d.recoveryCodeAmrs }),
     ...(d?.subjectClaim === undefined ? {} : { subjectClaim: d.subjectClaim }),
     ...(context === undefined ? {} : { requiredAcrsClaim: context }),
     ...own,
@@ -86,6 +89,8 @@ export interface SignInResult {
   readonly authTime: number | null;
   /** True when the sign-in met the step-up requirement (acr, acrs; max_age is checked by openid-client). */
   readonly steppedUp: boolean;
+  /** True when the IdP's amr says one of its own saved recovery codes finished the sign-in. */
+  readonly usedRecoveryCode: boolean;
 }
 
 /** How strong and fresh a sign-in must be. */
@@ -266,5 +271,6 @@ export function signInResult(
     amr,
     authTime,
     steppedUp: maxAge !== null && authTime !== null && acrOk && amrOk && acrsOk,
+    usedRecoveryCode: amr.some((value) => s.recoveryCodeAmrs?.includes(value) === true),
   };
 }

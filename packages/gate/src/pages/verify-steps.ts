@@ -10,6 +10,7 @@ import type { PagesCtx } from './context.js';
 import { csrfField, html, pill, type SafeHtml } from './html.js';
 import { otpPhones } from './otp.js';
 import type { Session } from './session.js';
+import { nativeCodesOnFile } from './signin-evidence.js';
 
 /** True when evidence of `kind` was recorded and passed. */
 export function has(c: CaseView, kind: string): boolean {
@@ -62,4 +63,14 @@ export function deviceStep(c: CaseView, push: PendingChallenge | null): SafeHtml
   return html`<li><div><p><strong>Approve on your phone.</strong> Your phone shows a sign-in request. Pick this number:</p>
 <p class="number-match" aria-label="Number to pick">${String(push.numberToMatch)}</p>
 <p class="hint">Only if you asked for this recovery. If you did not, deny it on your phone. Then reload this page.</p></div></li>`;
+}
+
+/** The IdP's own saved recovery codes: a sign-in through the IdP that uses one ("Try another way"). */
+export function idpCodeStep(c: CaseView): SafeHtml {
+  const label = 'Recovery code from your sign-in provider';
+  if (has(c, 'idp_recovery_code')) return html`<li><span>${label}</span>${pill('ok', 'done')}</li>`;
+  if (nativeCodesOnFile(c) === null)
+    return html`<li><span>${label}</span><span>You have no recovery codes there</span></li>`;
+  return html`<li><div><p><strong>${label}.</strong> Sign in, choose “Try another way” and enter one of the recovery codes you saved. It will not work again.</p>
+<a class="btn btn-quiet" href="/verify/case/${c.id}/step-up">Sign in with a recovery code</a></div></li>`;
 }

@@ -18,7 +18,7 @@ import { otpPending } from './otp.js';
 import type { Session } from './session.js';
 import { evidenceList, statusCard } from './summary.js';
 import { notYours, subjectSession } from './verify-session.js';
-import { deviceStep, otpStep, recoveryCodeStep, stepUpStep } from './verify-steps.js';
+import { deviceStep, idpCodeStep, otpStep, recoveryCodeStep, stepUpStep } from './verify-steps.js';
 
 function deliveredTo(c: CaseView): string | null {
   const deliver = c.journal.find((j) => j.step === 'deliver' && j.state === 'done');
@@ -41,12 +41,14 @@ function nextBody(
   const settings = p.deps().providers.get(c.idp)?.settings;
   // Without its provider the gate cannot issue at all; the page then says nothing about an IdP's email.
   const idpDelivers = settings !== undefined && deliveryOf(c, settings) === 'idp';
+  const idpCodes = p.deps().providers.get(c.idp)?.capabilities.idp_recovery_codes.supported === true;
   if (c.state === 'verifying' || c.state === 'requested') {
     const steps = [
       kinds.includes('device_challenge') ? deviceStep(c, push) : null,
       kinds.includes('oidc_step_up') ? stepUpStep(c) : null,
       kinds.includes('phone_otp') ? otpStep(p, c, session, otpSent) : null,
       kinds.includes('recovery_code') && codesLeft !== null ? recoveryCodeStep(c, session, codesLeft) : null,
+      kinds.includes('idp_recovery_code') && idpCodes ? idpCodeStep(c) : null,
       kinds.includes('idv_ial2') ? idv : null,
     ].filter((s) => s !== null);
     return card(
