@@ -27,6 +27,8 @@ export interface IdpSide {
   otp(userId: string): string | undefined;
   /** Keycloak: the action-link emails the realm sent. */
   outbox(): readonly { readonly to: string; readonly userId: string; readonly link: string }[];
+  /** Keycloak: enrols the IdP's own recovery codes, made at `createdAt` (epoch ms); returns them as shown. */
+  enrolNativeRecoveryCodes?(userId: string, createdAt: number): readonly string[];
   /** Okta: answers the push on the user's device (approving needs the number picked). */
   answerPush?(userId: string, answer: 'approve' | 'reject', picked?: number): boolean;
   /** Okta: the number the pending push shows on the device, or null. */
@@ -105,6 +107,7 @@ function keycloakOtp(user: {
 
 async function keycloakSide(): Promise<IdpSide> {
   const { startTestEnvironment } = await import('@recovery-gate/keycloak/testing');
+  const { enrolRecoveryCodeSet } = await import('@recovery-gate/keycloak/emulator');
   const pair = await startTestEnvironment();
   const realm = pair.emu.control.realm;
   return {
@@ -125,6 +128,11 @@ async function keycloakSide(): Promise<IdpSide> {
       return user ? keycloakOtp(user) : undefined;
     },
     outbox: () => pair.emu.control.outbox(),
+    enrolNativeRecoveryCodes: (userId, createdAt) => {
+      const user = realm.users.get(userId);
+      if (!user) throw new Error(`no user ${userId}`);
+      return enrolRecoveryCodeSet(user, createdAt, 4).codes;
+    },
     credentialWorks: (userId, secret) => pair.probes.signInWithTemporaryCredential(userId, secret),
     close: () => pair.close(),
   };

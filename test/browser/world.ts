@@ -13,6 +13,7 @@ import {
   createSecret,
   type IdpKind,
   type NormalizedEvent,
+  type Policy,
   parsePolicy,
   type RecoveryAction,
 } from '@recovery-gate/core';
@@ -122,10 +123,11 @@ export interface BrowserWorld {
 
 let seq = 0;
 
-/** Starts a world for `idp`; `settings` add to the pages' own (e.g. recovery codes). */
+/** Starts a world for `idp`; `settings` add to the pages' own (e.g. recovery codes); `policy` replaces the tests' own. */
 export async function startBrowserWorld(
   idp: IdpKind,
   settings: Partial<PagesSettings> = {},
+  policy: Policy = PAGES_POLICY,
 ): Promise<BrowserWorld> {
   const side = await SIDES[idp]();
   const dir = await mkdtemp(join(tmpdir(), `pages-${idp}-`));
@@ -138,7 +140,7 @@ export async function startBrowserWorld(
     {
       store,
       providers: new Map([[idp, side.adapter]]),
-      policy: PAGES_POLICY,
+      policy,
       audit: createAuditLog(store, () => clock.now),
       notifier: { send: async (n) => void sent.push(n) },
       metrics: createMetrics(),

@@ -55,5 +55,12 @@ export { createRouter, jsonError, readBody, startHttpServer } from './server/ind
 export type { Gate, GateOptions } from './service.js';
 export { createGate, storeLocation } from './service.js';
 export type { StoreLocation } from './store/index.js';
+export {
+  closeReview,
+  listReviews,
+  REVIEW_MIGRATIONS,
+  type ReviewSettings,
+  sweepReviews,
+} from './reviews/index.js';
 export { GATE_MIGRATIONS, hasSqlState, openStore, UNIQUE_VIOLATION } from './store/index.js';
 export type * from './types.js';

@@ -53,6 +53,9 @@ async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Pro
   );
   // Issued but never confirmed delivered: an orphan, collected again below (revoked, then a fresh one).
   if (revoke?.state !== 'done' || reset?.state !== 'done' || deliver?.state === 'done') throw gone();
+  // Break-glass access is time-boxed: nothing is issued once its window has ended.
+  const windowEndsAt = c.decision?.requirements.windowEndsAt ?? null;
+  if (windowEndsAt !== null && Date.parse(windowEndsAt) <= ctx.now().getTime()) throw gone();
   return c;
 }
 

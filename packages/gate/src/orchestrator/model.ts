@@ -105,6 +105,11 @@ export interface TierRequirements {
   /** How long a channel must have been on file to carry a verification link. */
   readonly channelMinAgeSeconds: number;
   readonly notifySecurity: boolean;
+  /**
+   * Break-glass: when the access this case grants ends (the request time plus the tier's window, fixed when
+   * decided, so a restart under a changed policy still ends it then); null or absent otherwise.
+   */
+  readonly windowEndsAt?: string | null;
 }
 
 /** The policy decision, narrowed to what the engine acts on. */

@@ -74,6 +74,7 @@ function requirementsOf(policy: Policy, decision: Decision, input: DecideInput):
     revoke: req.revoke,
     channelMinAgeSeconds: parseDuration(tier.freshness.channelMinAge) / 1000,
     notifySecurity: req.notify.includes('security'),
+    windowEndsAt: req.windowEndsAt,
   };
 }
 
