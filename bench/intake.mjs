@@ -152,11 +152,11 @@ function tracedStore(store) {
   };
   const traced = {
     ...store,
-    async query(sql, params) {
+    async query(sql, params, ...rest) {
       const label = caller();
       const t0 = performance.now();
       try {
-        return await store.query(sql, params);
+        return await store.query(sql, params, ...rest);
       } finally {
         const ms = performance.now() - t0;
         record(label, 'query', 0, ms, sql);
