@@ -1,10 +1,11 @@
 /**
- * A tiny HTTP router for the emulator: path patterns with `{params}`, JSON and form bodies,
- * Keycloak's error body shapes, and a traffic log for conformance tests.
+ * What the emulator's handlers see and return (a request in, a status and body out), Keycloak's error body
+ * shapes, and the traffic log for conformance tests. Routing, body reading and serving are the emulator
+ * kit's (`serve.ts` wires them).
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /** A parsed request as handlers see it. */
 export interface Req {
@@ -56,63 +57,7 @@ export const oauthError = (status: number, error: string, description?: string):
 export const messageError = (status: number, errorMessage: string): HttpError =>
   new HttpError(status, { errorMessage });
 
-interface Route {
-  readonly method: string;
-  readonly regex: RegExp;
-  readonly names: readonly string[];
-  readonly handler: Handler;
-}
-
-/** A route table. */
+/** Where the emulator registers its routes (the kit's router, path syntax `/users/:id`). */
 export interface Router {
-  on(method: string, pattern: string, handler: Handler): void;
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | null;
-}
-
-/** Creates an empty router. */
-export function createRouter(): Router {
-  const routes: Route[] = [];
-  return {
-    on(method, pattern, handler) {
-      const names: string[] = [];
-      const source = pattern
-        .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-        .replace(/\{([^}]+)\}/g, (_m, name: string) => {
-          names.push(name);
-          return '([^/]+)';
-        });
-      routes.push({ method, regex: new RegExp(`^${source}/?$`), names, handler });
-    },
-    match(method, path) {
-      for (const route of routes) {
-        if (route.method !== method) continue;
-        const m = route.regex.exec(path);
-        if (m === null) continue;
-        const params: Record<string, string> = {};
-        route.names.forEach((name, i) => {
-          params[name] = decodeURIComponent(m[i + 1] ?? '');
-        });
-        return { handler: route.handler, params };
-      }
-      return null;
-    },
-  };
-}
-
-/** Writes a handler result to the socket. */
-export function send(res: ServerResponse, out: Res): void {
-  const headers: Record<string, string> = { ...(out.headers ?? {}) };
-  if (out.body === undefined) {
-    res.writeHead(out.status, headers);
-    res.end();
-    return;
-  }
-  if (typeof out.body === 'string' && headers['content-type'] !== undefined) {
-    res.writeHead(out.status, headers);
-    res.end(out.body);
-    return;
-  }
-  headers['content-type'] = 'application/json';
-  res.writeHead(out.status, headers);
-  res.end(JSON.stringify(out.body));
+  on(method: string, template: string, handler: Handler): void;
 }

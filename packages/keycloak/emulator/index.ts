@@ -4,14 +4,13 @@
  * @module
  */
 
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { OidcClientInput, OidcServer } from '@recovery-gate/emulator-kit';
+import type { InjectedFault } from '@recovery-gate/core/testing';
+import { createClock, type OidcClientInput, type OidcServer } from '@recovery-gate/emulator-kit';
 import { seedDemo, seedSynthetic } from './cast.js';
 import type { Emu } from './context.js';
 import { seedAdminEvents } from './events-seed.js';
 import { seedGuardrails } from './guardrails-seed.js';
-import { createRouter, type Exchange } from './http.js';
+import type { Exchange } from './http.js';
 import { oidcRoutes } from './oidc.js';
 import { createRealmOidc } from './oidc-kit.js';
 import { authzRoutes } from './routes-authz.js';
@@ -19,7 +18,7 @@ import { credentialRoutes } from './routes-credentials.js';
 import { realmRoutes } from './routes-realm.js';
 import { userRoutes } from './routes-users.js';
 import { createRealm } from './seed.js';
-import { createListener, type EmulatorFault, type Traffic } from './serve.js';
+import { createPipeline } from './serve.js';
 import type { OutboxMessage, Realm } from './state.js';
 
 export type { ConsoleAgent } from './agent.js';
@@ -32,7 +31,6 @@ export {
   GATE_CLIENT_ID,
   GATE_CLIENT_SECRET,
 } from './seed.js';
-export type { EmulatorFault } from './serve.js';
 export type { EmuAdminEvent, OutboxMessage, Realm } from './state.js';
 
 /** Options for {@link startEmulator}. */
@@ -69,7 +67,7 @@ export interface EmulatorControl {
   now(): number;
   /** Moves the emulator clock forward. */
   advanceClock(ms: number): void;
-  injectFault(fault: EmulatorFault): void;
+  injectFault(fault: InjectedFault): void;
   /** Admin API requests served so far (token requests excluded). */
   requestCount(): number;
   /** Token endpoint requests served so far. */
@@ -98,9 +96,9 @@ export interface Emulator {
 
 /** Starts a seeded emulator on 127.0.0.1. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  let offset = 0;
-  const base = options.now ?? (() => Date.now());
-  const now = (): number => base() + offset;
+  // A live clock: it follows `options.now` (or the real time) plus what `advanceClock` added.
+  const clock = createClock(options.now ?? Date.now);
+  const now = (): number => clock.now();
   const realm = createRealm(options.realm ?? 'workforce', now());
   realm.settings.accessTokenLifespan = options.accessTokenLifespan ?? 60;
   if (options.version !== undefined) realm.settings.serverVersion = options.version;
@@ -109,19 +107,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.guardrailsApplied === true) seedGuardrails(realm);
   if (typeof options.seed === 'object') seedAdminEvents(realm, options.seed.adminEvents ?? 0, now());
   const emu: Emu = { realm, now, baseUrl: '' };
-  const router = createRouter();
+  const pipeline = createPipeline(emu, options.latencyMs);
+  const { router } = pipeline;
   userRoutes(router, emu);
   credentialRoutes(router, emu);
   realmRoutes(router, emu);
   authzRoutes(router, emu);
   oidcRoutes(router, emu);
-  const traffic: Traffic = { faults: [], exchanges: [], adminRequests: 0, tokenRequests: 0, kit: undefined };
-  const server = createServer(createListener(emu, router, traffic, options.latencyMs));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await pipeline.listen(options.port);
+  const url = server.url;
   emu.baseUrl = url;
   const oidcServer = await createRealmOidc(emu, options.oidcClients ?? []);
-  traffic.kit = oidcServer;
+  pipeline.mountOidc(oidcServer);
   emu.revokeOidc = async (userId, clientId) => {
     await oidcServer.revokeAccountTokens(
       userId,
@@ -132,16 +129,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const control: EmulatorControl = {
     realm,
     now,
-    advanceClock: (ms) => {
-      offset += ms;
-    },
-    injectFault: (f) => {
-      traffic.faults.push(f);
-    },
-    requestCount: () => traffic.adminRequests,
-    tokenRequests: () => traffic.tokenRequests,
+    advanceClock: (ms) => clock.advance(ms),
+    injectFault: (f) => pipeline.faults.inject(f),
+    requestCount: () => pipeline.faults.requestCount(),
+    tokenRequests: () => pipeline.tokenRequests(),
     outbox: () => [...realm.outbox],
-    exchanges: () => [...traffic.exchanges],
+    exchanges: () => [...pipeline.exchanges],
     userId: (username) => {
       const user = [...realm.users.values()].find((u) => u.username === username);
       if (user === undefined) throw new Error(`no user ${username}`);
@@ -158,10 +151,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       authorizationEndpoint: oidcServer.endpoints.authorization,
       server: oidcServer,
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-      }),
+    close: () => server.close(),
   };
 }

@@ -13,7 +13,7 @@ import { finishUpdatePassword } from './password.js';
 import type { EmuClient, EmuUser } from './state.js';
 import { clientByClientId, effectiveRealmRoles, newId } from './state.js';
 
-const P = '/realms/{realm}';
+const P = '/realms/:realm';
 /** A handler result meaning "let the realm's OIDC server (emulator-kit) answer". */
 export const DELEGATE: Res = { status: 0 };
 /** Refresh tokens live 30 minutes, offline tokens 30 days (Keycloak defaults). */

@@ -9,7 +9,7 @@ import { HttpError, messageError, type Req, type Res, type Router } from './http
 import type { EmuClient, EmuPolicy } from './state.js';
 import { groupPath, newId } from './state.js';
 
-const A = '/admin/realms/{realm}/clients/{id}/authz/resource-server';
+const A = '/admin/realms/:realm/clients/:id/authz/resource-server';
 
 /** Scopes of the FGAP v2 resource types, in the newest version modelled. */
 const ALL_FGAP_SCOPES: Readonly<Record<string, readonly string[]>> = {
@@ -263,8 +263,8 @@ export function authzRoutes(router: Router, emu: Emu): void {
     const names = [...new Set(Object.values(fgapScopes(emu.realm.settings.serverVersion)).flat())].sort();
     return { status: 200, body: names.map((n) => ({ id: n, name: n })) };
   });
-  // Specific sub-resources first: `policy/{type}/{id}` would shadow them.
-  router.on('GET', `${A}/policy/{policyId}/associatedPolicies`, (req) => {
+  // Specific sub-resources first: `policy/:type/:id` would shadow them.
+  router.on('GET', `${A}/policy/:policyId/associatedPolicies`, (req) => {
     const { client } = resourceServer(emu, req, false);
     const p = find(client, req.params.policyId ?? '');
     const assoc = p.policies
@@ -272,13 +272,13 @@ export function authzRoutes(router: Router, emu: Emu): void {
       .filter((x): x is EmuPolicy => x !== undefined);
     return { status: 200, body: assoc.map((x) => policyRep(emu, x, false)) };
   });
-  router.on('GET', `${A}/policy/{policyId}/resources`, (req) => {
+  router.on('GET', `${A}/policy/:policyId/resources`, (req) => {
     const { client } = resourceServer(emu, req, false);
     const p = find(client, req.params.policyId ?? '');
     const names = p.resources.length > 0 ? p.resources : p.resourceType === undefined ? [] : [p.resourceType];
     return { status: 200, body: names.map((n) => ({ _id: n, name: n })) };
   });
-  router.on('GET', `${A}/policy/{policyId}/scopes`, (req) => {
+  router.on('GET', `${A}/policy/:policyId/scopes`, (req) => {
     const { client } = resourceServer(emu, req, false);
     return {
       status: 200,
@@ -286,16 +286,16 @@ export function authzRoutes(router: Router, emu: Emu): void {
     };
   });
   for (const kind of ['policy', 'permission'] as const) {
-    router.on('POST', `${A}/${kind}/{type}`, (req) => create(emu, req, req.params.type ?? ''));
-    router.on('PUT', `${A}/${kind}/{type}/{policyId}`, (req) => update(emu, req));
-    router.on('GET', `${A}/${kind}/{type}/{policyId}`, (req) => {
+    router.on('POST', `${A}/${kind}/:type`, (req) => create(emu, req, req.params.type ?? ''));
+    router.on('PUT', `${A}/${kind}/:type/:policyId`, (req) => update(emu, req));
+    router.on('GET', `${A}/${kind}/:type/:policyId`, (req) => {
       const { client } = resourceServer(emu, req, false);
       const p = find(client, req.params.policyId ?? '');
       if (p.type !== req.params.type) throw new HttpError(404, { error: 'Policy not found' });
       return { status: 200, body: policyRep(emu, p, true) };
     });
   }
-  router.on('DELETE', `${A}/policy/{policyId}`, (req) => {
+  router.on('DELETE', `${A}/policy/:policyId`, (req) => {
     const { client, caller } = resourceServer(emu, req, true);
     const p = find(client, req.params.policyId ?? '');
     client.policies = client.policies.filter((x) => x.id !== p.id);

@@ -12,7 +12,7 @@ import { credentialRep, sessionRep } from './represent.js';
 import { REQUIRED_ACTIONS } from './routes-users.js';
 import { clientByClientId, newId } from './state.js';
 
-const U = '/admin/realms/{realm}/users';
+const U = '/admin/realms/:realm/users';
 
 function resetPassword(emu: Emu, req: Req): Res {
   const caller = authenticate(emu, req);
@@ -162,7 +162,7 @@ function bruteForceStatus(emu: Emu, req: Req): Res {
 
 /** Registers credential, session and brute-force routes. */
 export function credentialRoutes(router: Router, emu: Emu): void {
-  router.on('GET', `${U}/{id}/credentials`, (req) => {
+  router.on('GET', `${U}/:id/credentials`, (req) => {
     const caller = authenticate(emu, req);
     const user = targetUser(emu, caller, req.params.id ?? '', 'view');
     return {
@@ -170,7 +170,7 @@ export function credentialRoutes(router: Router, emu: Emu): void {
       body: [...user.credentials].sort((a, b) => a.priority - b.priority).map(credentialRep),
     };
   });
-  router.on('DELETE', `${U}/{id}/credentials/{credentialId}`, (req) => {
+  router.on('DELETE', `${U}/:id/credentials/:credentialId`, (req) => {
     const caller = authenticate(emu, req);
     const user = targetUser(emu, caller, req.params.id ?? '', 'manage');
     const before = user.credentials.length;
@@ -179,19 +179,19 @@ export function credentialRoutes(router: Router, emu: Emu): void {
     adminEvent(emu, caller, 'ACTION', 'USER', `users/${user.id}/credentials/${req.params.credentialId}`);
     return { status: 204 };
   });
-  router.on('PUT', `${U}/{id}/reset-password`, (req) => resetPassword(emu, req));
-  router.on('PUT', `${U}/{id}/remove-totp`, () => {
+  router.on('PUT', `${U}/:id/reset-password`, (req) => resetPassword(emu, req));
+  router.on('PUT', `${U}/:id/remove-totp`, () => {
     throw new HttpError(404, { error: 'RESTEASY003210: Could not find resource for full path' });
   });
-  router.on('PUT', `${U}/{id}/execute-actions-email`, (req) => executeActionsEmail(emu, req));
-  router.on('POST', `${U}/{id}/logout`, (req) => logout(emu, req));
-  router.on('GET', `${U}/{id}/sessions`, (req) => {
+  router.on('PUT', `${U}/:id/execute-actions-email`, (req) => executeActionsEmail(emu, req));
+  router.on('POST', `${U}/:id/logout`, (req) => logout(emu, req));
+  router.on('GET', `${U}/:id/sessions`, (req) => {
     const caller = authenticate(emu, req);
     const user = targetUser(emu, caller, req.params.id ?? '', 'view');
     const list = [...emu.realm.sessions.values()].filter((s) => s.userId === user.id && !s.offline);
     return { status: 200, body: list.map((s) => sessionRep(emu.realm, s, user)) };
   });
-  router.on('GET', `${U}/{id}/offline-sessions/{clientUuid}`, (req) => {
+  router.on('GET', `${U}/:id/offline-sessions/:clientUuid`, (req) => {
     const caller = authenticate(emu, req);
     const user = targetUser(emu, caller, req.params.id ?? '', 'view');
     const list = [...emu.realm.sessions.values()].filter(
@@ -199,9 +199,9 @@ export function credentialRoutes(router: Router, emu: Emu): void {
     );
     return { status: 200, body: list.map((s) => sessionRep(emu.realm, s, user)) };
   });
-  router.on('GET', `${U}/{id}/consents`, (req) => consents(emu, req));
-  router.on('DELETE', `${U}/{id}/consents/{clientId}`, (req) => revokeConsent(emu, req));
-  const BF = '/admin/realms/{realm}/attack-detection/brute-force/users/{userId}';
+  router.on('GET', `${U}/:id/consents`, (req) => consents(emu, req));
+  router.on('DELETE', `${U}/:id/consents/:clientId`, (req) => revokeConsent(emu, req));
+  const BF = '/admin/realms/:realm/attack-detection/brute-force/users/:userId';
   router.on('GET', BF, (req) => bruteForceStatus(emu, req));
   router.on('DELETE', BF, (req) => {
     const caller = authenticate(emu, req);
@@ -210,7 +210,7 @@ export function credentialRoutes(router: Router, emu: Emu): void {
     adminEvent(emu, caller, 'DELETE', 'USER_LOGIN_FAILURE', `attack-detection/brute-force/users/${user.id}`);
     return { status: 204 };
   });
-  router.on('DELETE', '/admin/realms/{realm}/sessions/{session}', (req) => {
+  router.on('DELETE', '/admin/realms/:realm/sessions/:session', (req) => {
     const caller = authenticate(emu, req);
     requireRole(emu, caller, 'manage-users');
     const offline = req.query.get('isOffline') === 'true';

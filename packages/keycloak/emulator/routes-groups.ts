@@ -11,7 +11,7 @@ import { addGroup } from './seed.js';
 import type { EmuClient, EmuGroup, EmuRole } from './state.js';
 import { groupPath } from './state.js';
 
-const R = '/admin/realms/{realm}';
+const R = '/admin/realms/:realm';
 
 function createGroup(emu: Emu, caller: Caller, rep: unknown, parent: EmuGroup | null): Res {
   requireRole(emu, caller, 'manage-users');
@@ -69,14 +69,14 @@ function searchGroups(emu: Emu, req: Req): Res {
 export function groupRoutes(router: Router, emu: Emu): void {
   router.on('GET', `${R}/groups`, (req) => searchGroups(emu, req));
   router.on('POST', `${R}/groups`, (req) => createGroup(emu, authenticate(emu, req), req.body, null));
-  router.on('GET', `${R}/groups/{id}`, (req) => {
+  router.on('GET', `${R}/groups/:id`, (req) => {
     const caller = authenticate(emu, req);
     return {
       status: 200,
       body: groupRep(emu.realm, targetGroup(emu, caller, req.params.id ?? '', 'view'), true),
     };
   });
-  router.on('GET', `${R}/groups/{id}/children`, (req) => {
+  router.on('GET', `${R}/groups/:id/children`, (req) => {
     const caller = authenticate(emu, req);
     const group = targetGroup(emu, caller, req.params.id ?? '', 'view');
     const kids = [...emu.realm.groups.values()]
@@ -85,11 +85,11 @@ export function groupRoutes(router: Router, emu: Emu): void {
     const first = Number(req.query.get('first') ?? 0);
     return { status: 200, body: kids.slice(first, first + Number(req.query.get('max') ?? 100)) };
   });
-  router.on('POST', `${R}/groups/{id}/children`, (req) => {
+  router.on('POST', `${R}/groups/:id/children`, (req) => {
     const caller = authenticate(emu, req);
     return createGroup(emu, caller, req.body, targetGroup(emu, caller, req.params.id ?? '', 'view'));
   });
-  router.on('GET', `${R}/groups/{id}/members`, (req) => {
+  router.on('GET', `${R}/groups/:id/members`, (req) => {
     const caller = authenticate(emu, req);
     const group = targetGroup(emu, caller, req.params.id ?? '', 'view-members');
     const members = [...emu.realm.users.values()].filter((u) => u.groups.has(group.id));
@@ -101,7 +101,7 @@ export function groupRoutes(router: Router, emu: Emu): void {
         .map((u) => userRep(u, req.query.get('briefRepresentation') === 'true')),
     };
   });
-  router.on('GET', `${R}/group-by-path/{path}`, (req) => {
+  router.on('GET', `${R}/group-by-path/:path`, (req) => {
     const caller = authenticate(emu, req);
     const wanted = `/${decodeURIComponent(req.params.path ?? '').replace(/^\/+/, '')}`;
     const group = [...emu.realm.groups.values()].find((g) => groupPath(emu.realm, g) === wanted);
@@ -112,7 +112,7 @@ export function groupRoutes(router: Router, emu: Emu): void {
 }
 
 function groupRoleRoutes(router: Router, emu: Emu): void {
-  const path = `${R}/groups/{id}/role-mappings/clients/{client}`;
+  const path = `${R}/groups/:id/role-mappings/clients/:client`;
   const target = (req: Req): { group: EmuGroup; client: EmuClient; caller: Caller } => {
     const caller = authenticate(emu, req);
     const group = targetGroup(emu, caller, req.params.id ?? '', 'view');
@@ -188,18 +188,18 @@ export function clientRoutes(router: Router, emu: Emu): void {
         .map(clientRep),
     };
   });
-  router.on('GET', `${R}/clients/{id}`, (req) => {
+  router.on('GET', `${R}/clients/:id`, (req) => {
     view(req);
     return { status: 200, body: clientRep(client(req)) };
   });
-  router.on('GET', `${R}/clients/{id}/service-account-user`, (req) => {
+  router.on('GET', `${R}/clients/:id/service-account-user`, (req) => {
     view(req);
     const c = client(req);
     const user = [...emu.realm.users.values()].find((u) => u.serviceAccountClientId === c.id);
     if (user === undefined) throw messageError(400, 'Service account not enabled for the client');
     return { status: 200, body: userRep(user) };
   });
-  router.on('GET', `${R}/clients/{id}/default-client-scopes`, (req) => {
+  router.on('GET', `${R}/clients/:id/default-client-scopes`, (req) => {
     view(req);
     return {
       status: 200,
@@ -210,7 +210,7 @@ export function clientRoutes(router: Router, emu: Emu): void {
     };
   });
   for (const method of ['PUT', 'DELETE'] as const) {
-    router.on(method, `${R}/clients/{id}/default-client-scopes/{scopeId}`, (req) => {
+    router.on(method, `${R}/clients/:id/default-client-scopes/:scopeId`, (req) => {
       const caller = authenticate(emu, req);
       requireRole(emu, caller, 'manage-clients');
       const c = client(req);

@@ -13,7 +13,7 @@ import { addClient } from './seed.js';
 import type { EmuAdminEvent } from './state.js';
 import { clientByClientId, uuidFrom } from './state.js';
 
-const R = '/admin/realms/{realm}';
+const R = '/admin/realms/:realm';
 
 function realmRep(emu: Emu): Record<string, unknown> {
   const s = emu.realm.settings;

@@ -1,6 +1,6 @@
 /**
  * Admin API: realm and client roles, their composites (by name and by id), and who holds them directly
- * (`roles/{role}/users`, `roles/{role}/groups`, paged with `first` / `max` as Keycloak does).
+ * (`roles/:role/users`, `roles/:role/groups`, paged with `first` / `max` as Keycloak does).
  * @module
  */
 
@@ -11,7 +11,7 @@ import { groupRep, roleRep, userRep } from './represent.js';
 import type { EmuClient, EmuGroup, EmuRole, EmuUser, RoleRef } from './state.js';
 import { roleAt } from './state.js';
 
-const R = '/admin/realms/{realm}';
+const R = '/admin/realms/:realm';
 
 /** Keycloak's `Constants.DEFAULT_MAX_RESULTS`, used when a holder listing gets no `max`. */
 const DEFAULT_MAX = 100;
@@ -98,15 +98,15 @@ function containerRoutes(router: Router, emu: Emu, prefix: string, container: (r
       .map(([n, r]) => rep(c, n, r));
     return { status: 200, body: page(req, found, null) };
   });
-  router.on('GET', `${prefix}/roles/{role}`, (req) => {
+  router.on('GET', `${prefix}/roles/:role`, (req) => {
     const { c, name, role } = target(req);
     return { status: 200, body: rep(c, name, role) };
   });
-  router.on('GET', `${prefix}/roles/{role}/composites`, (req) => {
+  router.on('GET', `${prefix}/roles/:role/composites`, (req) => {
     const { c, role } = target(req);
     return { status: 200, body: compositesOf(emu, c, role) };
   });
-  router.on('GET', `${prefix}/roles/{role}/users`, (req) => {
+  router.on('GET', `${prefix}/roles/:role/users`, (req) => {
     const { caller, c, name } = target(req);
     requireRole(emu, caller, 'query-users', 'view-users', 'manage-users');
     const brief = req.query.get('briefRepresentation') === 'true';
@@ -115,7 +115,7 @@ function containerRoutes(router: Router, emu: Emu, prefix: string, container: (r
       .sort((a, b) => a.username.localeCompare(b.username));
     return { status: 200, body: page(req, users, DEFAULT_MAX).map((u) => userRep(u, brief)) };
   });
-  router.on('GET', `${prefix}/roles/{role}/groups`, (req) => {
+  router.on('GET', `${prefix}/roles/:role/groups`, (req) => {
     const { caller, c, name } = target(req);
     requireRole(emu, caller, 'query-groups', 'view-users', 'manage-users');
     const brief = req.query.get('briefRepresentation') !== 'false';
@@ -140,18 +140,18 @@ function roleById(emu: Emu, id: string): { c: Container; name: string; role: Emu
 /** Registers the role routes. */
 export function roleRoutes(router: Router, emu: Emu): void {
   containerRoutes(router, emu, R, () => containerOf(emu, null));
-  containerRoutes(router, emu, `${R}/clients/{id}`, (req) => containerOf(emu, req.params.id ?? ''));
+  containerRoutes(router, emu, `${R}/clients/:id`, (req) => containerOf(emu, req.params.id ?? ''));
   const byId = (req: Req) => {
     const caller = authenticate(emu, req);
     const found = roleById(emu, req.params.id ?? '');
     requireView(emu, caller, found.c);
     return found;
   };
-  router.on('GET', `${R}/roles-by-id/{id}`, (req) => {
+  router.on('GET', `${R}/roles-by-id/:id`, (req) => {
     const { c, name, role } = byId(req);
     return { status: 200, body: rep(c, name, role) };
   });
-  router.on('GET', `${R}/roles-by-id/{id}/composites`, (req) => {
+  router.on('GET', `${R}/roles-by-id/:id/composites`, (req) => {
     const { c, role } = byId(req);
     const search = req.query.get('search')?.toLowerCase();
     const all = compositesOf(emu, c, role).filter(

@@ -33,7 +33,7 @@ export const REQUIRED_ACTIONS = [
   'webauthn-register-passwordless',
 ];
 
-const U = '/admin/realms/{realm}/users';
+const U = '/admin/realms/:realm/users';
 
 function matches(user: EmuUser, q: URLSearchParams): boolean {
   const exact = q.get('exact') === 'true';
@@ -99,7 +99,7 @@ function updateUser(emu: Emu, req: Req): Res {
   if (typeof rep.lastName === 'string') user.lastName = rep.lastName;
   if (typeof rep.enabled === 'boolean') {
     // UserResource.updateUser: enabling a disabled or temporarily locked user removes its login failure and
-    // records DELETE USER_LOGIN_FAILURE on the request's own path, users/{id}.
+    // records DELETE USER_LOGIN_FAILURE on the request's own path, users/:id.
     const failure = emu.realm.loginFailures.get(user.id);
     const locked = failure !== undefined && failure.failedLoginNotBefore > Math.floor(emu.now() / 1000);
     if (rep.enabled && (!user.enabled || locked) && failure !== undefined) {
@@ -237,12 +237,12 @@ export function userRoutes(router: Router, emu: Emu): void {
     status: 200,
     body: (listUsers(emu, req).body as unknown[]).length,
   }));
-  router.on('GET', `${U}/{id}`, (req) => {
+  router.on('GET', `${U}/:id`, (req) => {
     const caller = authenticate(emu, req);
     return { status: 200, body: userRep(targetUser(emu, caller, req.params.id ?? '', 'view')) };
   });
-  router.on('PUT', `${U}/{id}`, (req) => updateUser(emu, req));
-  router.on('GET', `${U}/{id}/groups`, (req) => {
+  router.on('PUT', `${U}/:id`, (req) => updateUser(emu, req));
+  router.on('GET', `${U}/:id/groups`, (req) => {
     const caller = authenticate(emu, req);
     const user = targetUser(emu, caller, req.params.id ?? '', 'view');
     const groups = [...user.groups].flatMap((gid) => {
@@ -251,11 +251,11 @@ export function userRoutes(router: Router, emu: Emu): void {
     });
     return { status: 200, body: groups.sort((a, b) => String(a.path).localeCompare(String(b.path))) };
   });
-  router.on('PUT', `${U}/{id}/groups/{groupId}`, (req) => joinGroup(emu, req));
-  router.on('DELETE', `${U}/{id}/groups/{groupId}`, (req) => leaveGroup(emu, req));
-  router.on('GET', `${U}/{id}/role-mappings`, (req) => roleMappings(emu, req));
-  router.on('GET', `${U}/{id}/role-mappings/realm/composite`, (req) => compositeRealm(emu, req));
-  router.on('GET', `${U}/{id}/role-mappings/clients/{client}/composite`, (req) => compositeClient(emu, req));
+  router.on('PUT', `${U}/:id/groups/:groupId`, (req) => joinGroup(emu, req));
+  router.on('DELETE', `${U}/:id/groups/:groupId`, (req) => leaveGroup(emu, req));
+  router.on('GET', `${U}/:id/role-mappings`, (req) => roleMappings(emu, req));
+  router.on('GET', `${U}/:id/role-mappings/realm/composite`, (req) => compositeRealm(emu, req));
+  router.on('GET', `${U}/:id/role-mappings/clients/:client/composite`, (req) => compositeClient(emu, req));
 }
 
 /** Member ids of a group, including members of its subgroups when `nested`. */

@@ -1,137 +1,141 @@
 /**
- * The emulator's request pipeline: latency and fault injection, routing to the admin API and token
- * endpoint, delegation of the interactive OIDC side to the emulator-kit server, and the traffic log.
+ * The emulator's request pipeline on the emulator kit: the kit's router (routes, then the realm's OIDC
+ * server mounted at `/realms/{realm}`), its fault injector on the admin API, its body reader and HTTP
+ * server; handlers return `{status, body}` and throw Keycloak-shaped errors; admin exchanges are logged
+ * unredacted for the OpenAPI conformance checks.
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type OidcServer, readBody as readKitBody, replayableRequest } from '@recovery-gate/emulator-kit';
+import type { ServerResponse } from 'node:http';
+import type { InjectedFault } from '@recovery-gate/core/testing';
+import {
+  createFaultInjector,
+  createRouter,
+  type FaultInjector,
+  type HttpServerHandle,
+  json,
+  type Router as KitRouter,
+  type OidcServer,
+  type RouteRequest,
+  replayableRequest,
+  send as sendKit,
+  startHttpServer,
+} from '@recovery-gate/emulator-kit';
 import type { Emu } from './context.js';
-import { type Exchange, HttpError, type Req, type Res, type Router, send } from './http.js';
+import { type Exchange, type Handler, HttpError, type Req, type Res, type Router } from './http.js';
 import { DELEGATE } from './oidc.js';
 
-/** A fault the emulator injects into its next admin API responses. */
-export type EmulatorFault =
-  | { readonly kind: 'rate_limit'; readonly count: number; readonly retryAfterSeconds: number }
-  | { readonly kind: 'server_error'; readonly count: number; readonly status?: 500 | 502 | 503 }
-  | { readonly kind: 'latency'; readonly ms: number };
-
-/** Mutable pipeline state the control API reads and writes. */
-export interface Traffic {
-  readonly faults: EmulatorFault[];
+/** The running pipeline: the control API reads and writes it. */
+export interface Pipeline {
+  readonly router: Router;
+  readonly faults: FaultInjector;
   readonly exchanges: Exchange[];
-  adminRequests: number;
-  tokenRequests: number;
-  kit: OidcServer | undefined;
+  tokenRequests(): number;
+  /** Mounts the realm's OIDC server (interactive sign-in, code flow) and serves the delegated token calls. */
+  mountOidc(oidc: OidcServer): void;
+  listen(port: number | undefined): Promise<HttpServerHandle>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function takeFault(faults: EmulatorFault[]): EmulatorFault | undefined {
-  const head = faults[0];
-  if (head === undefined) return undefined;
-  if (head.kind === 'latency' || head.count <= 1) faults.shift();
-  else faults[0] = { ...head, count: head.count - 1 };
-  return head;
+function write(res: ServerResponse, out: Res): void {
+  const headers = { ...(out.headers ?? {}) };
+  if (out.body === undefined) json(res, out.status, undefined, headers);
+  else if (typeof out.body === 'string' && headers['content-type'] !== undefined)
+    sendKit(res, out.status, out.body, headers['content-type'], headers);
+  else json(res, out.status, out.body, headers);
 }
 
-/** Answers an injected fault; true when the request is done. */
-async function injected(res: ServerResponse, fault: EmulatorFault | undefined): Promise<boolean> {
-  if (fault?.kind === 'latency') await sleep(fault.ms);
-  if (fault?.kind === 'rate_limit') {
-    send(res, {
-      status: 429,
-      headers: { 'retry-after': String(fault.retryAfterSeconds) },
-      body: { error: 'too_many_requests' },
-    });
-    return true;
-  }
-  if (fault?.kind === 'server_error') {
-    send(res, { status: fault.status ?? 500, body: { error: 'unknown_error' } });
-    return true;
-  }
-  return false;
-}
-
-async function route(
-  emu: Emu,
-  router: Router,
-  req: IncomingMessage,
-  url: URL,
-): Promise<{ out: Res; body: unknown }> {
-  const match = router.match(req.method ?? 'GET', url.pathname);
-  let body: unknown;
+async function answer(emu: Emu, handler: Handler, request: RouteRequest): Promise<Res> {
+  if (request.params.realm !== undefined && request.params.realm !== emu.realm.settings.realm)
+    return { status: 404, body: { error: 'Realm not found.' } };
+  const req: Req = {
+    method: request.method,
+    path: request.path,
+    params: request.params,
+    query: request.query,
+    headers: request.headers,
+    body: request.body,
+    rawBody: '',
+  };
   try {
-    body = await readKitBody(req).catch(() => {
-      throw new HttpError(400, { error: 'invalid_request', error_description: 'Malformed body' });
-    });
-    if (match === null)
-      throw new HttpError(404, { error: 'RESTEASY003210: Could not find resource for full path' });
-    if (match.params.realm !== undefined && match.params.realm !== emu.realm.settings.realm) {
-      throw new HttpError(404, { error: 'Realm not found.' });
-    }
-    const request: Req = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      params: match.params,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      rawBody: '',
-    };
-    return { out: await match.handler(request), body };
+    return await handler(req);
   } catch (err) {
-    const out =
-      err instanceof HttpError
-        ? { status: err.status, body: err.body }
-        : { status: 500, body: { error: 'unknown_error' } };
-    return { out, body };
+    if (err instanceof HttpError) return { status: err.status, body: err.body };
+    return { status: 500, body: { error: 'unknown_error' } };
   }
 }
 
-async function handle(
-  emu: Emu,
-  router: Router,
-  traffic: Traffic,
-  latencyMs: number | undefined,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const isAdmin = url.pathname.startsWith('/admin/');
-  if (latencyMs !== undefined) await sleep(latencyMs);
-  if (isAdmin) traffic.adminRequests += 1;
-  if (url.pathname.endsWith('/protocol/openid-connect/token')) traffic.tokenRequests += 1;
-  if (await injected(res, isAdmin ? takeFault(traffic.faults) : undefined)) return;
-  const ours = router.match(req.method ?? 'GET', url.pathname) !== null;
-  if (!ours && url.pathname.startsWith(`/realms/${emu.realm.settings.realm}/`) && traffic.kit !== undefined) {
-    await traffic.kit.handler(req, res);
-    return;
-  }
-  const { out, body } = await route(emu, router, req, url);
-  if (out === DELEGATE && traffic.kit !== undefined) {
-    await traffic.kit.handler(replayableRequest(req), res);
-    return;
-  }
-  if (isAdmin) {
-    traffic.exchanges.push({
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.search,
-      requestBody: body,
-      status: out.status,
-      responseBody: out.body,
-    });
-  }
-  send(res, out);
-}
-
-/** The node request listener. */
-export function createListener(emu: Emu, router: Router, traffic: Traffic, latencyMs: number | undefined) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    handle(emu, router, traffic, latencyMs, req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { error: 'unknown_error' } });
-      else res.end();
-    });
+/** Builds the pipeline; `latencyMs` is added to every request (benchmarks). */
+export function createPipeline(emu: Emu, latencyMs: number | undefined): Pipeline {
+  const kit: KitRouter = createRouter({
+    errorResponse: (status, message) => ({
+      status,
+      body:
+        status === 404
+          ? { error: 'RESTEASY003210: Could not find resource for full path' }
+          : status === 405
+            ? { error: 'RESTEASY003650: No resource method found' }
+            : { error: 'invalid_request', error_description: message },
+    }),
+  });
+  const faults = createFaultInjector({
+    appliesTo: (_method, path) => path.startsWith('/admin/'),
+    rateLimitResponse: (seconds) => ({
+      status: 429,
+      headers: { 'retry-after': String(seconds) },
+      body: { error: 'too_many_requests' },
+    }),
+    serverErrorResponse: (status) => ({ status, body: { error: 'unknown_error' } }),
+    now: () => emu.now(),
+  });
+  const exchanges: Exchange[] = [];
+  let tokens = 0;
+  let oidc: OidcServer | undefined;
+  const router: Router = {
+    on(method, template, handler) {
+      kit.route(method, template, async (request, res) => {
+        const out = await answer(emu, handler, request);
+        if (out === DELEGATE && oidc !== undefined) {
+          await oidc.handler(replayableRequest(request.raw), res);
+          return;
+        }
+        if (request.path.startsWith('/admin/')) {
+          exchanges.push({
+            method: request.method,
+            path: request.path,
+            query: request.query.size === 0 ? '' : `?${request.query}`,
+            requestBody: request.body,
+            status: out.status,
+            responseBody: out.body,
+          });
+        }
+        write(res, out);
+      });
+    },
+  };
+  return {
+    router,
+    faults,
+    exchanges,
+    tokenRequests: () => tokens,
+    mountOidc(server) {
+      oidc = server;
+      kit.mount(`/realms/${emu.realm.settings.realm}`, server.handler);
+    },
+    listen: (port) =>
+      startHttpServer(
+        async (req, res) => {
+          const path = (req.url ?? '/').split('?')[0] ?? '/';
+          if (latencyMs !== undefined) await sleep(latencyMs);
+          if (path.endsWith('/protocol/openid-connect/token')) tokens += 1;
+          if (await faults.applyFaults(req, res)) return;
+          await kit.handle(req, res);
+        },
+        port === undefined ? {} : { port },
+      ),
   };
 }
+
+/** The faults the control API injects (the contract suite's kinds). */
+export type { InjectedFault };
