@@ -18,8 +18,11 @@ export interface EmuEnv {
   deliver(url: string, body: string, contentType: string): Promise<{ status: number; text: string }>;
   /** Tracks background work (notification deliveries) so tests can await it. */
   background(work: Promise<unknown>): void;
-  /** Ends the user's sessions and tokens at the OIDC sign-in server too (revokeSignInSessions). */
-  revokeOidc(userId: string): Promise<void>;
+  /**
+   * Ends the user's sessions and refresh tokens issued before `issuedBefore` (real epoch ms) at the OIDC
+   * sign-in server too (revokeSignInSessions); access tokens live until they expire, as at Entra.
+   */
+  revokeOidc(userId: string, issuedBefore: number): Promise<void>;
 }
 
 /** What a route handler receives. */

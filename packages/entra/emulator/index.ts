@@ -138,8 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       pending.add(work);
       void work.finally(() => pending.delete(work));
     },
-    revokeOidc: async (userId) => {
-      await oidc?.revokeAccountTokens(userId);
+    revokeOidc: async (userId, issuedBefore) => {
+      await oidc?.revokeAccountTokens(userId, { issuedBefore, accessTokens: false });
     },
   };
   const authority = options.authorityHost ?? 'https://login.emulator.test';

@@ -143,12 +143,14 @@ async function revoke(ctx: Ctx): Promise<Reply> {
   const old = user.signInSessionsValidFromDateTime;
   user.signInSessionsValidFromDateTime = isoNow(ctx.env);
   if (tenant.revocationDelayMs > 0) {
-    // Takes effect later (settleRevocations, run before every request); a second call does not postpone it.
-    if (!tenant.pendingRevocations.has(user.id))
-      tenant.pendingRevocations.set(user.id, ctx.env.now() + tenant.revocationDelayMs);
+    // Takes effect later (settleRevocations, run before every request) on what was issued until now; a second
+    // call covers what was issued since but does not postpone the first.
+    tenant.seq += 1;
+    const due = tenant.pendingRevocations.get(user.id)?.due ?? ctx.env.now() + tenant.revocationDelayMs;
+    tenant.pendingRevocations.set(user.id, { due, seq: tenant.seq, issuedBefore: Date.now() });
   } else {
     revokeUserSessions(tenant, user);
-    await ctx.env.revokeOidc(user.id);
+    await ctx.env.revokeOidc(user.id, Date.now());
   }
   appendAudit(tenant, isoNow(ctx.env), ctx.principal, {
     activity: 'Update StsRefreshTokenValidFrom Timestamp',
@@ -236,16 +238,16 @@ export function generatedPassword(): string {
 
 /**
  * Applies the revocations whose delay has passed (`tenant.revocationDelayMs`): sessions and refresh tokens
- * stop working from then on.
+ * issued before the call stop working from then on; later ones and access tokens stay.
  * @see https://learn.microsoft.com/graph/api/user-revokesigninsessions?view=graph-rest-1.0
  */
 export async function settleRevocations(env: EmuEnv): Promise<void> {
   const tenant = env.tenant;
-  for (const [userId, due] of [...tenant.pendingRevocations]) {
-    if (due > env.now()) continue;
+  for (const [userId, pending] of [...tenant.pendingRevocations]) {
+    if (pending.due > env.now()) continue;
     tenant.pendingRevocations.delete(userId);
     const user = tenant.users.get(userId);
-    if (user) revokeUserSessions(tenant, user);
-    await env.revokeOidc(userId);
+    if (user) revokeUserSessions(tenant, user, pending.seq);
+    await env.revokeOidc(userId, pending.issuedBefore);
   }
 }

@@ -214,6 +214,13 @@ export interface EmuTapPolicy {
   includeTargets: { id: string; targetType: 'group'; isRegistrationRequired: boolean }[];
 }
 
+/** A revokeSignInSessions call waiting for Graph's delay. */
+export interface PendingRevocation {
+  readonly due: number;
+  readonly seq: number;
+  readonly issuedBefore: number;
+}
+
 /** The whole tenant. */
 export interface TenantState {
   tenantId: string;
@@ -242,8 +249,11 @@ export interface TenantState {
    * minutes before tokens are revoked"): 0 (the default, the fast end) revokes at once.
    */
   revocationDelayMs: number;
-  /** Revocations waiting for their delay: user id -> when they take effect (emulator ms). */
-  pendingRevocations: Map<string, number>;
+  /**
+   * Revocations waiting for their delay, by user id: when they take effect (emulator ms), and what they cover
+   * (sessions up to `seq`; OIDC tokens issued before `issuedBefore`, real epoch ms as the OIDC server stamps them).
+   */
+  pendingRevocations: Map<string, PendingRevocation>;
   groupChanges: EmuGroupChange[];
   sessions: Map<string, EmuSession>;
   accessTokens: Map<string, { principal: EmuPrincipal; expiresMs: number }>;

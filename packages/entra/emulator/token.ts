@@ -175,10 +175,10 @@ export function sessionValid(tenant: TenantState, session: EmuSession, nowMs: nu
 
 const revokedAt = new WeakMap<EmuUser, number>();
 
-/** Marks every session of the user issued so far as revoked. */
-export function revokeUserSessions(tenant: TenantState, user: EmuUser): void {
+/** Marks the user's sessions issued up to `upTo` (default: so far) as revoked. */
+export function revokeUserSessions(tenant: TenantState, user: EmuUser, upTo?: number): void {
   tenant.seq += 1;
-  revokedAt.set(user, tenant.seq);
+  revokedAt.set(user, Math.max(revokedAt.get(user) ?? 0, upTo ?? tenant.seq));
 }
 
 function revokedSeq(user: EmuUser): number {

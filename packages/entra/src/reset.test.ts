@@ -114,8 +114,13 @@ describe('revokeSignInSessions takes effect after a delay, as Graph documents', 
     env.emulator.control.advanceClock(DEFAULT_REVOCATION_DELAY_MS - 1_000);
     expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(true);
     expect(await env.probes.sessionActive(session.sessionId)).toBe(true);
+    // Graph ends what was issued before signInSessionsValidFromDateTime: a sign-in after the call survives.
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the OIDC server stamps whole seconds
+    const later = await env.probes.mintSession(alice);
     env.emulator.control.advanceClock(1_000);
     expect(await env.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
     expect(await env.probes.sessionActive(session.sessionId)).toBe(false);
+    expect(await env.probes.refreshTokenWorks(later.refreshToken)).toBe(true);
+    expect(await env.probes.sessionActive(later.sessionId)).toBe(true);
   });
 });
