@@ -71,6 +71,16 @@ describe('a credential claimed by a page, delivered once its answer leaves', { t
     });
   });
 
+  it('a case past its expiry issues nothing, even before the timer has expired it', async () => {
+    const id = await ready();
+    const expires = (await env.engine.getCase(id))?.expiresAt as string;
+    clock.now = new Date(Date.parse(expires) + 1_000);
+    await expect(env.engine.claimCredential(id, 'u-alice', { confirm: 'caller' })).rejects.toMatchObject({
+      code: 'ERR_LINK_INVALID',
+    });
+    expect(idp.liveCredentials('u-alice')).toHaveLength(0);
+  });
+
   it('a subject who never comes back: the case expires and the unconfirmed credential is revoked', async () => {
     const id = await ready();
     await env.engine.claimCredential(id, 'u-alice', { confirm: 'caller' });

@@ -53,6 +53,8 @@ async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Pro
   );
   // Issued but never confirmed delivered: an orphan, collected again below (revoked, then a fresh one).
   if (revoke?.state !== 'done' || reset?.state !== 'done' || deliver?.state === 'done') throw gone();
+  // A case past its expiry issues nothing, even before the timer has moved it to expired.
+  if (c.expiresAt !== null && Date.parse(c.expiresAt) <= ctx.now().getTime()) throw gone();
   // Break-glass access is time-boxed: nothing is issued once its window has ended.
   const windowEndsAt = c.decision?.requirements.windowEndsAt ?? null;
   if (windowEndsAt !== null && Date.parse(windowEndsAt) <= ctx.now().getTime()) throw gone();
