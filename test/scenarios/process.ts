@@ -23,6 +23,7 @@ import {
   startTestEnvironment,
 } from '@recovery-gate/okta/testing';
 import { stringify } from 'yaml';
+import type { ProcessTenant } from './tenants.js';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'packages', 'gate', 'dist', 'src', 'cli', 'main.js');
 
@@ -47,24 +48,40 @@ export async function startOkta(): Promise<OktaTestEnvironment> {
   return env;
 }
 
-/** Writes the gate's configuration for `okta` and `storage` into a fresh directory; returns the file. */
+/** What a gate process is pointed at: the Okta test environment, or any {@link ProcessTenant}. */
+export type GateTarget = OktaTestEnvironment | ProcessTenant;
+
+/** The provider section and process environment for `target`. */
+function targetOf(target: GateTarget): {
+  idp: string;
+  section: Record<string, unknown>;
+  env: Readonly<Record<string, string>>;
+} {
+  if ('section' in target) return target;
+  return {
+    idp: 'okta',
+    section: {
+      orgUrl: target.emulator.url,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
+      auth: { token: '${OKTA_TOKEN}' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
+      hook: { url: 'http://127.0.0.1:1/hooks/okta', secret: '${OKTA_HOOK_SECRET}' },
+    },
+    env: { OKTA_TOKEN: target.emulator.apiToken, OKTA_HOOK_SECRET: HARNESS_HOOK_SECRET },
+  };
+}
+
+/** Writes the gate's configuration for `target` and `storage` into a fresh directory; returns the file. */
 export async function writeGateConfig(
-  okta: OktaTestEnvironment,
+  target: GateTarget,
   storage: ProcessStorage,
   pollers: { interval: string; tick: string } = { interval: '1h', tick: '1s' },
 ): Promise<{ file: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'gate-process-'));
+  const { idp, section } = targetOf(target);
   const config = {
     ...baselinePolicyInput,
-    providers: {
-      okta: {
-        orgUrl: okta.emulator.url,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
-        auth: { token: '${OKTA_TOKEN}' },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
-        hook: { url: 'http://127.0.0.1:1/hooks/okta', secret: '${OKTA_HOOK_SECRET}' },
-      },
-    },
+    providers: { [idp]: section },
     storage:
       'dataDir' in storage
         ? { dataDir: storage.dataDir }
@@ -84,17 +101,12 @@ export async function writeGateConfig(
  */
 export async function startGateProcess(
   file: string,
-  okta: OktaTestEnvironment,
+  target: GateTarget,
   databaseUrl = '',
   startTimeoutMs = 60_000,
 ): Promise<GateProcess> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--config', file], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      OKTA_TOKEN: okta.emulator.apiToken,
-      OKTA_HOOK_SECRET: HARNESS_HOOK_SECRET,
-      GATE_DATABASE_URL: databaseUrl,
-    },
+    env: { PATH: process.env.PATH ?? '', ...targetOf(target).env, GATE_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -134,7 +146,11 @@ export async function startGateProcess(
 }
 
 /** The Okta event hook body for one request-group membership event (`uuid` is the idempotency key). */
-export function requestHookBody(okta: OktaTestEnvironment, uuid: string, subject: string): string {
+export function requestHookBody(
+  okta: Pick<OktaTestEnvironment, 'emulator'>,
+  uuid: string,
+  subject: string,
+): string {
   const { control } = okta.emulator;
   const user = control.state.users.get(control.userId(`${subject}@example.com`));
   const frank = control.state.users.get(control.userId('frank@example.com'));
@@ -201,12 +217,12 @@ export async function until(
 /** Removes a directory (best effort). */
 export const removeDir = (dir: string) => rm(dir, { recursive: true, force: true });
 
-/** The case engine in this test process, on `store`, with `provider` for Okta (it records proofs, as the pages would). */
+/** The case engine in this test process, on `store`, with `provider` (it records proofs, as the pages would). */
 export function engineOn(store: Store, provider: RecoveryProvider) {
   return createOrchestrator(
     {
       store,
-      providers: new Map([['okta', provider]]),
+      providers: new Map([[provider.idp, provider]]),
       policy: baselinePolicy,
       audit: createAuditLog(store, () => new Date()),
       notifier: { send: async () => undefined },

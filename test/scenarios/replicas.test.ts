@@ -1,69 +1,64 @@
 /**
- * Issue 16 item 1: three `recovery-gate serve` processes on one PostgreSQL database, under hook load and
- * console actions (native bypasses read from the System Log), and one replica at a time killed with SIGKILL:
- * the one polling, the one executing a case, the one holding the audit-chain head. Who holds what is read
- * from PostgreSQL itself (`pg_locks`, `pg_stat_activity`; each replica names its sessions
- * `recovery-gate:<pid>`). The Okta emulator's state and the store are the oracle: nothing acknowledged is
- * lost, every event has its effect once, the case completes with one live credential and its revocation
- * done, every incident completes once, the poller runs on one replica at a time and is taken over, and the
- * audit chain verifies. Take-over times are logged here; the bench (`bench/replicas.mjs`) publishes them.
+ * Issue 16 item 1: three `recovery-gate serve` processes on one PostgreSQL database, on each emulated IdP,
+ * under request load and console actions (native bypasses read by the pollers), and one replica at a time
+ * killed with SIGKILL: the one polling, the one executing a case, the one holding the audit-chain head.
+ * The load is Okta's event hooks (posted to the replicas, 10% twice), Entra's change notifications (through
+ * a load balancer, then the group delta read) and Keycloak's admin events (polled). The replicas reach the
+ * IdP through a fault proxy that slows chosen calls, so a poll or a step is in flight when the kill lands.
+ * Who holds what is read from PostgreSQL (`pg_locks`, `pg_stat_activity`; each replica names its sessions
+ * `recovery-gate:<pid>`). The emulator's state and the store are the oracle: nothing acknowledged is lost,
+ * every event has its effect once, the case completes with one live credential and its revocation done,
+ * every incident completes once, each stream is read by one replica at a time and taken over, and the audit
+ * chain verifies. Take-over times are logged here; the bench (`bench/replicas.mjs`) publishes them.
  */
 
 import { randomUUID } from 'node:crypto';
-import { GateError, type RecoveryProvider } from '@recovery-gate/core';
+import { GateError, type IdpKind, type RecoveryProvider } from '@recovery-gate/core';
 import { openStore, type Store, verifyAudit } from '@recovery-gate/gate';
-import type { OktaTestEnvironment } from '@recovery-gate/okta/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Balancer, startBalancer } from './balancer.js';
 import {
-  deliver,
   engineOn,
   type GateProcess,
-  liveTacs,
-  refreshTokenWorks,
   removeDir,
-  requestHookBody,
   startGateProcess,
-  startOkta,
   until,
   writeGateConfig,
 } from './process.js';
+import { startRequestLoad } from './replica-load.js';
+import { type ProcessTenant, startTenant } from './tenants.js';
+import { IDPS } from './world.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** Subjects of the hook load (their requests open one case each and join it afterwards). */
-const LOAD = ['bob', 'carol', 'dave'];
-/** Subjects of the console actions (native factor resets by an admin: bypass incidents). */
+/** Subjects of the console actions (native password resets by an admin: bypass incidents). */
 const CONSOLE = ['gina', 'sam', 'sara', 'ivan'];
-const processes: GateProcess[] = [];
-const dirs: string[] = [];
-let schema = '';
-let okta: OktaTestEnvironment;
-let store: Store;
 
-beforeAll(async () => {
-  okta = await startOkta();
-  schema = `h16_replicas_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  store = await openStore({ databaseUrl: DATABASE_URL, schema });
-}, 60_000);
-afterAll(async () => {
-  for (const p of processes) await p.kill('SIGKILL');
-  for (const d of dirs) await removeDir(d);
-  await store?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-  await store?.close();
-  await okta?.close();
-}, 60_000);
-
-const userId = (subject: string) => okta.emulator.control.userId(`${subject}@example.com`);
-const alive = (p: GateProcess) => p.child.exitCode === null && p.child.signalCode === null;
-
-/** Starts one more replica (allowing a busy machine three minutes to start it). */
-async function startReplica(file: string): Promise<GateProcess> {
-  const replica = await startGateProcess(file, okta, DATABASE_URL, 180_000);
-  processes.push(replica);
-  return replica;
+interface Run {
+  tenant?: ProcessTenant;
+  balancer?: Balancer;
+  store?: Store;
+  schema: string;
+  processes: GateProcess[];
+  dirs: string[];
 }
+let run: Run = { schema: '', processes: [], dirs: [] };
+
+afterEach(async () => {
+  for (const p of run.processes) await p.kill('SIGKILL');
+  for (const d of run.dirs) await removeDir(d);
+  await run.store?.query(`DROP SCHEMA IF EXISTS "${run.schema}" CASCADE`).catch(() => undefined);
+  await run.store?.close();
+  await run.tenant?.close();
+  await run.balancer?.close();
+  run = { schema: '', processes: [], dirs: [] };
+}, 120_000);
+
+const alive = (p: GateProcess) => p.child.exitCode === null && p.child.signalCode === null;
+const appOf = (app: string | undefined) => Number(app?.replace('recovery-gate:', '') ?? Number.NaN);
 
 /** The replica whose session holds the advisory lock `name` (the store prefixes it with the schema). */
 async function holderOf(name: string): Promise<GateProcess | null> {
+  const { store, schema, processes } = run as Required<Run>;
   const rows = await store.query<{ app: string }>(
     `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -71,17 +66,17 @@ async function holderOf(name: string): Promise<GateProcess | null> {
         AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
     [`${schema}:${name}`],
   );
-  const pid = Number(rows[0]?.app.replace('recovery-gate:', '') ?? Number.NaN);
+  const pid = appOf(rows[0]?.app);
   return processes.find((p) => p.child.pid === pid && alive(p)) ?? null;
 }
 
 /**
  * Finds the replica holding the audit chain's head (the row lock every append takes) as the session a probe
  * waiting for that lock is blocked by, and sends it SIGKILL at once, while the probe still waits (so the
- * replica dies holding the head). The probe gives the lock up as soon as it gets it. Null when the head was
- * free this time.
+ * replica dies holding the head). Null when the head was free this time.
  */
 async function killHeadHolder(): Promise<{ victim: GateProcess; probeWaiting: boolean } | null> {
+  const { store, processes } = run as Required<Run>;
   let probePid: number | null = null;
   const probe = store.transaction(async (tx) => {
     const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
@@ -104,7 +99,7 @@ async function killHeadHolder(): Promise<{ victim: GateProcess; probeWaiting: bo
       'SELECT a.application_name AS app FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1::int))',
       [probePid],
     );
-    const pid = Number(rows[0]?.app.replace('recovery-gate:', '') ?? Number.NaN);
+    const pid = appOf(rows[0]?.app);
     found = processes.find((p) => p.child.pid === pid && alive(p)) ?? null;
   }
   const probeWaiting = !done;
@@ -113,327 +108,304 @@ async function killHeadHolder(): Promise<{ victim: GateProcess; probeWaiting: bo
   return found === null ? null : { victim: found, probeWaiting };
 }
 
-/** A System Log read by a poller (oldest first); fact reads read the log newest first. */
-function isPollRead(e: { method: string; path: string; query?: Record<string, unknown> }): boolean {
-  return e.method === 'GET' && e.path.endsWith('/logs') && e.query?.sortOrder === 'ASCENDING';
+/** The first of `locks` a live replica holds, and that replica. */
+async function anyHolder(locks: readonly string[]): Promise<{ lock: string; by: GateProcess } | null> {
+  for (const lock of locks) {
+    const by = await holderOf(lock);
+    if (by !== null) return { lock, by };
+  }
+  return null;
 }
 
-/** An admin resetting a user's factors in the Okta console: a native bypass only the System Log reports. */
-function consoleReset(subject: string): void {
-  const frank = { id: userId('frank'), type: 'User', alternateId: 'frank@example.com', displayName: 'Frank' };
-  okta.emulator.control.appendEvent({
-    eventType: 'user.mfa.factor.reset_all',
-    actor: frank,
-    targets: [
-      { id: userId(subject), type: 'User', alternateId: `${subject}@example.com`, displayName: subject },
-    ],
-  });
+/** The subject's own proof, as the verification page records it (see helpers.proveSubject). */
+async function proofOf(adapter: RecoveryProvider, userId: string) {
+  const facts = await adapter.readSubjectFacts(userId);
+  const phone = (facts.channels ?? []).find((c) => c.kind === 'phone' && c.verified && !c.isAccountMailbox);
+  const password = (facts.authenticators ?? []).find((a) => a.kind === 'password' && a.status === 'active');
+  return phone
+    ? ({ kind: 'phone_otp', by: userId, channelId: phone.id } as const)
+    : ({ kind: 'oidc_step_up', by: userId, authenticatorId: password?.id ?? null } as const);
 }
 
-/** Hooks posted to the live replicas in turn, 10% delivered twice (to another replica), until stopped. */
-function startHookLoad(): { stop: () => Promise<void>; acked: Set<string> } {
-  const acked = new Set<string>();
-  let stopped = false;
-  const run = (async () => {
-    for (let i = 0; !stopped; i += 1) {
-      const live = processes.filter(alive);
-      const target = live[i % live.length];
-      if (target !== undefined) {
-        const uuid = randomUUID();
-        const body = requestHookBody(okta, uuid, LOAD[i % LOAD.length] as string);
-        if (await deliver(target.url, body)) acked.add(uuid);
-        const other = live[(i + 1) % live.length];
-        if (i % 10 === 0 && other !== undefined) await deliver(other.url, body);
-      }
-      // Pacing of the load generator (about 20 hooks a second), not a wait for state.
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    acked,
-    async stop() {
-      stopped = true;
-      await run;
-    },
-  };
-}
-
-const journal = async (caseId: string) =>
+const journalOf = async (caseId: string) =>
   new Map(
     (
-      await store.query<{ step: string; state: string }>(
+      await (run.store as Store).query<{ step: string; state: string }>(
         'SELECT step, state FROM case_journal WHERE case_id = $1',
         [caseId],
       )
     ).map((r) => [r.step, r.state]),
   );
 
-/** Kills `victim` and waits for a live replica to hold `lock`; returns the milliseconds that took. */
-async function killAndTakeOver(victim: GateProcess, lock: string): Promise<number> {
-  const t0 = Date.now();
-  await victim.kill('SIGKILL');
-  let by: GateProcess | null = null;
-  await until(
-    async () => {
-      by = await holderOf(lock);
-      return by !== null;
-    },
-    120_000,
-    `a live replica to take ${lock} over`,
-  );
-  expect(by).not.toBe(victim);
-  return Date.now() - t0;
+/** Reads of each stream, as [arrived, answered] pairs, that overlap one another (one stream at a time). */
+function overlappingReads(tenant: ProcessTenant, after: number, killedAt: number): string[] {
+  const byPath = new Map<string, { at: number; end: number }[]>();
+  for (const r of tenant.proxy.requests) {
+    if (!tenant.isPollRead(r) || r.at <= after || r.finishedAt === undefined) continue;
+    const list = byPath.get(r.path) ?? [];
+    list.push({ at: r.at, end: r.finishedAt });
+    byPath.set(r.path, list);
+  }
+  const overlaps: string[] = [];
+  for (const [path, reads] of byPath) {
+    reads.sort((x, y) => x.at - y.at);
+    for (let i = 1; i < reads.length; i += 1) {
+      const [a, b] = [reads[i - 1], reads[i]] as [{ at: number; end: number }, { at: number; end: number }];
+      // The dead replica's last read may still be answered (to nobody) while its successor reads.
+      if (a.at < killedAt && b.at >= killedAt) continue;
+      if (b.at < a.end) overlaps.push(`${path}: ${a.at}-${a.end} and ${b.at}-${b.end}`);
+    }
+  }
+  return overlaps;
 }
 
-describe('three gate replicas on one PostgreSQL database, one killed at a time', () => {
-  it('lose nothing acknowledged, repeat no side effect, take pollers and cases over, keep one audit chain', async () => {
-    const { file, dir } = await writeGateConfig(
-      okta,
-      { databaseUrl: DATABASE_URL, schema },
-      { interval: '1s', tick: '1s' },
-    );
-    dirs.push(dir);
-    for (let i = 0; i < 3; i += 1) await startReplica(file);
-    for (const p of processes) {
-      const ready = await fetch(`${p.url}/readyz`);
-      expect(ready.status).toBe(200);
-    }
-    const session = await okta.emulator.control.mintSession('alice@example.com');
-    const load = startHookLoad();
-    const { faults } = okta.emulator.control;
-    const takeOver: Record<string, number> = {};
-    try {
-      // 1. The poller's holder. Every IdP call slowed to 1.5 s, so a poll run holds its lock long enough
-      //    to be seen; console actions give the pollers work.
-      consoleReset('gina');
-      faults.resetLog();
-      faults.inject({ kind: 'latency', ms: 1500 });
-      const slowedAt = Date.now();
-      let poller: GateProcess | null = null;
-      await until(
-        async () => {
-          poller = await holderOf('poll:okta:system_log');
-          return poller !== null;
-        },
-        120_000,
-        'a replica to poll the System Log',
+describe.each(IDPS)(
+  'three gate replicas on one PostgreSQL database (%s), one killed at a time',
+  (idp: IdpKind) => {
+    it('lose nothing acknowledged, repeat no side effect, take pollers and cases over, keep one audit chain', async () => {
+      run.schema = `h16_replicas_${idp}_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+      const processes = run.processes;
+      run.balancer = await startBalancer(() => processes.filter(alive).map((p) => p.url));
+      const tenant = await startTenant(idp, { notifyTo: run.balancer.url, syntheticUsers: 600 });
+      run.tenant = tenant;
+      const store = await openStore({ databaseUrl: DATABASE_URL, schema: run.schema });
+      run.store = store;
+      const { file, dir } = await writeGateConfig(
+        tenant,
+        { databaseUrl: DATABASE_URL, schema: run.schema },
+        { interval: '1s', tick: '1s' },
       );
-      const pollerKilledAt = Date.now();
-      takeOver.poller = await killAndTakeOver(poller as unknown as GateProcess, 'poll:okta:system_log');
-      // Wait for a few more slowed reads, then check that no two overlapped (one live poller at a time);
-      // only the dead replica's last read may overlap its successor's first.
-      await until(
-        () =>
-          faults.requestLog().filter((e) => e.path.endsWith('/logs') && e.at > pollerKilledAt).length >= 3,
-        120_000,
-        'the System Log to be read again',
-      );
-      const reads = faults
-        .requestLog()
-        // The pollers' reads (oldest first); fact reads of the hook load read the log newest first.
-        .filter((e) => isPollRead(e) && e.at > slowedAt + 100)
-        .map((e) => e.at)
-        .sort((x, y) => x - y);
-      for (let i = 1; i < reads.length; i += 1) {
-        const [a, b] = [reads[i - 1] as number, reads[i] as number];
-        if (a < pollerKilledAt && b >= pollerKilledAt) continue;
-        expect(b - a).toBeGreaterThanOrEqual(1400);
-      }
-      await startReplica(file);
-      consoleReset('sam');
-
-      // 2. The replica executing a case. This process records alice's proofs; its own execution attempt
-      //    meets an IdP outage, so the replicas' case timer runs the execution, slowed to 4 s a call.
-      faults.clear();
-      const alice = userId('alice');
-      expect(
-        await deliver(
-          (processes.find(alive) as GateProcess).url,
-          requestHookBody(okta, randomUUID(), 'alice'),
-        ),
-      ).toBe(true);
-      let caseId = '';
-      await until(
-        async () => {
-          const [row] = await store.query<{ id: string; state: string }>(
-            "SELECT id, state FROM cases WHERE subject_id = $1 AND kind = 'recovery'",
-            [alice],
-          );
-          caseId = row?.id ?? '';
-          return row?.state === 'verifying';
-        },
-        60_000,
-        "alice's case to wait for verification",
-      );
-      const outage: RecoveryProvider = {
-        ...okta.adapter,
-        revokeSessions: async () => {
-          throw new GateError('ERR_IDP_UNAVAILABLE', 'outage (test)');
-        },
+      run.dirs.push(dir);
+      // A busy machine may need three minutes to start a replica.
+      const startReplica = async () => {
+        const replica = await startGateProcess(file, tenant, DATABASE_URL, 180_000);
+        processes.push(replica);
+        return replica;
       };
-      const driver = engineOn(store, outage);
-      const facts = await okta.adapter.readSubjectFacts(alice);
-      const password = (facts.authenticators ?? []).find((a) => a.kind === 'password');
-      await driver.recordEvidence(caseId, {
-        kind: 'oidc_step_up',
-        by: alice,
-        authenticatorId: password?.id ?? null,
-      });
-      faults.resetLog();
-      faults.inject({ kind: 'latency', ms: 4000 });
-      await driver.recordApproval(caseId, {
-        approverId: userId('erin'),
-        role: 'manager',
-        decision: 'approve',
-        reason: 'confirmed on a video call',
-      });
-      await until(
-        async () => (await journal(caseId)).get('revoke') === 'started',
-        180_000,
-        'revoke to start',
-      );
-      const executor = await holderOf(`recovery-gate:case:${caseId}`);
-      expect(executor).not.toBeNull();
-      await (executor as GateProcess).kill('SIGKILL');
-      const executorKilledAt = Date.now();
-      faults.clear();
-      // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on. Measured from
-      // the kill on the two survivors alone (a replacement replica starts only afterwards).
+      for (let i = 0; i < 3; i += 1) await startReplica();
+      for (const p of processes) expect((await fetch(`${p.url}/readyz`)).status).toBe(200);
+      await tenant.ready();
+      const alice = tenant.id('alice');
+      const session = await tenant.probes.mintSession(alice);
+      const consoleReset = (subject: string) => tenant.consoleReset(tenant.id(subject));
+      const load = startRequestLoad(tenant, () => processes.filter(alive));
+      const { proxy } = tenant;
+      const takeOver: Record<string, number> = {};
+      try {
+        // 1. The poller's holder. The stream reads slowed to 1.5 s, so a poll run holds its lock long enough to
+        //    be seen; a console action gives the pollers work.
+        await consoleReset('gina');
+        proxy.fail({ method: 'GET', path: tenant.pollPath, delayMs: 1500 });
+        const slowedAt = Date.now();
+        let held: { lock: string; by: GateProcess } | null = null;
+        await until(
+          async () => {
+            held = await anyHolder(tenant.pollLocks);
+            return held !== null;
+          },
+          120_000,
+          'a replica to poll',
+        );
+        const { lock, by: poller } = held as unknown as { lock: string; by: GateProcess };
+        const pollerKilledAt = Date.now();
+        await poller.kill('SIGKILL');
+        let successor: GateProcess | null = null;
+        await until(
+          async () => {
+            successor = await holderOf(lock);
+            return successor !== null;
+          },
+          120_000,
+          `a live replica to take ${lock} over`,
+        );
+        takeOver.poller = Date.now() - pollerKilledAt;
+        expect(successor).not.toBe(poller);
+        // A few more slowed reads, then: no two reads of one stream overlapped (one live poller at a time).
+        await until(
+          () =>
+            proxy.requests.filter(
+              (r) => tenant.isPollRead(r) && r.finishedAt !== undefined && r.at > pollerKilledAt,
+            ).length >= 3,
+          120_000,
+          'the streams to be read again',
+        );
+        expect(overlappingReads(tenant, slowedAt + 100, pollerKilledAt)).toEqual([]);
+        proxy.heal();
+        await startReplica();
+        await consoleReset('sam');
+
+        // 2. The replica executing a case. This process records alice's proofs; its own execution attempt
+        //    meets an IdP outage, so the replicas' case timer runs the execution, every IdP call slowed to 4 s.
+        await load.request('alice');
+        let caseId = '';
+        await until(
+          async () => {
+            const [row] = await store.query<{ id: string; state: string }>(
+              "SELECT id, state FROM cases WHERE subject_id = $1 AND kind = 'recovery'",
+              [alice],
+            );
+            caseId = row?.id ?? '';
+            return row?.state === 'verifying';
+          },
+          120_000,
+          "alice's case to wait for verification",
+        );
+        const outage: RecoveryProvider = {
+          ...tenant.adapter,
+          revokeSessions: async () => {
+            throw new GateError('ERR_IDP_UNAVAILABLE', 'outage (test)');
+          },
+        };
+        const driver = engineOn(store, outage);
+        await driver.recordEvidence(caseId, await proofOf(tenant.adapter, alice));
+        proxy.fail({ method: '*', path: /./, delayMs: 4000 });
+        await driver.recordApproval(caseId, {
+          approverId: tenant.id('erin'),
+          role: 'manager',
+          decision: 'approve',
+          reason: 'confirmed on a video call',
+        });
+        await until(
+          async () => (await journalOf(caseId)).get('revoke') === 'started',
+          180_000,
+          'revoke to start',
+        );
+        const executor = await holderOf(`recovery-gate:case:${caseId}`);
+        expect(executor).not.toBeNull();
+        await (executor as GateProcess).kill('SIGKILL');
+        const executorKilledAt = Date.now();
+        proxy.heal();
+        await startReplica();
+        // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on.
+        await until(
+          async () =>
+            (await holderOf(`recovery-gate:case:${caseId}`)) !== null ||
+            (await journalOf(caseId)).get('reset') !== undefined,
+          120_000,
+          'a survivor to take the case over',
+        );
+        takeOver.caseExecution = Date.now() - executorKilledAt;
+        await until(
+          async () => (await journalOf(caseId)).get('reset') === 'done',
+          120_000,
+          'the survivor to finish revoke and reset',
+        );
+        let secret = '';
+        await until(
+          async () => {
+            try {
+              secret = (await engineOn(store, tenant.adapter).claimCredential(caseId, alice)).secret.reveal();
+              return true;
+            } catch (error) {
+              if ((error as { code?: string }).code === 'ERR_IDP_CONFLICT') return false;
+              throw error;
+            }
+          },
+          60_000,
+          'the case to be free to claim',
+        );
+
+        // 3. The audit head's holder, under the load, while another console action is read. A kill that came a
+        //    moment late (the head just released) is a replica killed anyway: replace it and try again.
+        await consoleReset('sara');
+        expect(processes.filter(alive)).toHaveLength(3);
+        let caught = false;
+        await until(
+          async () => {
+            const head = await killHeadHolder();
+            if (head === null) return false;
+            await head.victim.kill('SIGKILL');
+            caught = head.probeWaiting;
+            if (!caught) await startReplica();
+            return caught;
+          },
+          180_000,
+          'a replica to be killed while holding the audit head',
+        );
+        expect(caught).toBe(true);
+        await consoleReset('ivan');
+        const consoleIds = CONSOLE.map((s) => tenant.id(s));
+        await until(
+          async () =>
+            (
+              await store.query(
+                "SELECT DISTINCT subject_id FROM cases WHERE kind = 'incident' AND state = 'completed' AND subject_id = ANY($1::text[])",
+                [consoleIds],
+              )
+            ).length === CONSOLE.length,
+          180_000,
+          'every console action to end in a completed incident',
+        );
+
+        // alice's case: completed, sessions revoked, exactly one live credential (the one she collected).
+        await until(
+          async () =>
+            (await store.query<{ state: string }>('SELECT state FROM cases WHERE id = $1', [caseId]))[0]
+              ?.state === 'completed',
+          120_000,
+          "alice's case to complete",
+        );
+        expect(await tenant.probes.refreshTokenWorks(session.refreshToken)).toBe(false);
+        expect(tenant.liveCredentials(alice)).toBe(1);
+        expect(await tenant.probes.signInWithTemporaryCredential(alice, secret)).toBe(true);
+        expect(await tenant.probes.signInWithTemporaryCredential(alice, secret)).toBe(false);
+        const steps = await store.query<{ type: string; n: number }>(
+          `SELECT type, count(*)::int AS n FROM audit_records WHERE case_id = $1 AND type LIKE 'step.%' GROUP BY type`,
+          [caseId],
+        );
+        expect(steps.filter((s) => s.n !== 1)).toEqual([]);
+        expect(steps.map((s) => s.type)).toEqual(
+          expect.arrayContaining(['step.revoke', 'step.reset', 'step.issue']),
+        );
+        const aliceCases = await store.query(
+          "SELECT 1 FROM cases WHERE kind = 'recovery' AND subject_id = $1",
+          [alice],
+        );
+        expect(aliceCases).toHaveLength(1);
+        // Each console action: one incident, completed, for its subject.
+        const incidents = await store.query<{ subject_id: string; state: string }>(
+          "SELECT subject_id, state FROM cases WHERE kind = 'incident' AND subject_id = ANY($1::text[])",
+          [consoleIds],
+        );
+        expect(incidents.map((c) => c.subject_id).sort()).toEqual([...consoleIds].sort());
+        expect(incidents.every((c) => c.state === 'completed')).toBe(true);
+      } finally {
+        await load.stop();
+        proxy.heal();
+      }
+      console.info(`replica take-over on ${idp} (ms): ${JSON.stringify(takeOver)}`);
+      await load.settled(store);
       await until(
         async () =>
-          (await holderOf(`recovery-gate:case:${caseId}`)) !== null ||
-          (await journal(caseId)).get('reset') !== undefined,
-        120_000,
-        'a survivor to take the case over',
-      );
-      takeOver.caseExecution = Date.now() - executorKilledAt;
-      // Taken over by the two survivors on their own, before any replacement started.
-      expect(processes.filter(alive)).toHaveLength(2);
-      await startReplica(file);
-      await until(
-        async () => (await journal(caseId)).get('reset') === 'done',
-        120_000,
-        'the survivor to finish revoke and reset',
-      );
-      let claimed: Awaited<ReturnType<ReturnType<typeof engineOn>['claimCredential']>> | undefined;
-      await until(
-        async () => {
-          try {
-            claimed = await engineOn(store, okta.adapter).claimCredential(caseId, alice);
-            return true;
-          } catch (error) {
-            if ((error as { code?: string }).code === 'ERR_IDP_CONFLICT') return false;
-            throw error;
-          }
-        },
-        60_000,
-        'the case to be free to claim',
-      );
-      if (!claimed) throw new Error('unreachable: until returned without a claim');
-
-      // 3. The audit head's holder, under the hook load, while another console action is read.
-      consoleReset('sara');
-      expect(processes.filter(alive)).toHaveLength(3);
-      // Caught in the act: the probe was still waiting for the head when the kill went out. A kill that
-      // came a moment late (the head just released) is a replica killed anyway: replace it and try again.
-      let caught = false;
-      await until(
-        async () => {
-          const head = await killHeadHolder();
-          if (head === null) return false;
-          await head.victim.kill('SIGKILL');
-          caught = head.probeWaiting;
-          if (!caught) await startReplica(file);
-          return caught;
-        },
+          (await store.query("SELECT 1 FROM gate_inbox WHERE status IN ('pending', 'processing')")).length ===
+          0,
         180_000,
-        'a replica to be killed while holding the audit head',
+        'the inbox to settle on the survivors',
       );
-      expect(caught).toBe(true);
-      consoleReset('ivan');
-      await until(
-        async () =>
-          (
-            await store.query(
-              "SELECT DISTINCT subject_id FROM cases WHERE kind = 'incident' AND state = 'completed' AND subject_id = ANY($1::text[])",
-              [CONSOLE.map(userId)],
-            )
-          ).length === CONSOLE.length,
-        180_000,
-        'every console action to end in a completed incident',
+      // Nothing acknowledged is lost, and each request event had its effect once (one case event, one audit
+      // record): every acknowledged request reached the inbox, and every request event there is done.
+      await load.check(store);
+      const effects = await store.query<{ key: string; status: string; n: number }>(
+        `SELECT i.idempotency_key AS key, i.status,
+              (SELECT count(*)::int FROM audit_records a
+                WHERE a.type IN ('case.opened', 'case.joined') AND a.data::jsonb->>'event' = i.idempotency_key) AS n
+         FROM gate_inbox i WHERE i.kind = 'recovery_requested'`,
       );
-    } finally {
-      await load.stop();
-      faults.clear();
-    }
-    // Observed take-over times (published by the bench; here only logged).
-    console.info(`replica take-over (ms): ${JSON.stringify(takeOver)}`);
-
-    await until(
-      async () =>
-        (await store.query("SELECT 1 FROM gate_inbox WHERE status IN ('pending', 'processing')")).length ===
-        0,
-      180_000,
-      'the inbox to settle on the survivors',
-    );
-    // Nothing acknowledged is lost, and each event had its effect once (one case event, one audit record).
-    const inbox = await store.query<{ event_id: string; status: string }>(
-      "SELECT event_id, status FROM gate_inbox WHERE idp = 'okta'",
-    );
-    const stored = new Map(inbox.map((r) => [r.event_id, r.status]));
-    for (const uuid of load.acked) expect(stored.get(uuid)).toBe('done');
-    expect(load.acked.size).toBeGreaterThan(20);
-    const effects = await store.query<{ event: string; n: number }>(
-      `SELECT data::jsonb->>'event' AS event, count(*)::int AS n FROM audit_records
-        WHERE type IN ('case.opened', 'case.joined') GROUP BY 1`,
-    );
-    const once = new Map(effects.map((r) => [r.event, r.n]));
-    for (const uuid of load.acked) expect(once.get(`okta:${uuid}`)).toBe(1);
-    // Every recovery case was opened by one event, once (a load subject's case that ended, denied while
-    // the IdP was slowed past its timeouts, is followed by a new one: never two open at once, by the index).
-    const [opened] = await store.query<{ cases: number; audited: number }>(
-      `SELECT (SELECT count(*)::int FROM cases WHERE kind = 'recovery') AS cases,
+      expect(effects.filter((e) => e.status !== 'done' || e.n !== 1)).toEqual([]);
+      // Every recovery case was opened by one event, once: never two open at once, by the index.
+      const [opened] = await store.query<{ cases: number; audited: number }>(
+        `SELECT (SELECT count(*)::int FROM cases WHERE kind = 'recovery') AS cases,
               (SELECT count(*)::int FROM audit_records WHERE type = 'case.opened') AS audited`,
-    );
-    expect(opened?.audited).toBe(opened?.cases);
-    const aliceCases = await store.query("SELECT 1 FROM cases WHERE kind = 'recovery' AND subject_id = $1", [
-      userId('alice'),
-    ]);
-    expect(aliceCases).toHaveLength(1);
-    await until(
-      async () =>
-        (
-          await store.query<{ state: string }>(
-            'SELECT state FROM cases WHERE id = (SELECT id FROM cases WHERE subject_id = $1)',
-            [userId('alice')],
-          )
-        )[0]?.state === 'completed',
-      120_000,
-      "alice's case to complete",
-    );
-    // Emulator state: alice's sessions revoked, exactly one live credential (the one she collected),
-    // revoke and reset each journaled and audited once.
-    expect(await refreshTokenWorks(okta, session.refreshToken)).toBe(false);
-    expect(liveTacs(okta, userId('alice'))).toBe(1);
-    const steps = await store.query<{ type: string; n: number }>(
-      `SELECT type, count(*)::int AS n FROM audit_records
-        WHERE case_id = (SELECT id FROM cases WHERE subject_id = $1) AND type LIKE 'step.%' GROUP BY type`,
-      [userId('alice')],
-    );
-    expect(steps.every((s) => s.n === 1)).toBe(true);
-    expect(steps.map((s) => s.type)).toEqual(
-      expect.arrayContaining(['step.revoke', 'step.reset', 'step.issue']),
-    );
-    // Each console action: one incident, completed, for its subject.
-    const incidents = await store.query<{ subject_id: string; state: string }>(
-      "SELECT subject_id, state FROM cases WHERE kind = 'incident' AND subject_id = ANY($1::text[])",
-      [CONSOLE.map(userId)],
-    );
-    expect(incidents.map((c) => c.subject_id).sort()).toEqual(CONSOLE.map(userId).sort());
-    expect(incidents.every((c) => c.state === 'completed')).toBe(true);
-    expect((await verifyAudit(store)).ok).toBe(true);
-    expect(Object.keys(takeOver).sort()).toEqual(['caseExecution', 'poller']);
-    for (const p of processes.filter(alive)) await p.kill('SIGTERM');
-    expect(processes.every((p) => !alive(p))).toBe(true);
-  }, 900_000);
-});
+      );
+      expect(opened?.audited).toBe(opened?.cases);
+      expect((await verifyAudit(store)).ok).toBe(true);
+      expect(Object.keys(takeOver).sort()).toEqual(['caseExecution', 'poller']);
+      for (const p of processes.filter(alive)) await p.kill('SIGTERM');
+      expect(processes.every((p) => !alive(p))).toBe(true);
+      // The request load really ran across the replicas.
+      expect(load.acknowledged()).toBeGreaterThan(20);
+      // Entra: the load came in as change notifications through the balancer, as well as the delta reads.
+      if (tenant.notificationsAcknowledged) expect(tenant.notificationsAcknowledged()).toBeGreaterThan(10);
+    }, 900_000);
+  },
+);

@@ -51,6 +51,8 @@ export interface World {
   readonly idp: IdpKind;
   readonly adapter: RecoveryProvider;
   readonly probes: ContractProbes;
+  /** The harness environment (each IdP's adds its `emulator`; Entra's also its adapter `config`). */
+  readonly env: ContractEnvironment;
   engine: CaseEngine;
   readonly store: Store;
   readonly sent: Notification[];
@@ -121,6 +123,7 @@ export async function startWorld(
     idp,
     adapter: env.adapter,
     probes: env.probes,
+    env,
     engine,
     store,
     sent,

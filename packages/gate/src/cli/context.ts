@@ -42,7 +42,11 @@ export async function loadCliConfig(path: string | undefined, io: CliIo): Promis
   return { config, file, adapters };
 }
 
-async function providerOptions(idp: IdpKind, env: CliIo['env']): Promise<Record<string, unknown>> {
+/**
+ * The adapter options for `idp` under `env`: the loopback seam for Entra when {@link ENTRA_LOOPBACK_ENV} is set.
+ * @throws Error when the variable is set to anything but a loopback origin.
+ */
+export async function providerOptions(idp: IdpKind, env: CliIo['env']): Promise<Record<string, unknown>> {
   const loopback = env[ENTRA_LOOPBACK_ENV];
   if (idp !== 'entra' || loopback === undefined || loopback === '') return {};
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(loopback)) {

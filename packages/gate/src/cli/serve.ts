@@ -6,9 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { GateError } from '@recovery-gate/core';
-import { type Adapters, loadConfig } from '../config/index.js';
+import { type Adapters, loadAdapters, loadConfig } from '../config/index.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { createGate } from '../service.js';
+import { cliProviders, ENTRA_LOOPBACK_ENV } from './context.js';
 import { type CliIo, EXIT } from './io.js';
 
 /** Options of `serve`. */
@@ -43,11 +44,17 @@ export async function serve(
   seams: { readonly adapters?: Adapters } = {},
 ): Promise<number> {
   const { text, file } = await readConfigFile(options.config ?? 'recovery-gate.yaml', io.cwd);
-  const config = await loadConfig(text, io.env, seams);
+  const adapters = seams.adapters ?? (await loadAdapters());
+  const config = await loadConfig(text, io.env, { adapters });
   const logger = createLogger({ level: options.logLevel ?? 'info', write: io.stderr });
+  // An emulated Entra tenant is reached through the loopback seam plan, apply and doctor use (tests, demo).
+  const providers = io.env[ENTRA_LOOPBACK_ENV]
+    ? await cliProviders({ config, file, adapters }, io)
+    : undefined;
   const gate = createGate({
     config,
-    ...seams,
+    adapters,
+    ...(providers === undefined ? {} : { providers }),
     env: io.env,
     logger,
     baseDir: dirname(file),
