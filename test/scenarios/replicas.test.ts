@@ -275,8 +275,8 @@ describe.each(IDPS)(
         await (executor as GateProcess).kill('SIGKILL');
         const executorKilledAt = Date.now();
         proxy.heal();
-        await startReplica();
-        // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on.
+        // Taken over: a survivor holds the case (seen in pg_locks) or has already moved it on. Measured from
+        // the kill on the two survivors alone (a replacement replica starts only afterwards).
         await until(
           async () =>
             (await holderOf(`recovery-gate:case:${caseId}`)) !== null ||
@@ -285,6 +285,7 @@ describe.each(IDPS)(
           'a survivor to take the case over',
         );
         takeOver.caseExecution = Date.now() - executorKilledAt;
+        await startReplica();
         await until(
           async () => (await journalOf(caseId)).get('reset') === 'done',
           120_000,

@@ -50,6 +50,8 @@ export interface ProcessTenant {
 export interface TenantOptions {
   /** Where the IdP's notifications go (Entra; a load balancer's origin). */
   readonly notifyTo?: string;
+  /** Okta: the origin of the gate's event hook URL (`apply` creates and verifies it). @default an unreachable one */
+  readonly hooksTo?: string;
   /** Synthetic users to seed for load (Entra, Keycloak). @default 0 */
   readonly syntheticUsers?: number;
   /** false: a tenant as before the first `apply` (no request groups, no guardrails). @default true */
@@ -87,7 +89,7 @@ async function okta(
     section: {
       orgUrl: proxy.url,
       auth: { token: ref('OKTA_TOKEN') },
-      hook: { url: 'http://127.0.0.1:1/hooks/okta', secret: ref('OKTA_HOOK_SECRET') },
+      hook: { url: `${options.hooksTo ?? 'http://127.0.0.1:1'}/hooks/okta`, secret: ref('OKTA_HOOK_SECRET') },
     },
     env: { OKTA_TOKEN: env.emulator.apiToken, OKTA_HOOK_SECRET: kit.HARNESS_HOOK_SECRET },
     pollLocks: ['poll:okta:system_log'],
@@ -146,9 +148,9 @@ async function entra(
   proxyFor: (url: string) => Promise<FaultProxy>,
   options: TenantOptions,
 ): Promise<ProcessTenant> {
-  const kit = await import('@recovery-gate/entra/emulator');
+  const kit = await import('@recovery-gate/entra/testing');
   const guardrails = options.guardrails !== false;
-  const env = await kit.startEmulatedEnvironment({
+  const env = await kit.startTestEnvironment({
     guardrailsApplied: guardrails,
     // `load:<n>` is user<n>, counted from 1; the emulator counts from 0.
     syntheticUsers: (options.syntheticUsers ?? 0) + 1,
