@@ -290,6 +290,8 @@ describe.each(IDPS)(
             'a survivor to take the case over',
           );
           takeOver.caseExecution = Date.now() - executorKilledAt;
+          // Taken over by the two survivors on their own, before any replacement started.
+          expect(processes.filter(alive)).toHaveLength(2);
           await startReplica();
           await until(
             async () => (await journalOf(caseId)).get('reset') === 'done',

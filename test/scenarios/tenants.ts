@@ -232,8 +232,9 @@ async function keycloak(
   options: TenantOptions,
 ): Promise<ProcessTenant> {
   const kit = await import('@recovery-gate/keycloak/emulator');
+  const { startTestEnvironment } = await import('@recovery-gate/keycloak/testing');
   const guardrails = options.guardrails !== false;
-  const pair = await kit.startPair({
+  const pair = await startTestEnvironment({
     guardrailsApplied: guardrails,
     ...((options.syntheticUsers ?? 0) > 0
       ? { emulator: { seed: { syntheticUsers: options.syntheticUsers ?? 0 } } }
