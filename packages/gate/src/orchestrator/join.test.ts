@@ -1,46 +1,35 @@
 import type { NormalizedEvent } from '@recovery-gate/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeIdp, type FakeIdp } from './fake-idp.test-helper.js';
-import { type Env, event, startEnv } from './setup.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { event, useOktaDouble } from './setup.test-helper.js';
 
 describe('requests joining an open case, handled in a batch (okta double)', { timeout: 120_000 }, () => {
-  let env: Env;
-  let idp: FakeIdp;
-  const clock = { now: new Date('2026-11-22T10:00:00.000Z') };
-
-  beforeEach(async () => {
-    clock.now = new Date('2026-11-22T10:00:00.000Z');
-    idp = createFakeIdp('okta', () => clock.now);
-    env = await startEnv(new Map([['okta', idp.provider]]), clock);
-  }, 120_000);
-  afterEach(async () => {
-    await env.close();
-  }, 120_000);
+  const t = useOktaDouble();
+  const { clock } = t;
 
   const request = (userId: string, over: Partial<NormalizedEvent> = {}) =>
     event('okta', { subject: { userId, login: null }, occurredAt: clock.now.toISOString(), ...over });
   const calls = (method: string, userId: string) =>
-    idp.calls.filter((c) => c.method === method && c.userId === userId).length;
+    t.idp.calls.filter((c) => c.method === method && c.userId === userId).length;
   const caseOf = async (userId: string) => {
-    const [c] = await env.engine.listCases({ subjectId: userId });
+    const [c] = await t.env.engine.listCases({ subjectId: userId });
     if (!c) throw new Error(`no case for ${userId}`);
     return c;
   };
   const caseEvents = async () =>
     new Map(
-      (await env.store.query<{ event_key: string; case_id: string | null }>('SELECT * FROM case_events')).map(
-        (r) => [r.event_key, r.case_id],
-      ),
+      (
+        await t.env.store.query<{ event_key: string; case_id: string | null }>('SELECT * FROM case_events')
+      ).map((r) => [r.event_key, r.case_id]),
     );
 
   it('records each join with its case and audit record in one go; opening, seen and withdrawn events are left', async () => {
     const aliceFirst = request('u-alice');
-    await env.engine.handleEvent(aliceFirst);
-    await env.engine.handleEvent(request('u-bob'));
+    await t.env.engine.handleEvent(aliceFirst);
+    await t.env.engine.handleEvent(request('u-bob'));
     const alice = await caseOf('u-alice');
     const bob = await caseOf('u-bob');
     expect([alice.state, bob.state]).toEqual(['verifying', 'verifying']);
-    const sentBefore = env.sent.length;
+    const sentBefore = t.env.sent.length;
     // A minute later: a case advanced again would be written at this time.
     clock.now = new Date(clock.now.getTime() + 60_000);
     const factsBefore = calls('readSubjectFacts', 'u-alice');
@@ -50,7 +39,7 @@ describe('requests joining an open case, handled in a batch (okta double)', { ti
     const bobAgain = request('u-bob');
     const carol = request('u-carol');
     const bobWithdrawn = request('u-bob', { kind: 'recovery_request_withdrawn' });
-    const left = await env.engine.handleEventBatch([aliceAgain, bobAgain, carol, aliceFirst, bobWithdrawn]);
+    const left = await t.env.engine.handleEventBatch([aliceAgain, bobAgain, carol, aliceFirst, bobWithdrawn]);
 
     // Only the joins were taken: a new case, an event seen before and a withdrawal go one at a time.
     expect(left).toEqual([carol, aliceFirst, bobWithdrawn]);
@@ -58,36 +47,36 @@ describe('requests joining an open case, handled in a batch (okta double)', { ti
     expect(recorded.get(`okta:${aliceAgain.id}`)).toBe(alice.id);
     expect(recorded.get(`okta:${bobAgain.id}`)).toBe(bob.id);
     expect(recorded.has(`okta:${carol.id}`)).toBe(false);
-    const joins = env.audit.entries.filter((e) => e.type === 'case.joined');
+    const joins = t.env.audit.entries.filter((e) => e.type === 'case.joined');
     expect(joins).toEqual([
       { type: 'case.joined', caseId: alice.id, actor: 'u-gina', data: { event: `okta:${aliceAgain.id}` } },
       { type: 'case.joined', caseId: bob.id, actor: 'u-frank', data: { event: `okta:${bobAgain.id}` } },
     ]);
     // Waiting for evidence, the cases were not decided again nor asked again: nothing changed for them.
     expect(calls('readSubjectFacts', 'u-alice')).toBe(factsBefore);
-    expect(env.sent.length).toBe(sentBefore);
+    expect(t.env.sent.length).toBe(sentBefore);
     expect(await caseOf('u-alice')).toMatchObject({ state: 'verifying', updatedAt: alice.updatedAt });
     expect((await caseOf('u-bob')).updatedAt).toBe(bob.updatedAt);
 
     // Handled again (a retry after a crash), the joins are seen: nothing recorded twice.
-    expect(await env.engine.handleEventBatch([aliceAgain, bobAgain])).toEqual([aliceAgain, bobAgain]);
-    await env.engine.handleEvent(aliceAgain);
-    expect(env.audit.entries.filter((e) => e.type === 'case.joined')).toHaveLength(2);
+    expect(await t.env.engine.handleEventBatch([aliceAgain, bobAgain])).toEqual([aliceAgain, bobAgain]);
+    await t.env.engine.handleEvent(aliceAgain);
+    expect(t.env.audit.entries.filter((e) => e.type === 'case.joined')).toHaveLength(2);
     // One at a time, the withdrawal still cancels bob's case, and carol's request opens hers.
-    await env.engine.handleEvent(bobWithdrawn);
-    await env.engine.handleEvent(carol);
+    await t.env.engine.handleEvent(bobWithdrawn);
+    await t.env.engine.handleEvent(carol);
     expect((await caseOf('u-bob')).state).toBe('cancelled');
     expect((await caseOf('u-carol')).state).toBe('verifying');
   });
 
   it('advances a joined case that has work due: a start that failed is retried by the join', async () => {
-    idp.failNext('readSubjectFacts', 1);
-    await env.engine.handleEvent(request('u-alice'));
+    t.idp.failNext('readSubjectFacts', 1);
+    await t.env.engine.handleEvent(request('u-alice'));
     const waiting = await caseOf('u-alice');
     expect(waiting.state).toBe('requested');
     // The retry's back-off has passed: the case is due, and the next request for it starts it.
     clock.now = new Date(clock.now.getTime() + 3_600_000);
-    expect(await env.engine.handleEventBatch([request('u-alice')])).toEqual([]);
+    expect(await t.env.engine.handleEventBatch([request('u-alice')])).toEqual([]);
     expect((await caseOf('u-alice')).state).toBe('verifying');
     expect(calls('readSubjectFacts', 'u-alice')).toBe(2);
   });

@@ -12,12 +12,14 @@ import {
   type Policy,
   type RecoveryProvider,
 } from '@recovery-gate/core';
+import { afterEach, beforeEach } from 'vitest';
 import { createAuditLog } from '../audit/index.js';
 import { silentLogger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { GATE_MIGRATIONS } from '../store/index.js';
 import { type Backend, testLocation } from '../testing/stores.js';
 import type { AuditEntry, AuditLog, Metrics, Notification, Store } from '../types.js';
+import { createFakeIdp, type FakeIdp } from './fake-idp.test-helper.js';
 import { type CaseEngine, createOrchestrator, type OrchestratorOptions } from './index.js';
 
 /** A started test environment. */
@@ -125,5 +127,49 @@ export function event(
     action: 'mfa_reset',
     authenticatorKind: null,
     ...over,
+  };
+}
+
+/** The handles {@link useOktaDouble} keeps fresh for each test. */
+export interface OktaDoubleTest {
+  /** This test's environment; a test may replace it (after closing it) to run on another provider. */
+  env: Env;
+  /** This test's Okta double. */
+  readonly idp: FakeIdp;
+  /** The injected clock, reset to the start before each test. */
+  readonly clock: { now: Date };
+}
+
+/**
+ * Registers the usual per-test wiring: before each test a fresh store, engine and Okta double at a fixed
+ * start time; after it, the environment closed. Returns live handles (read `t.env`, `t.idp` inside tests).
+ */
+export function useOktaDouble(start = '2026-11-22T10:00:00.000Z'): OktaDoubleTest {
+  const clock = { now: new Date(start) };
+  let env: Env | undefined;
+  let idp: FakeIdp | undefined;
+  beforeEach(async () => {
+    clock.now = new Date(start);
+    idp = createFakeIdp('okta', () => clock.now);
+    env = await startEnv(new Map([['okta', idp.provider]]), clock);
+  }, 120_000);
+  afterEach(async () => {
+    await env?.close();
+  }, 120_000);
+  const live = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useOktaDouble: read inside a test, after beforeEach');
+    return value;
+  };
+  return {
+    get env() {
+      return live(env);
+    },
+    set env(next: Env) {
+      env = next;
+    },
+    get idp() {
+      return live(idp);
+    },
+    clock,
   };
 }
