@@ -50,11 +50,6 @@ export {
 } from './notify/index.js';
 export * from './orchestrator/index.js';
 export * from './pages/index.js';
-export type { Handler, HttpServer, RequestContext, RouteResponse, Router } from './server/index.js';
-export { createRouter, jsonError, readBody, startHttpServer } from './server/index.js';
-export type { Gate, GateOptions } from './service.js';
-export { createGate, storeLocation } from './service.js';
-export type { StoreLocation } from './store/index.js';
 export {
   closeReview,
   listReviews,
@@ -62,5 +57,10 @@ export {
   type ReviewSettings,
   sweepReviews,
 } from './reviews/index.js';
+export type { Handler, HttpServer, RequestContext, RouteResponse, Router } from './server/index.js';
+export { createRouter, jsonError, readBody, startHttpServer } from './server/index.js';
+export type { Gate, GateOptions } from './service.js';
+export { createGate, storeLocation } from './service.js';
+export type { StoreLocation } from './store/index.js';
 export { GATE_MIGRATIONS, hasSqlState, openStore, UNIQUE_VIOLATION } from './store/index.js';
 export type * from './types.js';
