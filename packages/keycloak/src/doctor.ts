@@ -25,21 +25,10 @@ import {
 } from './client/server-version.js';
 import type { KcSession } from './client.js';
 import { FACT_PERMISSIONS, type FactRead } from './facts/reads.js';
+import { GATE_ROLES } from './guardrails/desired.js';
 
-/** The `realm-management` roles the gate's service account needs (docs/install-keycloak.md). */
-export const REQUIRED_ROLES: readonly string[] = [
-  'manage-users',
-  'view-users',
-  'query-users',
-  'query-groups',
-  'view-events',
-  'manage-events',
-  'manage-realm',
-  'view-realm',
-  'manage-authorization',
-  'view-clients',
-  'manage-clients',
-];
+/** The `realm-management` roles the gate's service account needs (docs/install-keycloak.md): the guardrails' list. */
+export const REQUIRED_ROLES: readonly string[] = GATE_ROLES;
 
 /** What the probes share. */
 interface DoctorContext {
