@@ -64,7 +64,9 @@ export async function signIn(page: Page, world: BrowserWorld, name: string): Pro
   await page.fill('input[name=login]', world.side.login(name));
   await page.fill('input[name=password]', PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForLoadState('domcontentloaded');
+  // The next page: the IdP's second-factor step, or the gate (its brand) when none was asked for. Waiting
+  // for it, not for a load state, which can resolve on the sign-in form before the post navigates.
+  await page.locator('input[name=otp], h1:has-text("Approve on your phone"), .brand').first().waitFor();
   if (page.url().startsWith(world.gateUrl)) return;
   const id = await world.id(name);
   if ((await page.locator('input[name=otp]').count()) > 0) {
@@ -72,9 +74,10 @@ export async function signIn(page: Page, world: BrowserWorld, name: string): Pro
     if (!code) throw new Error(`${name} has no TOTP code on ${world.idp}`);
     await page.fill('input[name=otp]', code);
     await page.getByRole('button', { name: 'Verify' }).click();
-  } else if ((await page.getByRole('button', { name: /I approved it/ }).count()) > 0) {
-    if (!world.side.oidc.answerPush(id, 'approve')) throw new Error(`no push waiting for ${name}`);
-    await page.getByRole('button', { name: /I approved it/ }).click();
+  } else if (!world.side.oidc.answerPush(id, 'approve')) {
+    throw new Error(`no push waiting for ${name}`);
   }
-  await page.waitForURL((url) => url.href.startsWith(world.gateUrl), { timeout: 15_000 });
+  // The push page reloads itself every 2 s until the push is answered, then carries on to the gate; a
+  // click on its button can land mid-reload, so the test waits for the gate instead.
+  await page.waitForURL((url) => url.href.startsWith(world.gateUrl), { timeout: 30_000 });
 }
