@@ -24,7 +24,8 @@ export interface InteractionDeps {
   readonly branding: SignInBranding;
   readonly mountPath: string;
   readonly acr: AcrPolicy;
-  readonly amr: Readonly<Record<SignInMethod, readonly string[]>>;
+  /** The amr values of a sign-in finished with a method (asked at every sign-in). */
+  readonly amr: (method: SignInMethod) => readonly string[];
   readonly needsStepUp: (params: Readonly<Record<string, unknown>>) => boolean;
   readonly isActive: (accountId: string) => Promise<boolean>;
   readonly maxOtpAttempts: number;
@@ -151,7 +152,7 @@ export async function finishLogin(
     await finish(ui, req, res, { error: 'unmet_authentication_requirements', error_description });
     return;
   }
-  const amr = [...ui.deps.amr[login.method]];
+  const amr = [...ui.deps.amr(login.method)];
   ui.deps.accounts.onSignInEvent?.({ type: 'login_success', accountId: login.accountId, acr, amr, clientId });
   await finish(ui, req, res, { login: { accountId: login.accountId, acr, amr, remember: true } });
 }

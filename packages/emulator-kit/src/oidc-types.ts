@@ -220,9 +220,12 @@ export interface OidcServerOptions {
   readonly requiresStepUp?: (request: StepUpRequest) => boolean;
   /**
    * amr values per method. @default pwd: ['pwd'], otp: ['pwd','otp','mfa'], push: ['pwd','swk','mfa'],
-   * recovery_code: ['pwd','recovery-code'] (RFC 8176 has no value for a saved code)
+   * recovery_code: ['pwd','recovery-code'] (RFC 8176 has no value for a saved code). A function is asked at
+   * every sign-in, for IdPs whose amr follows configuration that can change (Keycloak's reference values).
    */
-  readonly amr?: Readonly<Partial<Record<SignInMethod, readonly string[]>>>;
+  readonly amr?:
+    | Readonly<Partial<Record<SignInMethod, readonly string[]>>>
+    | ((method: SignInMethod) => readonly string[]);
   /** Scope -> claim names; merged over the defaults (openid: sub, groups; profile; email). */
   readonly claims?: Readonly<Record<string, readonly string[]>>;
   /** IdP-specific extra claims (their names must appear under a scope in `claims`). */

@@ -13,7 +13,7 @@ import {
 import { createInteractionUi, type InteractionUi } from './oidc-interactions.js';
 import { createOidcStore } from './oidc-store.js';
 import { createTokenControl, type TokenControl } from './oidc-tokens.js';
-import type { OidcClientInput, OidcServerOptions, PushChallenge } from './oidc-types.js';
+import type { OidcClientInput, OidcServerOptions, PushChallenge, SignInMethod } from './oidc-types.js';
 import { createAccessTokenVerifier, type VerifiedAccessToken } from './oidc-verify.js';
 
 /** A running OIDC authorization server, mounted into an emulator's HTTP server. */
@@ -47,6 +47,13 @@ export interface OidcServer extends TokenControl {
   currentOtp(accountId: string): Promise<string | undefined>;
   /** Checks a bearer token this server issued; undefined when invalid, expired, revoked or the account is inactive. */
   verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined>;
+}
+
+/** The amr of each sign-in method: the option's function, or its values over the RFC 8176 defaults. */
+function amrOf(option: OidcServerOptions['amr']): (method: SignInMethod) => readonly string[] {
+  if (typeof option === 'function') return option;
+  const table = { ...DEFAULT_AMR, ...option };
+  return (method) => table[method];
 }
 
 /** Endpoint layouts of the emulated IdPs, relative to the mount path. */
@@ -190,7 +197,7 @@ export async function createOidcServer(options: OidcServerOptions): Promise<Oidc
     acr,
     needsStepUp,
     isActive,
-    amr: { ...DEFAULT_AMR, ...options.amr },
+    amr: amrOf(options.amr),
     maxOtpAttempts: options.maxOtpAttempts ?? 5,
     now: options.now ?? Date.now,
   });

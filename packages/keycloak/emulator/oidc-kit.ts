@@ -4,8 +4,10 @@
  * realm's users. Keycloak ACR levels: `1` after the password, `2` after a second factor. A user holding
  * recovery-authn-codes may finish the second factor with one ("Try another way"), or must when nothing else
  * is bound. The `amr` claim is what Keycloak's AMR protocol mapper (`oidc-amr-mapper`) puts in tokens: the
- * reference values (`default.reference.value`) configured on the executions the sign-in completed; this
- * realm is set up with `pwd`, `otp` and, on `auth-recovery-authn-code-form`, `recovery-code`.
+ * reference values (`default.reference.value`) configured on the browser flow's executions the sign-in
+ * completed, read from the realm at every sign-in (an admin can change them through the admin API); the
+ * seeded realm sets `pwd`, `otp` and, on `auth-recovery-authn-code-form`, `recovery-code`. An execution with
+ * no reference value adds nothing, as in Keycloak.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_mapping-acr-to-loa-realm
  * @module
  */
@@ -18,6 +20,7 @@ import {
   type OidcAccounts,
   type OidcClientInput,
   type OidcServer,
+  type SignInMethod,
 } from '@recovery-gate/emulator-kit';
 import { type Emu, loginEvent } from './context.js';
 import { recordFailure } from './oidc.js';
@@ -110,6 +113,31 @@ function accounts(emu: Emu): OidcAccounts {
   };
 }
 
+/** The executions a sign-in with each method completes (Keycloak has no push: the password alone). */
+const STEPS: Readonly<Record<SignInMethod, readonly string[]>> = {
+  pwd: ['auth-username-password-form'],
+  otp: ['auth-username-password-form', 'auth-otp-form'],
+  push: ['auth-username-password-form'],
+  recovery_code: ['auth-username-password-form', 'auth-recovery-authn-code-form'],
+};
+
+/** What Keycloak's AMR mapper puts in the tokens of a sign-in with `method`: the steps' reference values. */
+function referenceValues(emu: Emu, method: SignInMethod): readonly string[] {
+  const { authentication, settings } = emu.realm;
+  const executions = authentication.flows.get(settings.browserFlow) ?? [];
+  const values: string[] = [];
+  for (const providerId of STEPS[method]) {
+    const execution = executions.find((e) => e.providerId === providerId && e.requirement !== 'DISABLED');
+    const configId = execution?.authenticationConfig;
+    const value =
+      configId === undefined
+        ? undefined
+        : authentication.configs.get(configId)?.config['default.reference.value'];
+    if (value !== undefined && value !== '' && !values.includes(value)) values.push(value);
+  }
+  return values;
+}
+
 /** Starts the realm's OIDC server (mount it at `/realms/{realm}`). */
 export async function createRealmOidc(
   emu: Emu,
@@ -121,7 +149,7 @@ export async function createRealmOidc(
     routes: OIDC_ROUTE_PRESETS.keycloak,
     accounts: accounts(emu),
     acr: { passwordOnly: '1', multiFactor: '2', stepUp: ['2', 'gold'], supported: ['0', '1', '2'] },
-    amr: { recovery_code: ['pwd', 'recovery-code'] },
+    amr: (method) => referenceValues(emu, method),
     clients: [
       {
         client_id: APP_CLIENT_ID,

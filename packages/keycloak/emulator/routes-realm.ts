@@ -65,6 +65,54 @@ function updateRealm(emu: Emu, req: Req): Res {
   return { status: 204 };
 }
 
+/** `GET .../authentication/flows/{flowAlias}/executions` (view-realm, as AuthenticationManagementResource). */
+function listExecutions(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'view-realm', 'manage-realm');
+  const executions = emu.realm.authentication.flows.get(req.params.flowAlias ?? '');
+  if (executions === undefined) throw messageError(404, 'Flow not found');
+  return {
+    status: 200,
+    body: executions.map((e) => ({
+      id: e.id,
+      requirement: e.requirement,
+      displayName: e.displayName,
+      requirementChoices: ['REQUIRED', 'ALTERNATIVE', 'DISABLED'],
+      configurable: e.providerId !== 'basic-flow',
+      ...(e.providerId === 'basic-flow' ? { authenticationFlow: true } : { providerId: e.providerId }),
+      ...(e.authenticationConfig === undefined ? {} : { authenticationConfig: e.authenticationConfig }),
+      level: e.level,
+      index: e.index,
+      priority: (e.index + 1) * 10,
+    })),
+  };
+}
+
+/** `GET .../authentication/config/{id}` (view-realm). */
+function getAuthConfig(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'view-realm', 'manage-realm');
+  const config = emu.realm.authentication.configs.get(req.params.id ?? '');
+  if (config === undefined) throw messageError(404, 'Could not find authenticator config');
+  return { status: 200, body: { id: config.id, alias: config.alias, config: { ...config.config } } };
+}
+
+/** `PUT .../authentication/config/{id}` (manage-realm): replaces the alias and the config map. */
+function updateAuthConfig(emu: Emu, req: Req): Res {
+  const caller = authenticate(emu, req);
+  requireRole(emu, caller, 'manage-realm');
+  const config = emu.realm.authentication.configs.get(req.params.id ?? '');
+  if (config === undefined) throw messageError(404, 'Could not find authenticator config');
+  const rep = req.body as { alias?: unknown; config?: unknown } | undefined;
+  if (typeof rep !== 'object' || rep === null) throw messageError(400, 'Invalid authenticator config');
+  const entries = typeof rep.config === 'object' && rep.config !== null ? Object.entries(rep.config) : [];
+  if (entries.some(([, v]) => typeof v !== 'string')) throw messageError(400, 'Invalid authenticator config');
+  if (typeof rep.alias === 'string' && rep.alias !== '') config.alias = rep.alias;
+  config.config = Object.fromEntries(entries) as Record<string, string>;
+  adminEvent(emu, caller, 'UPDATE', 'AUTHENTICATOR_CONFIG', `authentication/config/${config.id}`, rep);
+  return { status: 204 };
+}
+
 function eventsConfig(emu: Emu): Record<string, unknown> {
   const s = emu.realm.settings;
   return {
@@ -248,6 +296,9 @@ export function realmRoutes(router: Router, emu: Emu): void {
       })),
     };
   });
+  router.on('GET', `${R}/authentication/flows/:flowAlias/executions`, (req) => listExecutions(emu, req));
+  router.on('GET', `${R}/authentication/config/:id`, (req) => getAuthConfig(emu, req));
+  router.on('PUT', `${R}/authentication/config/:id`, (req) => updateAuthConfig(emu, req));
   roleRoutes(router, emu);
   groupRoutes(router, emu);
   clientRoutes(router, emu);

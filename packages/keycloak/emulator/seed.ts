@@ -6,7 +6,15 @@
 
 import { randomBytes } from 'node:crypto';
 import { createRealmKeys } from './jwt.js';
-import type { EmuClient, EmuGroup, EmuUser, Realm } from './state.js';
+import type {
+  EmuAuthConfig,
+  EmuClient,
+  EmuExecution,
+  EmuGroup,
+  EmuUser,
+  Realm,
+  RealmAuthentication,
+} from './state.js';
 import { uuidFrom } from './state.js';
 
 /** The version the emulator reports by default: the one the shared admin API description is of. */
@@ -70,6 +78,61 @@ const CLIENT_SCOPES = [
   'kc-admin-api',
 ];
 
+/** The reference value (`default.reference.value`) each sign-in step's execution carries in the seeded realm. */
+export const REFERENCE_VALUES = {
+  'auth-username-password-form': 'pwd',
+  'auth-otp-form': 'otp',
+  'auth-recovery-authn-code-form': 'recovery-code',
+} as const;
+
+/**
+ * Keycloak's default `browser` flow, with the Recovery Authentication Code Form added as an alternative to
+ * the OTP form and a reference value on each sign-in step: the set-up docs/install-keycloak.md asks an
+ * admin for, so the AMR mapper can name the steps a sign-in completed.
+ */
+function browserFlow(realmName: string): RealmAuthentication {
+  const id = (name: string) => uuidFrom(`${realmName}:execution:${name}`);
+  const configs = new Map<string, EmuAuthConfig>();
+  const withReference = (execution: EmuExecution): EmuExecution => {
+    const value = REFERENCE_VALUES[execution.providerId as keyof typeof REFERENCE_VALUES];
+    if (value === undefined) return execution;
+    const config = {
+      id: uuidFrom(`${realmName}:config:${execution.providerId}`),
+      alias: `${value}-amr`,
+      config: { 'default.reference.value': value },
+    };
+    configs.set(config.id, config);
+    return { ...execution, authenticationConfig: config.id };
+  };
+  const step = (
+    providerId: string,
+    displayName: string,
+    requirement: EmuExecution['requirement'],
+    level: number,
+    index: number,
+  ): EmuExecution =>
+    withReference({
+      id: id(`${providerId}:${level}:${index}`),
+      providerId,
+      displayName,
+      requirement,
+      level,
+      index,
+    });
+  const executions = [
+    step('auth-cookie', 'Cookie', 'ALTERNATIVE', 0, 0),
+    step('auth-spnego', 'Kerberos', 'DISABLED', 0, 1),
+    step('identity-provider-redirector', 'Identity Provider Redirector', 'ALTERNATIVE', 0, 2),
+    step('basic-flow', 'forms', 'ALTERNATIVE', 0, 3),
+    step('auth-username-password-form', 'Username Password Form', 'REQUIRED', 1, 0),
+    step('basic-flow', 'Browser - Conditional OTP', 'CONDITIONAL', 1, 1),
+    step('conditional-user-configured', 'Condition - user configured', 'REQUIRED', 2, 0),
+    step('auth-otp-form', 'OTP Form', 'ALTERNATIVE', 2, 1),
+    step('auth-recovery-authn-code-form', 'Recovery Authentication Code Form', 'ALTERNATIVE', 2, 2),
+  ];
+  return { flows: new Map([['browser', executions]]), configs };
+}
+
 /** Creates an empty realm with built-in clients, scopes and roles. */
 export function createRealm(name: string, now: number): Realm {
   const realm: Realm = {
@@ -81,6 +144,7 @@ export function createRealm(name: string, now: number): Realm {
       lightweightAccessTokens: false,
       actionTokenGeneratedByAdminLifespan: 43_200,
       adminPermissionsEnabled: false,
+      browserFlow: 'browser',
       serverVersion: DEFAULT_SERVER_VERSION,
       notBefore: 0,
       eventsEnabled: false,
@@ -97,6 +161,7 @@ export function createRealm(name: string, now: number): Realm {
     realmRoles: new Map(),
     clients: new Map(),
     clientScopes: new Map(),
+    authentication: browserFlow(name),
     sessions: new Map(),
     consents: new Map(),
     loginFailures: new Map(),

@@ -152,6 +152,33 @@ export interface OutboxMessage {
   readonly expiresAt: number;
 }
 
+/** One execution of an authentication flow (`AuthenticationExecutionInfoRepresentation`, the fields modelled). */
+export interface EmuExecution {
+  readonly id: string;
+  readonly providerId: string;
+  readonly displayName: string;
+  requirement: 'REQUIRED' | 'ALTERNATIVE' | 'CONDITIONAL' | 'DISABLED';
+  readonly level: number;
+  readonly index: number;
+  /** The id of its `AuthenticatorConfigRepresentation`, when one is set. */
+  authenticationConfig?: string;
+}
+
+/** An authenticator configuration (`AuthenticatorConfigRepresentation`). */
+export interface EmuAuthConfig {
+  readonly id: string;
+  alias: string;
+  config: Record<string, string>;
+}
+
+/** The realm's authentication flows the emulator models: the browser flow's executions and their configs. */
+export interface RealmAuthentication {
+  /** Executions by flow alias. */
+  readonly flows: Map<string, EmuExecution[]>;
+  /** Authenticator configurations by id. */
+  readonly configs: Map<string, EmuAuthConfig>;
+}
+
 /** Realm settings the emulator models. */
 export interface RealmSettings {
   id: string;
@@ -162,6 +189,8 @@ export interface RealmSettings {
   lightweightAccessTokens: boolean;
   actionTokenGeneratedByAdminLifespan: number;
   adminPermissionsEnabled: boolean;
+  /** The alias of the flow browser sign-ins run (`browserFlow`). */
+  browserFlow: string;
   /** The server's version (`/admin/serverinfo` `systemInfo.version`): which FGAP v2 scopes exist. */
   serverVersion: string;
   notBefore: number;
@@ -184,6 +213,7 @@ export interface Realm {
   realmRoles: Map<string, EmuRole>;
   clients: Map<string, EmuClient>;
   clientScopes: Map<string, { id: string; name: string }>;
+  authentication: RealmAuthentication;
   sessions: Map<string, EmuSession>;
   consents: Map<
     string,

@@ -117,4 +117,41 @@ describe('Keycloak doctor', () => {
       summary: expect.stringMatching(/behind the IdP's/),
     });
   });
+
+  it('warns when a recovery-code sign-in cannot be told apart: the form has lost its reference value', async () => {
+    const e = await emulator();
+    expect(byId(await provider(e).doctor()).get('recovery-code-amr')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringContaining('amr "recovery-code"'),
+    });
+    // A realm admin clears the form's reference value through the admin API, as the console does.
+    const token = await fetch(`${e.url}/realms/${e.realmName}/protocol/openid-connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: GATE_CLIENT_ID,
+        client_secret: GATE_CLIENT_SECRET,
+      }),
+    }).then(async (r) => String(((await r.json()) as { access_token: unknown }).access_token));
+    const admin = `${e.url}/admin/realms/${e.realmName}/authentication`;
+    const auth = { authorization: `Bearer ${token}` };
+    const executions = (await (
+      await fetch(`${admin}/flows/browser/executions`, { headers: auth })
+    ).json()) as {
+      providerId?: string;
+      authenticationConfig?: string;
+    }[];
+    const form = executions.find((x) => x.providerId === 'auth-recovery-authn-code-form');
+    const configUrl = `${admin}/config/${String(form?.authenticationConfig)}`;
+    const put = await fetch(configUrl, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ alias: 'recovery-code-amr', config: {} }),
+    });
+    expect(put.status).toBe(204);
+    const check = byId(await provider(e).doctor()).get('recovery-code-amr');
+    expect(check).toMatchObject({ status: 'warn', summary: expect.stringMatching(/ordinary step-up/) });
+    expect(check?.fix).toMatch(/default\.reference\.value/);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The Keycloak preflight (`recovery-gate doctor`): the client credentials, the service account's
  * `realm-management` roles against what the gate's operations need, one read per role area, admin-event
- * reading, and the clock. Only GETs; nothing in the realm changes. Keycloak calls no hook: it is polled.
+ * reading, whether a sign-in with a recovery code is recognisable (the browser flow's reference value), and
+ * the clock. Only GETs; nothing in the realm changes. Keycloak calls no hook: it is polled.
  * @module
  */
 
@@ -243,6 +244,53 @@ async function serverVersion(ctx: DoctorContext): Promise<DoctorCheck> {
   return doctorOk('server-version', `Keycloak ${version}: every guardrail scope exists`);
 }
 
+/** The execution whose reference value marks a sign-in finished with one of Keycloak's own recovery codes. */
+const RECOVERY_CODE_FORM = 'auth-recovery-authn-code-form';
+
+/**
+ * Whether a sign-in finished with one of the realm's own recovery codes can be told apart: the browser
+ * flow's Recovery Authentication Code Form needs a reference value (`default.reference.value`), which the AMR
+ * mapper puts in the ID token. Without one such a sign-in reaches level 2 like any second factor and the gate
+ * reads it as an ordinary step-up, never as `idp_recovery_code` evidence.
+ */
+async function recoveryCodeAmr(ctx: DoctorContext): Promise<DoctorCheck> {
+  const realm = await get(ctx, '');
+  const named = (realm.body as { browserFlow?: unknown } | null)?.browserFlow;
+  const flow = typeof named === 'string' && named !== '' ? named : 'browser';
+  const answer = await get(ctx, `/authentication/flows/${encodeURIComponent(flow)}/executions`);
+  if (answer.status !== 200 || !Array.isArray(answer.body)) {
+    return doctorFail(
+      'recovery-code-amr',
+      `cannot read the browser flow "${flow}" (HTTP ${answer.status}): whether a recovery-code sign-in is recognisable is unknown`,
+      roleFix('view-realm'),
+      'warn',
+    );
+  }
+  const form = (
+    answer.body as { providerId?: unknown; requirement?: unknown; authenticationConfig?: unknown }[]
+  ).find((e) => e.providerId === RECOVERY_CODE_FORM && e.requirement !== 'DISABLED');
+  if (form === undefined)
+    return doctorOk('recovery-code-amr', `the browser flow "${flow}" offers no recovery-code sign-in`);
+  const config =
+    typeof form.authenticationConfig === 'string'
+      ? await get(ctx, `/authentication/config/${encodeURIComponent(form.authenticationConfig)}`)
+      : null;
+  const values = (config?.body as { config?: Record<string, unknown> } | null)?.config;
+  const value = values?.['default.reference.value'];
+  if (typeof value !== 'string' || value === '') {
+    return doctorFail(
+      'recovery-code-amr',
+      `the browser flow "${flow}" lets a recovery code finish the second factor but names no reference value: such a sign-in counts as an ordinary step-up, never as idp_recovery_code evidence`,
+      `set default.reference.value (e.g. recovery-code) in the Recovery Authentication Code Form's settings (Authentication > ${flow}), add the Authentication Method Reference (AMR) mapper to the gate's pages client, and list the value in pages.signIn.keycloak.recoveryCodeAmrs`,
+      'warn',
+    );
+  }
+  return doctorOk(
+    'recovery-code-amr',
+    `a recovery-code sign-in carries amr "${value}" (pages.signIn.keycloak.recoveryCodeAmrs lists it; the pages client needs the AMR mapper)`,
+  );
+}
+
 const hook: DoctorProbe<DoctorContext> = async () =>
   doctorOk('hook', 'none needed: the gate polls admin events');
 
@@ -260,6 +308,7 @@ export function doctor(s: KcSession): Promise<DoctorReport> {
       ...reads,
       'events-config': eventsConfig,
       'server-version': serverVersion,
+      'recovery-code-amr': recoveryCodeAmr,
       hook,
       clock,
     },

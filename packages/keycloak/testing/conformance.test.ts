@@ -79,6 +79,8 @@ async function exercise(): Promise<readonly Exchange[]> {
     await adapter.clearRequestMarker(alice, 'mfa_reset');
     await adapter.revokeTemporaryCredential(alice, issued);
     await adapter.readSubjectFacts('00000000-0000-4000-8000-000000000000').catch(() => undefined);
+    // The preflight's reads (roles, realm, the browser flow's executions and their configs).
+    await adapter.doctor();
     return emu.control.exchanges();
   } finally {
     await pair.close();

@@ -81,6 +81,26 @@ describe('realm OIDC step-up (the verification page sign-in)', () => {
     expect(remaining(pair, 'alice')).toBe(1);
   });
 
+  it('without a reference value on the recovery-code form the amr does not name it (the AMR mapper has none)', async () => {
+    pair = await startTestEnvironment({ createProvider });
+    const { realm } = pair.emu.control;
+    const form = realm.authentication.flows
+      .get(realm.settings.browserFlow)
+      ?.find((e) => e.providerId === 'auth-recovery-authn-code-form');
+    const config =
+      form?.authenticationConfig === undefined
+        ? undefined
+        : realm.authentication.configs.get(form.authenticationConfig);
+    if (config === undefined) throw new Error('the seeded realm has no recovery-code reference value');
+    config.config = {};
+    const alice = realm.users.get(pair.emu.control.userId('alice'));
+    if (alice === undefined) throw new Error('no alice');
+    const { codes } = enrolRecoveryCodeSet(alice, pair.emu.control.now(), 2);
+    const result = await stepUp(pair, 'alice', codes[0] as string);
+    expect(result.steps).toEqual(['login', 'recovery_code']);
+    expect(result.idToken.amr).toEqual(['pwd']);
+  });
+
   it('the last code removes the credential and requires new codes, as Keycloak does', async () => {
     pair = await startTestEnvironment({ createProvider });
     const alice = pair.emu.control.realm.users.get(pair.emu.control.userId('alice'));

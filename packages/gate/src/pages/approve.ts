@@ -167,14 +167,21 @@ const AMR_WORDS: Readonly<Record<string, string>> = {
   otp: 'one-time code',
   swk: 'app push',
   hwk: 'security key',
+  'recovery-code': 'recovery code',
 };
+
+/** amr values (RFC 8176, and Keycloak's reference values) that prove something the person has. */
+const POSSESSION = new Set(['otp', 'swk', 'hwk', 'sms', 'tel', 'pop', 'recovery-code']);
 
 /** How the approver signed in, from the IdP's amr and acr (the record of a decision names its strength). */
 function signedInWith(amr: readonly string[] | undefined, acr: string | null | undefined): SafeHtml | null {
   const list = amr ?? [];
   const words = list.filter((v) => v !== 'mfa').map((v) => AMR_WORDS[v] ?? v);
   if (words.length === 0 && !acr) return null;
-  const strength = list.includes('mfa') ? 'multi-factor' : 'single factor';
+  // Okta and Entra say `mfa`; Keycloak names only the steps (its reference values), so a password plus
+  // something held counts as multi-factor too.
+  const multi = list.includes('mfa') || (list.includes('pwd') && list.some((v) => POSSESSION.has(v)));
+  const strength = multi ? 'multi-factor' : 'single factor';
   const level = acr ? `, level ${acr}` : '';
   return html`<p class="hint" id="signed-in-with">You signed in with: ${words.join(' + ') || 'unknown'} (${strength}${level}).</p>`;
 }
