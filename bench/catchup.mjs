@@ -11,8 +11,9 @@
 //            (two records under one correlation id, reported once); pages of 999.
 //   keycloak admin events: profile updates and adds to ordinary groups (dropped), password resets,
 //            credential removals; pages of 1000.
-import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
 import { IDPS, startIdp } from './idps.mjs';
@@ -30,6 +31,7 @@ import {
 } from './lib.mjs';
 
 const USERS = 1000;
+const here = dirname(fileURLToPath(import.meta.url));
 
 /** How each IdP is pre-filled, and how to recognise its log pages in the emulator's request log. */
 const LOGS = {
@@ -64,29 +66,66 @@ const LOGS = {
   },
 };
 
-/** A webhook that accepts every alert (the security channel's far end). */
+/** The webhook that accepts every alert, in its own process (bench/webhook-sink-proc.mjs). */
 async function startSink() {
-  let received = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received += 1;
-      res.writeHead(200).end();
-    });
+  const child = fork(join(here, 'webhook-sink-proc.mjs'), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { url } = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+    });
+    child.on('exit', (code) => reject(new Error(`the webhook sink exited (${code})`)));
+  });
   return {
-    url: `http://127.0.0.1:${server.address().port}/alerts`,
-    received: () => received,
-    close: () => new Promise((r) => server.close(r)),
+    url,
+    counts: async () => (await fetch(url)).json(),
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r()));
+    },
   };
+}
+
+/**
+ * The store with each statement's wall time summed by its text (CATCHUP_TRACE_SQL=1): on PGlite, where
+ * statements run one at a time in this process, that is where the store's time goes.
+ */
+function traced(store, trace) {
+  const wrapQ = (q) => ({
+    ...q,
+    async query(sql, params, o) {
+      const t = performance.now();
+      try {
+        return await q.query(sql, params, o);
+      } finally {
+        const k = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+        const e = trace.get(k) ?? { n: 0, ms: 0 };
+        e.n += 1;
+        e.ms += performance.now() - t;
+        trace.set(k, e);
+      }
+    },
+  });
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'query') return wrapQ(target).query;
+      if (prop === 'transaction') return (fn, o) => target.transaction((tx) => fn(wrapQ(tx)), o);
+      const v = target[prop];
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
   const log = LOGS[idpName];
   const idp = await startIdp(idpName, { extra: log.extra(events) });
   const sink = await startSink();
-  const { store, dispose } = await throwawayStore(kind, gateLib.openStore);
+  const { store: rawStore, dispose } = await throwawayStore(kind, gateLib.openStore);
+  const sqlTrace = process.env.CATCHUP_TRACE_SQL ? new Map() : null;
+  const store = sqlTrace ? traced(rawStore, sqlTrace) : rawStore;
   const { logger, errors } = quietLogger(gateLib);
   const config = await gateConfig(gateLib, core, {
     bypass: 'detect',
@@ -111,11 +150,13 @@ async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
   const profiler = profileDir ? await startProfile() : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const wall0 = Date.now();
   let readAt = null;
   let stored = 0;
   let done = 0;
   let stable = 0;
   let lastStoredAt = t0;
+  let cpuAtDone = null;
   try {
     await gate.start();
     while ((performance.now() - t0) / 1000 < limitSeconds) {
@@ -124,6 +165,8 @@ async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE status IN ('done', 'failed'))::int AS done FROM gate_inbox`,
       );
       if (row.stored !== stored) lastStoredAt = performance.now();
+      // The CPU spent up to the sample that saw the last event settled (not the idle samples after it).
+      if (row.done !== done) cpuAtDone = process.cpuUsage(cpu0);
       // Read through once a last page came back (the end of the log) and nothing new was stored since.
       if (readAt === null && row.stored === stored && log.pages(idp).at(-1)?.last) readAt = lastStoredAt;
       stable = row.stored === stored && row.done === row.stored ? stable + 1 : 0;
@@ -132,12 +175,22 @@ async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
       if (readAt !== null && stable >= 2) break;
     }
     const end = performance.now();
-    const cpu = process.cpuUsage(cpu0);
+    const cpu = cpuAtDone ?? process.cpuUsage(cpu0);
     if (profiler)
       await profiler.stop(join(profileDir, `catchup-${idpName}-${kind}-${Date.now()}.cpuprofile`));
     const pages = log.pages(idp);
-    const seconds = (end - t0) / 1000;
+    if (sqlTrace)
+      for (const [k, e] of [...sqlTrace].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+        note(`${e.ms.toFixed(0).padStart(6)}ms ${String(e.n).padStart(5)}x ${k}`);
+    // Processing ends when the last event was settled (the gate's clock is the wall clock), not at the
+    // sample that noticed it: the figure is not bounded by the bench's sampling.
+    const [last] = await store.query(
+      `SELECT max(processed_at) AS at FROM gate_inbox WHERE status IN ('done', 'failed')`,
+    );
+    const lastAt = last?.at ? new Date(last.at).getTime() : null;
+    const seconds = lastAt === null ? (end - t0) / 1000 : Math.max(0.001, (lastAt - wall0) / 1000);
     const readSeconds = readAt === null ? null : (readAt - t0) / 1000;
+    const sunk = await sink.counts();
     const [alerts] = await store.query(
       `SELECT count(*)::int AS stored, count(*) FILTER (WHERE status = 'sent')::int AS sent FROM notification_outbox`,
     );
@@ -154,13 +207,15 @@ async function oneRun(idpName, kind, events, limitSeconds, profileDir) {
       stored,
       processed: done,
       processedPerSecond: Math.round(done / seconds),
-      // CPU of this process (the gate, and the emulator and the webhook sink it shares the process with) per
-      // relevant event processed: a figure the machine's load distorts far less than events per second.
-      processCpuMsPerEvent: done > 0 ? round((cpu.user + cpu.system) / 1000 / done, 3) : null,
+      // CPU of this process per relevant event processed: a figure the machine's load distorts far less than
+      // events per second. The process is the gate and the emulator serving its log pages (a few ms per page);
+      // the webhook sink runs in its own process, PostgreSQL in its own.
+      gateCpuMsPerEvent: done > 0 ? round((cpu.user + cpu.system) / 1000 / done, 3) : null,
       load1AtEnd: load1(),
       alertsStored: alerts.stored,
       alertsSent: alerts.sent,
-      webhookCalls: sink.received(),
+      webhookCalls: sunk.calls,
+      alertsReceived: sunk.notifications,
       auditRecords: audit.n,
       idpCalls: idp.count(),
       logPages: pages.length,
@@ -196,7 +251,7 @@ async function main() {
         const profileDir = typeof args.profile === 'string' ? args.profile : null;
         const res = await oneRun(idpName, kind, events, limitSeconds, profileDir);
         note(
-          `catchup ${idpName}/${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s (${res.processedPerSecond}/s, ${res.processCpuMsPerEvent} ms CPU per event), ${res.logPages} pages of ${res.pageSize}, ${res.idpCalls} calls, alerts ${res.alertsSent}/${res.alertsStored}`,
+          `catchup ${idpName}/${kind}: read in ${res.readSeconds}s, stored ${res.stored}, processed ${res.processed} in ${res.seconds}s (${res.processedPerSecond}/s, ${res.gateCpuMsPerEvent} ms gate CPU per event), ${res.logPages} pages of ${res.pageSize}, ${res.idpCalls} calls, alerts ${res.alertsSent}/${res.alertsStored} sent/stored, ${res.alertsReceived} received in ${res.webhookCalls} webhook calls`,
         );
         rs.push(res);
       }
@@ -206,7 +261,7 @@ async function main() {
         logEventsReadPerSecond: median(rs.map((x) => x.logEventsReadPerSecond)),
         readSeconds: median(rs.map((x) => x.readSeconds)),
         processedPerSecond: median(rs.map((x) => x.processedPerSecond)),
-        processCpuMsPerEvent: median(rs.map((x) => x.processCpuMsPerEvent)),
+        gateCpuMsPerEvent: median(rs.map((x) => x.gateCpuMsPerEvent)),
         processedPerSecondRange: [
           Math.min(...rs.map((x) => x.processedPerSecond)),
           Math.max(...rs.map((x) => x.processedPerSecond)),
@@ -217,7 +272,13 @@ async function main() {
         pageSize: rs[0]?.pageSize ?? null,
         idpCalls: median(rs.map((x) => x.idpCalls)),
         finished: rs.every((x) => x.finished),
-        allAlertsSent: rs.every((x) => x.alertsSent === x.processed && x.alertsStored === x.processed),
+        // Each alert stored once, sent once and received once (alone or in a digest).
+        allAlertsSent: rs.every(
+          (x) =>
+            x.alertsSent === x.processed &&
+            x.alertsStored === x.processed &&
+            x.alertsReceived === x.processed,
+        ),
         load1: [
           Math.min(...rs.map((x) => Math.min(x.load1, x.load1AtEnd))),
           Math.max(...rs.map((x) => Math.max(x.load1, x.load1AtEnd))),
@@ -233,7 +294,7 @@ async function main() {
       // Issue 16's targets: 2,000 relevant events/s on PostgreSQL, 1,000 on the embedded store.
       const goal = kind === 'postgres' ? 2000 : 1000;
       targets.push({
-        name: `[${idpName}/${kind}] ${s.stored} relevant events processed/s (>= ${goal}; ${s.processCpuMsPerEvent} ms CPU each; load ${s.load1.join('-')})${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
+        name: `[${idpName}/${kind}] ${s.stored} relevant events processed/s (>= ${goal}; ${s.gateCpuMsPerEvent} ms gate CPU each; load ${s.load1.join('-')})${s.finished ? '' : ` (NOT finished in ${limitSeconds}s)`}`,
         value: s.processedPerSecond,
         target: goal,
         pass: s.finished && s.allAlertsSent && s.processedPerSecond >= goal,

@@ -122,6 +122,9 @@ export interface Notifier {
   stageMany?(notifications: readonly Notification[], tx: Queryable): Promise<{ deliver(): Promise<void> }>;
 }
 
+/** Records events handled, inside the transaction that handled them. */
+export type SettleInTx = (tx: Queryable, handled: readonly NormalizedEvent[]) => Promise<void>;
+
 /** Prometheus-style metrics. */
 export interface Metrics {
   inc(name: string, labels?: Readonly<Record<string, string>>, value?: number): void;
@@ -157,9 +160,13 @@ export interface Orchestrator {
    * transaction; requests for a case already open, in another) and returns the others, for
    * {@link Orchestrator.handleEvent} one at a time. Throws with nothing of the batch written when it fails
    * (joins that fail after the bypasses committed are returned instead). Orchestrators without it get every
-   * event one at a time.
+   * event one at a time. `settle` runs inside the bypasses' transaction with the events it handled (the
+   * intake marks them done there, so a crash leaves them either done with every write or not done at all).
    */
-  handleEventBatch?(events: readonly NormalizedEvent[]): Promise<readonly NormalizedEvent[]>;
+  handleEventBatch?(
+    events: readonly NormalizedEvent[],
+    settle?: SettleInTx,
+  ): Promise<readonly NormalizedEvent[]>;
   /** Advances timers: holds that ended, challenges to poll, links that expired, steps to resume. */
   tick(): Promise<void>;
 }

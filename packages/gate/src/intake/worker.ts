@@ -7,7 +7,7 @@
 
 import type { NormalizedEvent } from '@recovery-gate/core';
 import { createLeaseQueue, type LeaseQueue } from '../store/queue.js';
-import type { Logger, Metrics, Orchestrator, Store } from '../types.js';
+import type { Logger, Metrics, Orchestrator, Queryable, Store } from '../types.js';
 import type { SecurityAlert } from './alerts.js';
 
 /** Options for {@link createInboxWorker}. */
@@ -19,7 +19,7 @@ export interface WorkerOptions {
   readonly now: () => Date;
   /** Raised when an event fails for good. */
   readonly alert?: (alert: SecurityAlert) => Promise<void>;
-  /** Events claimed per round (bypasses among them are handled in one transaction). @default 100 */
+  /** Events claimed per round (bypasses among them are handled in one transaction). @default 500 */
   readonly batchSize?: number;
   /**
    * How long a claim lasts before another worker may take the event over (a crashed replica); renewed every
@@ -87,7 +87,7 @@ type Ctx = WorkerOptions & { readonly queue: LeaseQueue<Row> };
 async function claim(ctx: Ctx): Promise<Row[]> {
   const at = ctx.now();
   const rows = await ctx.queue.claim(ctx.store, at, {
-    limit: ctx.batchSize ?? 100,
+    limit: ctx.batchSize ?? 500,
     orderBy: 't.occurred_at, t.received_at',
     where: IN_ORDER,
     params: [new Date(at.getTime() - (ctx.settleMs ?? 0)).toISOString()],
@@ -139,11 +139,27 @@ function settleDone(ctx: Ctx, keys: readonly string[]): Promise<void> {
  */
 async function processBatch(ctx: Ctx, rows: readonly Row[]): Promise<readonly Row[]> {
   if (ctx.orchestrator.handleEventBatch === undefined) return rows;
+  const keyOf = new Map(rows.map((row) => [row.payload, row.idempotency_key]));
+  const settled = new Set<NormalizedEvent>();
+  // The events the orchestrator handled in its transaction are marked done in that same transaction: a
+  // crash leaves them done with all their writes, or not done (claimed, taken up again) with none.
+  const settle = async (tx: Queryable, handled: readonly NormalizedEvent[]): Promise<void> => {
+    const keys = handled.flatMap((event) => keyOf.get(event) ?? []);
+    await ctx.queue.ack(tx, keys, ctx.now());
+    for (const event of handled) settled.add(event);
+  };
   try {
-    const left = new Set(await ctx.orchestrator.handleEventBatch(rows.map((row) => row.payload)));
+    const left = new Set(
+      await ctx.orchestrator.handleEventBatch(
+        rows.map((row) => row.payload),
+        settle,
+      ),
+    );
     await settleDone(
       ctx,
-      rows.filter((row) => !left.has(row.payload)).map((row) => row.idempotency_key),
+      rows
+        .filter((row) => !left.has(row.payload) && !settled.has(row.payload))
+        .map((row) => row.idempotency_key),
     );
     return rows.filter((row) => left.has(row.payload));
   } catch (error) {

@@ -34,6 +34,12 @@ afterAll(async () => {
   await smtp.close();
 });
 
+/** The notifications' texts a webhook call carried: a digest's each, or the one of a single post. */
+function delivered(body: string): string[] {
+  const parsed = JSON.parse(body) as { text: string; notifications?: { text: string }[] };
+  return parsed.notifications?.map((x) => x.text) ?? [parsed.text];
+}
+
 function notifier() {
   return createOutboxNotifier({
     store,
@@ -172,7 +178,10 @@ describe('outbox notifier', () => {
       text: `many-${i}.`,
       idempotencyKey: `sec-many-${i}`,
     }));
-    const sent = () => http.received.filter((r) => r.body.includes('many-')).length;
+    // Notifications received, whether alone or in a digest; and the webhook calls that carried them.
+    const sent = () =>
+      http.received.flatMap((r) => delivered(r.body)).filter((t) => t.includes('many-')).length;
+    const calls = () => http.received.filter((r) => r.body.includes('many-')).length;
     await expect(
       store.transaction(async (tx) => {
         await n.stageMany(alerts, tx);
@@ -186,6 +195,7 @@ describe('outbox notifier', () => {
     expect(await n.drain()).toBe(0);
     await staged.deliver();
     expect(sent()).toBe(20);
+    expect(calls()).toBe(1); // one digest, not twenty webhook calls
     const rows = await store.query<{ status: string; attempts: number }>(
       "SELECT status, attempts FROM notification_outbox WHERE idempotency_key LIKE 'sec-many-%'",
     );
@@ -194,6 +204,35 @@ describe('outbox notifier', () => {
     // Staged again (a retried batch): already stored, nothing new to deliver.
     await (await store.transaction((tx) => n.stageMany(alerts, tx))).deliver();
     expect(sent()).toBe(20);
+    await n.close();
+  });
+
+  it('a digest the webhook refuses is retried as a whole: each notification sent once, after the back-off', async () => {
+    const n = notifier();
+    const alerts: Notification[] = Array.from({ length: 3 }, (_, i) => ({
+      to: { kind: 'security' },
+      subject: 'S',
+      text: `digest-${i}.`,
+      idempotencyKey: `sec-digest-${i}`,
+    }));
+    const sent = () =>
+      http.received.flatMap((r) => delivered(r.body)).filter((t) => t.includes('digest-')).length;
+    http.script.push(503);
+    await (await store.transaction((tx) => n.stageMany(alerts, tx))).deliver();
+    expect(sent()).toBe(0);
+    const pending = await store.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM notification_outbox WHERE idempotency_key LIKE 'sec-digest-%'",
+    );
+    expect(pending.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+    clock = new Date(clock.getTime() + 5_000);
+    await n.drain();
+    expect(sent()).toBe(3);
+    const settled = await store.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM notification_outbox WHERE idempotency_key LIKE 'sec-digest-%'",
+    );
+    expect(settled).toEqual(Array.from({ length: 3 }, () => ({ status: 'sent', attempts: 2 })));
+    await n.drain();
+    expect(sent()).toBe(3);
     await n.close();
   });
 

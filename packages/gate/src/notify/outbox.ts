@@ -103,7 +103,6 @@ const INSERT_CLAIMED = `
 
 /** Makes one attempt; returns null when the transport took it, else settles the row for a retry or as failed. */
 async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
-  const { store, logger, metrics } = ctx.options;
   const n = row.payload;
   const transport = ctx.options.transports[row.channel];
   try {
@@ -117,26 +116,32 @@ async function attempt(ctx: Ctx, row: Row): Promise<Row | null> {
       0,
       500,
     );
-    const { final: failed } = await ctx.queue.retry(
-      store,
-      { key: row.idempotency_key, attempts: row.attempts },
-      ctx.options.now(),
-      message,
-      transport === undefined || n.sensitive === true,
-    );
-    metrics.inc('recovery_notifications_total', {
-      channel: row.channel,
-      result: failed ? 'failed' : 'retry',
-    });
-    logger.warn('notification not sent', {
-      key: row.idempotency_key,
-      to: describeRecipient(n),
-      attempt: row.attempts,
-      willRetry: !failed,
-      error: message,
-    });
+    await settleFailed(ctx, row, message, transport === undefined || n.sensitive === true);
     return null;
   }
+}
+
+/** Gives a row whose attempt failed back for a retry (or fails it: `fail`, or its last attempt). */
+async function settleFailed(ctx: Ctx, row: Row, message: string, fail: boolean): Promise<void> {
+  const { store, logger, metrics } = ctx.options;
+  const { final: failed } = await ctx.queue.retry(
+    store,
+    { key: row.idempotency_key, attempts: row.attempts },
+    ctx.options.now(),
+    message,
+    fail,
+  );
+  metrics.inc('recovery_notifications_total', {
+    channel: row.channel,
+    result: failed ? 'failed' : 'retry',
+  });
+  logger.warn('notification not sent', {
+    key: row.idempotency_key,
+    to: describeRecipient(row.payload),
+    attempt: row.attempts,
+    willRetry: !failed,
+    error: message,
+  });
 }
 
 /** Records `rows` sent (one statement), counts and logs them. */
@@ -211,17 +216,64 @@ const INSERT_MANY_CLAIMED = `
 /** Notifications sent at once after a batch commits. */
 const DELIVERY_WIDTH = 8;
 
-/** Delivers rows `DELIVERY_WIDTH` at a time; those sent are settled together, the others each for a retry. */
+/** Splits `rows` into digests for transports that take several per message; the rest go one by one. */
+function digests(ctx: Ctx, rows: readonly Row[]): { single: Row[]; many: Row[][] } {
+  const single: Row[] = [];
+  const many: Row[][] = [];
+  const byChannel = new Map<string, Row[]>();
+  for (const row of rows) {
+    const transport = ctx.options.transports[row.channel];
+    if (transport?.deliverMany === undefined || row.payload.sensitive === true) single.push(row);
+    else {
+      const list = byChannel.get(row.channel) ?? [];
+      list.push(row);
+      byChannel.set(row.channel, list);
+    }
+  }
+  for (const [channel, list] of byChannel) {
+    // One notification alone keeps its own message.
+    if (list.length === 1) single.push(...list);
+    else {
+      const size = Math.max(1, ctx.options.transports[channel as Row['channel']]?.maxPerMessage ?? 50);
+      for (let i = 0; i < list.length; i += size) many.push(list.slice(i, i + size));
+    }
+  }
+  return { single, many };
+}
+
+/** Makes one attempt at a digest; returns its rows when the transport took it, else settles each for a retry. */
+async function attemptMany(ctx: Ctx, rows: readonly Row[]): Promise<readonly Row[]> {
+  const transport = ctx.options.transports[(rows[0] as Row).channel];
+  try {
+    await transport?.deliverMany?.(rows.map((r) => r.payload));
+    return rows;
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    for (const row of rows) await settleFailed(ctx, row, message, false);
+    return [];
+  }
+}
+
+/**
+ * Delivers rows `DELIVERY_WIDTH` messages at a time (several rows of one channel as digests where the
+ * transport takes them); those sent are settled together, the others each for a retry.
+ */
 async function deliverAll(ctx: Ctx, rows: readonly Row[]): Promise<void> {
+  const { single, many } = digests(ctx, rows);
+  const jobs: (() => Promise<readonly Row[]>)[] = [
+    ...many.map((group) => () => attemptMany(ctx, group)),
+    ...single.map((row) => async () => {
+      const sent = await attempt(ctx, row);
+      return sent === null ? [] : [sent];
+    }),
+  ];
   let next = 0;
   const sent: Row[] = [];
   const lane = async (): Promise<void> => {
-    for (let i = next++; i < rows.length; i = next++) {
-      const row = await attempt(ctx, rows[i] as Row);
-      if (row !== null) sent.push(row);
-    }
+    for (let i = next++; i < jobs.length; i = next++)
+      sent.push(...(await (jobs[i] as () => Promise<readonly Row[]>)()));
   };
-  await Promise.all(Array.from({ length: Math.min(DELIVERY_WIDTH, rows.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(DELIVERY_WIDTH, jobs.length) }, lane));
   await settleSent(ctx, sent);
 }
 

@@ -11,6 +11,13 @@ import type { Notification } from '../types.js';
 /** Delivers one notification; throws when the far end refused or failed. */
 export interface Transport {
   deliver(notification: Notification): Promise<void>;
+  /**
+   * Delivers several notifications in one message (all or none: it throws when the far end refused), so a
+   * flood of alerts after an outage is a few digests, not one call each. Only channels with one recipient.
+   */
+  deliverMany?(notifications: readonly Notification[]): Promise<void>;
+  /** Notifications one {@link Transport.deliverMany} call takes at most. */
+  readonly maxPerMessage?: number;
   close?(): Promise<void>;
 }
 
@@ -40,17 +47,36 @@ export interface WebhookTransportOptions {
   readonly timeoutMs?: number;
 }
 
+/** Notifications in one webhook digest at most (Slack cuts a message's `text` at 40,000 characters). */
+export const WEBHOOK_DIGEST_MAX = 50;
+
+/** One notification's text in a webhook message. */
+function webhookText(n: Notification): string {
+  return `*${n.subject}*\n${renderText(n)}`;
+}
+
 /**
- * Posts `{ text, subject, links }` as JSON: Slack and Teams incoming webhooks read `text`.
+ * Posts `{ text, subject, links }` as JSON: Slack and Teams incoming webhooks read `text`. Several at once
+ * go as one digest `{ text, subject, links, notifications: [{ subject, text, links }] }` (Slack allows about
+ * one message per second per webhook: a flood of single posts would be refused).
  */
 export function createWebhookTransport(options: WebhookTransportOptions): Transport {
+  const timeoutMs = options.timeoutMs ?? 5000;
   return {
+    maxPerMessage: WEBHOOK_DIGEST_MAX,
     deliver: (n) =>
-      postJson(
-        options.url,
-        { text: `*${n.subject}*\n${renderText(n)}`, subject: n.subject, links: n.links ?? [] },
-        options.timeoutMs ?? 5000,
-      ),
+      postJson(options.url, { text: webhookText(n), subject: n.subject, links: n.links ?? [] }, timeoutMs),
+    async deliverMany(ns) {
+      if (ns.length === 0) return;
+      const subject = `Recovery Gate: ${ns.length} notifications`;
+      const body = {
+        text: [`*${subject}*`, ...ns.map(webhookText)].join('\n\n'),
+        subject,
+        links: ns.flatMap((n) => n.links ?? []),
+        notifications: ns.map((n) => ({ subject: n.subject, text: renderText(n), links: n.links ?? [] })),
+      };
+      await postJson(options.url, body, timeoutMs);
+    },
   };
 }
 

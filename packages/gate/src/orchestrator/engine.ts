@@ -4,7 +4,7 @@
  */
 
 import { GateError, type NormalizedEvent } from '@recovery-gate/core';
-import type { Orchestrator, OrchestratorDeps } from '../types.js';
+import type { Orchestrator, OrchestratorDeps, SettleInTx } from '../types.js';
 import { advance } from './advance.js';
 import {
   type ApprovalInput,
@@ -60,7 +60,10 @@ export interface CaseFilter {
 
 /** The orchestrator with the case API the pages use. */
 export interface CaseEngine extends Orchestrator {
-  handleEventBatch(events: readonly NormalizedEvent[]): Promise<readonly NormalizedEvent[]>;
+  handleEventBatch(
+    events: readonly NormalizedEvent[],
+    settle?: SettleInTx,
+  ): Promise<readonly NormalizedEvent[]>;
   /** Opens (or joins) a case for a request; returns the case, or null when a later withdrawal already cancelled it. */
   openCase(request: OpenCaseRequest): Promise<CaseRecord | null>;
   getCase(id: string): Promise<CaseView | null>;
@@ -157,10 +160,14 @@ async function joinTogether(ctx: Ctx, events: readonly NormalizedEvent[]) {
   }
 }
 
-async function onEvents(ctx: Ctx, events: readonly NormalizedEvent[]): Promise<NormalizedEvent[]> {
-  // Bypasses first: when they throw, nothing of the batch is written.
+async function onEvents(
+  ctx: Ctx,
+  events: readonly NormalizedEvent[],
+  settle?: SettleInTx,
+): Promise<NormalizedEvent[]> {
+  // Bypasses first: when they throw, nothing of the batch is written (nor settled).
   const bypasses = events.filter((e) => !ONE_AT_A_TIME.has(e.kind));
-  const opened = bypasses.length === 0 ? [] : await handleBypassBatch(ctx, bypasses);
+  const opened = bypasses.length === 0 ? [] : await handleBypassBatch(ctx, bypasses, settle);
   if (ctx.policy.bypass.mode === 'enforce') await advanceCommitted(ctx, opened, 'incident');
   // Then requests for a case already open, in one transaction of their own.
   const joined = await joinTogether(ctx, events);
@@ -195,7 +202,7 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
   return {
     migrations: orchestratorMigrations,
     handleEvent: (event) => onEvent(ctx, event),
-    handleEventBatch: (events) => onEvents(ctx, events),
+    handleEventBatch: (events, settle) => onEvents(ctx, events, settle),
     tick: () => tick(ctx),
     async openCase(request) {
       const opened = await insertCase(ctx, await resolveRequest(ctx, request));

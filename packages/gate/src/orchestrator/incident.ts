@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedEvent, RecoveryAction } from '@recovery-gate/core';
-import type { AuditEntry, Notification, Queryable } from '../types.js';
+import type { AuditEntry, Notification, Queryable, SettleInTx } from '../types.js';
 import { alertSecurity, type Ctx, notify } from './context.js';
 import type { CaseRecord } from './model.js';
 import { journalEntry } from './repo.js';
@@ -302,9 +302,14 @@ async function stageAlerts(
  * Handles `native_*` events together: the gate's own steps and benign events are audited; every other event
  * opens an incident or joins the one of its native action, in one transaction with one audit-chain append
  * (each incident's alert commits with it, a crash after the commit cannot lose it: the retry loop sends it).
+ * `settle` runs in that transaction with all of `events` (the intake marks them done with the writes).
  * Returns the ids of the incidents opened. Throws with nothing written when any part fails.
  */
-export async function handleBypassBatch(ctx: Ctx, events: readonly NormalizedEvent[]): Promise<string[]> {
+export async function handleBypassBatch(
+  ctx: Ctx,
+  events: readonly NormalizedEvent[],
+  settle?: SettleInTx,
+): Promise<string[]> {
   const watched = await Promise.all(events.map((e) => isSelfService(e) && isWatched(ctx, e)));
   const maybeOwn = events.filter((e, i) => !watched[i] && !isBenign(ctx, e));
   const own = await ownSteps(ctx, maybeOwn);
@@ -318,7 +323,12 @@ export async function handleBypassBatch(ctx: Ctx, events: readonly NormalizedEve
     } else candidates.push({ event, watched: watched[i] === true });
   });
   if (candidates.length === 0) {
-    await appendAll(ctx, audit);
+    if (settle === undefined) await appendAll(ctx, audit);
+    else
+      await ctx.deps.store.transaction(async (tx) => {
+        await appendAll(ctx, audit, tx);
+        await settle(tx, events);
+      });
     return [];
   }
   const now = ctx.now().toISOString();
@@ -341,7 +351,9 @@ export async function handleBypassBatch(ctx: Ctx, events: readonly NormalizedEve
     if (writes.seen.length > 0) await insertBatch(ctx, tx, writes, now);
     await appendAll(ctx, [...audit, ...writes.audit], tx);
     const alerts = writes.opened.map((o) => o.alert);
-    return { opened: writes.opened, staged: await stageAlerts(ctx, tx, alerts) };
+    const staged = await stageAlerts(ctx, tx, alerts);
+    await settle?.(tx, events);
+    return { opened: writes.opened, staged };
   });
   const mode = ctx.policy.bypass.mode;
   for (const { event } of result.opened)
