@@ -26,6 +26,9 @@ export { createInboxWorker, pruneSettled, releaseClaims } from './worker.js';
 export type { InboxWriter, InboxWriterOptions } from './writer.js';
 export { createInboxWriter } from './writer.js';
 
+/** The inbox worker's pause between claims under a stream of events, in intake (see `WorkerOptions.pauseMs`). */
+export const INTAKE_WORKER_PAUSE_MS = 50;
+
 /** Intake tuning. */
 export interface IntakeOptions {
   /** Poll interval per stream. @default 60000 */
@@ -38,7 +41,7 @@ export interface IntakeOptions {
   readonly streams?: Partial<Record<IdpKind, readonly string[]>>;
   readonly worker?: Pick<
     WorkerOptions,
-    'batchSize' | 'concurrency' | 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'settleMs'
+    'batchSize' | 'concurrency' | 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'settleMs' | 'pauseMs'
   >;
 }
 
@@ -103,7 +106,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     ...deps,
     ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
   });
-  const worker = createInboxWorker({ ...deps, ...options.worker, alert });
+  // Under a stream of hooks each delivery wakes the worker; pacing its claims gathers the events of
+  // INTAKE_WORKER_PAUSE_MS into one claim, batch and settle (statements per event, not per wake).
+  const worker = createInboxWorker({ pauseMs: INTAKE_WORKER_PAUSE_MS, ...deps, ...options.worker, alert });
   const workerLoop = createLoop({
     name: 'inbox',
     intervalMs: options.workerIntervalMs ?? 1000,

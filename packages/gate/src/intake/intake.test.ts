@@ -271,6 +271,67 @@ describe.each(BACKENDS)('intake on %s', (backend) => {
     expect(seen.indexOf('w2')).toBeLessThan(seen.indexOf('w4'));
   });
 
+  it('paces claims under a stream of events: those stored during the pause are claimed and settled together', async () => {
+    const batches: string[][] = [];
+    const pauses: number[] = [];
+    let hold = false;
+    let announce = (): void => undefined;
+    const paused = new Promise<void>((r) => {
+      announce = r;
+    });
+    let resume = (): void => undefined;
+    const worker = createInboxWorker({
+      store,
+      now: () => clock,
+      logger: createLogger({ write: () => {} }),
+      metrics,
+      pauseMs: 60_000,
+      sleep: (ms) => {
+        pauses.push(ms);
+        if (!hold) return Promise.resolve();
+        announce();
+        return new Promise<void>((r) => {
+          resume = r;
+        });
+      },
+      orchestrator: {
+        async handleEvent(event) {
+          batches.push([event.id]);
+        },
+        async handleEventBatch(events) {
+          batches.push([`after ${pauses.length} pauses:`, ...events.map((e) => e.id)]);
+          return [];
+        },
+      },
+    });
+    const deliver = (id: string) =>
+      intake.hook('okta', post({ events: [testEvent(id, { subject: { userId: `u-${id}`, login: null } })] }));
+    await deliver('p1');
+    // The first claim after a quiet spell does not wait; the next (empty) one waits out the pause.
+    expect(await worker.runOnce()).toBe(1);
+    expect(batches).toEqual([['after 0 pauses:', 'p1']]);
+    expect(pauses).toHaveLength(1);
+    // A run right after waits out the pause too; what arrives meanwhile is claimed and handled together.
+    hold = true;
+    const second = worker.runOnce();
+    await paused;
+    hold = false;
+    await deliver('p2');
+    await deliver('p3');
+    resume();
+    expect(await second).toBe(2);
+    expect(batches).toEqual([
+      ['after 0 pauses:', 'p1'],
+      ['after 2 pauses:', 'p2', 'p3'],
+    ]);
+    for (const ms of pauses) expect(ms).toBeGreaterThan(0);
+    for (const ms of pauses) expect(ms).toBeLessThanOrEqual(60_000);
+    const [row] = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM gate_inbox WHERE status = 'done'`,
+    );
+    expect(row?.n).toBe(3);
+  });
+
   it('triggers an immediate poll of the stream a delivery hints at', async () => {
     provider.log.set('admin_events', [testEvent('h1')]);
     intake.start();

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { performance } from 'node:perf_hooks';
 import type { NormalizedEvent } from '@recovery-gate/core';
 import { createLeaseQueue, type LeaseQueue } from '../store/queue.js';
 import type { Logger, Metrics, Orchestrator, Queryable, Store } from '../types.js';
@@ -37,6 +38,15 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Events younger than this wait, so a late, earlier event of the same subject can overtake. @default 0 */
   readonly settleMs?: number;
+  /**
+   * After a claim that came back short of `batchSize` (everything due was taken), the next claim waits until
+   * this long after it, so events arriving meanwhile are claimed and settled together: one claim, one batch
+   * and one settle for many events instead of one each. The first claim after a quiet spell never waits.
+   * @default 0
+   */
+  readonly pauseMs?: number;
+  /** Waits out a pause (tests pass their own). @default a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 interface Row extends Record<string, unknown> {
@@ -83,6 +93,8 @@ export function inboxQueue(
 }
 
 type Ctx = WorkerOptions & { readonly queue: LeaseQueue<Row> };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function claim(ctx: Ctx): Promise<Row[]> {
   const at = ctx.now();
@@ -184,11 +196,19 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
       );
     }
   };
+  const pauseMs = Math.max(0, options.pauseMs ?? 0);
+  const limit = options.batchSize ?? 100;
+  // When the last claim that took everything due was made (monotonic ms); the next claim is paced from it.
+  let lastShortClaim = Number.NEGATIVE_INFINITY;
   return {
     async runOnce() {
       let handled = 0;
       while (!halted) {
+        const wait = lastShortClaim + pauseMs - performance.now();
+        if (wait > 0) await (options.sleep ?? sleep)(wait);
+        if (halted) break;
         const claimed = await claim(ctx);
+        if (claimed.length < limit) lastShortClaim = performance.now();
         if (claimed.length === 0) break;
         const keys = claimed.map((row) => row.idempotency_key);
         await ctx.queue.holding(ctx.store, keys, ctx.now, () => handle(claimed));
