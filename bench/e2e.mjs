@@ -11,6 +11,8 @@ import { emit, load1, median, note, parseArgs, round, throwawayStore, waitFor } 
 
 const LATENCY = 50;
 const EXECUTION = new Set(['revokeSessions', 'resetAuthenticators', 'issueTemporaryCredential']);
+/** Port calls counted in the chain: the facts read again before execution, then the execution's steps. */
+const CHAIN = new Set(['readSubjectFacts', ...EXECUTION]);
 
 /** Entra's fixed id of the mobile phone method. */
 const ENTRA_MOBILE = '3179e48a-750b-4051-897c-87b9720928f7';
@@ -28,8 +30,37 @@ const ENTRA_MOBILE = '3179e48a-750b-4051-897c-87b9720928f7';
  */
 function chainOf(idp, step, requests) {
   const deletes = requests.filter((r) => r.method === 'DELETE');
+  const gets = requests.filter((r) => r.method === 'GET');
   const rounds = [];
   const add = (why) => rounds.push([step, why]);
+  if (step === 'readSubjectFacts') {
+    // The facts read again before executing (the gate's safety read: a subject who became riskier since
+    // the case was decided is decided again, never executed under the old tier). Counted at the rounds
+    // the IdP's API needs: everything addressed by the user id at once, then what depends on it.
+    if (idp === 'okta') {
+      add('GET user || groups, roles, factors, authenticator-enrollments, System Log (all by the user id)');
+      const people = new Set(
+        gets.map((r) => r.path.match(/^\/api\/v1\/users\/([^/?]+)$/)?.[1]).filter(Boolean),
+      );
+      if (people.size > 1) add('GET manager / sponsor (their ids are in the profile)');
+    } else if (idp === 'entra') {
+      add(
+        'GET user || transitiveMemberOf, methods, manager, sponsors, directoryAudits, PIM group eligibility',
+      );
+      if (gets.some((r) => r.path.startsWith('/roleManagement/')))
+        add(
+          'GET roleAssignments || roleEligibilitySchedules (the user and the role-assignable groups of round 1)',
+        );
+    } else if (idp === 'keycloak') {
+      add('GET user || brute-force status, groups, role mappings, credentials, events (all by the user id)');
+      const people = new Set(
+        gets.map((r) => r.path.match(/\/users\/([^/?]+)$/)?.[1]).filter((id) => id !== undefined),
+      );
+      if (people.size > 1 || gets.some((r) => /\/users\/?\?|\/users\/$/.test(r.path)))
+        add('GET manager (named by an attribute of the user)');
+    }
+    return rounds;
+  }
   if (idp === 'okta') {
     if (step === 'revokeSessions') add('DELETE sessions (with tokens) || DELETE grants');
     if (step === 'resetAuthenticators') {
@@ -44,6 +75,11 @@ function chainOf(idp, step, requests) {
       const mobile = deletes.filter((r) => r.path.endsWith(`/phoneMethods/${ENTRA_MOBILE}`));
       if (deletes.length > mobile.length) add(`${deletes.length - mobile.length} DELETE in parallel`);
       if (mobile.length > 0) add('DELETE the mobile phone, after the other methods');
+      // Graph answers 400 to a phone it will not delete (the default MFA method), with no reliable reason:
+      // the methods are listed again to tell a phone that remains from one removed meanwhile.
+      const lastDelete = requests.findLastIndex((r) => r.method === 'DELETE');
+      if (lastDelete >= 0 && requests.slice(lastDelete).some((r) => r.method === 'GET'))
+        add('GET authentication/methods (a refused phone: does it remain?)');
     }
     if (step === 'issueTemporaryCredential') add('POST temporaryAccessPassMethods');
   } else if (idp === 'keycloak') {
@@ -56,8 +92,16 @@ function chainOf(idp, step, requests) {
       if (deletes.length > 0) add(`${deletes.length} DELETE credential in parallel`);
     }
     if (step === 'issueTemporaryCredential') {
-      add('GET user (the email is still the verified channel chosen, the account enabled)');
-      add('PUT execute-actions-email');
+      if (requests.some((r) => r.method === 'PUT' && r.path.endsWith('/reset-password'))) {
+        // The temporary password the gate shows: the user's required actions are a whole list in the user
+        // representation (read, then written), and reset-password answers 204 without the credential id.
+        add('GET user (enabled? its required actions)');
+        add('PUT reset-password (temporary) || PUT user (required actions)');
+        add('GET credentials (the new password credential id)');
+      } else {
+        add('GET user (the email is still the verified channel chosen, the account enabled)');
+        add('PUT execute-actions-email');
+      }
     }
   }
   return rounds;
@@ -85,7 +129,47 @@ function instrument(provider, idp) {
   return { wrapped, calls };
 }
 
-async function oneRun(kind, idpName, store, first) {
+/**
+ * Wraps a store: records each statement and transaction (start, end, first words) so the gate's own time
+ * between IdP rounds can be told apart (store round trips, commits) from the rest (CPU, timers).
+ */
+function instrumentStore(store) {
+  const ops = [];
+  const label = (sql) => String(sql).trim().replace(/\s+/g, ' ').slice(0, 48);
+  const wrapQ = (q, inTx) =>
+    new Proxy(q, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'query') {
+          return async (sql, ...rest) => {
+            const entry = { op: label(sql), inTx, start: performance.now() };
+            ops.push(entry);
+            try {
+              return await value.call(target, sql, ...rest);
+            } finally {
+              entry.end = performance.now();
+            }
+          };
+        }
+        if (prop === 'transaction') {
+          return async (fn, ...rest) => {
+            const entry = { op: 'TRANSACTION', inTx, start: performance.now() };
+            ops.push(entry);
+            try {
+              return await value.call(target, (tx) => fn(wrapQ(tx, true)), ...rest);
+            } finally {
+              entry.end = performance.now();
+            }
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return { wrapped: wrapQ(store, false), ops };
+}
+
+async function oneRun(kind, idpName, rawStore, first) {
+  const { wrapped: store, ops: storeOps } = instrumentStore(rawStore);
   const idp = await startIdp(idpName, { latencyMs: LATENCY });
   try {
     const { wrapped, calls } = instrument(idp.adapter, idp);
@@ -134,13 +218,16 @@ async function oneRun(kind, idpName, store, first) {
       await engine.recordEvidence(c.id, { kind: 'phone_otp', by: alice.id, channelId: phone.id });
     } else {
       // No verified phone on file (Okta's cast): the first proof is the Okta Verify push the case started.
-      if (!idp.emulator.control.answerPush(alice.id, 'approve'))
+      // Number matching: the subject picks the number the push shows.
+      const number = idp.emulator.control.pendingPushNumber(alice.id) ?? undefined;
+      if (!idp.emulator.control.answerPush(alice.id, 'approve', number))
         throw new Error(`${idpName}: no push pending`);
       await engine.tick();
     }
     const l = load1();
     idp.resetLog();
     calls.length = 0;
+    storeOps.length = 0;
     const countBefore = idp.count();
     const t0 = performance.now();
     await engine.recordApproval(c.id, {
@@ -183,8 +270,22 @@ async function oneRun(kind, idpName, store, first) {
       (n, x) => n + log.slice(x.logStart, x.logEnd).filter((e) => isWrite(e.method)).length,
       0,
     );
-    const chain = exec.flatMap((x) => chainOf(idpName, x.method, log.slice(x.logStart, x.logEnd)));
+    const chain = calls
+      .filter((x) => CHAIN.has(x.method) && x.start < revoke.start)
+      .concat(exec)
+      .flatMap((x) => chainOf(idpName, x.method, log.slice(x.logStart, x.logEnd)));
     const ms = doneAt - t0;
+    // The gate's own part: store statements (outside transactions) and transactions up to "issued and
+    // revoked", and the time no IdP call was in flight.
+    const before = storeOps.filter((o) => o.start < doneAt && !o.inTx);
+    const inFlight = calls.filter((x) => x.start < doneAt);
+    let idle = 0;
+    let cursor = t0;
+    for (const x of [...inFlight].sort((a, b) => a.start - b.start)) {
+      if (x.start > cursor) idle += x.start - cursor;
+      cursor = Math.max(cursor, x.end ?? x.start);
+    }
+    if (doneAt > cursor) idle += doneAt - cursor;
     return {
       store: kind,
       idp: idpName,
@@ -210,6 +311,13 @@ async function oneRun(kind, idpName, store, first) {
         (x) => `${x.method} ${round(x.start - t0, 0)}-${round((x.end ?? x.start) - t0, 0)}`,
       ),
       requests: upToDone.map((e) => `${e.method} ${e.path}`),
+      // The gate's own time to "issued and revoked": ms with no IdP call in flight, and the store work in it.
+      msGateOwn: round(idle, 1),
+      storeStatements: before.filter((o) => o.op !== 'TRANSACTION').length,
+      storeTransactions: before.filter((o) => o.op === 'TRANSACTION').length,
+      storeTimeline: before.map(
+        (o) => `${o.op} ${round(o.start - t0, 0)}-${round((o.end ?? o.start) - t0, 0)}`,
+      ),
     };
   } finally {
     await idp.close();
@@ -264,10 +372,10 @@ async function main() {
         runs,
       };
       targets.push({
-        name: `[${idpName}/${kind}] ${round(ms, 0)} ms, ${calls} IdP calls, chain of ${unavoidable} unavoidable sequential calls x 50 ms; ratio (<= 1.3)`,
+        name: `[${idpName}/${kind}] ${round(ms, 0)} ms, ${calls} IdP calls, chain of ${unavoidable} unavoidable sequential calls x 50 ms; ratio (<= 1.10)`,
         value: round(ratio, 2),
-        target: 1.3,
-        pass: ok.length > 0 && ratio <= 1.3,
+        target: 1.1,
+        pass: ok.length > 0 && ratio <= 1.1,
       });
     }
   }

@@ -119,20 +119,19 @@ function attributesOf(user: GraphUser): Record<string, string | null> {
   };
 }
 
-/** Reads the subject facts of `userRef` (object id, UPN or login). @throws ERR_USER_NOT_FOUND */
-export async function readSubjectFacts(ctx: EntraContext, userRef: string): Promise<SubjectFacts> {
-  const refusals: Refusals = [];
-  const user = await readUser(ctx, userRef, refusals);
-  if (!user) throw new GateError('ERR_USER_NOT_FOUND', undefined, { details: { user: userRef } });
-  const id = seg(user.id);
-  const floor = new Date(ctx.now().getTime() - ctx.config.auditRetentionDays * DAY).toISOString();
+/** A directory object id in Graph's own (lower-case) form. */
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The user-scoped reads of the facts, by object id, in parallel (the roles follow the memberships). */
+function userRead(ctx: EntraContext, userId: string, floor: string, refusals: Refusals) {
+  const id = seg(userId);
   const membershipsRead = orUnknown(
     refusals,
     ['groups', 'adminRoles', 'protectedUnit'],
     'memberships',
     graphList<DirectoryObject>(ctx, `/users/${id}/transitiveMemberOf`, 'read memberships'),
   );
-  const [memberships, methods, manager, sponsors, audits, roles] = await Promise.all([
+  return Promise.all([
     membershipsRead,
     orUnknown(
       refusals,
@@ -149,9 +148,25 @@ export async function readSubjectFacts(ctx: EntraContext, userRef: string): Prom
         $select: 'id,userPrincipalName,displayName',
       }),
     ),
-    orUnknown(refusals, ['channels.lastChangedAt'], 'audits', userAuditsSince(ctx, user.id, floor)),
-    readRoles(ctx, user.id, membershipsRead, refusals),
+    orUnknown(refusals, ['channels.lastChangedAt'], 'audits', userAuditsSince(ctx, userId, floor)),
+    readRoles(ctx, userId, membershipsRead, refusals),
   ]);
+}
+
+/** Reads the subject facts of `userRef` (object id, UPN or login). @throws ERR_USER_NOT_FOUND */
+export async function readSubjectFacts(ctx: EntraContext, userRef: string): Promise<SubjectFacts> {
+  const refusals: Refusals = [];
+  const floor = new Date(ctx.now().getTime() - ctx.config.auditRetentionDays * DAY).toISOString();
+  // An object id addresses every user-scoped read: they go out with the user read (one round, not two).
+  // A UPN or login is resolved first.
+  const early = OBJECT_ID.test(userRef) ? userRead(ctx, userRef, floor, refusals) : null;
+  // A user that does not exist makes the early reads fail too: the user read's answer is the one that counts.
+  early?.catch(() => undefined);
+  const user = await readUser(ctx, userRef, refusals);
+  if (!user) throw new GateError('ERR_USER_NOT_FOUND', undefined, { details: { user: userRef } });
+  const [memberships, methods, manager, sponsors, audits, roles] = await (user.id === userRef && early
+    ? early
+    : userRead(ctx, user.id, floor, refusals));
   const byType = (type: string) =>
     memberships === null ? null : memberships.filter((m) => m['@odata.type'] === `#microsoft.graph.${type}`);
   const units = byType('administrativeUnit');

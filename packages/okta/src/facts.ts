@@ -260,7 +260,7 @@ export async function readSubjectFacts(ctx: OktaContext, userRef: string): Promi
     authenticatorsOf(ctx, userId, factorsRead, refusals),
     personByRef(ctx, text(profile, 'managerId') ?? text(profile, 'manager'), 'manager', refusals),
     personByRef(ctx, text(profile, 'sponsorId') ?? text(profile, 'sponsor'), 'sponsor', refusals),
-    factorsRead.then((factors) => channelsOf(ctx, user, factors, refusals)),
+    channelsOf(ctx, user, factorsRead, refusals),
   ]);
   const attributes: Record<string, string | null> = {};
   for (const key of ATTRIBUTES) {

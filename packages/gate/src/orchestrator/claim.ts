@@ -11,9 +11,9 @@ import { GateError, type Secret } from '@recovery-gate/core';
 import type { Queryable } from '../types.js';
 import { advance } from './advance.js';
 import { type Ctx, errorText } from './context.js';
-import type { CaseRecord } from './model.js';
+import type { CaseRecord, JournalEntry } from './model.js';
 import { credentialFacts, deliveryOf, issueCredential } from './plan.js';
-import { journalEntry, loadCase, patchCase, writeJournal } from './repo.js';
+import { journalEntries, loadCase, patchCase, writeJournal } from './repo.js';
 
 /** What the subject's one claim returns. */
 export interface ClaimedCredential {
@@ -36,7 +36,12 @@ export interface ClaimOptions {
   readonly confirm?: 'now' | 'caller';
 }
 
-async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Promise<CaseRecord> {
+/** The case, if its credential can be collected now, with its issue entry (an earlier, lost issue). */
+async function claimable(
+  ctx: Ctx,
+  caseId: string,
+  subjectPersonId: string,
+): Promise<{ readonly c: CaseRecord; readonly prev: JournalEntry | undefined }> {
   const c = await loadCase(ctx.deps.store, caseId);
   if (!c) throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });
   // The same error whatever is wrong: the page says "nothing to collect".
@@ -48,9 +53,8 @@ async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Pro
     deliveryOf(c, ctx.provider(c.idp).settings) !== 'gate'
   )
     throw gone();
-  const [revoke, reset, deliver] = await Promise.all(
-    ['revoke', 'reset', 'deliver'].map((s) => journalEntry(ctx.deps.store, c.id, s)),
-  );
+  const journal = await journalEntries(ctx.deps.store, c.id, ['revoke', 'reset', 'issue', 'deliver']);
+  const [revoke, reset, deliver] = ['revoke', 'reset', 'deliver'].map((s) => journal.get(s));
   // Issued but never confirmed delivered: an orphan, collected again below (revoked, then a fresh one).
   if (revoke?.state !== 'done' || reset?.state !== 'done' || deliver?.state === 'done') throw gone();
   // A case past its expiry issues nothing, even before the timer has moved it to expired.
@@ -58,7 +62,7 @@ async function claimable(ctx: Ctx, caseId: string, subjectPersonId: string): Pro
   // Break-glass access is time-boxed: nothing is issued once its window has ended.
   const windowEndsAt = c.decision?.requirements.windowEndsAt ?? null;
   if (windowEndsAt !== null && Date.parse(windowEndsAt) <= ctx.now().getTime()) throw gone();
-  return c;
+  return { c, prev: journal.get('issue') };
 }
 
 /**
@@ -73,8 +77,7 @@ export async function claimCredential(
 ): Promise<ClaimedCredential> {
   const confirmNow = (options.confirm ?? 'now') === 'now';
   const claimed = await ctx.deps.store.withLock(`recovery-gate:case:${caseId}`, async () => {
-    const c = await claimable(ctx, caseId, subjectPersonId);
-    const prev = await journalEntry(ctx.deps.store, c.id, 'issue');
+    const { c, prev } = await claimable(ctx, caseId, subjectPersonId);
     const orphan = prev?.state === 'done';
     const previous = {
       started: prev?.state === 'started' || orphan,

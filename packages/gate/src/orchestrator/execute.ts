@@ -21,23 +21,21 @@ import {
   requirementsOf,
   verifiedChannels,
 } from './plan.js';
-import { journalEntry, loadCase, loadEvidence, loadJournal, patchCase, writeJournal } from './repo.js';
+import { journalEntry, loadEvidence, loadJournal, patchCase, startStep, writeJournal } from './repo.js';
 import { awaitingReview, incidentPlan, isRepudiation, repudiationStep } from './repudiate.js';
 
-/** Runs `effect` as journal step `step` of case `c`. */
+/**
+ * Runs `effect` as journal step `step` of case `c`: `started` is durable before the effect (written in the
+ * same statement that checks the case is still executing), `done` with its audit record after it.
+ */
 export async function runStep(
   ctx: Ctx,
   c: CaseRecord,
   step: string,
   effect: (entry: JournalEntry | null) => Promise<Record<string, unknown>>,
 ): Promise<void> {
-  const [entry, current] = await Promise.all([
-    journalEntry(ctx.deps.store, c.id, step),
-    loadCase(ctx.deps.store, c.id),
-  ]);
-  if (current?.state !== 'executing')
-    throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
-  await writeJournal(ctx.deps.store, c.id, step, 'started', ctx.now());
+  const { started, previous: entry } = await startStep(ctx.deps.store, c.id, step, ctx.now());
+  if (!started) throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
   const result = await effect(entry);
   ctx.options.onSideEffect?.(c.id, step);
   await ctx.deps.store.transaction(async (tx) => {
@@ -191,12 +189,10 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
       await writeJournal(ctx.deps.store, c.id, 'ask:ready', 'done', ctx.now(), {
         result: { channels: channels.map((ch) => ch.id) },
       });
-      await patchCase(
-        ctx.deps.store,
-        c.id,
-        { expiresAt: new Date(ctx.now().getTime() + ctx.policy.claimTtlSeconds * 1000).toISOString() },
-        ctx.now(),
-      );
+      // Nothing to do until the subject claims (the claim advances the case itself) or the claim expires.
+      const expiresAt = new Date(ctx.now().getTime() + ctx.policy.claimTtlSeconds * 1000).toISOString();
+      await patchCase(ctx.deps.store, c.id, { expiresAt, nextAttemptAt: null }, ctx.now());
+      return true;
     }
     // Nothing to do until the subject claims (the claim advances the case itself).
     await patchCase(ctx.deps.store, c.id, { nextAttemptAt: null }, ctx.now());

@@ -167,6 +167,31 @@ async function loadJournalStep(q: Queryable, caseId: string, step: string): Prom
   };
 }
 
+/** Reads several journal entries of a case in one statement; a step never written is absent. */
+export async function journalEntries(
+  q: Queryable,
+  caseId: string,
+  steps: readonly string[],
+): Promise<Map<string, JournalEntry>> {
+  const rows = await q.query('SELECT * FROM case_journal WHERE case_id = $1 AND step = ANY($2::text[])', [
+    caseId,
+    [...steps],
+  ]);
+  return new Map(
+    rows.map((r) => [
+      String(r.step),
+      {
+        step: String(r.step),
+        state: r.state as JournalEntry['state'],
+        attempts: Number(r.attempts ?? 0),
+        result: json<Record<string, unknown>>(r.result ?? {}),
+        error: (r.error as string | null) ?? null,
+        updatedAt: iso(r.updated_at) ?? '',
+      },
+    ]),
+  );
+}
+
 /** Writes a journal entry's state (and result, which must never hold a secret). */
 export async function writeJournal(
   q: Queryable,
@@ -193,4 +218,46 @@ export async function writeJournal(
       now.toISOString(),
     ],
   );
+}
+
+/**
+ * Journals step `step` of case `caseId` started, in one statement, only while the case is executing.
+ * Returns whether it was written (false: the case left `executing`) and the entry as it was before.
+ * One round trip instead of three (the entry, the case, the write) before each side effect.
+ */
+export async function startStep(
+  q: Queryable,
+  caseId: string,
+  step: string,
+  now: Date,
+): Promise<{ readonly started: boolean; readonly previous: JournalEntry | null }> {
+  const rows = await q.query(
+    `WITH live AS (SELECT 1 FROM cases WHERE id = $1 AND state = 'executing'),
+       prev AS (SELECT state, attempts, result, error, updated_at FROM case_journal
+                 WHERE case_id = $1 AND step = $2),
+       ins AS (
+         INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
+         SELECT $1, $2, 'started', 1, '{}'::jsonb, NULL, $3 WHERE EXISTS (SELECT 1 FROM live)
+         ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
+           attempts = case_journal.attempts + EXCLUDED.attempts,
+           result = case_journal.result || EXCLUDED.result,
+           error = EXCLUDED.error, updated_at = EXCLUDED.updated_at
+         RETURNING 1)
+     SELECT (SELECT count(*) FROM ins) AS written, prev.*
+       FROM (SELECT 1) AS one LEFT JOIN prev ON true`,
+    [caseId, step, now.toISOString()],
+  );
+  const r = rows[0] ?? {};
+  const previous: JournalEntry | null =
+    r.state == null
+      ? null
+      : {
+          step,
+          state: r.state as JournalEntry['state'],
+          attempts: Number(r.attempts ?? 0),
+          result: json<Record<string, unknown>>(r.result ?? {}),
+          error: (r.error as string | null) ?? null,
+          updatedAt: iso(r.updated_at) ?? '',
+        };
+  return { started: Number(r.written ?? 0) > 0, previous };
 }

@@ -19,7 +19,7 @@ import {
 } from '@recovery-gate/core';
 import { requireUser } from '../client/users.js';
 import type { KcSession } from '../client.js';
-import { resetPassword, updateUser } from '../reset.js';
+import { resetPassword } from '../reset.js';
 
 /** A password strong enough for any realm policy: 24 random characters plus each character class. */
 function randomPassword(): string {
@@ -43,7 +43,12 @@ async function setPassword(s: KcSession, userId: string, value: string): Promise
   return credentials.find((c) => c.type === 'password')?.id ?? null;
 }
 
-/** Sets a temporary password and the action's required actions; returns it once. */
+/**
+ * Sets a temporary password and the action's required actions; returns it once. The user is read once
+ * (enabled? its required actions); the password and the required actions are then written together: both
+ * writes carry UPDATE_PASSWORD (reset-password with `temporary` adds it, the user write names it), so the
+ * list ends the same whichever lands last. Two rounds plus the read of the new password's id, not four.
+ */
 export async function issueTemporaryPassword(
   s: KcSession,
   userId: string,
@@ -55,12 +60,18 @@ export async function issueTemporaryPassword(
     throw new GateError('ERR_IDP_CONFLICT', 'The account is disabled; it cannot sign in with a password.');
   const issuedAt = s.now();
   const value = randomPassword();
-  const id = await setPassword(s, user.id, value);
-  // UPDATE_PASSWORD comes with the temporary password; the action may need more (CONFIGURE_TOTP...).
-  await updateUser(s, user.id, (u) => {
-    const have = u.requiredActions ?? [];
-    return { requiredActions: [...have, ...actions.filter((a) => !have.includes(a))] };
-  });
+  const have = user.requiredActions ?? [];
+  const wanted = ['UPDATE_PASSWORD', ...actions].filter((a, i, all) => all.indexOf(a) === i);
+  // `enabled` is never echoed back (see updateUser: it would unlock a temporarily locked account).
+  const { enabled: _echoed, ...rest } = user;
+  const requiredActions = [...have, ...wanted.filter((a) => !have.includes(a))];
+  const [password, written] = await Promise.allSettled([
+    setPassword(s, user.id, value),
+    s.call((kc) => kc.users.update({ realm: s.realm, id: user.id }, { ...rest, requiredActions }), 'user'),
+  ]);
+  if (password.status === 'rejected') throw password.reason;
+  if (written.status === 'rejected') throw written.reason;
+  const id = password.value;
   return {
     kind: 'keycloak_temporary_password',
     id,

@@ -65,18 +65,24 @@ async function changesFromLog(
   return found;
 }
 
-/** The channels on file for a user (a phone counts as verified when an active SMS / voice factor proves it). */
+/**
+ * The channels on file for a user (a phone counts as verified when an active SMS / voice factor proves it).
+ * The factors may still be in flight: the System Log read does not need them, so both go in one round.
+ */
 export async function channelsOf(
   ctx: OktaContext,
   user: User,
-  factors: readonly UserFactor[] | null,
+  factorsRead: readonly UserFactor[] | null | Promise<readonly UserFactor[] | null>,
   refusals?: Refusals,
 ): Promise<Channel[] | null> {
   const profile = (user.profile ?? {}) as Json;
   const userId = String(user.id);
   const now = ctx.now().getTime();
   const windowStart = now - ctx.config.systemLogRetentionDays * DAY;
-  const changes = await changesFromLog(ctx, userId, windowStart, refusals);
+  const [changes, factors] = await Promise.all([
+    changesFromLog(ctx, userId, windowStart, refusals),
+    factorsRead,
+  ]);
   const created = Date.parse(isoOf(user.created) ?? '');
   const lastUpdated = Date.parse(isoOf(user.lastUpdated) ?? '');
   const phones = verifiedPhones(factors);
