@@ -3,7 +3,13 @@
  * @module
  */
 
-import type { HookRequest, HookResponse, IdpKind, RecoveryProvider } from '@recovery-gate/core';
+import {
+  backoffDelay,
+  type HookRequest,
+  type HookResponse,
+  type IdpKind,
+  type RecoveryProvider,
+} from '@recovery-gate/core';
 import { createLoop, type Loop } from '../loop.js';
 import type { AuditLog, Logger, Metrics, Notifier, Orchestrator, Store } from '../types.js';
 import { createAlerts, type SecurityAlert } from './alerts.js';
@@ -35,6 +41,12 @@ export interface IntakeOptions {
   readonly pollIntervalMs?: number;
   /** How often the worker looks for due retries (new events wake it at once). @default 1000 */
   readonly workerIntervalMs?: number;
+  /**
+   * A failed poll is retried after core's back-off from `baseMs` (doubling, capped at the poll interval)
+   * until `maxFailures` runs in a row failed; then a `poll.failing` alert is raised and the stream is polled
+   * at its interval again. @default { baseMs: 5000, maxFailures: 5 }
+   */
+  readonly pollRetry?: { readonly baseMs?: number; readonly maxFailures?: number };
   /** Start of history for streams with no cursor yet (ISO). */
   readonly since?: string;
   /** Streams to poll per IdP; default: every stream the adapter declares. */
@@ -77,21 +89,41 @@ export interface Intake {
 function createPollLoops(
   deps: IntakeDeps,
   wake: () => void,
+  alert: (alert: SecurityAlert) => Promise<void>,
 ): { pollers: Poller[]; pollLoops: Map<string, Loop> } {
   const options = deps.options ?? {};
   const pollers: Poller[] = [];
   const pollLoops = new Map<string, Loop>();
+  const maxFailures = Math.max(1, options.pollRetry?.maxFailures ?? 5);
   for (const [idp, provider] of deps.providers) {
     for (const stream of options.streams?.[idp] ?? provider.streams) {
       const since = options.since === undefined ? {} : { since: options.since };
-      const poller = createPoller({ ...deps, provider, stream, onStored: wake, ...since });
+      const poller = createPoller({
+        ...deps,
+        provider,
+        stream,
+        onStored: wake,
+        alert,
+        maxFailures,
+        ...since,
+      });
       pollers.push(poller);
       const key = `${idp}:${stream}`;
-      // A run that stopped at its page limit with more ready polls again at once.
-      const run = async () => {
-        if ((await poller.pollOnce()).more) pollLoops.get(key)?.kick();
-      };
       const intervalMs = options.pollIntervalMs ?? 60_000;
+      const backoff = { baseMs: options.pollRetry?.baseMs ?? 5000, capMs: intervalMs };
+      // A run that stopped at its page limit with more ready polls again at once; one that failed is
+      // retried after a back-off until the bound (the poller then alerts and the interval paces it).
+      const run = async () => {
+        try {
+          if ((await poller.pollOnce()).more) pollLoops.get(key)?.kick();
+        } catch (error) {
+          if (poller.failures < maxFailures) {
+            const delay = backoffDelay(poller.failures - 1, backoff);
+            setTimeout(() => pollLoops.get(key)?.kick(), delay).unref();
+          }
+          throw error;
+        }
+      };
       pollLoops.set(key, createLoop({ name: `poll:${key}`, intervalMs, run, logger: deps.logger }));
     }
   }
@@ -116,7 +148,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     logger,
   });
   const wake = (): void => workerLoop.kick();
-  const { pollers, pollLoops } = createPollLoops(deps, wake);
+  const { pollers, pollLoops } = createPollLoops(deps, wake, alert);
   const pollNow = (idp: string, stream: string): void => {
     const loop = pollLoops.get(`${idp}:${stream}`);
     if (loop === undefined) logger.warn('resync hint for a stream that is not polled', { idp, stream });

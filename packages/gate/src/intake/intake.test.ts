@@ -332,6 +332,63 @@ describe.each(BACKENDS)('intake on %s', (backend) => {
     expect(row?.n).toBe(3);
   });
 
+  it('retries a failing poll with back-off up to its bound, then alerts once; the stream resumes from its cursor', async () => {
+    provider.log.set('admin_events', [testEvent('o1'), testEvent('o2'), testEvent('o3')]);
+    // The IdP is down: every read fails past the adapter's own retries.
+    let down = true;
+    const read = provider.readEvents.bind(provider);
+    provider.readEvents = async (stream, cursor, options) => {
+      if (down) {
+        provider.reads.push({ stream, cursor });
+        throw new GateError('ERR_IDP_UNAVAILABLE', 'Okta answered HTTP 503 past the retry bound.');
+      }
+      return read(stream, cursor, options);
+    };
+    const failing = createIntake({
+      store,
+      providers: new Map<IdpKind, RecoveryProvider>([['okta', provider]]),
+      orchestrator,
+      audit,
+      metrics,
+      logger: createLogger({ level: 'debug', write: (l) => logs.push(l) }),
+      now: () => clock,
+      options: {
+        pollIntervalMs: 3_600_000,
+        pollRetry: { baseMs: 10, maxFailures: 3 },
+        streams: { okta: ['admin_events'] },
+      },
+    });
+    const alerts = () =>
+      store.query<{ kind: string; idp: string; data: Record<string, unknown> }>(
+        `SELECT kind, idp, data FROM security_alerts WHERE kind = 'poll.failing'`,
+      );
+    failing.start();
+    try {
+      // Three runs, the second and third after a back-off (the interval is an hour), then one alert.
+      await vi.waitFor(async () => expect(await alerts()).toHaveLength(1), { timeout: 20_000 });
+      expect(provider.reads).toHaveLength(3);
+      expect((await alerts())[0]).toMatchObject({
+        idp: 'okta',
+        data: { stream: 'admin_events', failures: 3, error: expect.stringContaining('ERR_IDP_UNAVAILABLE') },
+      });
+      expect(failing.pollers[0]?.failures).toBe(3);
+      expect(metrics.render()).toContain('recovery_poller_errors_total{idp="okta",stream="admin_events"} 3');
+      expect(await readCursor(store, 'okta', 'admin_events')).toBeNull();
+      // The IdP is back: the next poll reads the whole backlog from where it was, and nothing more is raised.
+      down = false;
+      failing.pollNow('okta', 'admin_events');
+      await vi.waitFor(
+        () => expect(orchestrator.events.map((e) => e.id).sort()).toEqual(['o1', 'o2', 'o3']),
+        { timeout: 20_000 },
+      );
+      expect(await readCursor(store, 'okta', 'admin_events')).toBe('3');
+      expect(failing.pollers[0]?.failures).toBe(0);
+      expect(await alerts()).toHaveLength(1);
+    } finally {
+      await failing.stop();
+    }
+  });
+
   it('triggers an immediate poll of the stream a delivery hints at', async () => {
     provider.log.set('admin_events', [testEvent('h1')]);
     intake.start();

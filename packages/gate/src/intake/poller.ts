@@ -1,11 +1,14 @@
 /**
  * A poller for one provider stream: reads from the persisted cursor, stores the events and the new cursor in
  * one transaction, and loops while the provider says more is ready. Runs under a lock, so once across replicas.
+ * It counts failed runs in a row (the IdP down or refusing past its adapter's own retries) and raises one
+ * alert when they reach the bound; the cursor stays where it was, so nothing is skipped when the IdP is back.
  * @module
  */
 
 import type { RecoveryProvider } from '@recovery-gate/core';
 import type { Logger, Metrics, Store } from '../types.js';
+import type { SecurityAlert } from './alerts.js';
 import { insertEvents } from './inbox.js';
 
 /** Options for {@link createPoller}. */
@@ -22,6 +25,10 @@ export interface PollerOptions {
   readonly maxPages?: number;
   /** Called after new events were stored (wakes the worker). */
   readonly onStored?: (count: number) => void;
+  /** Raises the alert when `maxFailures` runs in a row failed (once, until a run succeeds). */
+  readonly alert?: (alert: SecurityAlert) => Promise<void>;
+  /** Failed runs in a row that raise the alert. @default 5 */
+  readonly maxFailures?: number;
 }
 
 /** What one run did. */
@@ -38,7 +45,16 @@ export interface PollResult {
 export interface Poller {
   readonly idp: string;
   readonly stream: string;
+  /** Runs that failed in a row (0 after a run that succeeded). */
+  readonly failures: number;
   pollOnce(): Promise<PollResult>;
+}
+
+/** What an alert may say about a failure: its code and the start of its message (never a response body). */
+function describeFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const text = error instanceof Error ? error.message : String(error);
+  return `${typeof code === 'string' ? `${code}: ` : ''}${text}`.slice(0, 200);
 }
 
 /** Reads the stored cursor of a stream, or null. */
@@ -101,16 +117,37 @@ export function createPoller(options: PollerOptions): Poller {
     if (stored > 0) options.onStored?.(stored);
     return { pages, stored, more };
   };
+  const maxFailures = Math.max(1, options.maxFailures ?? 5);
+  let failures = 0;
+  const failed = async (error: unknown): Promise<void> => {
+    failures += 1;
+    metrics.inc('recovery_poller_errors_total', { idp, stream });
+    if (failures !== maxFailures) return;
+    const data = { stream, failures, error: describeFailure(error) };
+    // The alert must not hide the poll's own error (the loop logs that one).
+    await options
+      .alert?.({ kind: 'poll.failing', idp, data })
+      .catch((alertError: unknown) =>
+        options.logger.error('poll alert failed', { idp, stream, error: alertError }),
+      );
+  };
   return {
     idp,
     stream,
+    get failures() {
+      return failures;
+    },
     async pollOnce() {
       const result = await store.withLock(`poll:${idp}:${stream}`, () =>
-        run().catch((error: unknown) => {
-          metrics.inc('recovery_poller_errors_total', { idp, stream });
+        run().catch(async (error: unknown) => {
+          await failed(error);
           throw error;
         }),
       );
+      if (result.ran && failures > 0) {
+        if (failures >= maxFailures) options.logger.info('polling recovered', { idp, stream, failures });
+        failures = 0;
+      }
       return result.ran ? { ran: true, ...result.value } : { ran: false, pages: 0, stored: 0, more: false };
     },
   };
