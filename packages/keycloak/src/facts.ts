@@ -68,22 +68,28 @@ export function realmManagementId(s: KcSession): Promise<string | null> {
  * realm-management client the gate cannot see (it exists in every realm), leaves them unknown.
  */
 async function adminRolesOf(s: KcSession, id: string, refusals: Refusals): Promise<string[] | null> {
-  const [rm, realmRoles] = await Promise.all([
-    optional(refusals, 'realmManagement', () => realmManagementId(s)),
+  // The client roles follow the realm-management client's id (cached), not the realm roles: same round.
+  const rmRead = optional(refusals, 'realmManagement', () => realmManagementId(s));
+  const [rm, realmRoles, clientRoles] = await Promise.all([
+    rmRead,
     optional(refusals, 'realmRoles', () =>
       s.call((kc) => kc.users.listCompositeRealmRoleMappings({ realm: s.realm, id }), 'user'),
+    ),
+    rmRead.then((clientUniqueId) =>
+      clientUniqueId === null
+        ? null
+        : optional(refusals, 'clientRoles', () =>
+            s.call(
+              (kc) => kc.users.listCompositeClientRoleMappings({ realm: s.realm, id, clientUniqueId }),
+              'user',
+            ),
+          ),
     ),
   ]);
   if (rm === null) {
     refuse(refusals, 'realmManagement');
     return null;
   }
-  const clientRoles = await optional(refusals, 'clientRoles', () =>
-    s.call(
-      (kc) => kc.users.listCompositeClientRoleMappings({ realm: s.realm, id, clientUniqueId: rm }),
-      'user',
-    ),
-  );
   if (clientRoles === null || realmRoles === null) return null;
   const names = new Set(clientRoles.map((r) => r.name ?? '').filter((n) => n !== ''));
   for (const r of realmRoles)
@@ -121,7 +127,8 @@ async function personFor(
   refusals: Refusals,
 ): Promise<PersonRef | null> {
   if (value === null || value === '') return null;
-  const person = await optional(refusals, read, () => lookupUser(s, value));
+  // Only the person's id and names are needed: the search's representation has them.
+  const person = await optional(refusals, read, () => lookupUser(s, value, { full: false }));
   return person === null ? null : personOf(person);
 }
 

@@ -24,24 +24,49 @@ import {
 import { journalEntry, loadEvidence, loadJournal, patchCase, startStep, writeJournal } from './repo.js';
 import { awaitingReview, incidentPlan, isRepudiation, repudiationStep } from './repudiate.js';
 
+/** A step journaled `started` by the commit that closed the step before it. */
+interface Begun {
+  readonly step: string;
+  /** Its journal entry before that write (what `effect` gets). */
+  readonly previous: JournalEntry | null;
+}
+
 /**
  * Runs `effect` as journal step `step` of case `c`: `started` is durable before the effect (written in the
- * same statement that checks the case is still executing), `done` with its audit record after it.
+ * same statement that checks the case is still executing), `done` with its audit record after it. With
+ * `next`, the next step's `started` commits with this step's `done` (one commit between two side effects
+ * instead of two, and still durable before the next effect); the next call gets it back as `begun`.
  */
 export async function runStep(
   ctx: Ctx,
   c: CaseRecord,
   step: string,
   effect: (entry: JournalEntry | null) => Promise<Record<string, unknown>>,
-): Promise<void> {
-  const { started, previous: entry } = await startStep(ctx.deps.store, c.id, step, ctx.now());
-  if (!started) throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
+  chain: { readonly begun?: Begun | null; readonly next?: string | undefined } = {},
+): Promise<Begun | null> {
+  let entry: JournalEntry | null;
+  if (chain.begun?.step === step) entry = chain.begun.previous;
+  else {
+    const begun = await startStep(ctx.deps.store, c.id, step, ctx.now());
+    if (!begun.started)
+      throw new GateError('ERR_CASE_NOT_EXECUTABLE', undefined, { details: { caseId: c.id } });
+    entry = begun.previous;
+  }
   const result = await effect(entry);
   ctx.options.onSideEffect?.(c.id, step);
-  await ctx.deps.store.transaction(async (tx) => {
+  return ctx.deps.store.transaction(async (tx) => {
     await writeJournal(tx, c.id, step, 'done', ctx.now(), { result, error: null });
     await ctx.deps.audit.append({ type: `step.${step}`, caseId: c.id, actor: 'gate', data: result }, tx);
+    if (chain.next === undefined) return null;
+    // A case that left `executing` meanwhile starts nothing: the next call finds it so and stops.
+    const next = await startStep(tx, c.id, chain.next, ctx.now());
+    return next.started ? { step: chain.next, previous: next.previous } : null;
   });
+}
+
+/** Steps that run as a plain journaled effect (no waiting, no claim), so one may start with the one before. */
+function isPlain(step: string | undefined): step is string {
+  return step !== undefined && step !== 'review' && step !== 'issue' && step !== 'deliver';
 }
 
 /** Steps after the credential reached the subject: retried, but never a reason to fail the recovery. */
@@ -71,7 +96,8 @@ async function giveUp(ctx: Ctx, c: CaseRecord, step: string, error: unknown): Pr
 export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   const journal = new Map((await loadJournal(ctx.deps.store, c.id)).map((e) => [e.step, e]));
   const plan: readonly string[] = c.kind === 'incident' ? incidentPlan(c) : RECOVERY_PLAN;
-  for (const step of plan) {
+  let begun: Begun | null = null;
+  for (const [i, step] of plan.entries()) {
     if (journal.get(step)?.state === 'done') continue;
     if (step === 'review') {
       if (await awaitingReview(ctx, c)) return false;
@@ -83,7 +109,9 @@ export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       continue;
     }
     try {
-      await runStep(ctx, c, step, () => effectOf(ctx, c, step));
+      const after = plan[i + 1];
+      const next = isPlain(after) && journal.get(after)?.state !== 'done' ? after : undefined;
+      begun = await runStep(ctx, c, step, () => effectOf(ctx, c, step), { begun, next });
     } catch (error) {
       if (isCrash(error) || isGateError(error, 'ERR_CASE_NOT_EXECUTABLE')) throw error;
       if (AFTER_DELIVERY.includes(step) && c.attempts + 1 >= ctx.options.maxStepAttempts) {
