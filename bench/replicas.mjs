@@ -5,9 +5,12 @@
 //   take-over   every IdP call slowed to 1.5 s so a poll run holds its lock long enough to be seen; the
 //               replica holding the System Log poller's lock (pg_locks, application_name
 //               recovery-gate:<pid>) is killed with SIGKILL, and the time until a survivor holds it is
-//               measured; the same for the case timer's lock (`tick`). --runs kills of each.
-// Target: take-over under 10 s. Pollers and timers run under per-run advisory locks, so the bound is the
-// poll / tick interval (1 s here) plus the survivor's run start.
+//               measured; the same for the case timer's sweeps lock (`recovery-gate:orchestrator:tick`:
+//               expiry, challenge polls, break-glass windows, overdue effects). --runs kills of each.
+// Target: take-over under 10 s. Pollers and the timer's sweeps run under per-run advisory locks, so the bound
+// is the poll / tick interval (1 s here) plus the survivor's run start. (The cases' own due work is spread
+// over the replicas by the case timers' lease queue: a dead replica's claimed timers are taken over when
+// their 5 s lease lapses, at the next tick; test/scenarios/replicas.test.ts measures that for a case.)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -214,7 +217,7 @@ async function main() {
     for (let r = 0; r < runs; r += 1) {
       for (const [kind, lock] of [
         ['poller', 'poll:okta:system_log'],
-        ['tick', 'tick'],
+        ['tick', 'recovery-gate:orchestrator:tick'],
       ]) {
         faults.inject({ kind: 'latency', ms: 1500 });
         const victim = await waitHolder(store, schema, lock, replicas, 120_000);

@@ -139,7 +139,10 @@ export async function wireParts<O extends Orchestrator>(
     await store.migrate([...GATE_MIGRATIONS, ...orchestrator.migrations]);
     // One process owns an embedded store, so claims left in it are from a crashed run: due again now.
     if (store.kind === 'pglite') {
-      const released = (await releaseClaims(store)) + ((await outbox?.releaseClaims()) ?? 0);
+      const released =
+        (await releaseClaims(store)) +
+        ((await orchestrator.releaseClaims?.()) ?? 0) +
+        ((await outbox?.releaseClaims()) ?? 0);
       if (released > 0) logger.warn('released claims left by a previous run', { released });
     }
     const since = new Date(now().getTime() - parseDuration(config.pollers.lookback)).toISOString();
@@ -180,7 +183,10 @@ export async function wireParts<O extends Orchestrator>(
   }
 }
 
-/** The case timer (once across replicas) and the notification retry loop. */
+/**
+ * The case timer (its sweeps once across replicas, its due cases spread over them: see the orchestrator's
+ * `timers.ts`) and the notification retry loop.
+ */
 function backgroundLoops(
   config: GateConfig,
   store: Store,
@@ -191,7 +197,7 @@ function backgroundLoops(
   const tick = createLoop({
     name: 'tick',
     intervalMs: parseDuration(config.pollers.tick),
-    run: () => store.withLock('tick', () => orchestrator.tick()),
+    run: () => orchestrator.tick(),
     logger,
   });
   if (outbox === undefined) return [tick];

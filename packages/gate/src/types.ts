@@ -169,4 +169,6 @@ export interface Orchestrator {
   ): Promise<readonly NormalizedEvent[]>;
   /** Advances timers: holds that ended, challenges to poll, links that expired, steps to resume. */
   tick(): Promise<void>;
+  /** Gives back the timer claims a crashed run of the embedded store's one process left; returns how many. */
+  releaseClaims?(): Promise<number>;
 }

@@ -1,6 +1,7 @@
 /**
  * Drives one case forward from whatever state it is in: read facts and decide, ask for evidence,
- * hold, execute. Each call is safe to repeat; the store lock keeps replicas from doing it twice.
+ * hold, execute. Each call is safe to repeat; the per-case store lock (a session lock, held while the case
+ * advances) keeps replicas from doing it twice, whichever of them holds the case's timer (`timers.ts`).
  * @module
  */
 

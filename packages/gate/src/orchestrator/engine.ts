@@ -40,6 +40,7 @@ import { createPolicyEngine, type PolicyEngineOptions } from './policy.js';
 import { loadApprovals, loadCase, loadEvidence, loadJournal, toCase } from './repo.js';
 import { orchestratorMigrations } from './schema.js';
 import { tick } from './tick.js';
+import { releaseCaseTimers } from './timers.js';
 
 /** A case with everything recorded on it (never a secret). */
 export interface CaseView extends CaseRecord {
@@ -204,6 +205,7 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
     handleEvent: (event) => onEvent(ctx, event),
     handleEventBatch: (events, settle) => onEvents(ctx, events, settle),
     tick: () => tick(ctx),
+    releaseClaims: () => releaseCaseTimers(deps.store),
     async openCase(request) {
       const opened = await insertCase(ctx, await resolveRequest(ctx, request));
       if (!opened.caseRecord) return null;

@@ -4,6 +4,7 @@
  */
 
 import type { Migration } from '../types.js';
+import { caseTimerMigration } from './timers.js';
 
 /** The orchestrator's migrations, applied by the store in id order. */
 export const orchestratorMigrations: readonly Migration[] = [
@@ -113,4 +114,5 @@ CREATE INDEX IF NOT EXISTS cases_effects_due_idx ON cases (effects_due_at) WHERE
     id: '2026-12-04-030-orchestrator-requester-unknown',
     sql: 'ALTER TABLE cases ALTER COLUMN requester_id DROP NOT NULL;',
   },
+  caseTimerMigration,
 ];

@@ -1,14 +1,17 @@
 /**
- * The timer: poll device challenges, expire cases and links, resume steps and release holds that ended.
- * Runs once across replicas (store lock).
+ * The timer. Its sweeps (poll device challenges, expire cases, links and credentials, close break-glass
+ * windows, settle overdue effects) run once across replicas under one store lock: each is one query over
+ * deadlines with little work per case, and polling a challenge twice would ask the IdP twice. The cases'
+ * own due work (resume steps, release holds that ended) is spread over replicas by the case timers
+ * (`timers.ts`), outside that lock.
  * @module
  */
 
-import { advance } from './advance.js';
 import { pollChallenges } from './challenges.js';
-import { type Ctx, errorText, transition } from './context.js';
+import { type Ctx, transition } from './context.js';
 import { revokeIssued, settleEffects, settleOverdueEffects } from './effects.js';
 import { toCase, writeJournal } from './repo.js';
+import { runCaseTimers } from './timers.js';
 import { closeBreakGlassWindows } from './window.js';
 
 /**
@@ -76,18 +79,7 @@ async function expireCredentials(ctx: Ctx): Promise<void> {
   }
 }
 
-/** Cases with work due now. */
-async function dueCases(ctx: Ctx): Promise<string[]> {
-  const rows = await ctx.deps.store.query(
-    `SELECT id FROM cases WHERE state IN ('requested', 'verifying', 'held', 'executing')
-       AND ((next_attempt_at IS NOT NULL AND next_attempt_at <= $1) OR (state = 'held' AND not_before <= $1))
-     ORDER BY created_at LIMIT 200`,
-    [ctx.now().toISOString()],
-  );
-  return rows.map((r) => String(r.id));
-}
-
-/** One tick of the timer. */
+/** One tick of the timer: the sweeps (unless another replica runs them), then this replica's due cases. */
 export async function tick(ctx: Ctx): Promise<void> {
   await ctx.deps.store.withLock('recovery-gate:orchestrator:tick', async () => {
     await pollChallenges(ctx);
@@ -95,13 +87,6 @@ export async function tick(ctx: Ctx): Promise<void> {
     await expireCredentials(ctx);
     await closeBreakGlassWindows(ctx);
     await settleOverdueEffects(ctx);
-    for (const id of await dueCases(ctx)) {
-      try {
-        await advance(ctx, id);
-      } catch (error) {
-        ctx.deps.logger.error('advancing a case failed', { caseId: id, error: errorText(error) });
-        if (error instanceof Error && error.name === 'SimulatedCrash') throw error;
-      }
-    }
   });
+  await runCaseTimers(ctx);
 }

@@ -1,10 +1,11 @@
 /**
- * The one lease queue of the gate (the inbox's events, the outbox's notifications): rows wait `pending`
- * until `next_attempt_at`; a claim takes a batch with `FOR UPDATE SKIP LOCKED` (replicas on PostgreSQL each
- * get other rows; the embedded store has one connection, so the same statement simply runs alone), counts the
- * attempt and sets a lease (`locked_until`). The claimer renews the lease while it works, so a lease can be
- * short: a dead claimer's rows are taken over once it lapses, a slow but live one keeps them. A row is
- * acknowledged, or retried after core's capped back-off with jitter, or failed after its last attempt.
+ * The one lease queue of the gate (the inbox's events, the outbox's notifications, the case timers): rows
+ * wait `pending` until `next_attempt_at`; a claim takes a batch with `FOR UPDATE SKIP LOCKED` (replicas on
+ * PostgreSQL each get other rows; the embedded store has one connection, so the same statement simply runs
+ * alone), counts the attempt and sets a lease (`locked_until`). The claimer renews the lease while it works,
+ * so a lease can be short: a dead claimer's rows are taken over once it lapses, a slow but live one keeps
+ * them. A row is acknowledged (done, or waiting again for a recurring row), or retried after core's capped
+ * back-off with jitter, or failed after its last attempt.
  * @module
  */
 
@@ -20,6 +21,11 @@ export interface LeaseQueueSpec {
   readonly claimed: string;
   /** The status of an acknowledged row (`done`, `sent`); given-up rows are `failed`. */
   readonly done: string;
+  /**
+   * The status an acknowledgement sets, as SQL over the row before it (a recurring row, a case timer, waits
+   * `pending` again when it has a next time). @default the `done` status
+   */
+  readonly ackStatus?: string;
   /** The column that dates a row for pruning (`received_at`, `created_at`). */
   readonly createdColumn: string;
   /** Columns a claim returns. */
@@ -141,7 +147,7 @@ export function createLeaseQueue<Row extends Record<string, unknown>>(spec: Leas
       if (keys.length === 0) return;
       const set = spec.ackSet === undefined ? '' : `, ${spec.ackSet}`;
       await q.query(
-        `UPDATE ${table} SET status = '${spec.done}', locked_until = NULL, last_error = NULL${set}
+        `UPDATE ${table} SET status = ${spec.ackStatus ?? `'${spec.done}'`}, locked_until = NULL, last_error = NULL${set}
           WHERE ${key} = ANY($1::text[]) AND status = '${claimed}'`,
         [keys, now.toISOString()],
       );
