@@ -84,11 +84,16 @@ export async function loadApprovals(q: Queryable, caseId: string): Promise<Appro
   }));
 }
 
-/** The journal of a case, in step order of writing. */
+/**
+ * The journal of a case, in step order of writing. At the same instant a step closed comes before one
+ * started (a step's `done` and the next step's `started` commit together).
+ */
 export async function loadJournal(q: Queryable, caseId: string): Promise<JournalEntry[]> {
-  const rows = await q.query('SELECT * FROM case_journal WHERE case_id = $1 ORDER BY updated_at, step', [
-    caseId,
-  ]);
+  const rows = await q.query(
+    `SELECT * FROM case_journal WHERE case_id = $1
+      ORDER BY updated_at, CASE WHEN state = 'started' THEN 1 ELSE 0 END, step`,
+    [caseId],
+  );
   return rows.map((r) => ({
     step: String(r.step),
     state: r.state as JournalEntry['state'],
