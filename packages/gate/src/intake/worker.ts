@@ -96,10 +96,13 @@ type Ctx = WorkerOptions & { readonly queue: LeaseQueue<Row> };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Events claimed per round. */
+const batchLimit = (ctx: Ctx): number => ctx.batchSize ?? 500;
+
 async function claim(ctx: Ctx): Promise<Row[]> {
   const at = ctx.now();
   const rows = await ctx.queue.claim(ctx.store, at, {
-    limit: ctx.batchSize ?? 500,
+    limit: batchLimit(ctx),
     orderBy: 't.occurred_at, t.received_at',
     where: IN_ORDER,
     params: [new Date(at.getTime() - (ctx.settleMs ?? 0)).toISOString()],
@@ -197,7 +200,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     }
   };
   const pauseMs = Math.max(0, options.pauseMs ?? 0);
-  const limit = options.batchSize ?? 100;
+  const limit = batchLimit(ctx);
   // When the last claim that took everything due was made (monotonic ms); the next claim is paced from it.
   let lastShortClaim = Number.NEGATIVE_INFINITY;
   return {
