@@ -102,4 +102,44 @@ describe.each(IDPS)('a crash during issue on %s', { timeout: 240_000 }, (idp) =>
     // Exactly one credential lives, and it signs in.
     expect(await w.probes.signInWithTemporaryCredential(alice, secret)).toBe(true);
   });
+
+  it.runIf(idp === 'keycloak')(
+    'a crash after the IdP sent the link but before its delivery was journaled completes after the restart, sending nothing again',
+    async () => {
+      world = await startWorld(idp, KEYCLOAK_MAILING);
+      const w = world;
+      const alice = await w.id('alice');
+      const id = await openFor(w, 'alice');
+      w.restart({
+        onSideEffect: (_id, step) => {
+          if (step === 'deliver') throw new SimulatedCrash('killed between issue done and deliver done');
+        },
+      });
+      await proveStandard(w, id, 'alice').catch(crashed);
+      const before = await w.engine.getCase(id);
+      expect(before?.journal.find((j) => j.step === 'issue')?.state).toBe('done');
+      expect(before?.journal.find((j) => j.step === 'deliver')?.state).toBe('started');
+      const outbox = () =>
+        (
+          w.env as unknown as { emulator: { control: { outbox(): readonly { userId: string }[] } } }
+        ).emulator.control
+          .outbox()
+          .filter((m) => m.userId === alice).length;
+      const mails = outbox();
+      expect(mails).toBe(1);
+      w.restart();
+      w.advance(1_000);
+      await w.engine.tick();
+      const c = await w.engine.getCase(id);
+      expect(c?.state).toBe('completed');
+      expect(c?.journal.find((j) => j.step === 'deliver')?.result).toMatchObject({
+        delivery: 'idp',
+        resumed: true,
+      });
+      // The emulator is the oracle: Keycloak mailed the link once, and it signs in.
+      expect(outbox()).toBe(1);
+      expect(recoveredNotices(w).length).toBeGreaterThan(0);
+      expect(await w.probes.signInWithTemporaryCredential(alice, null)).toBe(true);
+    },
+  );
 });

@@ -206,7 +206,13 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
   }
   if (step === 'deliver') {
     // Done by the issue step (IdP delivery) or by the claim (gate delivery); the snapshot may be old.
-    return (await journalEntry(ctx.deps.store, c.id, 'deliver'))?.state !== 'done';
+    if ((await journalEntry(ctx.deps.store, c.id, 'deliver'))?.state === 'done') return false;
+    if (deliveryOf(c, ctx.provider(c.idp).settings) === 'gate') return true;
+    // The IdP sends the credential as part of the issue step: once that is done, so is the delivery. A
+    // crash between the two journal rows must not leave the case waiting for a claim that never comes.
+    if ((await journalEntry(ctx.deps.store, c.id, 'issue'))?.state !== 'done') return true;
+    await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', resumed: true }));
+    return false;
   }
   const evidence = await loadEvidence(ctx.deps.store, c.id);
   const channels = verifiedChannels(c, evidence, ctx.now());
