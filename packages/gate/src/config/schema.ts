@@ -23,8 +23,10 @@ export const notificationsSchema = z
   .strictObject({
     security: z
       .strictObject({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
-        webhook: secretUrl.describe('Slack/Teams-compatible incoming webhook URL, as ${ENV} reference.'),
+        webhook: secretUrl.describe(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ENV} reference, not a template
+          'Slack/Teams-compatible incoming webhook URL, as ${ENV} reference. Each post is JSON { text, subject, links }; a backlog (catch-up after an outage) may post up to 50 alerts as one digest whose text lists them all and whose notifications array holds each { subject, text, links }.',
+        ),
       })
       .optional()
       .describe('Where security alerts and security notices go.'),
