@@ -94,14 +94,19 @@ export async function loadJournal(q: Queryable, caseId: string): Promise<Journal
       ORDER BY updated_at, CASE WHEN state = 'started' THEN 1 ELSE 0 END, step`,
     [caseId],
   );
-  return rows.map((r) => ({
-    step: String(r.step),
+  return rows.map((r) => toJournalEntry(r));
+}
+
+/** A `case_journal` row as a journal entry. */
+function toJournalEntry(r: Record<string, unknown>, step = String(r.step)): JournalEntry {
+  return {
+    step,
     state: r.state as JournalEntry['state'],
     attempts: Number(r.attempts ?? 0),
     result: json<Record<string, unknown>>(r.result ?? {}),
     error: (r.error as string | null) ?? null,
     updatedAt: iso(r.updated_at) ?? '',
-  }));
+  };
 }
 
 /** Columns of `cases` the engine updates. */
@@ -154,22 +159,9 @@ export async function patchCase(q: Queryable, id: string, patch: CasePatch, now:
 
 /** Reads one journal entry. */
 export async function journalEntry(q: Queryable, caseId: string, step: string): Promise<JournalEntry | null> {
-  const rows = await loadJournalStep(q, caseId, step);
-  return rows;
-}
-
-async function loadJournalStep(q: Queryable, caseId: string, step: string): Promise<JournalEntry | null> {
   const rows = await q.query('SELECT * FROM case_journal WHERE case_id = $1 AND step = $2', [caseId, step]);
   const r = rows[0];
-  if (!r) return null;
-  return {
-    step,
-    state: r.state as JournalEntry['state'],
-    attempts: Number(r.attempts ?? 0),
-    result: json<Record<string, unknown>>(r.result ?? {}),
-    error: (r.error as string | null) ?? null,
-    updatedAt: iso(r.updated_at) ?? '',
-  };
+  return r ? toJournalEntry(r, step) : null;
 }
 
 /** Reads several journal entries of a case in one statement; a step never written is absent. */
@@ -182,19 +174,7 @@ export async function journalEntries(
     caseId,
     [...steps],
   ]);
-  return new Map(
-    rows.map((r) => [
-      String(r.step),
-      {
-        step: String(r.step),
-        state: r.state as JournalEntry['state'],
-        attempts: Number(r.attempts ?? 0),
-        result: json<Record<string, unknown>>(r.result ?? {}),
-        error: (r.error as string | null) ?? null,
-        updatedAt: iso(r.updated_at) ?? '',
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [String(r.step), toJournalEntry(r)]));
 }
 
 /** Writes a journal entry's state (and result, which must never hold a secret). */
@@ -253,16 +233,6 @@ export async function startStep(
     [caseId, step, now.toISOString()],
   );
   const r = rows[0] ?? {};
-  const previous: JournalEntry | null =
-    r.state == null
-      ? null
-      : {
-          step,
-          state: r.state as JournalEntry['state'],
-          attempts: Number(r.attempts ?? 0),
-          result: json<Record<string, unknown>>(r.result ?? {}),
-          error: (r.error as string | null) ?? null,
-          updatedAt: iso(r.updated_at) ?? '',
-        };
+  const previous = r.state == null ? null : toJournalEntry(r, step);
   return { started: Number(r.written ?? 0) > 0, previous };
 }
