@@ -4,7 +4,6 @@
  * @module
  */
 
-import { createHash } from 'node:crypto';
 import type { IdpKind, RecoveryProvider } from '@recovery-gate/core';
 import type { ContractProbes } from '@recovery-gate/core/testing';
 import type { OidcClientInput, OidcServer } from '@recovery-gate/emulator-kit';
@@ -91,23 +90,9 @@ async function entraSide(): Promise<IdpSide> {
   };
 }
 
-function keycloakOtp(user: {
-  readonly id: string;
-  readonly credentials: readonly { readonly id: string; readonly type: string }[];
-}) {
-  // The emulator's TOTP app shows a code derived from the user and credential ids (its test seam).
-  const otp = user.credentials.find((c) => c.type === 'otp');
-  if (!otp) return undefined;
-  const n = Number.parseInt(
-    createHash('sha256').update(`${user.id}:${otp.id}`).digest('hex').slice(0, 8),
-    16,
-  );
-  return String(n % 1_000_000).padStart(6, '0');
-}
-
 async function keycloakSide(): Promise<IdpSide> {
   const { startTestEnvironment } = await import('@recovery-gate/keycloak/testing');
-  const { enrolRecoveryCodeSet } = await import('@recovery-gate/keycloak/emulator');
+  const { currentOtp, enrolRecoveryCodeSet } = await import('@recovery-gate/keycloak/emulator');
   const pair = await startTestEnvironment();
   const realm = pair.emu.control.realm;
   return {
@@ -125,7 +110,8 @@ async function keycloakSide(): Promise<IdpSide> {
     login: (name) => name,
     otp: (userId) => {
       const user = realm.users.get(userId);
-      return user ? keycloakOtp(user) : undefined;
+      // The emulated authenticator app's code (the emulator's test seam).
+      return user ? currentOtp(user) : undefined;
     },
     outbox: () => pair.emu.control.outbox(),
     enrolNativeRecoveryCodes: (userId, createdAt) => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { otpCodeForKey } from './oidc-authenticator.js';
 
 /** A minimal cookie-keeping HTTP agent that follows redirects by hand (tests only, no browser). */
 export interface BrowserlessAgent {
@@ -133,13 +134,14 @@ export interface BrowserlessSignInResult {
   };
   readonly idToken: Readonly<Record<string, unknown>>;
   readonly agent: BrowserlessAgent;
-  /** Pages seen on the way ('login', 'otp', 'recovery_code', 'push', 'update-password'). */
+  /** Pages seen on the way ('login', 'otp', 'recovery_code', 'push', 'configure-otp', 'update-password'). */
   readonly steps: readonly string[];
 }
 
 /**
- * Runs the authorization code + PKCE flow with plain HTTP: posts the login form, the OTP / push step and the
- * new-password form when asked, and exchanges the code. Test helper for emulators and the gate.
+ * Runs the authorization code + PKCE flow with plain HTTP: posts the login form, the OTP / push step, the
+ * authenticator set-up (with the emulated app's code for the key shown) and the new-password form when
+ * asked, and exchanges the code. Test helper for emulators and the gate.
  * @throws Error when a step fails (the message names the step and HTTP status, never a secret).
  */
 export async function signInBrowserless(input: BrowserlessSignInInput): Promise<BrowserlessSignInResult> {
@@ -176,6 +178,13 @@ export async function signInBrowserless(input: BrowserlessSignInInput): Promise<
       const code = (await input.otp?.()) ?? '';
       page = await agent.go(formAction(page), { form: { otp: code } });
       if (page.status === 401) throw new Error('sign-in refused at the OTP step (401)');
+    } else if (page.body.includes('name="totp"')) {
+      // The set-up step: the emulated authenticator app takes the key shown and gives its code.
+      steps.push('configure-otp');
+      const key = /id="kc-totp-secret-key">([A-Z2-7]+)</.exec(page.body)?.[1];
+      if (key === undefined) throw new Error('the authenticator set-up page shows no key');
+      page = await agent.go(formAction(page), { form: { totp: otpCodeForKey(key), userLabel: 'phone' } });
+      if (page.status === 400) throw new Error('the authenticator code was refused (400)');
     } else if (page.body.includes('name="password-new"')) {
       steps.push('update-password');
       if (input.newPassword === undefined) throw new Error('the IdP asks for a new password; none was given');

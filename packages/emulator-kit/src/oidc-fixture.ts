@@ -16,6 +16,10 @@ export interface OidcFixture {
   readonly events: SignInEvent[];
   /** Accounts that must choose a new password at the next sign-in (a temporary password). */
   readonly mustChange: Set<string>;
+  /** Accounts that must set up an authenticator at the next sign-in (CONFIGURE_TOTP). */
+  readonly mustSetUpOtp: Set<string>;
+  /** Authenticators bound on the set-up step, by account id: the key and the device name typed. */
+  readonly bound: Record<string, { key: string; label: string; clientId: string }>;
   /** Passwords chosen on the new-password form, by account id (the shared password otherwise). */
   readonly chosen: Record<string, string>;
   /** The client whose sign-in changed the password, by account id. */
@@ -55,6 +59,8 @@ export async function startOidcFixture(): Promise<OidcFixture> {
   const otps: Record<string, string> = { u1: '123456', u4: '654321' };
   const events: SignInEvent[] = [];
   const mustChange = new Set<string>();
+  const mustSetUpOtp = new Set<string>();
+  const bound: OidcFixture['bound'] = {};
   const chosen: Record<string, string> = {};
   const changedFor: Record<string, string> = {};
   const router = createRouter();
@@ -77,6 +83,11 @@ export async function startOidcFixture(): Promise<OidcFixture> {
         return id && given === (chosen[id] ?? password) ? id : null;
       },
       mustChangePassword: (id) => mustChange.has(id),
+      mustConfigureOtp: (id) => mustSetUpOtp.has(id),
+      bindOtp: (id, key, label, clientId) => {
+        bound[id] = { key, label, clientId };
+        mustSetUpOtp.delete(id);
+      },
       changePassword: (id, next, clientId) => {
         if (next.length < 8) return 'Invalid password: minimum length 8.';
         changedFor[id] = clientId;
@@ -99,6 +110,8 @@ export async function startOidcFixture(): Promise<OidcFixture> {
     otps,
     events,
     mustChange,
+    mustSetUpOtp,
+    bound,
     chosen,
     changedFor,
     password,

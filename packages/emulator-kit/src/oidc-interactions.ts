@@ -10,6 +10,7 @@ import {
   page,
   postLogin,
   postOtp,
+  postOtpSetup,
   postPasswordChange,
   showStart,
   type UiState,
@@ -21,7 +22,7 @@ export type { InteractionDeps } from './oidc-steps.js';
 
 /** The sign-in UI plus the push-challenge state it keeps. */
 export interface InteractionUi {
-  /** Serves `${mountPath}/interaction/:uid[/login|/otp|/recovery-code|/push|/password|/abort]`. */
+  /** Serves `${mountPath}/interaction/:uid[/login|/otp|/recovery-code|/push|/password|/configure-otp|/abort]`. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Answers the newest waiting push challenge of the account; false when none waits. */
   answerPush(accountId: string, answer: 'approve' | 'reject'): boolean;
@@ -58,6 +59,7 @@ async function dispatch(ui: UiState, req: IncomingMessage, res: ServerResponse):
   if (key === 'POST login' && details.prompt.name === 'login') return postLogin(ui, req, res, details);
   if (key === 'POST otp') return postOtp(ui, req, res, details);
   if (key === 'POST password') return postPasswordChange(ui, req, res, details);
+  if (key === 'POST configure-otp') return postOtpSetup(ui, req, res, details);
   if (key === 'GET recovery-code') return showRecoveryCode(ui, req, res, details);
   if (key === 'POST recovery-code') return postRecoveryCode(ui, req, res, details);
   if (key === 'GET push' || key === 'POST push') return checkPush(ui, req, res, details);

@@ -5,11 +5,13 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { readBody, send } from './http.js';
 import { chooseAcr, readStepUpRequest } from './oidc-acr.js';
+import { newOtpKey, otpCodeForKey } from './oidc-authenticator.js';
 import type { AcrPolicy, OidcAccounts, PushChallenge, SignInMethod } from './oidc-types.js';
 import {
   errorPage,
   loginPage,
   otpPage,
+  otpSetupPage,
   PAGE_HEADERS,
   passwordChangePage,
   pushPage,
@@ -36,13 +38,15 @@ export interface InteractionDeps {
 export interface PendingStep {
   readonly accountId: string;
   /** The step shown now; the user may switch from `otp` to `recovery_code` ("Try another way"). */
-  method: 'otp' | 'push' | 'recovery_code' | 'password';
+  method: 'otp' | 'push' | 'recovery_code' | 'password' | 'configure_otp';
   readonly label: string;
   readonly createdAt: number;
   otpAttempts: number;
   pushId?: string;
-  /** For the new-password step: how the account authenticated before it (decides acr and amr). */
+  /** For the required-action steps: how the account authenticated before them (decides acr and amr). */
   readonly signedInWith?: Method;
+  /** For the authenticator set-up step: the key shown (kept here, never posted back by the browser). */
+  readonly otpKey?: string;
 }
 
 /** State shared by the steps of the sign-in UI. */
@@ -115,6 +119,22 @@ function renderPasswordChange(
   page(res, error ? 400 : 200, passwordChangePage(ui.deps.branding, input));
 }
 
+function renderOtpSetup(
+  ui: UiState,
+  res: ServerResponse,
+  details: Details,
+  step: PendingStep,
+  error?: string,
+) {
+  const input = {
+    action: actionUrl(ui, details, 'configure-otp'),
+    accountLabel: step.label,
+    key: step.otpKey ?? '',
+    ...(error ? { error } : {}),
+  };
+  page(res, error ? 400 : 200, otpSetupPage(ui.deps.branding, input));
+}
+
 /** Ends a sign-in done with `method`: the new-password step when due, else the acr, amr and success event. */
 export async function finishLogin(
   ui: UiState,
@@ -128,8 +148,23 @@ export async function finishLogin(
     page(res, 403, errorPage(ui.deps.branding, 'This account cannot sign in.'));
     return;
   }
+  if ((await ui.deps.accounts.mustConfigureOtp?.(login.accountId)) === true) {
+    // Keycloak's required actions run after every authentication step, before any session or code, in
+    // their priority order: CONFIGURE_TOTP (10) before UPDATE_PASSWORD (30).
+    const step: PendingStep = {
+      accountId: login.accountId,
+      method: 'configure_otp',
+      label: await accountLabel(ui, login.accountId),
+      createdAt: ui.deps.now(),
+      otpAttempts: 0,
+      signedInWith: login.method,
+      otpKey: newOtpKey(),
+    };
+    ui.pending.set(details.uid, step);
+    renderOtpSetup(ui, res, details, step);
+    return;
+  }
   if ((await ui.deps.accounts.mustChangePassword?.(login.accountId)) === true) {
-    // Like Keycloak's required actions: after every authentication step, before any session or code.
     const label = await accountLabel(ui, login.accountId);
     const step: PendingStep = {
       accountId: login.accountId,
@@ -251,6 +286,7 @@ export const showStart: Step = async (ui, req, res, details) => {
   if (step?.method === 'recovery_code') return renderRecoveryCode(ui, res, details, step);
   if (step?.method === 'push') return checkPush(ui, req, res, details);
   if (step?.method === 'password') return renderPasswordChange(ui, res, details, step);
+  if (step?.method === 'configure_otp') return renderOtpSetup(ui, res, details, step);
   const sessionAccount = details.session?.accountId;
   const onlyStepUp = details.prompt.reasons.every((reason) => STEP_UP_REASONS.has(reason));
   if (sessionAccount && onlyStepUp && (await ui.deps.isActive(sessionAccount))) {
@@ -316,6 +352,24 @@ export const postPasswordChange: Step = async (ui, req, res, details) => {
   else if (ui.deps.accounts.changePassword === undefined) error = 'The password cannot be changed here.';
   else error = await ui.deps.accounts.changePassword(step.accountId, next, text(details.params.client_id));
   if (error !== null) return renderPasswordChange(ui, res, details, step, error);
+  return finishLogin(ui, req, res, details, {
+    accountId: step.accountId,
+    method: step.signedInWith ?? 'pwd',
+  });
+};
+
+/** POST of the authenticator set-up: the code the app shows for the key shown binds it; the login then finishes. */
+export const postOtpSetup: Step = async (ui, req, res, details) => {
+  const step = ui.pending.get(details.uid);
+  if (step?.method !== 'configure_otp' || step.otpKey === undefined || !ui.deps.accounts.bindOtp)
+    return page(res, 400, errorPage(ui.deps.branding, RESTART));
+  const body = await formFields(req);
+  const code = text(body.totp).trim();
+  if (code === '') return renderOtpSetup(ui, res, details, step, 'Please specify authenticator code.');
+  if (!secretsEqual(code, otpCodeForKey(step.otpKey)))
+    return renderOtpSetup(ui, res, details, step, 'Invalid authenticator code.');
+  const label = text(body.userLabel).trim().slice(0, 255);
+  await ui.deps.accounts.bindOtp(step.accountId, step.otpKey, label, text(details.params.client_id));
   return finishLogin(ui, req, res, details, {
     accountId: step.accountId,
     method: step.signedInWith ?? 'pwd',

@@ -58,6 +58,19 @@ export interface OidcAccounts {
     newPassword: string,
     clientId: string,
   ): string | null | Promise<string | null>;
+  /**
+   * True when the account must set up a new one-time-code authenticator before any session or token is
+   * issued (Keycloak's CONFIGURE_TOTP required action, e.g. after an MFA reset). The sign-in then shows the
+   * set-up step (a fresh key, then the code the app shows for it: `otpCodeForKey`) after the other steps
+   * and before the new-password form, in Keycloak's default required-action order. @default never
+   */
+  mustConfigureOtp?(accountId: string): boolean | Promise<boolean>;
+  /**
+   * Binds the authenticator set up with `key` once the user typed its code (the requirement is then
+   * cleared). `label` is the device name typed (may be empty); `clientId` is the client the sign-in is for.
+   * Needed with `mustConfigureOtp`.
+   */
+  bindOtp?(accountId: string, key: string, label: string, clientId: string): void | Promise<void>;
   /** Called when a push challenge starts (e.g. to record a factor transaction in the emulator). */
   onPushChallenge?(challenge: PushChallenge): void;
   /** Called on sign-in outcomes (Keycloak LOGIN / LOGIN_ERROR events, Okta System Log, lockout counters). */

@@ -129,6 +129,35 @@ ${errorBlock(input.error)}
   return layout(branding, 'Update password', body);
 }
 
+/**
+ * The authenticator set-up step (Keycloak's CONFIGURE_TOTP required action, "Mobile Authenticator Setup"):
+ * the key to enter in an authenticator app, then the code it shows (`totp`, Keycloak's field name) and an
+ * optional device name (`userLabel`).
+ */
+export function otpSetupPage(
+  branding: SignInBranding,
+  input: { action: string; accountLabel: string; key: string; error?: string },
+): string {
+  const described = input.error ? ' aria-describedby="error"' : '';
+  const body = `<h1>Mobile Authenticator Setup</h1>
+<p class="sub">You need to set up an authenticator app to activate your account.</p>
+<p class="who">Signed in as <strong>${escapeHtml(input.accountLabel)}</strong></p>
+<ol>
+  <li>Install an authenticator app on your phone.</li>
+  <li>Add an account in the app with this key: <code id="kc-totp-secret-key">${escapeHtml(input.key)}</code></li>
+  <li>Enter the code the app shows.</li>
+</ol>
+${errorBlock(input.error)}
+<form method="post" action="${escapeHtml(input.action)}" novalidate>
+  <label for="totp">One-time code</label>
+  <input id="totp" name="totp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" required autofocus${described}>
+  <label for="userLabel">Device name (optional)</label>
+  <input id="userLabel" name="userLabel" type="text" autocomplete="off">
+  <button type="submit">Submit</button>
+</form>`;
+  return layout(branding, 'Authenticator setup', body);
+}
+
 /** The saved-recovery-code step (Keycloak's field name, `recoveryCodeInput`). */
 export function recoveryCodePage(
   branding: SignInBranding,

@@ -1,3 +1,4 @@
+import { otpCodeForKey } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APP_CLIENT_ID,
@@ -147,17 +148,21 @@ describe('Keycloak emulator', () => {
       ).toBe(204);
       return (emu as Emulator).control.outbox().at(-1)?.link as string;
     };
-    /** Submits the required-action form the link's page carries, as the browser would. */
-    const finish = async (link: string, fields: Record<string, string>) => {
-      const form = /action="([^"]+)"[^>]*><input type="hidden" name="key" value="([^"]+)"/.exec(
-        await (await fetch(link)).text(),
-      );
+    /**
+     * Submits the required-action form the link's page carries, as the browser would; `app` types the code
+     * the emulated authenticator app shows for the key the page shows (CONFIGURE_TOTP).
+     */
+    const finish = async (link: string, fields: Record<string, string>, app = false) => {
+      const html = await (await fetch(link)).text();
+      const form = /action="([^"]+)"[^>]*><input type="hidden" name="key" value="([^"]+)"/.exec(html);
       const key = form?.[2] ?? new URL(link).searchParams.get('key') ?? '';
       const target = form?.[1] ?? link.replace(/action-token\?.*$/, 'required-action');
+      const totpSecret = /name="totpSecret" value="([A-Z2-7]+)"/.exec(html)?.[1] ?? '';
+      const totp = app ? { totpSecret, totp: otpCodeForKey(totpSecret) } : {};
       return fetch(target, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ key, ...fields }),
+        body: new URLSearchParams({ key, ...totp, ...fields }),
       });
     };
     const reusable = await send(['webauthn-register'], 600);
@@ -167,9 +172,17 @@ describe('Keycloak emulator', () => {
     // Keycloak spends the token when the required actions finish, not when the link is opened.
     expect((await fetch(once)).status).toBe(200);
     expect((await fetch(once)).status).toBe(200);
-    expect((await finish(once, {})).status).toBe(200);
-    expect((await fetch(once)).status).toBe(400);
+    // CONFIGURE_TOTP finishes only with the code of the key shown: no code, or a wrong one, changes nothing.
+    const otpsBefore = () =>
+      emu?.control.realm.users.get(alice)?.credentials.filter((c) => c.type === 'otp').length ?? -1;
+    const before = otpsBefore();
     expect((await finish(once, {})).status).toBe(400);
+    expect((await finish(once, { totp: '000000' }, false)).status).toBe(400);
+    expect(otpsBefore()).toBe(before);
+    expect((await finish(once, {}, true)).status).toBe(200);
+    expect(otpsBefore()).toBe(before + 1);
+    expect((await fetch(once)).status).toBe(400);
+    expect((await finish(once, {}, true)).status).toBe(400);
     const password = await send(['UPDATE_PASSWORD'], 600);
     expect((await finish(password, { 'password-new': 'short', 'password-confirm': 'short' })).status).toBe(
       400,

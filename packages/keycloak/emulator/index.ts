@@ -23,6 +23,7 @@ import type { OutboxMessage, Realm } from './state.js';
 
 export type { ConsoleAgent } from './agent.js';
 export { consoleAgent } from './agent.js';
+export { currentOtp } from './oidc-kit.js';
 export { enrolRecoveryCodeSet, enrolRecoveryCodes, RECOVERY_CODES_TYPE } from './recovery-codes.js';
 export {
   APP_CLIENT_ID,

@@ -20,6 +20,7 @@ import {
   type OidcAccounts,
   type OidcClientInput,
   type OidcServer,
+  otpCodeForKey,
   type SignInMethod,
 } from '@recovery-gate/emulator-kit';
 import { type Emu, loginEvent } from './context.js';
@@ -29,6 +30,7 @@ import { hasRecoveryCodes, redeemRecoveryCode } from './recovery-codes.js';
 import { APP_CLIENT_ID, APP_CLIENT_SECRET } from './seed.js';
 import type { EmuUser } from './state.js';
 import { groupPath } from './state.js';
+import { bindTotp } from './totp.js';
 
 /** The redirect URI the seeded app client may use for code flows. */
 export const APP_REDIRECT_URI = 'http://127.0.0.1/callback';
@@ -45,6 +47,8 @@ const locked = (emu: Emu, user: EmuUser): boolean =>
 export function currentOtp(user: EmuUser): string | undefined {
   const otp = user.credentials.find((c) => c.type === 'otp');
   if (otp === undefined) return undefined;
+  // One set up at sign-in (CONFIGURE_TOTP) shows what the emulated app shows for its key.
+  if (otp.secret !== undefined) return otpCodeForKey(otp.secret);
   return String(
     Number.parseInt(createHash('sha256').update(`${user.id}:${otp.id}`).digest('hex').slice(0, 8), 16) %
       1_000_000,
@@ -78,7 +82,13 @@ function accounts(emu: Emu): OidcAccounts {
       emu.realm.loginFailures.delete(user.id);
       return user.id;
     },
-    // UPDATE_PASSWORD (a temporary password) runs before any session is issued, as Keycloak's required actions.
+    // CONFIGURE_TOTP (an MFA reset) and UPDATE_PASSWORD (a temporary password) run before any session is
+    // issued, as Keycloak's required actions.
+    mustConfigureOtp: (id) => emu.realm.users.get(id)?.requiredActions.includes('CONFIGURE_TOTP') === true,
+    bindOtp: (id, key, label, clientId) => {
+      const user = emu.realm.users.get(id);
+      if (user !== undefined) bindTotp(emu, user, key, label, clientId);
+    },
     mustChangePassword: (id) => emu.realm.users.get(id)?.requiredActions.includes('UPDATE_PASSWORD') === true,
     changePassword: (id, next, clientId) => {
       const user = emu.realm.users.get(id);

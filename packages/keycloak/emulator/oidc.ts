@@ -6,12 +6,14 @@
  */
 
 import { secretsEqual } from '@recovery-gate/core';
+import { newOtpKey, otpCodeForKey } from '@recovery-gate/emulator-kit';
 import { type Emu, loginEvent } from './context.js';
 import { oauthError, type Req, type Res, type Router } from './http.js';
 import { type Claims, signEs256, verifyJwt } from './jwt.js';
 import { finishUpdatePassword } from './password.js';
 import type { EmuClient, EmuUser } from './state.js';
 import { clientByClientId, effectiveRealmRoles, newId } from './state.js';
+import { bindTotp } from './totp.js';
 
 const P = '/realms/:realm';
 /** A handler result meaning "let the realm's OIDC server (emulator-kit) answer". */
@@ -244,9 +246,16 @@ function actionToken(emu: Emu, req: Req): Res {
   const shown = page(200, `Perform the following action(s): ${t.actions.join(', ')}`);
   // The key is a compact JWS (base64url and dots): nothing in it needs escaping in an attribute.
   // A person finishes the actions here (Keycloak shows the action's own form): new password fields when asked.
-  const fields = t.actions.includes('UPDATE_PASSWORD')
+  // CONFIGURE_TOTP shows a fresh key (Keycloak's login-config-totp form carries it back as totpSecret) and
+  // asks for the code the app then shows. The key is base32: nothing in it needs escaping either.
+  const totpKey = newOtpKey();
+  const totp = t.actions.includes('CONFIGURE_TOTP')
+    ? `<input type="hidden" name="totpSecret" value="${totpKey}"><p>Add an account in your authenticator app with this key: <code id="kc-totp-secret-key">${totpKey}</code></p><p><label>One-time code <input type="text" name="totp" autocomplete="one-time-code"></label></p><p><label>Device name <input type="text" name="userLabel"></label></p>`
+    : '';
+  const password = t.actions.includes('UPDATE_PASSWORD')
     ? '<p><label>New password <input type="password" name="password-new" autocomplete="new-password"></label></p><p><label>Confirm password <input type="password" name="password-confirm" autocomplete="new-password"></label></p>'
     : '';
+  const fields = `${totp}${password}`;
   const form = `<form method="post" action="${issuer(emu)}/login-actions/required-action"><input type="hidden" name="key" value="${key}">${fields}<button type="submit">Submit</button></form>`;
   return { ...shown, body: `${String(shown.body)}${form}` };
 }
@@ -256,12 +265,22 @@ function finishRequiredActions(emu: Emu, req: Req): Res {
   const form = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, string>;
   const t = checkActionToken(emu, form.key ?? '');
   if (!t.ok) return t.res;
+  // Every check before any change: a refused form leaves the user as it was.
+  const totpKey = form.totpSecret ?? '';
+  if (t.actions.includes('CONFIGURE_TOTP')) {
+    const code = (form.totp ?? '').trim();
+    if (code === '') return page(400, 'Please specify authenticator code.');
+    if (!/^[A-Z2-7]{32}$/.test(totpKey) || !secretsEqual(code, otpCodeForKey(totpKey)))
+      return page(400, 'Invalid authenticator code.');
+  }
   if (t.actions.includes('UPDATE_PASSWORD')) {
     const next = form['password-new'] ?? '';
     if (next !== form['password-confirm']) return page(400, "Passwords don't match.");
     const refused = finishUpdatePassword(emu, t.user, next, t.azp);
     if (refused !== null) return page(400, refused);
   }
+  if (t.actions.includes('CONFIGURE_TOTP'))
+    bindTotp(emu, t.user, totpKey, (form.userLabel ?? '').trim().slice(0, 255), t.azp);
   t.user.requiredActions = t.user.requiredActions.filter((a) => !t.actions.includes(a));
   if (t.oneTime) emu.realm.usedActionTokens.add(t.jti);
   return page(200, 'Your account has been updated.');

@@ -94,3 +94,36 @@ describe('sign-in with a temporary password runs UPDATE_PASSWORD first (Keycloak
     expect(DEMO_PASSWORD).not.toBe(TEMPORARY);
   });
 });
+
+describe('an MFA reset: CONFIGURE_TOTP runs at sign-in, before the new password (Keycloak required actions)', () => {
+  /** alice after an MFA reset: no OTP left, a temporary password, and CONFIGURE_TOTP required. */
+  async function afterMfaReset(): Promise<Emulator> {
+    const e = await withTemporaryPassword();
+    const alice = e.control.realm.users.get(e.control.userId('alice'));
+    if (alice === undefined) throw new Error('no alice');
+    alice.credentials = alice.credentials.filter((c) => c.type !== 'otp');
+    alice.requiredActions.push('CONFIGURE_TOTP');
+    return e;
+  }
+
+  it('binds a new authenticator only through the set-up step, then the next step-up asks for its code', async () => {
+    emu = await afterMfaReset();
+    const alice = emu.control.realm.users.get(emu.control.userId('alice'));
+    emu.control.realm.settings.eventsEnabled = true;
+    const before = sessionsOf(emu);
+    // Without a new password the sign-in stops at that form: the authenticator is bound, no session yet.
+    await expect(signIn(emu, TEMPORARY)).rejects.toThrow(/asks for a new password/);
+    expect(sessionsOf(emu)).toBe(before);
+    expect(alice?.requiredActions).toEqual(['UPDATE_PASSWORD']);
+    const otp = alice?.credentials.filter((c) => c.type === 'otp') ?? [];
+    expect(otp).toHaveLength(1);
+    expect(otp[0]?.userLabel).toBe('phone');
+    const done = await signIn(emu, TEMPORARY, { newPassword: 'Chosen-By-Alice-2' });
+    expect(done.steps).toEqual(['login', 'update-password']);
+    const types = emu.control.realm.events.filter((e) => e.userId === alice?.id).map((e) => e.type);
+    expect(types).toContain('UPDATE_TOTP');
+    const stepUp = await signIn(emu, 'Chosen-By-Alice-2', { acr: '2' });
+    expect(stepUp.steps).toEqual(['login', 'otp']);
+    expect(stepUp.idToken.acr).toBe('2');
+  });
+});

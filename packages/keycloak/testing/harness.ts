@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
-import { signInBrowserless } from '@recovery-gate/emulator-kit';
+import { otpCodeForKey, signInBrowserless } from '@recovery-gate/emulator-kit';
 import { consoleAgent } from '../emulator/agent.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { APP_REDIRECT_URI, currentOtp } from '../emulator/oidc-kit.js';
@@ -78,21 +78,12 @@ async function signInWithTemporaryPassword(emu: Emulator, user: EmuUser, secret:
       newPassword: DEMO_PASSWORD,
       otp: () => currentOtp(user),
     });
-    if (!steps.includes('update-password')) return false;
+    // The temporary password must lead to the new-password form (and, after an MFA reset, to the
+    // authenticator set-up before it): Keycloak's required actions.
+    return steps.includes('update-password');
   } catch {
     return false;
   }
-  if (user.requiredActions.includes('CONFIGURE_TOTP')) {
-    user.credentials.push({
-      id: randomUUID(),
-      type: 'otp',
-      userLabel: 'app',
-      createdDate: emu.control.now(),
-      priority: 20,
-    });
-    user.requiredActions = user.requiredActions.filter((a) => a !== 'CONFIGURE_TOTP');
-  }
-  return true;
 }
 
 function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
@@ -131,7 +122,10 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       // Open the link, then finish its required actions: Keycloak spends the token only then.
       const opened = await fetch(mail.link);
       if (!opened.ok) return false;
+      const form = await opened.text();
       const key = new URL(mail.link).searchParams.get('key') ?? '';
+      // CONFIGURE_TOTP: the emulated authenticator app takes the key shown and gives its code.
+      const totpSecret = /id="kc-totp-secret-key">([A-Z2-7]+)</.exec(form)?.[1];
       const finished = await fetch(mail.link.replace(/action-token\?.*$/, 'required-action'), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -139,6 +133,7 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
           key,
           'password-new': 'Recovered-Passw0rd!',
           'password-confirm': 'Recovered-Passw0rd!',
+          ...(totpSecret === undefined ? {} : { totpSecret, totp: otpCodeForKey(totpSecret) }),
         }),
       });
       return finished.ok;
