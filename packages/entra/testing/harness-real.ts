@@ -3,6 +3,9 @@
  * Sessions are minted with the resource-owner password flow when ENTRA_ROPC_CLIENT_ID (a public client that
  * allows public client flows) and ENTRA_TEST_PASSWORD (the fixture users' password) are set; a session is
  * its refresh token there. Signing in with a TAP is interactive-only in Entra, so that probe refuses.
+ * Graph applies revokeSignInSessions "within a few minutes", so `awaitRevocation` waits in real time
+ * (ENTRA_REVOCATION_WAIT_SECONDS, 300 by default) before a token is checked after the gate revoked.
+ * @see https://learn.microsoft.com/en-us/graph/api/user-revokesigninsessions
  * @module
  */
 
@@ -25,6 +28,16 @@ async function postForm(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** How long to let a revocation land on a real tenant, in ms (ENTRA_REVOCATION_WAIT_SECONDS). */
+export function revocationWaitMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.ENTRA_REVOCATION_WAIT_SECONDS;
+  if (raw === undefined || raw === '') return 300_000;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    throw new Error('ENTRA_REVOCATION_WAIT_SECONDS must be a whole number of seconds, 0 to 3600');
+  return seconds * 1000;
+}
+
 /** Builds the environment; probes that Entra cannot answer reject with a clear message. */
 export function realTenantEnvironment(env: NodeJS.ProcessEnv): ContractEnvironment {
   const config = configSchema.parse({
@@ -33,6 +46,7 @@ export function realTenantEnvironment(env: NodeJS.ProcessEnv): ContractEnvironme
     ...(env.ENTRA_HELPDESK_GROUP ? { helpDeskGroup: env.ENTRA_HELPDESK_GROUP } : {}),
   });
   const adapter = createProvider(config);
+  const waitMs = revocationWaitMs(env);
   const publicClient = env.ENTRA_ROPC_CLIENT_ID;
   const password = env.ENTRA_TEST_PASSWORD;
   const refreshWorks = async (refreshToken: string) => {
@@ -73,6 +87,8 @@ export function realTenantEnvironment(env: NodeJS.ProcessEnv): ContractEnvironme
       },
       refreshTokenWorks: refreshWorks,
       sessionActive: refreshWorks,
+      // The emulator moves its clock; a real tenant needs the time to pass.
+      awaitRevocation: () => new Promise((resolve) => setTimeout(resolve, waitMs)),
       signInWithTemporaryCredential: () =>
         Promise.reject(new Error('Entra accepts a TAP only at its interactive sign-in page')),
     },
