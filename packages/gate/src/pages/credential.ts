@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isGateError } from '@recovery-gate/core';
+import { type CredentialKind, isGateError, type RecoveryAction } from '@recovery-gate/core';
 import { errorText } from '../orchestrator/context.js';
 import type { CaseView, ClaimedCredential } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
@@ -13,6 +13,37 @@ import { message, type PagesCtx, page, persist } from './context.js';
 import { card, html, type SafeHtml } from './html.js';
 import { statusCard } from './summary.js';
 import { notYours, subjectSession } from './verify-session.js';
+
+/** Actions after which the IdP asks for a new authenticator at the first sign-in (not only a password). */
+const NEW_AUTHENTICATOR: ReadonlySet<RecoveryAction> = new Set([
+  'mfa_reset',
+  'authenticator_rebind',
+  'emergency_access',
+]);
+
+/**
+ * How the subject uses the credential at their IdP's own sign-in, per kind: what to type where, and what the
+ * IdP asks next. Exhaustive over the core's kinds, so a new kind cannot ship without its instructions.
+ */
+const HOW_TO_USE: Readonly<Record<CredentialKind, (action: RecoveryAction) => string>> = {
+  okta_tac: (action) =>
+    `Go to your organisation's Okta sign-in page and enter your username. When Okta asks you to verify, choose "Temporary Access Code" and enter the code below. Then ${action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method'}.`,
+  okta_reset_link: () => 'Open the link Okta sent you and choose a new password.',
+  entra_tap: (action) =>
+    `Sign in to your Microsoft account with your username. When asked, enter this Temporary Access Pass instead of your password. Then ${action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method (for example Microsoft Authenticator)'}.`,
+  entra_temporary_password: () =>
+    'Sign in to your Microsoft account with your username and this temporary password. Microsoft then asks you to choose a new password.',
+  keycloak_action_link: () => 'Open the link sent to your account email and follow its steps.',
+  keycloak_temporary_password: (action) =>
+    `Sign in with your username and this as your password. You will then be asked to ${NEW_AUTHENTICATOR.has(action) ? 'set up your authenticator app (add the key the sign-in page shows to the app, then type the code the app gives) and ' : ''}choose a new password.`,
+};
+
+/** The instructions shown above the credential; a kind the core does not know gets the generic text. */
+export function howToUse(kind: string, action: RecoveryAction): string {
+  const known = (HOW_TO_USE as Readonly<Record<string, (action: RecoveryAction) => string>>)[kind];
+  if (known !== undefined) return known(action);
+  return `Use this to sign in and ${action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method'}.`;
+}
 
 /** `GET /verify/case/:caseId/credential`: shows the credential once, after a fresh step-up. */
 export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<RouteResponse> {
@@ -57,7 +88,8 @@ export async function credentialPage(p: PagesCtx, ctx: RequestContext): Promise<
   const body = html`${statusCard(c, 'Your temporary access')}
 ${card(
   'Use it now',
-  html`<p>Use this to sign in and ${c.action === 'password_reset' ? 'choose a new password' : 'set up a new sign-in method'}. It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
+  html`<p id="how-to-use">${howToUse(claimed.kind, c.action)}</p>
+<p>It works once and expires ${new Date(claimed.expiresAt).toISOString().slice(11, 16)} UTC. It will not be shown again.</p>
 <p><span class="secret" id="credential">${claimed.secret.reveal()}</span></p>
 <p class="hint">Nobody from the help desk will ask you for it.</p>`,
   'card-ok',
