@@ -32,6 +32,8 @@ export interface OidcFixture {
     params?: Record<string, string>,
     extra?: { otp?: string; password?: string; newPassword?: string },
   ): Promise<BrowserlessSignInResult>;
+  /** The authorization URL of a plain code flow as the test client (for tests that post the forms by hand). */
+  authorizeUrl(): string;
   /** A raw refresh_token grant as the public test client. */
   refresh(token: string): Promise<Response>;
 }
@@ -116,6 +118,15 @@ export async function startOidcFixture(): Promise<OidcFixture> {
     changedFor,
     password,
     redirectUri,
+    authorizeUrl: () =>
+      `${oidc.endpoints.authorization}?${new URLSearchParams({
+        client_id: 'gate',
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      })}`,
     signIn: (login, params = {}, extra = {}) =>
       signInBrowserless({
         authorizationEndpoint: oidc.endpoints.authorization,

@@ -11,25 +11,13 @@ afterAll(async () => {
   await fx.http.close();
 });
 
-function authorizeUrl(): string {
-  const query = new URLSearchParams({
-    client_id: 'gate',
-    redirect_uri: fx.redirectUri,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: 'x'.repeat(43),
-    code_challenge_method: 'S256',
-  });
-  return `${fx.oidc.endpoints.authorization}?${query}`;
-}
-
 const keyOn = (body: string) => /id="kc-totp-secret-key">([A-Z2-7]{32})</.exec(body)?.[1];
 
 describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, CONFIGURE_TOTP)', () => {
   it('issues no code until the code of the key shown is typed; a wrong code binds nothing', async () => {
     fx.mustSetUpOtp.add('u3');
     const agent = createBrowserlessAgent(fx.redirectUri);
-    const login = await agent.go(authorizeUrl());
+    const login = await agent.go(fx.authorizeUrl());
     const setup = await agent.go(formAction(login), { form: { login: 'carol', password: fx.password } });
     expect(setup.body).toContain('Mobile Authenticator Setup');
     const key = keyOn(setup.body);
@@ -72,7 +60,7 @@ describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, 
       fx.mustSetUpOtp.add('u4');
       fx.users.u4 = { profile: { preferred_username: 'dave' }, factor: 'none', active: true };
       const agent = createBrowserlessAgent(fx.redirectUri);
-      const login = await agent.go(authorizeUrl());
+      const login = await agent.go(fx.authorizeUrl());
       const setup = await agent.go(formAction(login), { form: { login: 'dave', password: fx.password } });
       keys.add(keyOn(setup.body) ?? '');
     }

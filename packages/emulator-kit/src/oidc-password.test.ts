@@ -10,18 +10,6 @@ afterAll(async () => {
   await fx.http.close();
 });
 
-function authorizeUrl(): string {
-  const query = new URLSearchParams({
-    client_id: 'gate',
-    redirect_uri: fx.redirectUri,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: 'x'.repeat(43),
-    code_challenge_method: 'S256',
-  });
-  return `${fx.oidc.endpoints.authorization}?${query}`;
-}
-
 describe('createOidcServer: a password that must be changed (mustChangePassword)', () => {
   it('issues nothing until a new password is chosen, then the old one no longer signs in', async () => {
     fx.mustChange.add('u3');
@@ -53,7 +41,7 @@ describe('createOidcServer: a password that must be changed (mustChangePassword)
     fx.mustChange.add('u2');
     fx.users.u2 = { profile: { preferred_username: 'bob' }, factor: 'none', active: true };
     const agent = createBrowserlessAgent(fx.redirectUri);
-    const login = await agent.go(authorizeUrl());
+    const login = await agent.go(fx.authorizeUrl());
     const form = await agent.go(formAction(login), { form: { login: 'bob', password: fx.password } });
     expect(form.body).toContain('Update password');
     const mismatch = await agent.go(formAction(form), {

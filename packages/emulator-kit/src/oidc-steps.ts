@@ -104,35 +104,24 @@ async function accountLabel(ui: UiState, accountId: string): Promise<string> {
   return text(profile?.preferred_username) || text(profile?.email) || accountId;
 }
 
-function renderPasswordChange(
+/** The page of a required-action step (an authenticator to set up, a new password to choose). */
+function renderRequiredAction(
   ui: UiState,
   res: ServerResponse,
   details: Details,
   step: PendingStep,
   error?: string,
 ) {
-  const input = {
-    action: actionUrl(ui, details, 'password'),
-    accountLabel: step.label,
-    ...(error ? { error } : {}),
-  };
-  page(res, error ? 400 : 200, passwordChangePage(ui.deps.branding, input));
-}
-
-function renderOtpSetup(
-  ui: UiState,
-  res: ServerResponse,
-  details: Details,
-  step: PendingStep,
-  error?: string,
-) {
-  const input = {
-    action: actionUrl(ui, details, 'configure-otp'),
-    accountLabel: step.label,
-    key: step.otpKey ?? '',
-    ...(error ? { error } : {}),
-  };
-  page(res, error ? 400 : 200, otpSetupPage(ui.deps.branding, input));
+  const common = { accountLabel: step.label, ...(error ? { error } : {}) };
+  const html =
+    step.method === 'configure_otp'
+      ? otpSetupPage(ui.deps.branding, {
+          ...common,
+          action: actionUrl(ui, details, 'configure-otp'),
+          key: step.otpKey ?? '',
+        })
+      : passwordChangePage(ui.deps.branding, { ...common, action: actionUrl(ui, details, 'password') });
+  page(res, error ? 400 : 200, html);
 }
 
 /** Ends a sign-in done with `method`: the new-password step when due, else the acr, amr and success event. */
@@ -148,34 +137,27 @@ export async function finishLogin(
     page(res, 403, errorPage(ui.deps.branding, 'This account cannot sign in.'));
     return;
   }
-  if ((await ui.deps.accounts.mustConfigureOtp?.(login.accountId)) === true) {
-    // Keycloak's required actions run after every authentication step, before any session or code, in
-    // their priority order: CONFIGURE_TOTP (10) before UPDATE_PASSWORD (30).
+  // Keycloak's required actions run after every authentication step, before any session or code, in their
+  // priority order: CONFIGURE_TOTP (10) before UPDATE_PASSWORD (30).
+  const { accounts } = ui.deps;
+  const due =
+    (await accounts.mustConfigureOtp?.(login.accountId)) === true
+      ? 'configure_otp'
+      : (await accounts.mustChangePassword?.(login.accountId)) === true
+        ? 'password'
+        : null;
+  if (due !== null) {
     const step: PendingStep = {
       accountId: login.accountId,
-      method: 'configure_otp',
+      method: due,
       label: await accountLabel(ui, login.accountId),
       createdAt: ui.deps.now(),
       otpAttempts: 0,
       signedInWith: login.method,
-      otpKey: newOtpKey(),
+      ...(due === 'configure_otp' ? { otpKey: newOtpKey() } : {}),
     };
     ui.pending.set(details.uid, step);
-    renderOtpSetup(ui, res, details, step);
-    return;
-  }
-  if ((await ui.deps.accounts.mustChangePassword?.(login.accountId)) === true) {
-    const label = await accountLabel(ui, login.accountId);
-    const step: PendingStep = {
-      accountId: login.accountId,
-      method: 'password',
-      label,
-      createdAt: ui.deps.now(),
-      otpAttempts: 0,
-      signedInWith: login.method,
-    };
-    ui.pending.set(details.uid, step);
-    renderPasswordChange(ui, res, details, step);
+    renderRequiredAction(ui, res, details, step);
     return;
   }
   const request = readStepUpRequest(details.params);
@@ -285,8 +267,8 @@ export const showStart: Step = async (ui, req, res, details) => {
   if (step?.method === 'otp') return renderOtp(ui, res, details, step);
   if (step?.method === 'recovery_code') return renderRecoveryCode(ui, res, details, step);
   if (step?.method === 'push') return checkPush(ui, req, res, details);
-  if (step?.method === 'password') return renderPasswordChange(ui, res, details, step);
-  if (step?.method === 'configure_otp') return renderOtpSetup(ui, res, details, step);
+  if (step?.method === 'password' || step?.method === 'configure_otp')
+    return renderRequiredAction(ui, res, details, step);
   const sessionAccount = details.session?.accountId;
   const onlyStepUp = details.prompt.reasons.every((reason) => STEP_UP_REASONS.has(reason));
   if (sessionAccount && onlyStepUp && (await ui.deps.isActive(sessionAccount))) {
@@ -351,7 +333,7 @@ export const postPasswordChange: Step = async (ui, req, res, details) => {
   else if (next !== text(body['password-confirm'])) error = "Passwords don't match.";
   else if (ui.deps.accounts.changePassword === undefined) error = 'The password cannot be changed here.';
   else error = await ui.deps.accounts.changePassword(step.accountId, next, text(details.params.client_id));
-  if (error !== null) return renderPasswordChange(ui, res, details, step, error);
+  if (error !== null) return renderRequiredAction(ui, res, details, step, error);
   return finishLogin(ui, req, res, details, {
     accountId: step.accountId,
     method: step.signedInWith ?? 'pwd',
@@ -365,9 +347,9 @@ export const postOtpSetup: Step = async (ui, req, res, details) => {
     return page(res, 400, errorPage(ui.deps.branding, RESTART));
   const body = await formFields(req);
   const code = text(body.totp).trim();
-  if (code === '') return renderOtpSetup(ui, res, details, step, 'Please specify authenticator code.');
+  if (code === '') return renderRequiredAction(ui, res, details, step, 'Please specify authenticator code.');
   if (!secretsEqual(code, otpCodeForKey(step.otpKey)))
-    return renderOtpSetup(ui, res, details, step, 'Invalid authenticator code.');
+    return renderRequiredAction(ui, res, details, step, 'Invalid authenticator code.');
   const label = text(body.userLabel).trim().slice(0, 255);
   await ui.deps.accounts.bindOtp(step.accountId, step.otpKey, label, text(details.params.client_id));
   return finishLogin(ui, req, res, details, {

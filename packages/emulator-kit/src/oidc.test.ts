@@ -90,15 +90,7 @@ describe('createOidcServer: sign-in', () => {
 
   it('a wrong password is refused without saying which part was wrong', async () => {
     const agent = createBrowserlessAgent(fx.redirectUri);
-    const query = new URLSearchParams({
-      client_id: 'gate',
-      redirect_uri: fx.redirectUri,
-      response_type: 'code',
-      scope: 'openid',
-      code_challenge: 'x'.repeat(43),
-      code_challenge_method: 'S256',
-    });
-    const loginPage = await agent.go(`${fx.oidc.endpoints.authorization}?${query}`);
+    const loginPage = await agent.go(fx.authorizeUrl());
     expect(loginPage.body).toContain('name="login"');
     expect(loginPage.body).toContain('Okta');
     expect(loginPage.body).toContain('>Sign in</button>');
