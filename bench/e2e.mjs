@@ -135,6 +135,9 @@ function instrument(provider, idp) {
  */
 function instrumentStore(store) {
   const ops = [];
+  // Statements seen writing a journal step (by its name in the parameters), so the bench learns that the
+  // gate journaled `ask:ready` from the wrapper, without a store read of its own in the timed interval.
+  const journaled = new Set();
   const label = (sql) => String(sql).trim().replace(/\s+/g, ' ').slice(0, 48);
   const wrapQ = (q, inTx) =>
     new Proxy(q, {
@@ -144,6 +147,9 @@ function instrumentStore(store) {
           return async (sql, ...rest) => {
             const entry = { op: label(sql), inTx, start: performance.now() };
             ops.push(entry);
+            const params = rest[0];
+            if (Array.isArray(params) && /INTO case_journal/.test(sql))
+              for (const p of params) if (typeof p === 'string' && p.startsWith('ask:')) journaled.add(p);
             try {
               return await value.call(target, sql, ...rest);
             } finally {
@@ -165,11 +171,11 @@ function instrumentStore(store) {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-  return { wrapped: wrapQ(store, false), ops };
+  return { wrapped: wrapQ(store, false), ops, journaled };
 }
 
 async function oneRun(kind, idpName, rawStore, first) {
-  const { wrapped: store, ops: storeOps } = instrumentStore(rawStore);
+  const { wrapped: store, ops: storeOps, journaled } = instrumentStore(rawStore);
   const idp = await startIdp(idpName, { latencyMs: LATENCY });
   try {
     const { wrapped, calls } = instrument(idp.adapter, idp);
@@ -228,6 +234,7 @@ async function oneRun(kind, idpName, rawStore, first) {
     idp.resetLog();
     calls.length = 0;
     storeOps.length = 0;
+    journaled.clear();
     const countBefore = idp.count();
     const t0 = performance.now();
     await engine.recordApproval(c.id, {
@@ -239,8 +246,11 @@ async function oneRun(kind, idpName, rawStore, first) {
     const returned = performance.now();
     // Okta and Entra issue the credential when the verified subject collects it (shown once); the subject
     // is taken to collect at once, so no human time is counted.
+    // Whether the gate is waiting for the claim is learnt from the store wrapper (it saw the `ask:ready`
+    // journal write before recordApproval returned), not from a getCase of the bench's own: that read's
+    // four statements would count in the timed interval though the subject's page makes none of them.
     let claimed = false;
-    const ready = (await engine.getCase(c.id))?.journal?.some((j) => j.step === 'ask:ready');
+    const ready = journaled.has('ask:ready');
     if (ready && !calls.some((x) => x.method === 'issueTemporaryCredential')) {
       await engine.claimCredential(c.id, alice.id);
       claimed = true;

@@ -6,12 +6,14 @@
  */
 
 import { backoffDelay, isGateError, type SubjectFacts } from '@recovery-gate/core';
+import type { Queryable } from '../types.js';
 import { askForEvidence } from './ask.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
-import type { CaseRecord, DecisionView } from './model.js';
-import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import type { ApprovalRecord, CaseRecord, DecisionView, EvidenceRecord } from './model.js';
+import { RECOVERY_PLAN } from './plan.js';
+import { loadApprovals, loadCase, loadEvidence, patchCase, startStep } from './repo.js';
 import { resolveRequester } from './requester.js';
 
 /** Advances a case as far as it can go now. Returns quietly when another worker holds it. */
@@ -87,12 +89,31 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
 /** No wait between two attempts of a case step grows past this. */
 const STEP_RETRY_CAP_MS = 3_600_000;
 
-/** Evaluates the policy on the case's current evidence and approvals. */
-export async function decideCase(ctx: Ctx, c: CaseRecord, facts: SubjectFacts): Promise<DecisionView> {
+/** A case's evidence and approvals, as read together. */
+interface Proofs {
+  readonly evidence: readonly EvidenceRecord[];
+  readonly approvals: readonly ApprovalRecord[];
+}
+
+async function loadProofs(ctx: Ctx, caseId: string): Promise<Proofs> {
   const [evidence, approvals] = await Promise.all([
-    loadEvidence(ctx.deps.store, c.id),
-    loadApprovals(ctx.deps.store, c.id),
+    loadEvidence(ctx.deps.store, caseId),
+    loadApprovals(ctx.deps.store, caseId),
   ]);
+  return { evidence, approvals };
+}
+
+/**
+ * Evaluates the policy on the case's current evidence and approvals (or on `proofs`, when the caller has
+ * just read them and checks before acting that none was added since: see {@link proofCount}).
+ */
+export async function decideCase(
+  ctx: Ctx,
+  c: CaseRecord,
+  facts: SubjectFacts,
+  proofs?: Proofs,
+): Promise<DecisionView> {
+  const { evidence, approvals } = proofs ?? (await loadProofs(ctx, c.id));
   return ctx.policy.decide({
     caseId: c.id,
     action: c.action,
@@ -155,7 +176,12 @@ async function start(ctx: Ctx, opened: CaseRecord): Promise<boolean> {
  * one that ranks lower never does (unknown never lowers a tier). Returns the decision to go on with, or
  * null when the case must stop this pass: facts unreadable (retried later), or decided again.
  */
-async function reread(ctx: Ctx, c: CaseRecord, current: DecisionView): Promise<DecisionView | null> {
+async function reread(
+  ctx: Ctx,
+  c: CaseRecord,
+  current: DecisionView,
+  proofs?: Proofs,
+): Promise<DecisionView | null> {
   let facts: SubjectFacts;
   try {
     facts = await ctx.provider(c.idp).readSubjectFacts(c.subjectId);
@@ -163,7 +189,7 @@ async function reread(ctx: Ctx, c: CaseRecord, current: DecisionView): Promise<D
     await retryLater(ctx, c, error, 'reread_facts');
     return null;
   }
-  const fresh = await decideCase(ctx, c, facts);
+  const fresh = await decideCase(ctx, c, facts, proofs);
   const rank = (d: DecisionView) => ctx.policy.tierRank(d.tier);
   if (fresh.outcome !== 'denied' && rank(fresh) < rank(current)) return current;
   const same =
@@ -217,12 +243,31 @@ async function proofCount(ctx: Ctx, caseId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/**
+ * Locks the case row for `tx` and says whether the case is still in `state` with `seen` proofs and
+ * approvals. Every writer of a proof or an approval locks or updates the case row in its transaction, and
+ * none is ever deleted from a case still verifying, so an unchanged count under the lock means the ones a
+ * decision was made on are still all there are.
+ */
+async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promise<boolean> {
+  const [row] = await tx.query<{ state: string; n: number }>(
+    `SELECT state, (SELECT count(*) FROM case_evidence WHERE case_id = $1)
+          + (SELECT count(*) FROM case_approvals WHERE case_id = $1) AS n
+       FROM cases WHERE id = $1 FOR UPDATE`,
+    [c.id],
+  );
+  return row?.state === c.state && Number(row.n) === seen;
+}
+
 async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
-  const seen = await proofCount(ctx, c.id);
-  const decided = await decideCase(ctx, c, c.facts);
+  // One read of the proofs serves both decisions (on the stored facts, then on fresh ones); the move to a
+  // hold or to execution checks under the case lock that none was added meanwhile, or decides again.
+  const proofs = await loadProofs(ctx, c.id);
+  const seen = proofs.evidence.length + proofs.approvals.length;
+  const decided = await decideCase(ctx, c, c.facts, proofs);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.
-  const decision = decided.outcome === 'pending' ? decided : await reread(ctx, c, decided);
+  const decision = decided.outcome === 'pending' ? decided : await reread(ctx, c, decided, proofs);
   if (decision === null) return (await loadCase(ctx.deps.store, c.id))?.state === 'verifying';
   if (decision.outcome === 'pending') {
     // Ask only while something is missing: once the last proof is in, execution starts without the
@@ -242,20 +287,43 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       ? (decision.notBefore ??
         new Date(now.getTime() + decision.requirements.holdSeconds * 1000).toISOString())
       : null;
-  await ctx.deps.store.transaction(async (tx) => {
+  const executeNow = decision.outcome !== 'denied' && notBefore === null;
+  // Going straight to execution journals the first step started in the same commit (durable before its
+  // side effect, as runStep would have written it), and runs the plan without reading the case again.
+  const firstStep = executeNow && c.kind === 'recovery' ? RECOVERY_PLAN[0] : undefined;
+  const moved = await ctx.deps.store.transaction(async (tx) => {
+    if (!(await unchangedSince(tx, c, seen))) return null;
     await patchCase(tx, c.id, { decision, notBefore }, now);
     if (decision.outcome === 'denied') {
       await transition(ctx, tx, c, 'deny', { actor: 'gate', reason: decision.denyReasons.join('; ') });
-    } else {
-      await transition(ctx, tx, c, notBefore ? 'requirements_met' : 'execute', {
-        actor: 'gate',
-        data: { notBefore },
-      });
+      return { begun: null };
     }
+    await transition(ctx, tx, c, notBefore ? 'requirements_met' : 'execute', {
+      actor: 'gate',
+      data: { notBefore },
+    });
+    if (firstStep === undefined) return { begun: null };
+    const begun = await startStep(tx, c.id, firstStep, now);
+    return { begun: begun.started ? { step: firstStep, previous: begun.previous } : null };
   });
+  // A proof, an approval or a state change landed while the facts were read: decide again on it.
+  if (moved === null) return true;
   // Going straight to execution owes nothing; a denial or a hold owes its status and notices.
   if (decision.outcome === 'denied' || notBefore) await settleEffects(ctx, c.id);
-  return decision.outcome !== 'denied';
+  if (decision.outcome === 'denied') return false;
+  if (moved.begun === null) return true;
+  const executing: CaseRecord = {
+    ...c,
+    state: 'executing',
+    decision,
+    notBefore,
+    attempts: 0,
+    nextAttemptAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  // A case enters executing once (its only ways out are completed and failed), so no plan step is done
+  // yet, nothing can add evidence any more, and the proofs read above are all it has.
+  return runPlan(ctx, executing, { begun: moved.begun, evidence: proofs.evidence });
 }
 
 async function release(ctx: Ctx, c: CaseRecord): Promise<boolean> {

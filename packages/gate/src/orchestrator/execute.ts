@@ -8,7 +8,7 @@ import { GateError, isGateError } from '@recovery-gate/core';
 import { retryLater } from './advance.js';
 import { alertSecurity, type Ctx, transition } from './context.js';
 import { remediationStep } from './incident.js';
-import type { CaseRecord, JournalEntry } from './model.js';
+import type { CaseRecord, EvidenceRecord, JournalEntry } from './model.js';
 import { sendDoneNotice, sendReadyNotice } from './notices.js';
 import {
   credentialFacts,
@@ -21,11 +21,19 @@ import {
   requirementsOf,
   verifiedChannels,
 } from './plan.js';
-import { journalEntry, loadEvidence, loadJournal, patchCase, startStep, writeJournal } from './repo.js';
+import {
+  journalEntry,
+  loadEvidence,
+  loadJournal,
+  patchCase,
+  startStep,
+  writeJournal,
+  writeJournalAndPatch,
+} from './repo.js';
 import { awaitingReview, incidentPlan, isRepudiation, repudiationStep } from './repudiate.js';
 
-/** A step journaled `started` by the commit that closed the step before it. */
-interface Begun {
+/** A step journaled `started` by the commit that closed the step before it (or moved the case to executing). */
+export interface Begun {
   readonly step: string;
   /** Its journal entry before that write (what `effect` gets). */
   readonly previous: JournalEntry | null;
@@ -92,11 +100,22 @@ async function giveUp(ctx: Ctx, c: CaseRecord, step: string, error: unknown): Pr
   );
 }
 
+/**
+ * How a plan starts when the caller has just moved the case into `executing` and journaled its first step
+ * started in that commit: no step of it is done yet, and `evidence` is all the case has.
+ */
+export interface FreshPlan {
+  readonly begun: Begun;
+  readonly evidence: readonly EvidenceRecord[];
+}
+
 /** Runs the plan; returns true when the case reached its end. */
-export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
-  const journal = new Map((await loadJournal(ctx.deps.store, c.id)).map((e) => [e.step, e]));
+export async function runPlan(ctx: Ctx, c: CaseRecord, fresh?: FreshPlan): Promise<boolean> {
+  const journal = fresh
+    ? new Map<string, JournalEntry>()
+    : new Map((await loadJournal(ctx.deps.store, c.id)).map((e) => [e.step, e]));
   const plan: readonly string[] = c.kind === 'incident' ? incidentPlan(c) : RECOVERY_PLAN;
-  let begun: Begun | null = null;
+  let begun: Begun | null = fresh?.begun ?? null;
   for (const [i, step] of plan.entries()) {
     if (journal.get(step)?.state === 'done') continue;
     if (step === 'review') {
@@ -104,7 +123,7 @@ export async function runPlan(ctx: Ctx, c: CaseRecord): Promise<boolean> {
       continue;
     }
     if (step === 'issue' || step === 'deliver') {
-      const waiting = await issueOrWait(ctx, c, step);
+      const waiting = await issueOrWait(ctx, c, step, fresh);
       if (waiting) return false;
       continue;
     }
@@ -198,7 +217,7 @@ async function effectOf(ctx: Ctx, c: CaseRecord, step: string): Promise<Record<s
  * (Okta TAC, Entra TAP) waits for the subject's claim; the subject is told where to collect it.
  * Returns true while waiting.
  */
-async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boolean> {
+async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string, fresh?: FreshPlan): Promise<boolean> {
   const req = requirementsOf(c);
   if (req.credential === null) {
     await runStep(ctx, c, step, async () => ({ skipped: 'no_credential' }));
@@ -214,18 +233,27 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string): Promise<boole
     await runStep(ctx, c, 'deliver', async () => ({ delivery: 'idp', resumed: true }));
     return false;
   }
-  const evidence = await loadEvidence(ctx.deps.store, c.id);
+  const gate = deliveryOf(c, ctx.provider(c.idp).settings) === 'gate';
+  // A fresh plan knows both: the proofs it decided on, and no ready notice (it is written only here).
+  const [evidence, ready] = fresh
+    ? [fresh.evidence, null]
+    : await Promise.all([
+        loadEvidence(ctx.deps.store, c.id),
+        gate ? journalEntry(ctx.deps.store, c.id, 'ask:ready') : null,
+      ]);
   const channels = verifiedChannels(c, evidence, ctx.now());
-  if (deliveryOf(c, ctx.provider(c.idp).settings) === 'gate') {
-    const ready = await journalEntry(ctx.deps.store, c.id, 'ask:ready');
+  if (gate) {
     if (ready?.state !== 'done') {
       await sendReadyNotice(ctx, c, channels);
-      await writeJournal(ctx.deps.store, c.id, 'ask:ready', 'done', ctx.now(), {
-        result: { channels: channels.map((ch) => ch.id) },
-      });
       // Nothing to do until the subject claims (the claim advances the case itself) or the claim expires.
-      const expiresAt = new Date(ctx.now().getTime() + ctx.policy.claimTtlSeconds * 1000).toISOString();
-      await patchCase(ctx.deps.store, c.id, { expiresAt, nextAttemptAt: null }, ctx.now());
+      // The notice's journal entry and the claim's expiry in one statement: a crash between the two would
+      // leave a case waiting for a claim with no expiry.
+      const now = ctx.now();
+      const expiresAt = new Date(now.getTime() + ctx.policy.claimTtlSeconds * 1000).toISOString();
+      await writeJournalAndPatch(ctx.deps.store, c.id, 'ask:ready', now, {
+        result: { channels: channels.map((ch) => ch.id) },
+        patch: { expiresAt, nextAttemptAt: null },
+      });
       return true;
     }
     // Nothing to do until the subject claims (the claim advances the case itself).

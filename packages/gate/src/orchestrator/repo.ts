@@ -140,10 +140,9 @@ const COLUMNS: Readonly<Record<keyof CasePatch, string>> = {
   effectsDueAt: 'effects_due_at',
 };
 
-/** Updates a case row. */
-export async function patchCase(q: Queryable, id: string, patch: CasePatch, now: Date): Promise<void> {
+/** The `SET` list of a case patch, its values appended to `params` (which already hold the id and `now`). */
+function patchSets(patch: CasePatch, params: unknown[]): string {
   const sets: string[] = [];
-  const params: unknown[] = [id, now.toISOString()];
   for (const [key, value] of Object.entries(patch)) {
     const column = COLUMNS[key as keyof CasePatch];
     params.push(
@@ -151,10 +150,13 @@ export async function patchCase(q: Queryable, id: string, patch: CasePatch, now:
     );
     sets.push(`${column} = $${params.length}`);
   }
-  await q.query(
-    `UPDATE cases SET updated_at = $2${sets.map((s) => `, ${s}`).join('')} WHERE id = $1`,
-    params,
-  );
+  return sets.map((s) => `, ${s}`).join('');
+}
+
+/** Updates a case row. */
+export async function patchCase(q: Queryable, id: string, patch: CasePatch, now: Date): Promise<void> {
+  const params: unknown[] = [id, now.toISOString()];
+  await q.query(`UPDATE cases SET updated_at = $2${patchSets(patch, params)} WHERE id = $1`, params);
 }
 
 /** Reads one journal entry. */
@@ -202,6 +204,32 @@ export async function writeJournal(
       extra.error ?? null,
       now.toISOString(),
     ],
+  );
+}
+
+/**
+ * Journals step `step` done and patches the case, in one statement (one commit: neither lands without the
+ * other, and one round trip instead of two).
+ */
+export async function writeJournalAndPatch(
+  q: Queryable,
+  caseId: string,
+  step: string,
+  now: Date,
+  input: { readonly result: Readonly<Record<string, unknown>>; readonly patch: CasePatch },
+): Promise<void> {
+  const params: unknown[] = [caseId, now.toISOString(), step, JSON.stringify(input.result)];
+  const sets = patchSets(input.patch, params);
+  await q.query(
+    `WITH j AS (
+       INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
+       VALUES ($1, $3, 'done', 0, $4, NULL, $2)
+       ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
+         result = case_journal.result || EXCLUDED.result,
+         error = EXCLUDED.error, updated_at = EXCLUDED.updated_at
+       RETURNING 1)
+     UPDATE cases SET updated_at = $2${sets} WHERE id = $1`,
+    params,
   );
 }
 
