@@ -105,7 +105,7 @@ async function loadProofs(ctx: Ctx, caseId: string): Promise<Proofs> {
 
 /**
  * Evaluates the policy on the case's current evidence and approvals (or on `proofs`, when the caller has
- * just read them and checks before acting that none was added since: see {@link proofCount}).
+ * just read them and checks before acting that none was added since: see {@link unchangedSince}).
  */
 export async function decideCase(
   ctx: Ctx,
@@ -234,8 +234,8 @@ async function reread(
 }
 
 /** How many proofs and approvals a case has: a change means someone recorded one meanwhile. */
-async function proofCount(ctx: Ctx, caseId: string): Promise<number> {
-  const [row] = await ctx.deps.store.query<{ n: number }>(
+async function proofCount(q: Queryable, caseId: string): Promise<number> {
+  const [row] = await q.query<{ n: number }>(
     `SELECT (SELECT count(*) FROM case_evidence WHERE case_id = $1)
           + (SELECT count(*) FROM case_approvals WHERE case_id = $1) AS n`,
     [caseId],
@@ -247,16 +247,16 @@ async function proofCount(ctx: Ctx, caseId: string): Promise<number> {
  * Locks the case row for `tx` and says whether the case is still in `state` with `seen` proofs and
  * approvals. Every writer of a proof or an approval locks or updates the case row in its transaction, and
  * none is ever deleted from a case still verifying, so an unchanged count under the lock means the ones a
- * decision was made on are still all there are.
+ * decision was made on are still all there are. The count is a statement of its own, after the lock is
+ * held: under READ COMMITTED it then sees every writer that held the row before this transaction did (a
+ * count in the locking statement would use the snapshot taken before waiting for the lock).
  */
 async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promise<boolean> {
-  const [row] = await tx.query<{ state: string; n: number }>(
-    `SELECT state, (SELECT count(*) FROM case_evidence WHERE case_id = $1)
-          + (SELECT count(*) FROM case_approvals WHERE case_id = $1) AS n
-       FROM cases WHERE id = $1 FOR UPDATE`,
-    [c.id],
-  );
-  return row?.state === c.state && Number(row.n) === seen;
+  const [locked] = await tx.query<{ state: string }>('SELECT state FROM cases WHERE id = $1 FOR UPDATE', [
+    c.id,
+  ]);
+  if (locked?.state !== c.state) return false;
+  return (await proofCount(tx, c.id)) === seen;
 }
 
 async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
@@ -278,7 +278,7 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
     await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());
     // A proof recorded while this worker held the case found it busy, and its wake-up was just overwritten:
     // decide again now rather than leave the case waiting for something it already has.
-    return (await proofCount(ctx, c.id)) !== seen;
+    return (await proofCount(ctx.deps.store, c.id)) !== seen;
   }
   const now = ctx.now();
   // A tier with a hold always passes through it, so the subject is told and can cancel.

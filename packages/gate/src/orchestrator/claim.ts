@@ -13,7 +13,7 @@ import { advance } from './advance.js';
 import { type Ctx, errorText } from './context.js';
 import type { CaseRecord, JournalEntry } from './model.js';
 import { credentialFacts, deliveryOf, issueCredential } from './plan.js';
-import { journalEntries, loadCase, patchCase, writeJournal } from './repo.js';
+import { loadCaseWithJournal, patchCase, writeJournal } from './repo.js';
 
 /** What the subject's one claim returns. */
 export interface ClaimedCredential {
@@ -42,8 +42,10 @@ async function claimable(
   caseId: string,
   subjectPersonId: string,
 ): Promise<{ readonly c: CaseRecord; readonly prev: JournalEntry | undefined }> {
-  const c = await loadCase(ctx.deps.store, caseId);
-  if (!c) throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });
+  // The case and its plan's journal in one statement: the claim is on the subject's critical path.
+  const read = await loadCaseWithJournal(ctx.deps.store, caseId, ['revoke', 'reset', 'issue', 'deliver']);
+  if (!read) throw new GateError('ERR_CASE_NOT_FOUND', undefined, { details: { caseId } });
+  const { c, journal } = read;
   // The same error whatever is wrong: the page says "nothing to collect".
   const gone = () =>
     new GateError('ERR_LINK_INVALID', 'There is no credential to collect.', { details: { caseId } });
@@ -53,7 +55,6 @@ async function claimable(
     deliveryOf(c, ctx.provider(c.idp).settings) !== 'gate'
   )
     throw gone();
-  const journal = await journalEntries(ctx.deps.store, c.id, ['revoke', 'reset', 'issue', 'deliver']);
   const [revoke, reset, deliver] = ['revoke', 'reset', 'deliver'].map((s) => journal.get(s));
   // Issued but never confirmed delivered: an orphan, collected again below (revoked, then a fresh one).
   if (revoke?.state !== 'done' || reset?.state !== 'done' || deliver?.state === 'done') throw gone();

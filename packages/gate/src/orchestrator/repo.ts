@@ -179,6 +179,26 @@ export async function journalEntries(
   return new Map(rows.map((r) => [String(r.step), toJournalEntry(r)]));
 }
 
+/** A case and some of its journal entries, read in one statement (null when there is no such case). */
+export async function loadCaseWithJournal(
+  q: Queryable,
+  id: string,
+  steps: readonly string[],
+): Promise<{ readonly c: CaseRecord; readonly journal: Map<string, JournalEntry> } | null> {
+  const rows = await q.query(
+    `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('step', j.step, 'state', j.state,
+               'attempts', j.attempts, 'result', j.result, 'error', j.error, 'updated_at', j.updated_at)),
+             '[]'::json)
+          FROM case_journal j WHERE j.case_id = c.id AND j.step = ANY($2::text[])) AS journal_rows
+       FROM cases c WHERE c.id = $1`,
+    [id, [...steps]],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const entries = json<Row[]>(row.journal_rows ?? []);
+  return { c: toCase(row), journal: new Map(entries.map((r) => [String(r.step), toJournalEntry(r)])) };
+}
+
 /** Writes a journal entry's state (and result, which must never hold a secret). */
 export async function writeJournal(
   q: Queryable,
