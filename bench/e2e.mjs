@@ -4,6 +4,9 @@
 // to timestamp its port calls and snapshot the emulator's request log when revoke and issue both finished.
 // The ratio is to the unavoidable sequential calls (chainOf, below) x 50 ms; ratios to the writes x 50 ms
 // and to all calls x 50 ms are reported too.
+import { PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as core from '@recovery-gate/core';
 import * as gateLib from '@recovery-gate/gate';
 import { IDPS, isWrite, startIdp } from './idps.mjs';
@@ -162,7 +165,15 @@ function instrumentStore(store) {
             const entry = { op: 'TRANSACTION', inTx, start: performance.now() };
             ops.push(entry);
             try {
-              return await value.call(target, (tx) => fn(wrapQ(tx, true)), ...rest);
+              return await value.call(
+                target,
+                (tx) => {
+                  // When the body starts: what came before it is the store's connect and BEGIN.
+                  entry.body = performance.now();
+                  return fn(wrapQ(tx, true));
+                },
+                ...rest,
+              );
             } finally {
               entry.end = performance.now();
             }
@@ -173,6 +184,19 @@ function instrumentStore(store) {
     });
   return { wrapped: wrapQ(store, false), ops, journaled };
 }
+
+/** Garbage-collection pauses of this process (start, duration in ms), to tell them from the gate's own time. */
+const gcPauses = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    gcPauses.push({ start: e.startTime, ms: e.duration, kind: e.detail?.kind });
+}).observe({ entryTypes: ['gc'] });
+
+// A full collection before each timed interval, so the interval does not pay for the garbage the setup
+// left (emulators, adapters, the case's opening); what the gate allocates inside it is still collected
+// inside it, and every pause in the interval is reported (gcMs).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
 
 async function oneRun(kind, idpName, rawStore, first) {
   const { wrapped: store, ops: storeOps, journaled } = instrumentStore(rawStore);
@@ -230,6 +254,7 @@ async function oneRun(kind, idpName, rawStore, first) {
         throw new Error(`${idpName}: no push pending`);
       await engine.tick();
     }
+    collect({ type: 'major', execution: 'sync' });
     const l = load1();
     idp.resetLog();
     calls.length = 0;
@@ -296,6 +321,9 @@ async function oneRun(kind, idpName, rawStore, first) {
       cursor = Math.max(cursor, x.end ?? x.start);
     }
     if (doneAt > cursor) idle += doneAt - cursor;
+    // The observer reports asynchronously: let it deliver the interval's entries first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const gcs = gcPauses.filter((g) => g.start >= t0 && g.start < doneAt);
     return {
       store: kind,
       idp: idpName,
@@ -326,8 +354,22 @@ async function oneRun(kind, idpName, rawStore, first) {
       storeStatements: before.filter((o) => o.op !== 'TRANSACTION').length,
       storeTransactions: before.filter((o) => o.op === 'TRANSACTION').length,
       storeTimeline: before.map(
-        (o) => `${o.op} ${round(o.start - t0, 0)}-${round((o.end ?? o.start) - t0, 0)}`,
+        (o) =>
+          `${o.op} ${round(o.start - t0, 0)}-${round((o.end ?? o.start) - t0, 0)}${o.body === undefined ? '' : ` (body from ${round(o.body - t0, 1)})`}`,
       ),
+      // GC pauses in the interval (they stop the gate, the adapter and the emulator alike).
+      gcMs: round(
+        gcs.reduce((n, g) => n + g.ms, 0),
+        1,
+      ),
+      gc: gcs.map(
+        (g) =>
+          `${g.kind === 1 ? 'minor' : g.kind === 4 ? 'incremental' : g.kind === 2 ? 'major' : g.kind} ${round(g.start - t0, 0)} ${round(g.ms, 1)}ms`,
+      ),
+      // The statements inside those transactions (one round trip each on PostgreSQL).
+      storeTimelineInTx: storeOps
+        .filter((o) => o.start < doneAt && o.inTx)
+        .map((o) => `${o.op} ${round(o.start - t0, 1)}-${round((o.end ?? o.start) - t0, 1)}`),
     };
   } finally {
     await idp.close();
