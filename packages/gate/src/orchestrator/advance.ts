@@ -293,14 +293,19 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   const firstStep = executeNow && c.kind === 'recovery' ? RECOVERY_PLAN[0] : undefined;
   const moved = await ctx.deps.store.transaction(async (tx) => {
     if (!(await unchangedSince(tx, c, seen))) return null;
-    await patchCase(tx, c.id, { decision, notBefore }, now);
+    // The decision and the state in one UPDATE of the row locked above.
     if (decision.outcome === 'denied') {
-      await transition(ctx, tx, c, 'deny', { actor: 'gate', reason: decision.denyReasons.join('; ') });
+      await transition(ctx, tx, c, 'deny', {
+        actor: 'gate',
+        reason: decision.denyReasons.join('; '),
+        set: { decision, notBefore },
+      });
       return { begun: null };
     }
     await transition(ctx, tx, c, notBefore ? 'requirements_met' : 'execute', {
       actor: 'gate',
       data: { notBefore },
+      set: { decision, notBefore },
     });
     if (firstStep === undefined) return { begun: null };
     const begun = await startStep(tx, c.id, firstStep, now);
@@ -333,8 +338,7 @@ async function release(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   const decision = await reread(ctx, c, c.decision);
   if (decision === null) return (await loadCase(ctx.deps.store, c.id))?.state === 'verifying';
   await ctx.deps.store.transaction(async (tx) => {
-    await patchCase(tx, c.id, { decision }, ctx.now());
-    await transition(ctx, tx, c, 'execute', { actor: 'gate' });
+    await transition(ctx, tx, c, 'execute', { actor: 'gate', set: { decision } });
   });
   return true;
 }

@@ -14,7 +14,7 @@ import {
 import type { Notification, OrchestratorDeps, Queryable } from '../types.js';
 import { effectsDueAt } from './effects.js';
 import type { CaseRecord, CaseStateName, PolicyEngine } from './model.js';
-import { patchCase } from './repo.js';
+import { type CasePatch, patchCase } from './repo.js';
 
 /** Test and tuning knobs of the engine. */
 export interface EngineOptions {
@@ -64,6 +64,7 @@ export function createCtx(deps: OrchestratorDeps, policy: PolicyEngine, options:
 
 /**
  * Moves a case by `event` (core's state machine) inside `tx`, appending the transition to the audit chain.
+ * `input.set` holds other columns to write in the same UPDATE (the transition's own columns win).
  * @throws GateError ERR_CASE_ILLEGAL_TRANSITION
  */
 export async function transition(
@@ -71,7 +72,12 @@ export async function transition(
   tx: Queryable,
   c: CaseRecord,
   event: CaseEventType,
-  input: { readonly actor: string; readonly reason?: string | null; readonly data?: Record<string, unknown> },
+  input: {
+    readonly actor: string;
+    readonly reason?: string | null;
+    readonly data?: Record<string, unknown>;
+    readonly set?: CasePatch;
+  },
 ): Promise<CaseStateName> {
   const to = transitionCase(c.state, { type: event, ...(input.reason ? { reason: input.reason } : {}) });
   const now = ctx.now();
@@ -82,6 +88,7 @@ export async function transition(
     tx,
     c.id,
     {
+      ...input.set,
       state: to,
       nextAttemptAt: now.toISOString(),
       attempts: 0,
