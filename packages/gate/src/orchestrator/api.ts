@@ -10,7 +10,7 @@ import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { consumeLinkHashRow } from './links.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
-import { loadApprovals, loadCase, loadEvidence, patchCase } from './repo.js';
+import { loadApprovals, loadCase, loadEvidence, lockAndWakeCase, patchCase } from './repo.js';
 import { openRepudiation, recordReview } from './repudiate.js';
 
 /** Evidence as the pages report it. */
@@ -184,7 +184,8 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
   await checkEligible(ctx, c, input.approverId, input.role);
   const now = ctx.now();
   await ctx.deps.store.transaction(async (tx) => {
-    const locked = await loadCase(tx, caseId, true);
+    // The row lock and the worker's wake-up in one statement (rolled back with the rest on any throw).
+    const locked = await lockAndWakeCase(tx, caseId, now);
     if (!locked || (locked.state !== 'verifying' && locked.state !== 'held')) {
       throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', undefined, { details: { caseId } });
     }
@@ -208,7 +209,6 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
       },
       tx,
     );
-    await patchCase(tx, caseId, { nextAttemptAt: now.toISOString() }, now);
     if (input.decision === 'deny') {
       await transition(ctx, tx, locked, 'deny', {
         actor: input.approverId,

@@ -59,6 +59,19 @@ export async function loadCase(q: Queryable, id: string, lock = false): Promise<
   return rows[0] ? toCase(rows[0]) : null;
 }
 
+/**
+ * Locks a case row and wakes it (due now) in one statement; returns it as updated, or null when there is
+ * no such case. A caller that then finds the case in the wrong state throws, and the wake-up rolls back.
+ */
+export async function lockAndWakeCase(q: Queryable, id: string, now: Date): Promise<CaseRecord | null> {
+  const at = now.toISOString();
+  const rows = await q.query(
+    'UPDATE cases SET updated_at = $2, next_attempt_at = $2 WHERE id = $1 RETURNING *',
+    [id, at],
+  );
+  return rows[0] ? toCase(rows[0]) : null;
+}
+
 /** Evidence recorded on a case, oldest first. */
 export async function loadEvidence(q: Queryable, caseId: string): Promise<EvidenceRecord[]> {
   const rows = await q.query('SELECT * FROM case_evidence WHERE case_id = $1 ORDER BY id', [caseId]);
