@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { otpCodeForKey } from './oidc-authenticator.js';
+import { otpCodeForKey, otpKeyShown } from './oidc-authenticator.js';
 
 /** A minimal cookie-keeping HTTP agent that follows redirects by hand (tests only, no browser). */
 export interface BrowserlessAgent {
@@ -181,7 +181,7 @@ export async function signInBrowserless(input: BrowserlessSignInInput): Promise<
     } else if (page.body.includes('name="totp"')) {
       // The set-up step: the emulated authenticator app takes the key shown and gives its code.
       steps.push('configure-otp');
-      const key = /id="kc-totp-secret-key">([A-Z2-7]+)</.exec(page.body)?.[1];
+      const key = otpKeyShown(page.body);
       if (key === undefined) throw new Error('the authenticator set-up page shows no key');
       page = await agent.go(formAction(page), { form: { totp: otpCodeForKey(key), userLabel: 'phone' } });
       if (page.status === 400) throw new Error('the authenticator code was refused (400)');

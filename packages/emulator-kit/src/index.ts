@@ -46,7 +46,7 @@ export {
 export type { OidcServer } from './oidc.js';
 export { createOidcServer, OIDC_ROUTE_PRESETS } from './oidc.js';
 export { chooseAcr, DEFAULT_ACR_POLICY, DEFAULT_AMR, readStepUpRequest } from './oidc-acr.js';
-export { newOtpKey, otpCodeForKey } from './oidc-authenticator.js';
+export { newOtpKey, otpCodeForKey, otpKeyShown } from './oidc-authenticator.js';
 export type { OidcStore, StoredArtifact } from './oidc-store.js';
 export { createOidcStore } from './oidc-store.js';
 export type { OidcSessionInfo, TokenControl } from './oidc-tokens.js';

@@ -27,3 +27,8 @@ export function otpCodeForKey(key: string): string {
   const n = Number.parseInt(createHash('sha256').update(`otp-key:${key}`).digest('hex').slice(0, 8), 16);
   return String(n % 1_000_000).padStart(6, '0');
 }
+
+/** The set-up key a page shows (what the app scans), or undefined when it shows none. */
+export function otpKeyShown(html: string): string | undefined {
+  return /id="kc-totp-secret-key">([A-Z2-7]+)</.exec(html)?.[1];
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserlessAgent, formAction } from './browserless.js';
-import { otpCodeForKey } from './oidc-authenticator.js';
+import { otpCodeForKey, otpKeyShown } from './oidc-authenticator.js';
 import { type OidcFixture, startOidcFixture } from './oidc-fixture.js';
 
 let fx: OidcFixture;
@@ -11,8 +11,6 @@ afterAll(async () => {
   await fx.http.close();
 });
 
-const keyOn = (body: string) => /id="kc-totp-secret-key">([A-Z2-7]{32})</.exec(body)?.[1];
-
 describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, CONFIGURE_TOTP)', () => {
   it('issues no code until the code of the key shown is typed; a wrong code binds nothing', async () => {
     fx.mustSetUpOtp.add('u3');
@@ -20,7 +18,7 @@ describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, 
     const login = await agent.go(fx.authorizeUrl());
     const setup = await agent.go(formAction(login), { form: { login: 'carol', password: fx.password } });
     expect(setup.body).toContain('Mobile Authenticator Setup');
-    const key = keyOn(setup.body);
+    const key = otpKeyShown(setup.body);
     expect(key).toEqual(expect.any(String));
     const empty = await agent.go(formAction(setup), { form: { totp: '' } });
     expect(empty.status).toBe(400);
@@ -30,7 +28,7 @@ describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, 
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('Invalid authenticator code.');
     // The same key stays on the page until it is bound; nothing was bound and no code was issued.
-    expect(keyOn(refused.body)).toBe(key);
+    expect(otpKeyShown(refused.body)).toBe(key);
     expect(fx.bound.u3).toBeUndefined();
     expect(fx.mustSetUpOtp.has('u3')).toBe(true);
     expect(refused.stopped).toBe(false);
@@ -62,7 +60,7 @@ describe('createOidcServer: an authenticator to set up first (mustConfigureOtp, 
       const agent = createBrowserlessAgent(fx.redirectUri);
       const login = await agent.go(fx.authorizeUrl());
       const setup = await agent.go(formAction(login), { form: { login: 'dave', password: fx.password } });
-      keys.add(keyOn(setup.body) ?? '');
+      keys.add(otpKeyShown(setup.body) ?? '');
     }
     expect(keys.size).toBe(3);
   });

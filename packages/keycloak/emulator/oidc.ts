@@ -248,10 +248,9 @@ function actionToken(emu: Emu, req: Req): Res {
   // A person finishes the actions here (Keycloak shows the action's own form): new password fields when asked.
   // CONFIGURE_TOTP shows a fresh key (Keycloak's login-config-totp form carries it back as totpSecret) and
   // asks for the code the app then shows. The key is base32: nothing in it needs escaping either.
-  const totpKey = newOtpKey();
-  const totp = t.actions.includes('CONFIGURE_TOTP')
-    ? `<input type="hidden" name="totpSecret" value="${totpKey}"><p>Add an account in your authenticator app with this key: <code id="kc-totp-secret-key">${totpKey}</code></p><p><label>One-time code <input type="text" name="totp" autocomplete="one-time-code"></label></p><p><label>Device name <input type="text" name="userLabel"></label></p>`
-    : '';
+  const totpField = (totpKey: string) =>
+    `<input type="hidden" name="totpSecret" value="${totpKey}"><p>Add an account in your authenticator app with this key: <code id="kc-totp-secret-key">${totpKey}</code></p><p><label>One-time code <input type="text" name="totp" autocomplete="one-time-code"></label></p><p><label>Device name <input type="text" name="userLabel"></label></p>`;
+  const totp = t.actions.includes('CONFIGURE_TOTP') ? totpField(newOtpKey()) : '';
   const password = t.actions.includes('UPDATE_PASSWORD')
     ? '<p><label>New password <input type="password" name="password-new" autocomplete="new-password"></label></p><p><label>Confirm password <input type="password" name="password-confirm" autocomplete="new-password"></label></p>'
     : '';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecoveryProvider } from '@recovery-gate/core';
 import type { ContractEnvironment, ContractHarness, ContractProbes } from '@recovery-gate/core/testing';
-import { otpCodeForKey, signInBrowserless } from '@recovery-gate/emulator-kit';
+import { otpCodeForKey, otpKeyShown, signInBrowserless } from '@recovery-gate/emulator-kit';
 import { consoleAgent } from '../emulator/agent.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { APP_REDIRECT_URI, currentOtp } from '../emulator/oidc-kit.js';
@@ -122,10 +122,9 @@ function emulatorProbes(emu: Emulator, sleeps: number[]): ContractProbes {
       // Open the link, then finish its required actions: Keycloak spends the token only then.
       const opened = await fetch(mail.link);
       if (!opened.ok) return false;
-      const form = await opened.text();
       const key = new URL(mail.link).searchParams.get('key') ?? '';
       // CONFIGURE_TOTP: the emulated authenticator app takes the key shown and gives its code.
-      const totpSecret = /id="kc-totp-secret-key">([A-Z2-7]+)</.exec(form)?.[1];
+      const totpSecret = otpKeyShown(await opened.text());
       const finished = await fetch(mail.link.replace(/action-token\?.*$/, 'required-action'), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -212,6 +212,27 @@ export async function loadCaseWithJournal(
   return { c: toCase(row), journal: new Map(entries.map((r) => [String(r.step), toJournalEntry(r)])) };
 }
 
+/**
+ * The journal's upsert, its values given as SQL expressions (placeholders or literals): a rewrite keeps the
+ * attempts counted so far and merges the result.
+ */
+function journalUpsert(
+  caseId: string,
+  step: string,
+  state: string,
+  attempts: string,
+  result: string,
+  error: string,
+  at: string,
+): string {
+  return `INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
+     VALUES (${caseId}, ${step}, ${state}, ${attempts}, ${result}, ${error}, ${at})
+     ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
+       attempts = case_journal.attempts + EXCLUDED.attempts,
+       result = case_journal.result || EXCLUDED.result,
+       error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`;
+}
+
 /** Writes a journal entry's state (and result, which must never hold a secret). */
 export async function writeJournal(
   q: Queryable,
@@ -221,23 +242,15 @@ export async function writeJournal(
   now: Date,
   extra: { readonly result?: Readonly<Record<string, unknown>>; readonly error?: string | null } = {},
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
-       attempts = case_journal.attempts + EXCLUDED.attempts,
-       result = case_journal.result || EXCLUDED.result,
-       error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`,
-    [
-      caseId,
-      step,
-      state,
-      state === 'started' ? 1 : 0,
-      JSON.stringify(extra.result ?? {}),
-      extra.error ?? null,
-      now.toISOString(),
-    ],
-  );
+  await q.query(journalUpsert('$1', '$2', '$3', '$4', '$5', '$6', '$7'), [
+    caseId,
+    step,
+    state,
+    state === 'started' ? 1 : 0,
+    JSON.stringify(extra.result ?? {}),
+    extra.error ?? null,
+    now.toISOString(),
+  ]);
 }
 
 /**
@@ -254,13 +267,7 @@ export async function writeJournalAndPatch(
   const params: unknown[] = [caseId, now.toISOString(), step, JSON.stringify(input.result)];
   const sets = patchSets(input.patch, params);
   await q.query(
-    `WITH j AS (
-       INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
-       VALUES ($1, $3, 'done', 0, $4, NULL, $2)
-       ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
-         result = case_journal.result || EXCLUDED.result,
-         error = EXCLUDED.error, updated_at = EXCLUDED.updated_at
-       RETURNING 1)
+    `WITH j AS (${journalUpsert('$1', '$3', "'done'", '0', '$4', 'NULL', '$2')} RETURNING 1)
      UPDATE cases SET updated_at = $2${sets} WHERE id = $1`,
     params,
   );
