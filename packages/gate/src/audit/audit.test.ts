@@ -39,6 +39,26 @@ describe.each(BACKENDS)('audit chain on %s', (backend) => {
     }
   };
 
+  it('verifies a chain a running gate appends to while it reads: what lands past the head is left for later', async () => {
+    await fill(3);
+    const audit = createAuditLog(store, now);
+    let appended = false;
+    // A record committed between the verifier's last page and its end (the gate is live).
+    const live = {
+      query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> => {
+        const rows = await store.query<T>(sql, params);
+        if (!appended && sql.includes('FROM audit_records WHERE seq >') && rows.length === 0) {
+          appended = true;
+          await audit.append({ type: 'case.transition', caseId: 'c9', actor: 'gate', data: { n: 4 } });
+        }
+        return rows;
+      },
+    };
+    expect(await verifyAudit(live)).toMatchObject({ ok: true, count: 3 });
+    expect(appended).toBe(true);
+    expect(await verifyAudit(store)).toMatchObject({ ok: true, count: 4 });
+  });
+
   it('appends a verifiable chain and exports it as JSONL', async () => {
     await fill(5);
     expect(await verifyAudit(store)).toMatchObject({ ok: true, count: 5 });

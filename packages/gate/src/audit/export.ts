@@ -93,9 +93,16 @@ export async function verifyAudit(store: Queryable, anchor?: AuditAnchor): Promi
     expected = anchor.seq + 1;
     prevHash = anchor.hash;
   }
-  for await (const rows of pageRows(store, null, expected - 1)) {
+  // The head first: a record and the head move in one transaction, so records 1..head are all committed,
+  // and whatever a running gate appends while this reads lies past the head and is left to the next check.
+  const [head] = await store.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_head WHERE id = 1',
+  );
+  const last = head === undefined ? Number.POSITIVE_INFINITY : Number(head.seq);
+  chain: for await (const rows of pageRows(store, null, expected - 1)) {
     for (const row of rows) {
       const record = rowToRecord(row);
+      if (record.seq > last) break chain;
       if (record.seq !== expected)
         return { ok: false, count: expected - 1, firstBadSeq: expected, reason: 'missing' };
       if ((!isPruned(row) && rehash(record) !== record.hash) || record.prevHash !== prevHash) {
@@ -105,9 +112,6 @@ export async function verifyAudit(store: Queryable, anchor?: AuditAnchor): Promi
       expected += 1;
     }
   }
-  const [head] = await store.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM audit_head WHERE id = 1',
-  );
   const count = expected - 1;
   if (head !== undefined && Number(head.seq) > count)
     return { ok: false, count, firstBadSeq: count + 1, reason: 'missing' };
