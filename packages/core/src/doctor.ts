@@ -33,6 +33,12 @@ export interface DoctorReport {
   readonly callbackUrl: string | null;
 }
 
+/** What the gate's own configuration tells a preflight about the tenant. */
+export interface DoctorOptions {
+  /** The OIDC client the gate's pages sign people in through (`pages.signIn.<idp>.clientId`), when served. */
+  readonly pagesClientId?: string;
+}
+
 /** One check an adapter runs against its context; it may report several lines (one per permission). */
 export type DoctorProbe<C> = (ctx: C) => Promise<DoctorCheck | readonly DoctorCheck[]>;
 

@@ -33,7 +33,7 @@ export type { DateFormat } from './dates.js';
 export { DATE_FORMATS, parseAttributeDate } from './dates.js';
 export { decide, isExecutable } from './decide.js';
 export type * from './decision-types.js';
-export type { DoctorCheck, DoctorProbe, DoctorReport, DoctorStatus } from './doctor.js';
+export type { DoctorCheck, DoctorOptions, DoctorProbe, DoctorReport, DoctorStatus } from './doctor.js';
 export { CLOCK_WARN_MS, clockCheck, doctorFail, doctorOk, runDoctor } from './doctor.js';
 export { DURATION_PATTERN, formatDuration, isDuration, parseDuration } from './duration.js';
 export type { ErrorCode, GateErrorOptions, IdpErrorContext, IdpErrorMapper } from './errors.js';

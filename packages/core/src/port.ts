@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DoctorReport } from './doctor.js';
+import type { DoctorOptions, DoctorReport } from './doctor.js';
 import type { Secret } from './secret.js';
 
 /** The identity providers Recovery Gate supports. */
@@ -608,9 +608,10 @@ export interface RecoveryProvider {
 
   /**
    * Read-only preflight (`recovery-gate doctor`): the credential, the permissions the operations need, event
-   * reading, the clock. Never writes; every problem is a failed check, not a throw.
+   * reading, the clock; with `options`, also what the gate's configuration relies on in the tenant (the pages
+   * client's token claims). Never writes; every problem is a failed check, not a throw.
    */
-  doctor(): Promise<DoctorReport>;
+  doctor(options?: DoctorOptions): Promise<DoctorReport>;
 
   /**
    * Upkeep the running gate does periodically, so the deployment keeps working between `apply` runs (Entra:

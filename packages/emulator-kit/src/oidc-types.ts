@@ -239,6 +239,11 @@ export interface OidcServerOptions {
   readonly amr?:
     | Readonly<Partial<Record<SignInMethod, readonly string[]>>>
     | ((method: SignInMethod) => readonly string[]);
+  /**
+   * Whether a client's ID tokens carry `amr`, asked at every ID token (Keycloak: only a client with the AMR
+   * protocol mapper, on the client or one of its default client scopes). @default every client
+   */
+  readonly amrInIdToken?: (clientId: string) => boolean;
   /** Scope -> claim names; merged over the defaults (openid: sub, groups; profile; email). */
   readonly claims?: Readonly<Record<string, readonly string[]>>;
   /** IdP-specific extra claims (their names must appear under a scope in `claims`). */

@@ -56,6 +56,25 @@ function amrOf(option: OidcServerOptions['amr']): (method: SignInMethod) => read
   return (method) => table[method];
 }
 
+/**
+ * Drops `amr` from the ID tokens of clients `carries` says no to. oidc-provider copies the session's amr into
+ * every ID token (authorization endpoint, code exchange, refresh), so the one place to decide per client is
+ * the token's payload; each provider has its own IdToken class, so this touches no other server.
+ */
+function withholdAmr(provider: Provider, carries: (clientId: string) => boolean): void {
+  type Payload = () => Promise<Record<string, unknown>>;
+  const idToken = provider.IdToken.prototype as unknown as {
+    payload: Payload;
+    client?: { clientId: string };
+  };
+  const payload = idToken.payload;
+  idToken.payload = async function (this: typeof idToken) {
+    const claims = await payload.call(this);
+    if (this.client === undefined || !carries(this.client.clientId)) delete claims.amr;
+    return claims;
+  };
+}
+
 /** Endpoint layouts of the emulated IdPs, relative to the mount path. */
 export const OIDC_ROUTE_PRESETS = {
   /** Okta custom authorization server, mounted at `/oauth2/default`. */
@@ -188,6 +207,7 @@ export async function createOidcServer(options: OidcServerOptions): Promise<Oidc
     audience,
   });
   const provider = new Provider(layout.issuer, configuration);
+  if (options.amrInIdToken !== undefined) withholdAmr(provider, options.amrInIdToken);
   for (const client of options.clients ?? []) await registerOidcClient(provider, store, clients, client);
   const ui = createInteractionUi({
     provider,

@@ -7,7 +7,9 @@
  * reference values (`default.reference.value`) configured on the browser flow's executions the sign-in
  * completed, read from the realm at every sign-in (an admin can change them through the admin API); the
  * seeded realm sets `pwd`, `otp` and, on `auth-recovery-authn-code-form`, `recovery-code`. An execution with
- * no reference value adds nothing, as in Keycloak.
+ * no reference value adds nothing, as in Keycloak. Only a client that has the mapper (its own or on a default
+ * client scope, with "Add to ID token") gets `amr` in its ID tokens; the seeded realm has it on `acr`. Every
+ * OIDC client here is a realm client too, visible and configurable through the admin API, as in Keycloak.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_mapping-acr-to-loa-realm
  * @module
  */
@@ -27,9 +29,10 @@ import { type Emu, loginEvent } from './context.js';
 import { recordFailure } from './oidc.js';
 import { finishUpdatePassword } from './password.js';
 import { hasRecoveryCodes, redeemRecoveryCode } from './recovery-codes.js';
-import { APP_CLIENT_ID, APP_CLIENT_SECRET } from './seed.js';
+import { amrInIdToken } from './routes-mappers.js';
+import { APP_CLIENT_ID, APP_CLIENT_SECRET, addClient } from './seed.js';
 import type { EmuUser } from './state.js';
-import { groupPath } from './state.js';
+import { clientByClientId, groupPath } from './state.js';
 import { bindTotp } from './totp.js';
 
 /** The redirect URI the seeded app client may use for code flows. */
@@ -154,12 +157,13 @@ export async function createRealmOidc(
   extraClients: readonly OidcClientInput[] = [],
 ): Promise<OidcServer> {
   const realm = emu.realm.settings.realm;
-  return createOidcServer({
+  const server = await createOidcServer({
     issuer: `${emu.baseUrl}/realms/${realm}`,
     routes: OIDC_ROUTE_PRESETS.keycloak,
     accounts: accounts(emu),
     acr: { passwordOnly: '1', multiFactor: '2', stepUp: ['2', 'gold'], supported: ['0', '1', '2'] },
     amr: (method) => referenceValues(emu, method),
+    amrInIdToken: (clientId) => amrInIdToken(emu, clientId),
     clients: [
       {
         client_id: APP_CLIENT_ID,
@@ -171,5 +175,24 @@ export async function createRealmOidc(
     ],
     branding: { name: `Keycloak: ${realm}` },
     now: () => emu.now(),
+  });
+  for (const client of extraClients) asRealmClient(emu, client);
+  return {
+    ...server,
+    registerClient: async (client) => {
+      await server.registerClient(client);
+      asRealmClient(emu, client);
+    },
+  };
+}
+
+/** Makes an OIDC client a realm client too (Keycloak has no other kind), unless one has its client id. */
+function asRealmClient(emu: Emu, client: OidcClientInput): void {
+  if (clientByClientId(emu.realm, client.client_id) !== undefined) return;
+  addClient(emu.realm, {
+    clientId: client.client_id,
+    publicClient: client.client_secret === undefined,
+    ...(client.client_secret === undefined ? {} : { secret: client.client_secret }),
+    redirectUris: [...(client.redirect_uris ?? [])],
   });
 }

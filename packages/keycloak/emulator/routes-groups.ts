@@ -7,6 +7,7 @@
 import { adminEvent, authenticate, type Caller, type Emu, requireRole, targetGroup } from './context.js';
 import { HttpError, messageError, type Req, type Res, type Router } from './http.js';
 import { groupRep, roleRep, userRep } from './represent.js';
+import { mapperRep } from './routes-mappers.js';
 import { addGroup } from './seed.js';
 import type { EmuClient, EmuGroup, EmuRole } from './state.js';
 import { groupPath } from './state.js';
@@ -177,6 +178,8 @@ export function clientRoutes(router: Router, emu: Emu): void {
     directAccessGrantsEnabled: c.directAccessGrantsEnabled,
     redirectUris: [...c.redirectUris],
     defaultClientScopes: c.defaultClientScopes.map((id) => emu.realm.clientScopes.get(id)?.name ?? id),
+    // Keycloak leaves the field out when the client has no mappers of its own.
+    ...(c.protocolMappers.length === 0 ? {} : { protocolMappers: c.protocolMappers.map(mapperRep) }),
   });
   router.on('GET', `${R}/clients`, (req) => {
     view(req);
@@ -236,6 +239,7 @@ export function clientRoutes(router: Router, emu: Emu): void {
         id: s.id,
         name: s.name,
         protocol: 'openid-connect',
+        ...(s.protocolMappers.length === 0 ? {} : { protocolMappers: s.protocolMappers.map(mapperRep) }),
       })),
     };
   });

@@ -7,6 +7,7 @@ import { adminEvent, authenticate, type Emu, requireRole } from './context.js';
 import { ADMIN_PERMISSIONS_CLIENT } from './fgap.js';
 import { HttpError, messageError, type Req, type Res, type Router } from './http.js';
 import { clientRoutes, groupRoutes } from './routes-groups.js';
+import { mapperRoutes } from './routes-mappers.js';
 import { roleRoutes } from './routes-roles.js';
 import { REQUIRED_ACTIONS } from './routes-users.js';
 import { addClient } from './seed.js';
@@ -302,6 +303,7 @@ export function realmRoutes(router: Router, emu: Emu): void {
   roleRoutes(router, emu);
   groupRoutes(router, emu);
   clientRoutes(router, emu);
+  mapperRoutes(router, emu);
 }
 
 /** The id a seeded client scope has. */

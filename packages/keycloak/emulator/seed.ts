@@ -182,7 +182,20 @@ export function createRealm(name: string, now: number): Realm {
     },
   };
   for (const s of CLIENT_SCOPES)
-    realm.clientScopes.set(uuidFrom(`scope:${s}`), { id: uuidFrom(`scope:${s}`), name: s });
+    realm.clientScopes.set(uuidFrom(`scope:${s}`), {
+      id: uuidFrom(`scope:${s}`),
+      name: s,
+      protocolMappers: [],
+    });
+  // docs/install-keycloak.md section 3, step 2, done on a default scope: the AMR mapper, so a sign-in's
+  // reference values (the browser flow's, above) reach the ID tokens of every client, the gate's pages too.
+  realm.clientScopes.get(uuidFrom('scope:acr'))?.protocolMappers.push({
+    id: uuidFrom(`${name}:mapper:amr`),
+    name: 'authentication method reference',
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-amr-mapper',
+    config: { 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' },
+  });
   for (const r of ['offline_access', 'uma_authorization', 'employee'])
     realm.realmRoles.set(r, { id: uuidFrom(`role:${r}`), composites: [] });
   realm.realmRoles.set(`default-roles-${name}`, {
@@ -244,6 +257,7 @@ export function addClient(
     roles: new Map(),
     defaultClientScopes: defaults.map((s) => uuidFrom(`scope:${s}`)),
     policies: [],
+    protocolMappers: [],
   };
   if (spec.secret !== undefined) client.secret = spec.secret;
   realm.clients.set(client.id, client);

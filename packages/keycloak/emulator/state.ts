@@ -95,6 +95,25 @@ export interface EmuClient {
   roles: Map<string, EmuRole>;
   defaultClientScopes: string[];
   policies: EmuPolicy[];
+  /** The client's own protocol mappers (its default client scopes' mappers apply too). */
+  protocolMappers: EmuProtocolMapper[];
+}
+
+/** A protocol mapper (`ProtocolMapperRepresentation`): what a claim in the client's tokens is built from. */
+export interface EmuProtocolMapper {
+  id: string;
+  name: string;
+  protocol: string;
+  /** The mapper type, e.g. `oidc-amr-mapper`. */
+  protocolMapper: string;
+  config: Record<string, string>;
+}
+
+/** A client scope; its mappers apply to every client that has it as a default scope. */
+export interface EmuClientScope {
+  id: string;
+  name: string;
+  protocolMappers: EmuProtocolMapper[];
 }
 
 /** A user session (online or offline). */
@@ -212,7 +231,7 @@ export interface Realm {
   groups: Map<string, EmuGroup>;
   realmRoles: Map<string, EmuRole>;
   clients: Map<string, EmuClient>;
-  clientScopes: Map<string, { id: string; name: string }>;
+  clientScopes: Map<string, EmuClientScope>;
   authentication: RealmAuthentication;
   sessions: Map<string, EmuSession>;
   consents: Map<

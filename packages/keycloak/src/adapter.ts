@@ -73,7 +73,7 @@ export function createProvider(config: unknown, options: ProviderOptions = {}): 
     clearRequestMarker: (userId, action) => clearRequestMarker(s, userId, action),
     planGuardrails: () => planGuardrails(s),
     applyGuardrails: (plan, onProgress) => applyGuardrails(s, plan, onProgress),
-    doctor: () => doctor(s),
+    doctor: (options) => doctor(s, options),
     maintain: () => maintain(s),
   };
 }

@@ -1,6 +1,14 @@
 import type { DoctorReport } from '@recovery-gate/core';
+import { signInBrowserless } from '@recovery-gate/emulator-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Emulator, GATE_CLIENT_ID, GATE_CLIENT_SECRET, startEmulator } from '../emulator/index.js';
+import {
+  currentOtp,
+  DEMO_PASSWORD,
+  type Emulator,
+  GATE_CLIENT_ID,
+  GATE_CLIENT_SECRET,
+  startEmulator,
+} from '../emulator/index.js';
 import { createProvider } from './index.js';
 
 const open: Emulator[] = [];
@@ -22,6 +30,18 @@ const provider = (e: Emulator, secret = GATE_CLIENT_SECRET, now?: () => Date) =>
   );
 const byId = (report: DoctorReport) => new Map(report.checks.map((c) => [c.id, c]));
 const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+
+/** A token of the gate's service account (it holds manage-realm and manage-clients) for admin-API calls. */
+const adminToken = (e: Emulator): Promise<string> =>
+  fetch(`${e.url}/realms/${e.realmName}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: GATE_CLIENT_ID,
+      client_secret: GATE_CLIENT_SECRET,
+    }),
+  }).then(async (r) => String(((await r.json()) as { access_token: unknown }).access_token));
 
 /** The gate's service account, whose realm-management roles a realm admin may have cut. */
 function serviceAccountRoles(e: Emulator): Set<string> {
@@ -118,6 +138,83 @@ describe('Keycloak doctor', () => {
     });
   });
 
+  it("checks the pages client's AMR mapper, and the ID tokens follow it: none, on a default scope, on the client", async () => {
+    const e = await emulator();
+    const pages = { client_id: 'recovery-gate-pages', redirect_uris: ['http://127.0.0.1/pages/callback'] };
+    await e.oidc.server.registerClient(pages);
+    const doctorOn = async (pagesClientId: string) =>
+      byId(await provider(e).doctor({ pagesClientId })).get('recovery-code-amr');
+    const signIn = async () => {
+      const alice = e.control.realm.users.get(e.control.userId('alice'));
+      const result = await signInBrowserless({
+        authorizationEndpoint: e.oidc.authorizationEndpoint,
+        tokenEndpoint: e.oidc.tokenEndpoint,
+        clientId: pages.client_id,
+        redirectUri: pages.redirect_uris[0] as string,
+        login: 'alice',
+        password: DEMO_PASSWORD,
+        params: { acr_values: '2' },
+        otp: () => (alice === undefined ? undefined : currentOtp(alice)),
+      });
+      return result.idToken;
+    };
+    // The seeded realm has the mapper on its `acr` scope, a default scope of every client.
+    expect(await doctorOn(pages.client_id)).toMatchObject({
+      status: 'ok',
+      summary: expect.stringContaining('"recovery-gate-pages"'),
+    });
+    expect((await signIn()).amr).toEqual(['pwd', 'otp']);
+
+    // A realm admin takes it off the scope: the pages client's ID tokens carry no amr, and doctor says so.
+    const auth = { authorization: `Bearer ${await adminToken(e)}` };
+    const api = `${e.url}/admin/realms/${e.realmName}`;
+    const scopes = (await (await fetch(`${api}/client-scopes`, { headers: auth })).json()) as {
+      id: string;
+      name: string;
+      protocolMappers?: { id: string; protocolMapper: string }[];
+    }[];
+    const acr = scopes.find((s) => s.name === 'acr');
+    const mapper = acr?.protocolMappers?.find((m) => m.protocolMapper === 'oidc-amr-mapper');
+    const removed = await fetch(`${api}/client-scopes/${acr?.id}/protocol-mappers/models/${mapper?.id}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
+    expect(removed.status).toBe(204);
+    const missing = await doctorOn(pages.client_id);
+    expect(missing).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(/no AMR mapper.*ordinary step-up/),
+    });
+    expect(missing?.fix).toMatch(/Add to ID token/);
+    const without = await signIn();
+    expect(without.acr).toBe('2');
+    expect(without).not.toHaveProperty('amr');
+
+    // The admin adds it to the pages client itself (a realm client like any other, through the admin API).
+    const [client] = (await (
+      await fetch(`${api}/clients?clientId=${pages.client_id}`, { headers: auth })
+    ).json()) as { id: string }[];
+    const added = await fetch(`${api}/clients/${client?.id}/protocol-mappers/models`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'amr',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-amr-mapper',
+        config: { 'id.token.claim': 'true' },
+      }),
+    });
+    expect(added.status).toBe(201);
+    expect(await doctorOn(pages.client_id)).toMatchObject({ status: 'ok' });
+    expect((await signIn()).amr).toEqual(['pwd', 'otp']);
+
+    // A client id the realm does not have is a configuration error.
+    expect(await doctorOn('no-such-client')).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/does not exist/),
+    });
+  });
+
   it('warns when a recovery-code sign-in cannot be told apart: the form has lost its reference value', async () => {
     const e = await emulator();
     expect(byId(await provider(e).doctor()).get('recovery-code-amr')).toMatchObject({
@@ -125,15 +222,7 @@ describe('Keycloak doctor', () => {
       summary: expect.stringContaining('amr "recovery-code"'),
     });
     // A realm admin clears the form's reference value through the admin API, as the console does.
-    const token = await fetch(`${e.url}/realms/${e.realmName}/protocol/openid-connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: GATE_CLIENT_ID,
-        client_secret: GATE_CLIENT_SECRET,
-      }),
-    }).then(async (r) => String(((await r.json()) as { access_token: unknown }).access_token));
+    const token = await adminToken(e);
     const admin = `${e.url}/admin/realms/${e.realmName}/authentication`;
     const auth = { authorization: `Bearer ${token}` };
     const executions = (await (

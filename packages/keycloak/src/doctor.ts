@@ -9,6 +9,7 @@
 import {
   clockCheck,
   type DoctorCheck,
+  type DoctorOptions,
   type DoctorProbe,
   type DoctorReport,
   doctorFail,
@@ -34,6 +35,8 @@ export const REQUIRED_ROLES: readonly string[] = GATE_ROLES;
 /** What the probes share. */
 interface DoctorContext {
   readonly s: KcSession;
+  /** The gate's pages client (`pages.signIn.keycloak.clientId`), when the gate serves pages through Keycloak. */
+  readonly pagesClientId: string | undefined;
   token: string;
   clock: { date: string | null; sentAt: Date; receivedAt: Date } | null;
 }
@@ -285,9 +288,74 @@ async function recoveryCodeAmr(ctx: DoctorContext): Promise<DoctorCheck> {
       'warn',
     );
   }
+  if (ctx.pagesClientId === undefined)
+    return doctorOk(
+      'recovery-code-amr',
+      `a recovery-code sign-in carries amr "${value}" (pages.signIn.keycloak.recoveryCodeAmrs lists it); no pages client is configured to check for the AMR mapper`,
+    );
+  return pagesClientAmr(ctx, ctx.pagesClientId, value);
+}
+
+/** A mapper as the admin API lists it. */
+interface MapperRep {
+  readonly protocolMapper?: unknown;
+  readonly config?: Record<string, unknown>;
+}
+
+const putsAmrInIdToken = (mappers: unknown): boolean =>
+  Array.isArray(mappers) &&
+  (mappers as MapperRep[]).some(
+    (m) => m.protocolMapper === 'oidc-amr-mapper' && m.config?.['id.token.claim'] === 'true',
+  );
+
+/**
+ * Whether the pages client's ID tokens carry `amr`: Keycloak builds a client's tokens from its own protocol
+ * mappers and those of its default client scopes, and only the AMR mapper (with "Add to ID token") adds
+ * `amr`. Without it the reference value never reaches the gate.
+ */
+async function pagesClientAmr(ctx: DoctorContext, clientId: string, value: string): Promise<DoctorCheck> {
+  const found = await get(ctx, `/clients?clientId=${encodeURIComponent(clientId)}`);
+  if (found.status !== 200 || !Array.isArray(found.body))
+    return doctorFail(
+      'recovery-code-amr',
+      `cannot read the pages client "${clientId}" (HTTP ${found.status}): whether its ID tokens carry amr is unknown`,
+      roleFix('view-clients'),
+      'warn',
+    );
+  const client = (
+    found.body as { clientId?: unknown; protocolMappers?: unknown; defaultClientScopes?: unknown }[]
+  ).find((c) => c.clientId === clientId);
+  if (client === undefined)
+    return doctorFail(
+      'recovery-code-amr',
+      `the pages client "${clientId}" (pages.signIn.keycloak.clientId) does not exist in the realm`,
+      'create the client or correct pages.signIn.keycloak.clientId',
+    );
+  let carried = putsAmrInIdToken(client.protocolMappers);
+  if (!carried && Array.isArray(client.defaultClientScopes) && client.defaultClientScopes.length > 0) {
+    const scopes = await get(ctx, '/client-scopes');
+    if (scopes.status !== 200 || !Array.isArray(scopes.body))
+      return doctorFail(
+        'recovery-code-amr',
+        `cannot read the client scopes (HTTP ${scopes.status}): whether the pages client's ID tokens carry amr is unknown`,
+        roleFix('view-clients'),
+        'warn',
+      );
+    const names = new Set(client.defaultClientScopes);
+    carried = (scopes.body as { name?: unknown; protocolMappers?: unknown }[]).some(
+      (scope) => names.has(scope.name) && putsAmrInIdToken(scope.protocolMappers),
+    );
+  }
+  if (!carried)
+    return doctorFail(
+      'recovery-code-amr',
+      `the pages client "${clientId}" has no AMR mapper adding amr to its ID tokens (on the client or a default client scope): a recovery-code sign-in counts as an ordinary step-up, never as idp_recovery_code evidence`,
+      `add the Authentication Method Reference (AMR) mapper with "Add to ID token" on to the client "${clientId}" (Clients > ${clientId} > Client scopes > ${clientId}-dedicated > Add mapper > By configuration)`,
+      'warn',
+    );
   return doctorOk(
     'recovery-code-amr',
-    `a recovery-code sign-in carries amr "${value}" (pages.signIn.keycloak.recoveryCodeAmrs lists it; the pages client needs the AMR mapper)`,
+    `a recovery-code sign-in carries amr "${value}" in the pages client's ID tokens (the AMR mapper is on "${clientId}" or a default scope of it; pages.signIn.keycloak.recoveryCodeAmrs lists it)`,
   );
 }
 
@@ -295,8 +363,8 @@ const hook: DoctorProbe<DoctorContext> = async () =>
   doctorOk('hook', 'none needed: the gate polls admin events');
 
 /** Runs the Keycloak preflight. */
-export function doctor(s: KcSession): Promise<DoctorReport> {
-  const ctx: DoctorContext = { s, token: '', clock: null };
+export function doctor(s: KcSession, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const ctx: DoctorContext = { s, pagesClientId: options.pagesClientId, token: '', clock: null };
   const reads = Object.fromEntries(DOCTOR_READS.map((read) => [read.id, readProbe(read)]));
   return runDoctor(
     'keycloak',

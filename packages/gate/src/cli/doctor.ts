@@ -113,7 +113,8 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<number>
     throw new UsageError('the configuration names no IdP under providers: nothing to check');
   const reports: { idp: IdpKind; checks: DoctorCheck[] }[] = [];
   for (const [idp, provider] of providers) {
-    const report = await provider.doctor();
+    const pagesClientId = loaded.config.pages?.signIn[idp]?.clientId;
+    const report = await provider.doctor(pagesClientId === undefined ? {} : { pagesClientId });
     const checks = [...report.checks];
     if (report.callbackUrl !== null) {
       checks.push(
