@@ -73,12 +73,18 @@ function runLoad(cfg) {
   });
 }
 
+/**
+ * The event id of delivery `n` of run `run`: the run's number in the fourth group keeps every run's events new
+ * to the store they share.
+ */
+const eventUuid = (run, n) => `6f0c3c1e-9b7e-4f47-9a${String(run).padStart(2, '0')}-${n}`;
+
 /** An Okta event-hook delivery of a request-group membership; __N__ makes the event unique, __U__ names the user. */
-function deliveryTemplate(emu) {
+function deliveryTemplate(emu, run) {
   const { frank } = emu.ids;
   const published = new Date(emu.now).toISOString();
   const event = {
-    uuid: '6f0c3c1e-9b7e-4f47-9a59-__N__',
+    uuid: eventUuid(run, '__N__'),
     published,
     eventType: 'group.user_membership.add',
     version: '0',
@@ -101,7 +107,7 @@ function deliveryTemplate(emu) {
     eventTypeVersion: '1.0',
     cloudEventsVersion: '0.1',
     source: `${emu.url}/api/v1/eventHooks/whoBench`,
-    eventId: 'b8a0f1f4-2d4c-4c55-8a53-__N__',
+    eventId: `b8a0f1f4-2d4c-4c55-8a${String(run).padStart(2, '0')}-__N__`,
     eventTime: published,
     contentType: 'application/json',
     data: { events: [event] },
@@ -323,7 +329,13 @@ function sqlTimedStore(store) {
   };
 }
 
-async function gateRun(kind, opts) {
+/**
+ * One run of the load against a new gate on `opened.store`. The runs of one process share the store, as a
+ * gate's process keeps one for its life: the embedded database grows by each run's hooks, and PGlite is not
+ * started again (each new instance compiles its WebAssembly again, and the process kept ~10-70 MB more per
+ * instance, which the gate never does). `calls` counts handled events over all runs.
+ */
+async function gateRun(kind, opts, { run, opened, calls }) {
   const sqlCounter = opts.countSql && kind === 'postgres' ? await countSql() : null;
   const env = await startEmulatorProcess({ synthetic: { users: opts.subjects } });
   const adapter = createProvider(
@@ -334,12 +346,9 @@ async function gateRun(kind, opts) {
     },
     {},
   );
-  const opened = await throwawayStore(kind, gateLib.openStore);
-  const { dispose } = opened;
   const sqlTimer = opts.sqlTime ? sqlTimedStore(opened.store) : null;
   const trace = opts.trace ? tracedStore(sqlTimer?.store ?? opened.store) : null;
   const store = trace?.store ?? sqlTimer?.store ?? opened.store;
-  const calls = new Map();
   const { logger, errors } = quietLogger(gateLib);
   const gate = gateLib.createGate({
     config: await gateConfig(gateLib, core, { bypass: 'detect' }),
@@ -390,7 +399,7 @@ async function gateRun(kind, opts) {
       seconds: opts.seconds,
       duplicateRatio: 0.1,
       headers: { authorization: HOOK_SECRET, 'content-type': 'application/json' },
-      body: deliveryTemplate(env),
+      body: deliveryTemplate(env, run),
       subjects: env.synthetic,
     });
     const cpu = process.cpuUsage(cpu0);
@@ -421,13 +430,15 @@ async function gateRun(kind, opts) {
     const afterLoadGc = memoryBreakdown();
     const [rows] = await store.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'done')::int AS done,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed FROM gate_inbox WHERE source = 'hook'`,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed FROM gate_inbox WHERE source = 'hook' AND event_id LIKE $1`,
+      [`${eventUuid(run, '')}%`],
     );
     const twice = [...calls.values()].filter((n) => n > 1).length;
     // Why events were handled more than once: retries after a failed attempt (the error is kept until done).
     const retried = await store.query(
       `SELECT count(*) FILTER (WHERE attempts > 1)::int AS events, max(attempts)::int AS "maxAttempts"
-         FROM gate_inbox WHERE source = 'hook'`,
+         FROM gate_inbox WHERE source = 'hook' AND event_id LIKE $1`,
+      [`${eventUuid(run, '')}%`],
     );
     const lastErrors = await store.query(
       `SELECT left(last_error, 160) AS error, count(*)::int AS n FROM gate_inbox
@@ -435,10 +446,14 @@ async function gateRun(kind, opts) {
     );
     // An acknowledged delivery must be in the inbox; one never acknowledged would be retried by the IdP.
     const storedIds = new Set(
-      (await store.query(`SELECT event_id FROM gate_inbox WHERE source = 'hook'`)).map((r) => r.event_id),
+      (
+        await store.query(`SELECT event_id FROM gate_inbox WHERE source = 'hook' AND event_id LIKE $1`, [
+          `${eventUuid(run, '')}%`,
+        ])
+      ).map((r) => r.event_id),
     );
     const ackedMissing = load.acked.filter(
-      (n) => !storedIds.has(`6f0c3c1e-9b7e-4f47-9a59-${String(n).padStart(12, '0')}`),
+      (n) => !storedIds.has(eventUuid(run, String(n).padStart(12, '0'))),
     ).length;
     const ackedCount = load.acked.length;
     delete load.acked;
@@ -453,7 +468,7 @@ async function gateRun(kind, opts) {
       storedNeverAcknowledged: Math.max(0, rows.total - ackedCount),
       processedTwice: twice,
       retried: { ...retried[0], lastErrors },
-      handled: calls.size,
+      handled: [...calls.keys()].filter((id) => String(id).includes(eventUuid(run, ''))).length,
       gateCpuMsPerRequest: round(gateCpuMs / load.total, 2),
       // The target's figure: gate CPU (user + system) from the load's start until the inbox drained, per
       // acknowledged hook (intake, verification, storage and the worker's processing of each event).
@@ -494,7 +509,6 @@ async function gateRun(kind, opts) {
       new Promise((r) => setTimeout(() => r(false), 10_000)),
     ]);
     if (!stopped) note('gate.stop() still waiting for the inbox worker after 10 s; not waiting longer');
-    await dispose();
     await env.close();
   }
 }
@@ -579,15 +593,18 @@ async function main() {
   const runs = Number(args.runs ?? (args.quick ? 1 : 5));
   const gateRuns = [];
   if (args.child) {
+    const kind = args.stores[0];
+    const opened = await throwawayStore(kind, gateLib.openStore);
+    const calls = new Map();
     for (let r = 0; r < runs; r += 1) {
-      const kind = args.stores[0];
       note(`intake on ${kind}: ${opts.rate}/s for ${opts.seconds}s (run ${r + 1}/${runs})`);
-      const res = await gateRun(kind, opts);
+      const res = await gateRun(kind, opts, { run: r, opened, calls });
       note(
         `  p50 ${round(res.ack.fromDue.p50)} ms p99 ${round(res.ack.fromDue.p99)} ms, cpu/hook ${res.gateCpuMsPerAckedHook} ms (during load ${res.gateCpuMsPerRequest}), lost ${res.lost}, twice ${res.processedTwice}, drained ${res.drained}, rss idle ${res.memory.idleMB} peak ${res.memory.underLoadPeakMB} MB`,
       );
       gateRuns.push(res);
     }
+    await opened.dispose();
     emit({ runs: gateRuns });
     process.exit(0);
   }
