@@ -149,9 +149,9 @@ async function advanceCommitted(ctx: Ctx, ids: readonly string[], what: string):
 }
 
 /** Joins open cases together; on failure (nothing written) leaves the requests to one-at-a-time handling. */
-async function joinTogether(ctx: Ctx, events: readonly NormalizedEvent[]) {
+async function joinTogether(ctx: Ctx, events: readonly NormalizedEvent[], settle?: SettleInTx) {
   try {
-    return await joinOpenCases(ctx, events);
+    return await joinOpenCases(ctx, events, settle);
   } catch (error) {
     ctx.deps.logger.warn('joining cases together failed; handling the requests one at a time', {
       events: events.length,
@@ -170,8 +170,8 @@ async function onEvents(
   const bypasses = events.filter((e) => !ONE_AT_A_TIME.has(e.kind));
   const opened = bypasses.length === 0 ? [] : await handleBypassBatch(ctx, bypasses, settle);
   if (ctx.policy.bypass.mode === 'enforce') await advanceCommitted(ctx, opened, 'incident');
-  // Then requests for a case already open, in one transaction of their own.
-  const joined = await joinTogether(ctx, events);
+  // Then requests for a case already open, in one transaction of their own that also settles them.
+  const joined = await joinTogether(ctx, events, settle);
   const now = ctx.now();
   const nudged = [...joined.values()].filter((c) => joinCanAdvance(c, now)).map((c) => c.id);
   await advanceCommitted(ctx, nudged, 'joined case');

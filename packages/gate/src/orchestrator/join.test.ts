@@ -80,4 +80,34 @@ describe('requests joining an open case, handled in a batch (okta double)', { ti
     expect((await caseOf('u-alice')).state).toBe('verifying');
     expect(calls('readSubjectFacts', 'u-alice')).toBe(2);
   });
+
+  it('settles the joined events in the transaction that joins them, and only those', async () => {
+    await t.env.engine.handleEvent(request('u-alice'));
+    const alice = await caseOf('u-alice');
+    const aliceAgain = request('u-alice');
+    const carol = request('u-carol');
+    const settled: NormalizedEvent[][] = [];
+    const left = await t.env.engine.handleEventBatch([aliceAgain, carol], async (tx, handled) => {
+      // Inside the join's transaction, its case event is already there.
+      const [row] = await tx.query<{ case_id: string }>(
+        'SELECT case_id FROM case_events WHERE event_key = $1',
+        [`okta:${aliceAgain.id}`],
+      );
+      expect(row?.case_id).toBe(alice.id);
+      settled.push([...handled]);
+    });
+    expect(left).toEqual([carol]);
+    expect(settled).toEqual([[aliceAgain]]);
+  });
+
+  it('settles nothing when the join fails: its events are left to one-at-a-time handling', async () => {
+    await t.env.engine.handleEvent(request('u-alice'));
+    const aliceAgain = request('u-alice');
+    const left = await t.env.engine.handleEventBatch([aliceAgain], async () => {
+      throw new Error('settle failed');
+    });
+    expect(left).toEqual([aliceAgain]);
+    expect((await caseEvents()).has(`okta:${aliceAgain.id}`)).toBe(false);
+    expect(t.env.audit.entries.filter((e) => e.type === 'case.joined')).toHaveLength(0);
+  });
 });

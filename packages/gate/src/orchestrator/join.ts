@@ -6,7 +6,7 @@
  */
 
 import type { NormalizedEvent } from '@recovery-gate/core';
-import type { AuditEntry, Queryable } from '../types.js';
+import type { AuditEntry, Queryable, SettleInTx } from '../types.js';
 import type { Ctx } from './context.js';
 import type { CaseRecord } from './model.js';
 import { toCase } from './repo.js';
@@ -33,11 +33,14 @@ const requestOf = (idp: string, subjectId: string, action: string | null): strin
  * Records each `recovery_requested` event whose subject and action have an open case as joining it (its case
  * event and a `case.joined` audit record, as one request at a time would). Events seen before, and those
  * without an open case (they open one, or meet an earlier withdrawal), are left out: the caller handles them
- * one at a time. Returns the events joined, with their case as read. Writes nothing when it throws.
+ * one at a time. Returns the events joined, with their case as read; `settle` records them handled in the same
+ * transaction (the inbox marks them done: a crash leaves them done with their joins, or neither). Writes
+ * nothing when it throws.
  */
 export async function joinOpenCases(
   ctx: Ctx,
   events: readonly NormalizedEvent[],
+  settle?: SettleInTx,
 ): Promise<Map<NormalizedEvent, CaseRecord>> {
   const requests = events.filter((e) => e.kind === 'recovery_requested' && e.action !== null);
   const joined = new Map<NormalizedEvent, CaseRecord>();
@@ -74,6 +77,8 @@ export async function joinOpenCases(
         data: { event: keyOf(event) },
       });
     }
+    // Before the audit append, which holds the chain head until the commit.
+    await settle?.(tx, [...joined.keys()]);
     const { audit } = ctx.deps;
     if (audit.appendMany) await audit.appendMany(entries, tx);
     else for (const entry of entries) await audit.append(entry, tx);
