@@ -3,7 +3,7 @@
  * @module
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 const REDACTED = '[redacted]';
 
@@ -40,11 +40,8 @@ export function isSecret(value: unknown): value is Secret {
 
 /** Compares two secrets in constant time (for the length of the longer input's digest). */
 export function secretsEqual(a: string | Secret, b: string | Secret): boolean {
-  const left = createHash('sha256')
-    .update(typeof a === 'string' ? a : a.reveal())
-    .digest();
-  const right = createHash('sha256')
-    .update(typeof b === 'string' ? b : b.reveal())
-    .digest();
+  // One-shot digests: every hook delivery is checked here, and a Hash object per side costs more than the hash.
+  const left = hash('sha256', typeof a === 'string' ? a : a.reveal(), 'buffer');
+  const right = hash('sha256', typeof b === 'string' ? b : b.reveal(), 'buffer');
   return timingSafeEqual(left, right);
 }

@@ -94,9 +94,21 @@ describe('Okta event hooks', () => {
 
   it('refuses a body that is not a delivery with ERR_HOOK_MALFORMED', async () => {
     const env = await start();
-    const bad = { ...delivery([]), body: '{"data":{}}' };
-    const error = await env.adapter.verifyHook(bad).catch((e: unknown) => e);
-    expect(isGateError(error, 'ERR_HOOK_MALFORMED')).toBe(true);
+    for (const body of [
+      '{"data":{}}',
+      'not json',
+      '[]',
+      '{"data":{"events":{}}}',
+      '{"data":{"events":[null]}}',
+      '{"data":{"events":[[]]}}',
+      '{"data":{"events":["x"]}}',
+      '{"eventType":1,"data":{"events":[]}}',
+      '{"eventId":null,"data":{"events":[]}}',
+      '{"data":[]}',
+    ]) {
+      const error = await env.adapter.verifyHook({ ...delivery([]), body }).catch((e: unknown) => e);
+      expect(isGateError(error, 'ERR_HOOK_MALFORMED'), body).toBe(true);
+    }
   });
 
   it("end to end: apply registers and verifies the hook, then an agent's native request arrives as recovery_requested", async () => {

@@ -49,9 +49,30 @@ function verification(request: HookRequest): HookResult {
   };
 }
 
-function parseDelivery(body: string): z.infer<typeof deliverySchema> {
+type Delivery = z.infer<typeof deliverySchema>;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+
+/**
+ * The common case without the schema (which copies every event): true only for what `deliverySchema` accepts
+ * too. Anything else goes through the schema, which accepts or refuses it with its own message.
+ */
+function plainlyValid(value: unknown): value is Delivery {
+  if (!isObject(value) || !optionalString(value.eventType) || !optionalString(value.eventId)) return false;
+  const events = isObject(value.data) ? value.data.events : undefined;
+  if (!Array.isArray(events)) return false;
+  for (const event of events) {
+    if (!isObject(event) || Object.getPrototypeOf(event) !== Object.prototype) return false;
+  }
+  return true;
+}
+
+function parseDelivery(body: string): Delivery {
   try {
-    return deliverySchema.parse(JSON.parse(body));
+    const value: unknown = JSON.parse(body);
+    return plainlyValid(value) ? value : deliverySchema.parse(value);
   } catch (error) {
     throw new GateError('ERR_HOOK_MALFORMED', 'The Okta event-hook body is not a valid delivery', {
       cause: error,

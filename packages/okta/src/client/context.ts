@@ -55,8 +55,10 @@ export function text(value: unknown, key: string): string | null {
 /** An ISO string from a Date or a string, or null. */
 export function isoOf(value: unknown): string | null {
   if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.toISOString() : null;
-  if (typeof value === 'string' && Number.isFinite(Date.parse(value))) return new Date(value).toISOString();
-  return null;
+  if (typeof value !== 'string') return null;
+  // Parsed once (every hook event's `published` passes here).
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? new Date(at).toISOString() : null;
 }
 
 /** How long an org-level lookup (the TAC authenticator id) is trusted before it is read again. */
