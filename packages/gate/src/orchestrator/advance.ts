@@ -272,7 +272,7 @@ async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
   if (decision.outcome === 'pending') {
     // Ask only while something is missing: once the last proof is in, execution starts without the
     // round of journal reads the asks cost (asking is journaled once per kind, so nothing is lost).
-    const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements);
+    const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements, decision.staleEvidence);
     // Wait for evidence; retry a failed ask after the back-off base.
     const retryAt = asked ? null : new Date(ctx.now().getTime() + ctx.options.retryBaseMs).toISOString();
     await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());

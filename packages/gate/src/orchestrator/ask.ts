@@ -1,7 +1,10 @@
 /**
  * Asking for evidence and approvals when a case starts verifying: a device challenge where the IdP
  * has one, verification links over channels on file that pass the freshness rules (never the account's
- * own mailbox), and approval links to the approvers the tier names.
+ * own mailbox), and approval links to the approvers the tier names. Each ask happens once; evidence the
+ * subject gave that has since grown older than the tier allows (the case waited for an approver, or for an
+ * IdP outage to end) is asked for once more per stale proof, so the case does not wait for a proof the
+ * subject does not know is needed. Approvals are not asked again: one person approves a case once.
  * @module
  */
 
@@ -58,7 +61,13 @@ async function once(
  * matching: Okta Verify approves only with the number the gate shows), with a link to the verification page,
  * which shows the number too. Without the number a real user cannot complete the push.
  */
-async function tellNumber(ctx: Ctx, c: CaseRecord, channels: readonly Channel[], n: number): Promise<void> {
+async function tellNumber(
+  ctx: Ctx,
+  c: CaseRecord,
+  channels: readonly Channel[],
+  n: number,
+  round: number,
+): Promise<void> {
   for (const ch of channels) {
     const link = await createLinkRow(ctx.deps.store, {
       caseId: c.id,
@@ -73,10 +82,12 @@ async function tellNumber(ctx: Ctx, c: CaseRecord, channels: readonly Channel[],
       to: { kind: ch.kind, address: ch.value },
       subject: 'Look at your phone to confirm your account recovery',
       text:
-        `A recovery (${c.action}) was requested for your account and your phone got a sign-in request. ` +
+        (round === 0
+          ? `A recovery (${c.action}) was requested for your account and your phone got a sign-in request. `
+          : `Your confirmation of the recovery (${c.action}) of your account is older than its policy allows, so your phone got a new sign-in request. `) +
         `If you asked for it, pick ${n} in the app. If you did not, deny it: someone else is asking.`,
       links: [{ label: 'Open your recovery', url: link.url }],
-      idempotencyKey: `${c.id}:device:${ch.id}`,
+      idempotencyKey: `${c.id}:device:${ch.id}${again(round)}`,
     });
   }
 }
@@ -86,6 +97,7 @@ async function askDevice(
   c: CaseRecord,
   facts: SubjectFacts,
   req: TierRequirements,
+  round: number,
 ): Promise<Record<string, unknown>> {
   const provider = ctx.provider(c.idp);
   const device = (facts.authenticators ?? []).find((a) => a.supportsDeviceChallenge && a.status === 'active');
@@ -101,7 +113,11 @@ async function askDevice(
     type: 'case.challenge_started',
     caseId: c.id,
     actor: 'gate',
-    data: { challengeId: challenge.id, authenticatorId: challenge.authenticatorId },
+    data: {
+      challengeId: challenge.id,
+      authenticatorId: challenge.authenticatorId,
+      ...(round === 0 ? {} : { round }),
+    },
   });
   if (challenge.numberToMatch !== null) {
     await tellNumber(
@@ -109,12 +125,13 @@ async function askDevice(
       c,
       trustedChannels(facts, req.channelMinAgeSeconds, ctx.now()),
       challenge.numberToMatch,
+      round,
     );
   }
   return { challengeId: challenge.id, authenticatorId: challenge.authenticatorId };
 }
 
-async function askVerify(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, req: TierRequirements) {
+async function askVerify(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, req: TierRequirements, round: number) {
   const channels = trustedChannels(facts, req.channelMinAgeSeconds, ctx.now());
   for (const ch of channels) {
     const link = await createLinkRow(ctx.deps.store, {
@@ -128,17 +145,20 @@ async function askVerify(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, req: Tier
     });
     await notify(ctx, {
       to: { kind: ch.kind, address: ch.value },
-      subject: 'Confirm your account recovery',
-      text: `A recovery (${c.action}) was requested for your account. If you asked for it, confirm here.`,
+      subject: round === 0 ? 'Confirm your account recovery' : 'Confirm your account recovery again',
+      text:
+        round === 0
+          ? `A recovery (${c.action}) was requested for your account. If you asked for it, confirm here.`
+          : `Your confirmation of the recovery (${c.action}) of your account is older than its policy allows, so it no longer counts. If you still want the recovery, confirm again here.`,
       links: [{ label: 'Verify', url: link.url }],
-      idempotencyKey: `${c.id}:verify:${ch.id}`,
+      idempotencyKey: `${c.id}:verify:${ch.id}${again(round)}`,
     });
   }
   await ctx.deps.audit.append({
     type: 'case.verification_sent',
     caseId: c.id,
     actor: 'gate',
-    data: { channels: channels.map((ch) => ch.id) },
+    data: { channels: channels.map((ch) => ch.id), ...(round === 0 ? {} : { round }) },
   });
   return { channels: channels.map((ch) => ch.id) };
 }
@@ -191,19 +211,32 @@ async function askRole(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, role: Appro
   return { role, links, person: named?.id ?? null };
 }
 
-/** Asks for everything the tier needs; each ask happens once per case. Returns false when one must be retried. */
+/** The suffix of a repeated ask's journal step and notification keys; none for the first ask. */
+const again = (round: number): string => (round === 0 ? '' : `:again:${round}`);
+
+/**
+ * Asks for everything the tier needs; each ask happens once per case, and the subject's asks once more for
+ * each proof of theirs that has gone stale (`staleEvidence`, from the pending decision): round n is
+ * journaled as `ask:<key>:again:<n>`, so a crash or a retry never sends a round twice, and the rounds are
+ * bounded by the proofs the subject actually gave. Returns false when one must be retried.
+ */
 export async function askForEvidence(
   ctx: Ctx,
   c: CaseRecord,
   facts: SubjectFacts,
   req: TierRequirements,
+  staleEvidence: readonly string[] = [],
 ): Promise<boolean> {
   let ok = true;
   if (req.evidenceKinds.includes('device_challenge')) {
-    ok = (await once(ctx, c, 'device_challenge', () => askDevice(ctx, c, facts, req))) && ok;
+    const round = staleEvidence.filter((k) => k === 'device_challenge').length;
+    ok =
+      (await once(ctx, c, `device_challenge${again(round)}`, () => askDevice(ctx, c, facts, req, round))) &&
+      ok;
   }
   if (req.evidenceKinds.some((k) => PAGE_KINDS.includes(k))) {
-    ok = (await once(ctx, c, 'verify', () => askVerify(ctx, c, facts, req))) && ok;
+    const round = staleEvidence.filter((k) => PAGE_KINDS.includes(k)).length;
+    ok = (await once(ctx, c, `verify${again(round)}`, () => askVerify(ctx, c, facts, req, round))) && ok;
   }
   for (const [role, count] of rolesToAsk(req)) {
     ok = (await once(ctx, c, `approve:${role}`, () => askRole(ctx, c, facts, role, count))) && ok;

@@ -123,6 +123,11 @@ export interface DecisionView {
   readonly denyReasons: readonly string[];
   /** Evidence and approvals that were given but do not count, and why. */
   readonly ignored: readonly string[];
+  /**
+   * The kinds of the evidence among those that is older than the tier allows, one entry per proof (the gate
+   * asks the subject again once for each). Absent in decisions stored before it existed.
+   */
+  readonly staleEvidence?: readonly string[];
   readonly notBefore: string | null;
   readonly requirements: TierRequirements;
 }

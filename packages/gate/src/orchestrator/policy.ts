@@ -108,6 +108,7 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
   const groups = { ...DEFAULT_ROLE_GROUPS, ...options.roleGroups };
   return {
     decide(input: DecideInput): DecisionView {
+      const evidence = toEvidence(input);
       const decision = decide(
         policy,
         {
@@ -118,10 +119,15 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
           requestedAt: input.requestedAt,
         },
         input.facts,
-        toEvidence(input),
+        evidence,
         toApprovals(input),
         input.now.toISOString(),
       );
+      const staleEvidence = decision.ignored.flatMap((f) => {
+        const kind =
+          f.source === 'evidence' && f.code === 'EVIDENCE_STALE' ? evidence[f.index]?.kind : undefined;
+        return kind === undefined ? [] : [kind];
+      });
       return {
         tier: decision.tier,
         subjectClass: decision.subjectClass,
@@ -129,6 +135,7 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
         unmet: decision.unmet.map((f) => `${f.code}: ${f.message}`),
         denyReasons: decision.denyReasons.map((f) => `${f.code}: ${f.message}`),
         ignored: decision.ignored.map((f) => `${f.code}: ${f.message}`),
+        staleEvidence,
         notBefore: decision.notBefore,
         requirements: requirementsOf(policy, decision, input),
       };
