@@ -172,6 +172,39 @@ describe.each(BACKENDS)('audit chain on %s', (backend) => {
     expect(await store.query('SELECT seq FROM audit_records WHERE seq > 68')).toEqual([]);
   });
 
+  it('appends one record in one statement, with the hash verifiers compute, whatever its data holds', async () => {
+    const audit = createAuditLog(store, now);
+    await fill(1);
+    const statements: string[] = [];
+    // Data that holds the text around the previous hash and seq (a nested record), escapes and non-ASCII.
+    const data = {
+      prevHash: '',
+      seq: 0,
+      nested: { prevHash: '', seq: 0, type: '","seq":7' },
+      '"prevHash":"","seq":0': 'key',
+      text: 'é 🙂 \u0000 "quoted" \\ \n',
+    };
+    const record = await store.transaction((tx) =>
+      audit.appendRecord(
+        { type: 't "q" é', caseId: null, actor: null, data },
+        {
+          query: (sql, params) => {
+            statements.push(sql);
+            return tx.query(sql, params);
+          },
+        },
+      ),
+    );
+    expect(statements).toHaveLength(1);
+    expect(record).toMatchObject({ seq: 2, type: 't "q" é', data });
+    const [row] = await store.query<{ hash: string; prev_hash: string }>(
+      'SELECT hash, prev_hash FROM audit_records WHERE seq = 2',
+    );
+    expect(row?.hash).toBe(record.hash);
+    expect(row?.prev_hash).toBe((await listAudit(store, {}))[0]?.hash);
+    expect(await verifyAudit(store)).toMatchObject({ ok: true, count: 2 });
+  });
+
   it('serialises concurrent appends into one chain', async () => {
     const audit = createAuditLog(store, now);
     await Promise.all(
@@ -184,6 +217,55 @@ describe.each(BACKENDS)('audit chain on %s', (backend) => {
 });
 
 describe('audit chain across two PostgreSQL stores', () => {
+  it("chains an append that waited for another replica's onto the record that replica committed", async () => {
+    const location = await testLocation('postgres');
+    const a = await location.open();
+    const b = await location.open();
+    try {
+      await a.migrate(GATE_MIGRATIONS);
+      const [la, lb] = [createAuditLog(a), createAuditLog(b)];
+      await la.append({ type: 't', caseId: null, actor: 'gate', data: { i: 0 } });
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // Replica A holds the head (its append is not committed) while B's append waits for the lock.
+      const first = a.transaction(async (tx) => {
+        await la.append({ type: 't', caseId: null, actor: 'gate', data: { i: 1 } }, tx);
+        await held;
+      });
+      const statements: string[] = [];
+      const second = b.transaction((tx) =>
+        lb.appendRecord(
+          { type: 't', caseId: null, actor: 'gate', data: { i: 2 } },
+          {
+            query: (sql, params) => {
+              statements.push(sql);
+              return tx.query(sql, params);
+            },
+          },
+        ),
+      );
+      for (let i = 0; i < 500; i += 1) {
+        const [w] = await a.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_head%'`,
+        );
+        if ((w?.n ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      release();
+      await first;
+      expect(await second).toMatchObject({ seq: 3 });
+      // The one-statement append inserted nothing (it could not see A's record), then the head was re-read.
+      expect(statements).toHaveLength(3);
+      expect(await verifyAudit(a)).toMatchObject({ ok: true, count: 3 });
+    } finally {
+      await a.close();
+      await b.close();
+      await location.cleanup();
+    }
+  });
+
   it('keeps one chain when two replicas append at once', async () => {
     const location = await testLocation('postgres');
     const a = await location.open();

@@ -8,6 +8,7 @@ import {
   appendRecord,
   type AuditEntry as CoreAuditEntry,
   canonicalJson,
+  hashRecord,
   type JsonValue,
 } from '@recovery-gate/core';
 import type { AuditEntry, AuditLog, Queryable, Store } from '../types.js';
@@ -61,17 +62,49 @@ const INSERT_AND_MOVE = `
   UPDATE audit_head SET seq = r.seq, hash = r.hash FROM r WHERE audit_head.id = 1 RETURNING audit_head.seq`;
 
 /**
- * Appends one entry inside `q` (a transaction): lock the head, chain the record, move the head. Two round
- * trips, both while the head is locked (every append, in every replica, waits for this one's commit).
+ * The usual append in one statement: lock the head, insert the record chained to it, move the head. The
+ * hash is computed by the store (SHA-256 of the canonical JSON, whose only unknown parts are the previous
+ * hash and the seq: `$6 || prev hash || '","seq":' || seq || $7`). It inserts nothing when the record the
+ * head names is not stored with that hash, which includes the case where this statement waited for the
+ * head lock: the head row is then re-read, but the check of the previous record uses the snapshot taken
+ * before the wait and does not see it. {@link appendInTx} then takes the two-statement path.
+ */
+const APPEND_ONE = `
+  WITH h AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+  r AS (
+    INSERT INTO audit_records (seq, at, type, case_id, actor, data, prev_hash, hash)
+    SELECT h.seq + 1, $1::text, $2::text, $3::text, $4::text, $5::text, h.hash,
+           encode(sha256(convert_to($6::text || h.hash || '","seq":' || (h.seq + 1)::text || $7::text, 'UTF8')), 'hex')
+      FROM h
+     WHERE h.seq = 0 OR EXISTS (SELECT 1 FROM audit_records p WHERE p.seq = h.seq AND p.hash = h.hash)
+    RETURNING seq, prev_hash, hash)
+  UPDATE audit_head SET seq = r.seq, hash = r.hash FROM r WHERE audit_head.id = 1
+  RETURNING r.seq, r.prev_hash, r.hash`;
+
+/** Where the previous hash and the seq go in a record's canonical JSON (keys sort `prevHash`, `seq`, `type`). */
+const SLOT = '"prevHash":"","seq":0';
+
+/**
+ * The record's canonical JSON around its previous hash and seq. The slot is the last match: only `type`, a
+ * string (whose quotes are escaped), follows it, while `data` before it may hold the same text.
+ */
+function around(record: AuditRecord): [string, string] {
+  const { at, type, caseId, actor, data } = record;
+  const text = canonicalJson({ seq: 0, at, type, caseId, actor, data, prevHash: '' });
+  const cut = text.lastIndexOf(SLOT);
+  return [`${text.slice(0, cut)}"prevHash":"`, text.slice(cut + SLOT.length)];
+}
+
+/**
+ * Appends one entry inside `q` (a transaction): lock the head, chain the record, move the head, in one
+ * round trip while the head is locked (every append, in every replica, waits for this one's commit); two
+ * more when that statement waited for another replica's append (see {@link APPEND_ONE}).
  */
 export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Promise<AuditRecord> {
-  const [head] = await q.query<{ seq: number; hash: string }>(LOCK_HEAD);
-  if (head === undefined) throw new Error('The audit chain head is missing; run the migrations.');
-  // Only the previous record's seq and hash enter the new one (all `appendRecord` reads of it).
-  const prev = head.seq > 0 ? ({ seq: head.seq, hash: head.hash } as AuditRecord) : null;
-  // appendRecord refuses secrets (ERR_AUDIT_SECRET) and non-JSON data before anything is written.
-  const record = appendRecord(
-    prev,
+  // appendRecord refuses secrets (ERR_AUDIT_SECRET) and non-JSON data before anything is written; its seq,
+  // previous hash and hash are placeholders until the head is read.
+  const draft = appendRecord(
+    null,
     {
       type: entry.type,
       caseId: entry.caseId,
@@ -80,6 +113,31 @@ export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Pr
     },
     now.toISOString(),
   );
+  const [before, after] = around(draft);
+  const [row] = await q.query<{ seq: number | string; prev_hash: string; hash: string }>(APPEND_ONE, [
+    draft.at,
+    draft.type,
+    draft.caseId,
+    draft.actor,
+    canonicalJson(draft.data),
+    before,
+    after,
+  ]);
+  if (row === undefined) return appendAfterWait(q, draft);
+  const record = { ...draft, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+  // The store hashed it: the same hash from the record as verifiers read it, or nothing commits.
+  if (hashRecord(record) !== record.hash)
+    throw new Error(`The audit record ${record.seq} was stored with a hash that does not verify.`);
+  return record;
+}
+
+/** The two-statement append: read the locked head, chain in memory, insert (see {@link APPEND_ONE}). */
+async function appendAfterWait(q: Queryable, draft: AuditRecord): Promise<AuditRecord> {
+  const [head] = await q.query<{ seq: number; hash: string }>(LOCK_HEAD);
+  if (head === undefined) throw new Error('The audit chain head is missing; run the migrations.');
+  // Only the previous record's seq and hash enter the new one (all `appendRecord` reads of it).
+  const prev = head.seq > 0 ? ({ seq: Number(head.seq), hash: head.hash } as AuditRecord) : null;
+  const record = appendRecord(prev, draft, draft.at);
   const moved = await q.query(INSERT_AND_MOVE, [
     record.seq,
     record.at,
