@@ -16,14 +16,21 @@ import { RECOVERY_PLAN } from './plan.js';
 import { loadApprovals, loadCase, loadEvidence, patchCase, startStep } from './repo.js';
 import { resolveRequester } from './requester.js';
 
-/** Advances a case as far as it can go now. Returns quietly when another worker holds it. */
-export async function advance(ctx: Ctx, caseId: string): Promise<void> {
+/**
+ * Advances a case as far as it can go now. Returns quietly when another worker holds it. `seen`: the proofs
+ * the caller has just read and added to, with the case row's `updated_at` its commit left (see
+ * {@link SeenProofs}).
+ */
+export async function advance(ctx: Ctx, caseId: string, seen?: SeenProofs): Promise<void> {
   await ctx.deps.store.withLock(`recovery-gate:case:${caseId}`, async () => {
     for (let i = 0; i < 8; i += 1) {
       const c = await loadCase(ctx.deps.store, caseId);
       if (!c) return;
+      // The caller's proofs stand for a read of them while the row is as its commit left it; a move on
+      // them still checks their count under the row lock (unchangedSince), like a read made here.
+      const proofs = i === 0 && seen?.updatedAt === c.updatedAt ? seen : undefined;
       try {
-        if (!(await stepOnce(ctx, c))) return;
+        if (!(await stepOnce(ctx, c, proofs))) return;
       } catch (error) {
         // The case moved under us (cancelled, denied): stop; the next call sees the new state.
         if (
@@ -37,7 +44,7 @@ export async function advance(ctx: Ctx, caseId: string): Promise<void> {
   });
 }
 
-async function stepOnce(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+async function stepOnce(ctx: Ctx, c: CaseRecord, proofs?: Proofs): Promise<boolean> {
   if (c.nextAttemptAt !== null && Date.parse(c.nextAttemptAt) > ctx.now().getTime() && c.attempts > 0) {
     return false;
   }
@@ -45,7 +52,7 @@ async function stepOnce(ctx: Ctx, c: CaseRecord): Promise<boolean> {
     case 'requested':
       return start(ctx, c);
     case 'verifying':
-      return verify(ctx, c);
+      return verify(ctx, c, proofs);
     case 'held':
       return release(ctx, c);
     case 'executing':
@@ -90,9 +97,18 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
 const STEP_RETRY_CAP_MS = 3_600_000;
 
 /** A case's evidence and approvals, as read together. */
-interface Proofs {
+export interface Proofs {
   readonly evidence: readonly EvidenceRecord[];
   readonly approvals: readonly ApprovalRecord[];
+}
+
+/**
+ * The proofs a writer read before its transaction, plus the one it added, and the case row's `updated_at`
+ * as that transaction left it (every writer of a proof updates or locks the row). The advance that follows
+ * uses them instead of reading them again when it finds the row unchanged.
+ */
+export interface SeenProofs extends Proofs {
+  readonly updatedAt: string;
 }
 
 async function loadProofs(ctx: Ctx, caseId: string): Promise<Proofs> {
@@ -259,11 +275,11 @@ async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promi
   return (await proofCount(tx, c.id)) === seen;
 }
 
-async function verify(ctx: Ctx, c: CaseRecord): Promise<boolean> {
+async function verify(ctx: Ctx, c: CaseRecord, given?: Proofs): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
   // One read of the proofs serves both decisions (on the stored facts, then on fresh ones); the move to a
   // hold or to execution checks under the case lock that none was added meanwhile, or decides again.
-  const proofs = await loadProofs(ctx, c.id);
+  const proofs = given ?? (await loadProofs(ctx, c.id));
   const seen = proofs.evidence.length + proofs.approvals.length;
   const decided = await decideCase(ctx, c, c.facts, proofs);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.

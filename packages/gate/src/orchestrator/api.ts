@@ -6,6 +6,7 @@
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
 import type { Queryable } from '../types.js';
+import type { SeenProofs } from './advance.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { consumeLinkHashRow } from './links.js';
@@ -161,10 +162,15 @@ async function spendApprovalLink(
 }
 
 /**
- * Records an approval or a denial. A denial denies the case.
+ * Records an approval or a denial. A denial denies the case. Returns, for an approval, the proofs it read
+ * with the approval added and the case row as its commit left it (for the advance that follows).
  * @throws GateError ERR_SEPARATION_OF_DUTIES, ERR_APPROVER_NOT_ELIGIBLE, ERR_INPUT_INVALID, ERR_LINK_INVALID, ERR_CASE_*
  */
-export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalInput): Promise<void> {
+export async function recordApproval(
+  ctx: Ctx,
+  caseId: string,
+  input: ApprovalInput,
+): Promise<SeenProofs | null> {
   if (!ROLES.includes(input.role) || (input.decision !== 'approve' && input.decision !== 'deny')) {
     throw new GateError('ERR_INPUT_INVALID', 'Unknown approval role or decision.');
   }
@@ -175,15 +181,21 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
   ) {
     throw new GateError('ERR_INPUT_INVALID', 'An approval needs the signed-in approver and a reason.');
   }
-  const c = await openCaseOrThrow(ctx, caseId, ['verifying', 'held']);
-  const evidence = await loadEvidence(ctx.deps.store, caseId);
+  // Independent reads, at once (the checks below run on all three).
+  const [c, evidence, approvals] = await Promise.all([
+    openCaseOrThrow(ctx, caseId, ['verifying', 'held']),
+    loadEvidence(ctx.deps.store, caseId),
+    loadApprovals(ctx.deps.store, caseId),
+  ]);
   const officers = evidence
     .filter((e) => e.kind === 'supervised_proofing' && e.personId)
     .map((e) => e.personId as string);
-  checkSeparation(c, input.approverId, await loadApprovals(ctx.deps.store, caseId), officers);
+  checkSeparation(c, input.approverId, approvals, officers);
   await checkEligible(ctx, c, input.approverId, input.role);
   const now = ctx.now();
-  await ctx.deps.store.transaction(async (tx) => {
+  const at = now.toISOString();
+  const reason = input.reason.slice(0, 2000);
+  const updatedAt = await ctx.deps.store.transaction(async (tx) => {
     // The row lock and the worker's wake-up in one statement (rolled back with the rest on any throw).
     const locked = await lockAndWakeCase(tx, caseId, now);
     if (!locked || (locked.state !== 'verifying' && locked.state !== 'held')) {
@@ -193,7 +205,7 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
     const inserted = await tx.query(
       `INSERT INTO case_approvals (case_id, person_id, role, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (case_id, person_id) DO NOTHING RETURNING person_id`,
-      [caseId, input.approverId, input.role, input.decision, input.reason.slice(0, 2000), now.toISOString()],
+      [caseId, input.approverId, input.role, input.decision, reason, at],
     );
     if (inserted.length === 0) {
       throw new GateError('ERR_SEPARATION_OF_DUTIES', undefined, {
@@ -215,8 +227,20 @@ export async function recordApproval(ctx: Ctx, caseId: string, input: ApprovalIn
         reason: `denied_by_${input.role}`,
       });
     }
+    return locked.updatedAt;
   });
-  if (input.decision === 'deny') await settleEffects(ctx, caseId);
+  if (input.decision === 'deny') {
+    await settleEffects(ctx, caseId);
+    return null;
+  }
+  const added: ApprovalRecord = {
+    personId: input.approverId,
+    role: input.role,
+    decision: input.decision,
+    reason,
+    at,
+  };
+  return { evidence, approvals: [...approvals, added], updatedAt };
 }
 
 /**

@@ -100,6 +100,32 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     expect(await t.env.engine.pendingChallenge(c.id, 'u-alice')).toBeNull();
   });
 
+  it('the approval that satisfies a case executes it on the proofs it read: they are read once', async () => {
+    await t.env.engine.handleEvent(request('alice'));
+    const c = await caseOf('alice');
+    await t.env.engine.recordEvidence(c.id, { kind: 'phone_otp', by: 'u-alice', channelId: 'phone:mobile' });
+    const store = t.env.store;
+    const query = store.query.bind(store);
+    const reads: string[] = [];
+    store.query = (sql, params, options) => {
+      const table = /FROM (case_evidence|case_approvals)\b/.exec(sql)?.[1];
+      if (table) reads.push(table);
+      return query(sql, params, options);
+    };
+    try {
+      await t.env.engine.recordApproval(c.id, {
+        approverId: 'u-erin',
+        role: 'manager',
+        decision: 'approve',
+        reason: 'spoke on video',
+      });
+    } finally {
+      store.query = query;
+    }
+    expect((await t.env.engine.getCase(c.id))?.state).toBe('executing');
+    expect(reads.sort()).toEqual(['case_approvals', 'case_evidence']);
+  });
+
   it('bob (impostor): no link to a phone changed 2 days ago, that phone does not count, a rejected push denies', async () => {
     await t.env.engine.handleEvent(request('bob'));
     const c = await caseOf('bob');

@@ -228,8 +228,8 @@ export function createOrchestrator(deps: OrchestratorDeps, options: Orchestrator
       await advance(ctx, caseId);
     },
     async recordApproval(caseId, approval) {
-      await recordApproval(ctx, caseId, approval);
-      await advance(ctx, caseId);
+      const seen = await recordApproval(ctx, caseId, approval);
+      await advance(ctx, caseId, seen ?? undefined);
     },
     async cancel(caseId, by) {
       const incident = await cancelCase(ctx, caseId, by);
