@@ -141,6 +141,23 @@ describe('IdP delivery (keycloak double, tier allows the action email)', { timeo
     expect(idp.markers()).not.toContain('u-alice:mfa_reset');
   });
 
+  it('the plan that starts at the approval issues without reading the issue entry it knows is not there', async () => {
+    const query = env.store.query.bind(env.store);
+    const issueReads: string[] = [];
+    env.store.query = (sql, params, options) => {
+      if (/^SELECT \* FROM case_journal/.test(sql.trim()) && params?.[1] === 'issue') issueReads.push(sql);
+      return query(sql, params, options);
+    };
+    try {
+      const id = await satisfyAlice();
+      expect((await env.engine.getCase(id))?.state).toBe('completed');
+    } finally {
+      env.store.query = query;
+    }
+    expect(idp.calls.filter((c) => c.method === 'issueTemporaryCredential')).toHaveLength(1);
+    expect(issueReads).toEqual([]);
+  });
+
   it('a crash while an IdP without a send record sends the link never sends a second one; security is told', async () => {
     env.restart({
       onSideEffect: (_id, step) => {

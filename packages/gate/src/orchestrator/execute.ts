@@ -260,7 +260,9 @@ async function issueOrWait(ctx: Ctx, c: CaseRecord, step: string, fresh?: FreshP
     await patchCase(ctx.deps.store, c.id, { nextAttemptAt: null }, ctx.now());
     return true;
   }
-  const prev = await journalEntry(ctx.deps.store, c.id, 'issue');
+  // A fresh plan has no issue entry: nothing else writes one for an IdP-delivered credential, and this
+  // worker holds the case.
+  const prev = fresh ? null : await journalEntry(ctx.deps.store, c.id, 'issue');
   if (prev?.state === 'started') {
     // An IdP-delivered credential cannot be revoked without disabling the account, so it is sent at most
     // once: after a crash mid-issue the IdP's own record says whether it went out.
