@@ -44,7 +44,7 @@ export async function advance(ctx: Ctx, caseId: string, seen?: SeenProofs): Prom
   });
 }
 
-async function stepOnce(ctx: Ctx, c: CaseRecord, proofs?: Proofs): Promise<boolean> {
+async function stepOnce(ctx: Ctx, c: CaseRecord, proofs?: SeenProofs): Promise<boolean> {
   if (c.nextAttemptAt !== null && Date.parse(c.nextAttemptAt) > ctx.now().getTime() && c.attempts > 0) {
     return false;
   }
@@ -109,6 +109,43 @@ export interface Proofs {
  */
 export interface SeenProofs extends Proofs {
   readonly updatedAt: string;
+  /**
+   * The subject's facts read again, started by the writer once its checks passed (never before the proof
+   * arrived), when the proofs with its own satisfy the case on the stored facts: the read the advance would
+   * make before a hold or execution, overlapped with the writer's commit. The decision on them is still
+   * taken in the advance, after that commit; a failed read fails closed like one made there.
+   */
+  readonly facts?: Promise<SubjectFacts>;
+}
+
+/**
+ * Starts reading the subject's facts again for the advance that follows a proof, when the case is verifying
+ * and its proofs (with the new one) satisfy it on the facts it was decided on, so the advance will read
+ * them before it holds or executes. Returns undefined otherwise (no read the advance would not make). The
+ * promise never rejects unhandled: a caller that drops it (its commit failed) leaves no stray rejection.
+ */
+export function readFactsAhead(ctx: Ctx, c: CaseRecord, proofs: Proofs): Promise<SubjectFacts> | undefined {
+  if (c.state !== 'verifying' || !c.facts || !c.decision) return undefined;
+  const decided = ctx.policy.decide({
+    caseId: c.id,
+    action: c.action,
+    requesterId: c.requesterId,
+    facts: c.facts,
+    evidence: proofs.evidence,
+    approvals: proofs.approvals,
+    requestedAt: c.createdAt,
+    now: ctx.now(),
+  });
+  if (decided.outcome === 'pending') return undefined;
+  let read: Promise<SubjectFacts>;
+  try {
+    read = Promise.resolve(ctx.provider(c.idp).readSubjectFacts(c.subjectId));
+  } catch {
+    // No provider, or a read that threw at once: the advance reads (and fails closed) as it would have.
+    return undefined;
+  }
+  read.catch(() => undefined);
+  return read;
 }
 
 async function loadProofs(ctx: Ctx, caseId: string): Promise<Proofs> {
@@ -197,10 +234,11 @@ async function reread(
   c: CaseRecord,
   current: DecisionView,
   proofs?: Proofs,
+  ahead?: Promise<SubjectFacts>,
 ): Promise<DecisionView | null> {
   let facts: SubjectFacts;
   try {
-    facts = await ctx.provider(c.idp).readSubjectFacts(c.subjectId);
+    facts = await (ahead ?? ctx.provider(c.idp).readSubjectFacts(c.subjectId));
   } catch (error) {
     await retryLater(ctx, c, error, 'reread_facts');
     return null;
@@ -275,7 +313,7 @@ async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promi
   return (await proofCount(tx, c.id)) === seen;
 }
 
-async function verify(ctx: Ctx, c: CaseRecord, given?: Proofs): Promise<boolean> {
+async function verify(ctx: Ctx, c: CaseRecord, given?: SeenProofs): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
   // One read of the proofs serves both decisions (on the stored facts, then on fresh ones); the move to a
   // hold or to execution checks under the case lock that none was added meanwhile, or decides again.
@@ -283,7 +321,10 @@ async function verify(ctx: Ctx, c: CaseRecord, given?: Proofs): Promise<boolean>
   const seen = proofs.evidence.length + proofs.approvals.length;
   const decided = await decideCase(ctx, c, c.facts, proofs);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.
-  const decision = decided.outcome === 'pending' ? decided : await reread(ctx, c, decided, proofs);
+  // The writer's read ahead (see SeenProofs.facts) stands for this read: same subject, issued after the
+  // proof arrived, decided on only now, after its commit.
+  const decision =
+    decided.outcome === 'pending' ? decided : await reread(ctx, c, decided, proofs, given?.facts);
   if (decision === null) return (await loadCase(ctx.deps.store, c.id))?.state === 'verifying';
   if (decision.outcome === 'pending') {
     // Ask only while something is missing: once the last proof is in, execution starts without the

@@ -6,7 +6,7 @@
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
 import type { Queryable } from '../types.js';
-import type { SeenProofs } from './advance.js';
+import { readFactsAhead, type SeenProofs } from './advance.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { consumeLinkHashRow } from './links.js';
@@ -195,6 +195,17 @@ export async function recordApproval(
   const now = ctx.now();
   const at = now.toISOString();
   const reason = input.reason.slice(0, 2000);
+  const added: ApprovalRecord = {
+    personId: input.approverId,
+    role: input.role,
+    decision: input.decision,
+    reason,
+    at,
+  };
+  const proofs = { evidence, approvals: [...approvals, added] };
+  // The approval checked out: when it completes the case, the facts read the advance makes before
+  // executing starts now, alongside this commit (the decision on them waits for it).
+  const facts = input.decision === 'approve' ? readFactsAhead(ctx, c, proofs) : undefined;
   const updatedAt = await ctx.deps.store.transaction(async (tx) => {
     // The row lock and the worker's wake-up in one statement (rolled back with the rest on any throw).
     const locked = await lockAndWakeCase(tx, caseId, now);
@@ -233,14 +244,7 @@ export async function recordApproval(
     await settleEffects(ctx, caseId);
     return null;
   }
-  const added: ApprovalRecord = {
-    personId: input.approverId,
-    role: input.role,
-    decision: input.decision,
-    reason,
-    at,
-  };
-  return { evidence, approvals: [...approvals, added], updatedAt };
+  return { ...proofs, updatedAt, ...(facts ? { facts } : {}) };
 }
 
 /**

@@ -126,6 +126,76 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     expect(reads.sort()).toEqual(['case_approvals', 'case_evidence']);
   });
 
+  it('the approval that completes a case starts the facts read before its commit; the case executes after it, on that one read', async () => {
+    await t.env.engine.handleEvent(request('alice'));
+    const c = await caseOf('alice');
+    await t.env.engine.recordEvidence(c.id, { kind: 'phone_otp', by: 'u-alice', channelId: 'phone:mobile' });
+    const store = t.env.store;
+    const transaction = store.transaction.bind(store);
+    // The IdP calls made by the time each transaction committed.
+    const atCommit: string[][] = [];
+    store.transaction = async (fn, ...rest) => {
+      const result = await transaction(fn, ...rest);
+      atCommit.push(t.idp.calls.map((x) => `${x.method}:${x.userId}`));
+      return result;
+    };
+    const from = t.idp.calls.length;
+    try {
+      await t.env.engine.recordApproval(c.id, {
+        approverId: 'u-erin',
+        role: 'manager',
+        decision: 'approve',
+        reason: 'spoke on video',
+      });
+    } finally {
+      store.transaction = transaction;
+    }
+    const during = t.idp.calls.slice(from).map((x) => `${x.method}:${x.userId}`);
+    // One facts read of the subject, made before the first step, and already under way at the approval's commit.
+    expect(during.filter((x) => x === 'readSubjectFacts:u-alice')).toHaveLength(1);
+    expect(during.indexOf('readSubjectFacts:u-alice')).toBeLessThan(during.indexOf('revokeSessions:u-alice'));
+    expect(atCommit[0]?.slice(from)).toEqual(['readSubjectFacts:u-alice']);
+    expect((await t.env.engine.getCase(c.id))?.state).toBe('executing');
+  });
+
+  it('an approval that leaves evidence missing reads no facts ahead', async () => {
+    await t.env.engine.handleEvent(request('alice'));
+    const c = await caseOf('alice');
+    const from = t.idp.calls.length;
+    await t.env.engine.recordApproval(c.id, {
+      approverId: 'u-erin',
+      role: 'manager',
+      decision: 'approve',
+      reason: 'spoke on video',
+    });
+    const read = t.idp.calls.slice(from).filter((x) => x.method === 'readSubjectFacts');
+    expect(read.map((x) => x.userId)).not.toContain('u-alice');
+    expect((await t.env.engine.getCase(c.id))?.state).toBe('verifying');
+  });
+
+  it('the completing approval whose facts read fails is recorded, the case stays verifying and nothing runs until a read succeeds', async () => {
+    await t.env.engine.handleEvent(request('alice'));
+    const c = await caseOf('alice');
+    await t.env.engine.recordEvidence(c.id, { kind: 'phone_otp', by: 'u-alice', channelId: 'phone:mobile' });
+    t.idp.failNext('readSubjectFacts', 1);
+    const from = t.idp.calls.length;
+    await t.env.engine.recordApproval(c.id, {
+      approverId: 'u-erin',
+      role: 'manager',
+      decision: 'approve',
+      reason: 'spoke on video',
+    });
+    const stuck = await t.env.engine.getCase(c.id);
+    expect(stuck?.state).toBe('verifying');
+    expect(stuck?.approvals.map((a) => a.personId)).toEqual(['u-erin']);
+    expect(stuck?.journal.filter((j) => !j.step.startsWith('ask:'))).toEqual([]);
+    expect(t.idp.calls.slice(from).map((x) => x.method)).toEqual(['readSubjectFacts']);
+    // The retry after the back-off (1 s here) reads again and executes.
+    clock.now = new Date(clock.now.getTime() + 5_000);
+    await t.env.engine.tick();
+    expect((await t.env.engine.getCase(c.id))?.state).toBe('executing');
+  });
+
   it('bob (impostor): no link to a phone changed 2 days ago, that phone does not count, a rejected push denies', async () => {
     await t.env.engine.handleEvent(request('bob'));
     const c = await caseOf('bob');
