@@ -126,17 +126,7 @@ export interface SeenProofs extends Proofs {
  */
 export function readFactsAhead(ctx: Ctx, c: CaseRecord, proofs: Proofs): Promise<SubjectFacts> | undefined {
   if (c.state !== 'verifying' || !c.facts || !c.decision) return undefined;
-  const decided = ctx.policy.decide({
-    caseId: c.id,
-    action: c.action,
-    requesterId: c.requesterId,
-    facts: c.facts,
-    evidence: proofs.evidence,
-    approvals: proofs.approvals,
-    requestedAt: c.createdAt,
-    now: ctx.now(),
-  });
-  if (decided.outcome === 'pending') return undefined;
+  if (decideOn(ctx, c, c.facts, proofs).outcome === 'pending') return undefined;
   let read: Promise<SubjectFacts>;
   try {
     read = Promise.resolve(ctx.provider(c.idp).readSubjectFacts(c.subjectId));
@@ -166,14 +156,18 @@ export async function decideCase(
   facts: SubjectFacts,
   proofs?: Proofs,
 ): Promise<DecisionView> {
-  const { evidence, approvals } = proofs ?? (await loadProofs(ctx, c.id));
+  return decideOn(ctx, c, facts, proofs ?? (await loadProofs(ctx, c.id)));
+}
+
+/** The policy's decision on the case, on these facts and proofs, now. */
+function decideOn(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, proofs: Proofs): DecisionView {
   return ctx.policy.decide({
     caseId: c.id,
     action: c.action,
     requesterId: c.requesterId,
     facts,
-    evidence,
-    approvals,
+    evidence: proofs.evidence,
+    approvals: proofs.approvals,
     requestedAt: c.createdAt,
     now: ctx.now(),
   });

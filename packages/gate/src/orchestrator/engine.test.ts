@@ -26,6 +26,14 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
       ...over,
     });
 
+  /** Erin, alice's manager, approves the case. */
+  const managerApproves = (caseId: string) =>
+    t.env.engine.recordApproval(caseId, {
+      approverId: 'u-erin',
+      role: 'manager',
+      decision: 'approve',
+      reason: 'spoke on video',
+    });
   async function caseOf(name: string) {
     const [c] = await t.env.engine.listCases({ subjectId: `u-${name}`, kind: 'recovery' });
     if (!c) throw new Error(`no case for ${name}`);
@@ -50,12 +58,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
       channelId: 'phone:mobile',
     });
     expect((await caseOf('alice')).state).toBe('verifying');
-    await t.env.engine.recordApproval(opened.id, {
-      approverId: 'u-erin',
-      role: 'manager',
-      decision: 'approve',
-      reason: 'spoke on video',
-    });
+    await managerApproves(opened.id);
     const executing = await t.env.engine.getCase(opened.id);
     expect(executing?.state).toBe('executing');
     expect(t.idp.refreshTokenWorks(oldToken)).toBe(false);
@@ -113,12 +116,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
       return query(sql, params, options);
     };
     try {
-      await t.env.engine.recordApproval(c.id, {
-        approverId: 'u-erin',
-        role: 'manager',
-        decision: 'approve',
-        reason: 'spoke on video',
-      });
+      await managerApproves(c.id);
     } finally {
       store.query = query;
     }
@@ -141,12 +139,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     };
     const from = t.idp.calls.length;
     try {
-      await t.env.engine.recordApproval(c.id, {
-        approverId: 'u-erin',
-        role: 'manager',
-        decision: 'approve',
-        reason: 'spoke on video',
-      });
+      await managerApproves(c.id);
     } finally {
       store.transaction = transaction;
     }
@@ -162,12 +155,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     await t.env.engine.handleEvent(request('alice'));
     const c = await caseOf('alice');
     const from = t.idp.calls.length;
-    await t.env.engine.recordApproval(c.id, {
-      approverId: 'u-erin',
-      role: 'manager',
-      decision: 'approve',
-      reason: 'spoke on video',
-    });
+    await managerApproves(c.id);
     const read = t.idp.calls.slice(from).filter((x) => x.method === 'readSubjectFacts');
     expect(read.map((x) => x.userId)).not.toContain('u-alice');
     expect((await t.env.engine.getCase(c.id))?.state).toBe('verifying');
@@ -179,12 +167,7 @@ describe('case engine (okta double)', { timeout: 120_000 }, () => {
     await t.env.engine.recordEvidence(c.id, { kind: 'phone_otp', by: 'u-alice', channelId: 'phone:mobile' });
     t.idp.failNext('readSubjectFacts', 1);
     const from = t.idp.calls.length;
-    await t.env.engine.recordApproval(c.id, {
-      approverId: 'u-erin',
-      role: 'manager',
-      decision: 'approve',
-      reason: 'spoke on video',
-    });
+    await managerApproves(c.id);
     const stuck = await t.env.engine.getCase(c.id);
     expect(stuck?.state).toBe('verifying');
     expect(stuck?.approvals.map((a) => a.personId)).toEqual(['u-erin']);
