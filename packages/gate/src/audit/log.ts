@@ -67,7 +67,7 @@ const INSERT_AND_MOVE = `
  * hash and the seq: `$6 || prev hash || '","seq":' || seq || $7`). It inserts nothing when the record the
  * head names is not stored with that hash, which includes the case where this statement waited for the
  * head lock: the head row is then re-read, but the check of the previous record uses the snapshot taken
- * before the wait and does not see it. {@link appendInTx} then takes the two-statement path.
+ * before the wait and does not see it. {@link appendInTx} then runs it once more (the head is then its own).
  */
 const APPEND_ONE = `
   WITH h AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
@@ -97,8 +97,9 @@ function around(record: AuditRecord): [string, string] {
 
 /**
  * Appends one entry inside `q` (a transaction): lock the head, chain the record, move the head, in one
- * round trip while the head is locked (every append, in every replica, waits for this one's commit); two
- * more when that statement waited for another replica's append (see {@link APPEND_ONE}).
+ * round trip while the head is locked (every append, in every replica, waits for this one's commit); one
+ * more when that statement waited for another append's commit (see {@link APPEND_ONE}), and the two-statement
+ * path, which names what is wrong, when the chain is broken.
  */
 export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Promise<AuditRecord> {
   // appendRecord refuses secrets (ERR_AUDIT_SECRET) and non-JSON data before anything is written; its seq,
@@ -114,15 +115,15 @@ export async function appendInTx(q: Queryable, entry: AuditEntry, now: Date): Pr
     now.toISOString(),
   );
   const [before, after] = around(draft);
-  const [row] = await q.query<{ seq: number | string; prev_hash: string; hash: string }>(APPEND_ONE, [
-    draft.at,
-    draft.type,
-    draft.caseId,
-    draft.actor,
-    canonicalJson(draft.data),
-    before,
-    after,
-  ]);
+  const params = [draft.at, draft.type, draft.caseId, draft.actor, canonicalJson(draft.data), before, after];
+  type Appended = { seq: number | string; prev_hash: string; hash: string };
+  // No row: the head named a record this statement's snapshot does not hold. Either the statement waited
+  // for another append's commit (its snapshot predates that record), or the chain is broken. The head is
+  // now locked by this transaction, so the same statement again runs without waiting, on a snapshot that
+  // holds every committed record: it appends, or the chain really is broken and the two-statement path
+  // says how.
+  let [row] = await q.query<Appended>(APPEND_ONE, params);
+  if (row === undefined) [row] = await q.query<Appended>(APPEND_ONE, params);
   if (row === undefined) return appendAfterWait(q, draft);
   const record = { ...draft, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
   // The store hashed it: the same hash from the record as verifiers read it, or nothing commits.
