@@ -13,7 +13,7 @@ import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
 import type { ApprovalRecord, CaseRecord, DecisionView, EvidenceRecord } from './model.js';
 import { RECOVERY_PLAN } from './plan.js';
-import { loadApprovals, loadCase, loadEvidence, patchCase, startStep } from './repo.js';
+import { loadCase, loadCaseWithProofs, loadProofs, patchCase, startStep } from './repo.js';
 import { resolveRequester } from './requester.js';
 
 /**
@@ -24,11 +24,18 @@ import { resolveRequester } from './requester.js';
 export async function advance(ctx: Ctx, caseId: string, seen?: SeenProofs): Promise<void> {
   await ctx.deps.store.withLock(`recovery-gate:case:${caseId}`, async () => {
     for (let i = 0; i < 8; i += 1) {
-      const c = await loadCase(ctx.deps.store, caseId);
-      if (!c) return;
+      // The case with its proofs, in one statement (a new or verifying case decides on them at once), or
+      // alone when the caller hands its proofs over.
+      const given = i === 0 ? seen : undefined;
+      const read =
+        given === undefined
+          ? await loadCaseWithProofs(ctx.deps.store, caseId)
+          : await loadCase(ctx.deps.store, caseId).then((c) => (c ? { c, proofs: undefined } : null));
+      if (!read) return;
+      const { c } = read;
       // The caller's proofs stand for a read of them while the row is as its commit left it; a move on
       // them still checks their count under the row lock (unchangedSince), like a read made here.
-      const proofs = i === 0 && seen?.updatedAt === c.updatedAt ? seen : undefined;
+      const proofs = given?.updatedAt === c.updatedAt ? given : read.proofs;
       try {
         if (!(await stepOnce(ctx, c, proofs))) return;
       } catch (error) {
@@ -44,13 +51,13 @@ export async function advance(ctx: Ctx, caseId: string, seen?: SeenProofs): Prom
   });
 }
 
-async function stepOnce(ctx: Ctx, c: CaseRecord, proofs?: SeenProofs): Promise<boolean> {
+async function stepOnce(ctx: Ctx, c: CaseRecord, proofs?: ReadProofs): Promise<boolean> {
   if (c.nextAttemptAt !== null && Date.parse(c.nextAttemptAt) > ctx.now().getTime() && c.attempts > 0) {
     return false;
   }
   switch (c.state) {
     case 'requested':
-      return start(ctx, c);
+      return start(ctx, c, proofs);
     case 'verifying':
       return verify(ctx, c, proofs);
     case 'held':
@@ -118,6 +125,9 @@ export interface SeenProofs extends Proofs {
   readonly facts?: Promise<SubjectFacts>;
 }
 
+/** Proofs read with the case (or a writer's {@link SeenProofs}), maybe with the writer's facts read ahead. */
+type ReadProofs = Proofs & Pick<SeenProofs, 'facts'>;
+
 /**
  * Starts reading the subject's facts again for the advance that follows a proof, when the case is verifying
  * and its proofs (with the new one) satisfy it on the facts it was decided on, so the advance will read
@@ -138,14 +148,6 @@ export function readFactsAhead(ctx: Ctx, c: CaseRecord, proofs: Proofs): Promise
   return read;
 }
 
-async function loadProofs(ctx: Ctx, caseId: string): Promise<Proofs> {
-  const [evidence, approvals] = await Promise.all([
-    loadEvidence(ctx.deps.store, caseId),
-    loadApprovals(ctx.deps.store, caseId),
-  ]);
-  return { evidence, approvals };
-}
-
 /**
  * Evaluates the policy on the case's current evidence and approvals (or on `proofs`, when the caller has
  * just read them and checks before acting that none was added since: see {@link unchangedSince}).
@@ -156,7 +158,7 @@ export async function decideCase(
   facts: SubjectFacts,
   proofs?: Proofs,
 ): Promise<DecisionView> {
-  return decideOn(ctx, c, facts, proofs ?? (await loadProofs(ctx, c.id)));
+  return decideOn(ctx, c, facts, proofs ?? (await loadProofs(ctx.deps.store, c.id)));
 }
 
 /** The policy's decision on the case, on these facts and proofs, now. */
@@ -173,7 +175,11 @@ function decideOn(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, proofs: Proofs):
   });
 }
 
-async function start(ctx: Ctx, opened: CaseRecord): Promise<boolean> {
+/**
+ * Decides a new case on the subject's facts and `proofs` (read with the case; a proof recorded after that
+ * read is decided on by the verification that follows in the same advance) and starts its verification.
+ */
+async function start(ctx: Ctx, opened: CaseRecord, proofs?: Proofs): Promise<boolean> {
   const asked = await resolveRequester(ctx, opened);
   if (!asked.decide) return false;
   const c = asked.c;
@@ -183,34 +189,32 @@ async function start(ctx: Ctx, opened: CaseRecord): Promise<boolean> {
   } catch (error) {
     return retryLater(ctx, c, error, 'read_facts');
   }
-  const decision = await decideCase(ctx, c, facts);
+  const decision = await decideCase(ctx, c, facts, proofs);
+  // The decision and the state in one UPDATE; the decision's audit record chained before the transition's.
+  const set = { facts, decision, tier: decision.tier, subjectClass: decision.subjectClass };
+  const decided = {
+    type: 'case.decided',
+    caseId: c.id,
+    actor: 'gate',
+    data: {
+      tier: decision.tier,
+      subjectClass: decision.subjectClass,
+      outcome: decision.outcome,
+      unmet: [...decision.unmet],
+      denyReasons: [...decision.denyReasons],
+    },
+  };
   await ctx.deps.store.transaction(async (tx) => {
-    await patchCase(
-      tx,
-      c.id,
-      { facts, decision, tier: decision.tier, subjectClass: decision.subjectClass },
-      ctx.now(),
-    );
-    await ctx.deps.audit.append(
-      {
-        type: 'case.decided',
-        caseId: c.id,
-        actor: 'gate',
-        data: {
-          tier: decision.tier,
-          subjectClass: decision.subjectClass,
-          outcome: decision.outcome,
-          unmet: [...decision.unmet],
-          denyReasons: [...decision.denyReasons],
-        },
-      },
-      tx,
-    );
     const next = { ...c, tier: decision.tier, subjectClass: decision.subjectClass };
     if (decision.outcome === 'denied') {
-      await transition(ctx, tx, next, 'deny', { actor: 'gate', reason: decision.denyReasons.join('; ') });
+      await transition(ctx, tx, next, 'deny', {
+        actor: 'gate',
+        reason: decision.denyReasons.join('; '),
+        set,
+        auditFirst: decided,
+      });
     } else {
-      await transition(ctx, tx, next, 'begin_verification', { actor: 'gate' });
+      await transition(ctx, tx, next, 'begin_verification', { actor: 'gate', set, auditFirst: decided });
     }
   });
   await settleEffects(ctx, c.id);
@@ -307,11 +311,11 @@ async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promi
   return (await proofCount(tx, c.id)) === seen;
 }
 
-async function verify(ctx: Ctx, c: CaseRecord, given?: SeenProofs): Promise<boolean> {
+async function verify(ctx: Ctx, c: CaseRecord, given?: ReadProofs): Promise<boolean> {
   if (!c.facts || !c.decision) return false;
   // One read of the proofs serves both decisions (on the stored facts, then on fresh ones); the move to a
   // hold or to execution checks under the case lock that none was added meanwhile, or decides again.
-  const proofs = given ?? (await loadProofs(ctx, c.id));
+  const proofs = given ?? (await loadProofs(ctx.deps.store, c.id));
   const seen = proofs.evidence.length + proofs.approvals.length;
   const decided = await decideCase(ctx, c, c.facts, proofs);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.

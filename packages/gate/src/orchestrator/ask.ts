@@ -14,7 +14,7 @@ import type { Notification } from '../types.js';
 import { type Ctx, errorText, notify } from './context.js';
 import { createLinkRow } from './links.js';
 import type { ApproverRole, CaseRecord, TierRequirements } from './model.js';
-import { journalEntry, writeJournal } from './repo.js';
+import { journalEntries, writeJournal, writeJournalStarted } from './repo.js';
 
 /** Evidence kinds the subject produces on the verification page. */
 const PAGE_KINDS = ['oidc_step_up', 'phone_otp', 'recovery_code', 'idp_recovery_code', 'idv_ial2'];
@@ -34,7 +34,10 @@ export function trustedChannels(facts: SubjectFacts, minAgeSeconds: number, now:
   });
 }
 
-/** Runs `fn` once per case and key (journaled as `ask:<key>`); a failure is retried on the next tick. */
+/**
+ * Runs `fn`, an ask not done yet whose step `ask:<key>` the caller journaled `started`, and journals it done
+ * (or pending with the error: a failure is retried on the next tick).
+ */
 async function once(
   ctx: Ctx,
   c: CaseRecord,
@@ -42,9 +45,6 @@ async function once(
   fn: () => Promise<Record<string, unknown>>,
 ): Promise<boolean> {
   const step = `ask:${key}`;
-  const entry = await journalEntry(ctx.deps.store, c.id, step);
-  if (entry?.state === 'done') return true;
-  await writeJournal(ctx.deps.store, c.id, step, 'started', ctx.now());
   try {
     const result = await fn();
     await writeJournal(ctx.deps.store, c.id, step, 'done', ctx.now(), { result });
@@ -227,19 +227,36 @@ export async function askForEvidence(
   req: TierRequirements,
   staleEvidence: readonly string[] = [],
 ): Promise<boolean> {
-  let ok = true;
+  const asks: [key: string, fn: () => Promise<Record<string, unknown>>][] = [];
   if (req.evidenceKinds.includes('device_challenge')) {
     const round = staleEvidence.filter((k) => k === 'device_challenge').length;
-    ok =
-      (await once(ctx, c, `device_challenge${again(round)}`, () => askDevice(ctx, c, facts, req, round))) &&
-      ok;
+    asks.push([`device_challenge${again(round)}`, () => askDevice(ctx, c, facts, req, round)]);
   }
   if (req.evidenceKinds.some((k) => PAGE_KINDS.includes(k))) {
     const round = staleEvidence.filter((k) => PAGE_KINDS.includes(k)).length;
-    ok = (await once(ctx, c, `verify${again(round)}`, () => askVerify(ctx, c, facts, req, round))) && ok;
+    asks.push([`verify${again(round)}`, () => askVerify(ctx, c, facts, req, round)]);
   }
   for (const [role, count] of rolesToAsk(req)) {
-    ok = (await once(ctx, c, `approve:${role}`, () => askRole(ctx, c, facts, role, count))) && ok;
+    asks.push([`approve:${role}`, () => askRole(ctx, c, facts, role, count)]);
   }
+  if (asks.length === 0) return true;
+  // Each ask happens once per case: its step done means it was made. Every ask's entry is read in one
+  // statement, and the ones to make are journaled started in one, before any of them runs. Only this
+  // advance writes `ask:` steps, under the case's lock, so the entries read here stay current.
+  const entries = await journalEntries(
+    ctx.deps.store,
+    c.id,
+    asks.map(([key]) => `ask:${key}`),
+  );
+  const todo = asks.filter(([key]) => entries.get(`ask:${key}`)?.state !== 'done');
+  if (todo.length === 0) return true;
+  await writeJournalStarted(
+    ctx.deps.store,
+    c.id,
+    todo.map(([key]) => `ask:${key}`),
+    ctx.now(),
+  );
+  let ok = true;
+  for (const [key, fn] of todo) ok = (await once(ctx, c, key, fn)) && ok;
   return ok;
 }

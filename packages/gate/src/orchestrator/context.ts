@@ -11,7 +11,7 @@ import {
   type RecoveryProvider,
   transitionCase,
 } from '@recovery-gate/core';
-import type { Notification, OrchestratorDeps, Queryable } from '../types.js';
+import type { AuditEntry, Notification, OrchestratorDeps, Queryable } from '../types.js';
 import { effectsDueAt } from './effects.js';
 import type { CaseRecord, CaseStateName, PolicyEngine } from './model.js';
 import { type CasePatch, patchCase } from './repo.js';
@@ -77,6 +77,8 @@ export async function transition(
     readonly reason?: string | null;
     readonly data?: Record<string, unknown>;
     readonly set?: CasePatch;
+    /** An audit record that comes before the transition's own in the chain (e.g. the decision it acts on). */
+    readonly auditFirst?: AuditEntry;
   },
 ): Promise<CaseStateName> {
   const to = transitionCase(c.state, { type: event, ...(input.reason ? { reason: input.reason } : {}) });
@@ -99,6 +101,7 @@ export async function transition(
     },
     now,
   );
+  if (input.auditFirst !== undefined) await ctx.deps.audit.append(input.auditFirst, tx);
   await ctx.deps.audit.append(
     {
       type: `case.${to}`,

@@ -72,29 +72,80 @@ export async function lockAndWakeCase(q: Queryable, id: string, now: Date): Prom
   return rows[0] ? toCase(rows[0]) : null;
 }
 
-/** Evidence recorded on a case, oldest first. */
-export async function loadEvidence(q: Queryable, caseId: string): Promise<EvidenceRecord[]> {
-  const rows = await q.query('SELECT * FROM case_evidence WHERE case_id = $1 ORDER BY id', [caseId]);
-  return rows.map((r) => ({
+/** A `case_evidence` row as evidence. */
+function toEvidence(r: Row): EvidenceRecord {
+  return {
     kind: String(r.kind),
     personId: (r.person_id as string | null) ?? null,
     channelId: (r.channel_id as string | null) ?? null,
     outcome: r.outcome === 'passed' ? 'passed' : 'failed',
     at: iso(r.at) ?? '',
     data: json<Record<string, string | number | boolean | null>>(r.data ?? {}),
-  }));
+  };
 }
 
-/** Approvals recorded on a case, oldest first. */
-export async function loadApprovals(q: Queryable, caseId: string): Promise<ApprovalRecord[]> {
-  const rows = await q.query('SELECT * FROM case_approvals WHERE case_id = $1 ORDER BY at', [caseId]);
-  return rows.map((r) => ({
+/** A `case_approvals` row as an approval. */
+function toApproval(r: Row): ApprovalRecord {
+  return {
     personId: String(r.person_id),
     role: r.role as ApproverRole,
     decision: r.decision === 'approve' ? 'approve' : 'deny',
     reason: (r.reason as string | null) ?? null,
     at: iso(r.at) ?? '',
-  }));
+  };
+}
+
+/** Evidence recorded on a case, oldest first. */
+export async function loadEvidence(q: Queryable, caseId: string): Promise<EvidenceRecord[]> {
+  const rows = await q.query('SELECT * FROM case_evidence WHERE case_id = $1 ORDER BY id', [caseId]);
+  return rows.map(toEvidence);
+}
+
+/** Approvals recorded on a case, oldest first. */
+export async function loadApprovals(q: Queryable, caseId: string): Promise<ApprovalRecord[]> {
+  const rows = await q.query('SELECT * FROM case_approvals WHERE case_id = $1 ORDER BY at', [caseId]);
+  return rows.map(toApproval);
+}
+
+/**
+ * A case's evidence (oldest first, as {@link loadEvidence}) and approvals (as {@link loadApprovals}), as JSON
+ * arrays of their rows: subqueries of one statement, so both come from one snapshot.
+ */
+const PROOFS_OF = (caseId: string) => `
+  (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM case_evidence e WHERE e.case_id = ${caseId})
+    AS evidence_rows,
+  (SELECT coalesce(json_agg(a ORDER BY a.at), '[]'::json) FROM case_approvals a WHERE a.case_id = ${caseId})
+    AS approval_rows`;
+
+function toProofs(row: Row): {
+  readonly evidence: EvidenceRecord[];
+  readonly approvals: ApprovalRecord[];
+} {
+  return {
+    evidence: json<Row[]>(row.evidence_rows ?? []).map(toEvidence),
+    approvals: json<Row[]>(row.approval_rows ?? []).map(toApproval),
+  };
+}
+
+/** A case's evidence and approvals, read in one statement. */
+export async function loadProofs(
+  q: Queryable,
+  caseId: string,
+): Promise<{ readonly evidence: EvidenceRecord[]; readonly approvals: ApprovalRecord[] }> {
+  const [row] = await q.query(`SELECT ${PROOFS_OF('$1')}`, [caseId]);
+  return toProofs(row ?? {});
+}
+
+/** A case with its evidence and approvals, read in one statement (null when there is no such case). */
+export async function loadCaseWithProofs(
+  q: Queryable,
+  id: string,
+): Promise<{
+  readonly c: CaseRecord;
+  readonly proofs: { readonly evidence: EvidenceRecord[]; readonly approvals: ApprovalRecord[] };
+} | null> {
+  const [row] = await q.query(`SELECT c.*, ${PROOFS_OF('c.id')} FROM cases c WHERE c.id = $1`, [id]);
+  return row ? { c: toCase(row), proofs: toProofs(row) } : null;
 }
 
 /**
@@ -227,10 +278,32 @@ function journalUpsert(
 ): string {
   return `INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
      VALUES (${caseId}, ${step}, ${state}, ${attempts}, ${result}, ${error}, ${at})
-     ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
+     ${JOURNAL_ON_CONFLICT}`;
+}
+
+/** How a journal write meets the step's existing entry. */
+const JOURNAL_ON_CONFLICT = `ON CONFLICT (case_id, step) DO UPDATE SET state = EXCLUDED.state,
        attempts = case_journal.attempts + EXCLUDED.attempts,
        result = case_journal.result || EXCLUDED.result,
        error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`;
+
+/**
+ * Journals several steps of a case `started` in one statement, as {@link writeJournal} writes each (an
+ * attempt counted, the result kept, the error cleared).
+ */
+export async function writeJournalStarted(
+  q: Queryable,
+  caseId: string,
+  steps: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (steps.length === 0) return;
+  await q.query(
+    `INSERT INTO case_journal (case_id, step, state, attempts, result, error, updated_at)
+     SELECT $1, s.step, 'started', 1, '{}'::jsonb, NULL, $3 FROM unnest($2::text[]) AS s(step)
+     ${JOURNAL_ON_CONFLICT}`,
+    [caseId, [...steps], now.toISOString()],
+  );
 }
 
 /** Writes a journal entry's state (and result, which must never hold a secret). */
