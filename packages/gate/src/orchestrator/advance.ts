@@ -11,9 +11,9 @@ import { askForEvidence } from './ask.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
-import type { ApprovalRecord, CaseRecord, DecisionView, EvidenceRecord } from './model.js';
+import type { CaseRecord, DecisionView } from './model.js';
 import { RECOVERY_PLAN } from './plan.js';
-import { loadCase, loadCaseWithProofs, loadProofs, patchCase, startStep } from './repo.js';
+import { loadCase, loadCaseWithProofs, loadProofs, type Proofs, patchCase, startStep } from './repo.js';
 import { resolveRequester } from './requester.js';
 
 /**
@@ -103,11 +103,7 @@ export async function retryLater(ctx: Ctx, c: CaseRecord, error: unknown, what: 
 /** No wait between two attempts of a case step grows past this. */
 const STEP_RETRY_CAP_MS = 3_600_000;
 
-/** A case's evidence and approvals, as read together. */
-export interface Proofs {
-  readonly evidence: readonly EvidenceRecord[];
-  readonly approvals: readonly ApprovalRecord[];
-}
+export type { Proofs } from './repo.js';
 
 /**
  * The proofs a writer read before its transaction, plus the one it added, and the case row's `updated_at`

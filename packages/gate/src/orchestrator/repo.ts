@@ -107,6 +107,12 @@ export async function loadApprovals(q: Queryable, caseId: string): Promise<Appro
   return rows.map(toApproval);
 }
 
+/** A case's evidence and approvals, as read together. */
+export interface Proofs {
+  readonly evidence: readonly EvidenceRecord[];
+  readonly approvals: readonly ApprovalRecord[];
+}
+
 /**
  * A case's evidence (oldest first, as {@link loadEvidence}) and approvals (as {@link loadApprovals}), as JSON
  * arrays of their rows: subqueries of one statement, so both come from one snapshot.
@@ -117,10 +123,7 @@ const PROOFS_OF = (caseId: string) => `
   (SELECT coalesce(json_agg(a ORDER BY a.at), '[]'::json) FROM case_approvals a WHERE a.case_id = ${caseId})
     AS approval_rows`;
 
-function toProofs(row: Row): {
-  readonly evidence: EvidenceRecord[];
-  readonly approvals: ApprovalRecord[];
-} {
+function toProofs(row: Row): Proofs {
   return {
     evidence: json<Row[]>(row.evidence_rows ?? []).map(toEvidence),
     approvals: json<Row[]>(row.approval_rows ?? []).map(toApproval),
@@ -128,10 +131,7 @@ function toProofs(row: Row): {
 }
 
 /** A case's evidence and approvals, read in one statement. */
-export async function loadProofs(
-  q: Queryable,
-  caseId: string,
-): Promise<{ readonly evidence: EvidenceRecord[]; readonly approvals: ApprovalRecord[] }> {
+export async function loadProofs(q: Queryable, caseId: string): Promise<Proofs> {
   const [row] = await q.query(`SELECT ${PROOFS_OF('$1')}`, [caseId]);
   return toProofs(row ?? {});
 }
@@ -142,7 +142,7 @@ export async function loadCaseWithProofs(
   id: string,
 ): Promise<{
   readonly c: CaseRecord;
-  readonly proofs: { readonly evidence: EvidenceRecord[]; readonly approvals: ApprovalRecord[] };
+  readonly proofs: Proofs;
 } | null> {
   const [row] = await q.query(`SELECT c.*, ${PROOFS_OF('c.id')} FROM cases c WHERE c.id = $1`, [id]);
   return row ? { c: toCase(row), proofs: toProofs(row) } : null;
