@@ -76,6 +76,9 @@ export async function openPgliteStore(dataDir: string): Promise<Store> {
           throw storageError(error);
         }
       }),
+    // The worker claims open events through partial indexes on status: an estimate taken while the inbox was
+    // drained made it walk the whole backlog once per candidate event (see maintenance.ts).
+    momentaryColumns: [{ table: 'gate_inbox', column: 'status' }],
   });
   return {
     kind: 'pglite',
