@@ -539,6 +539,15 @@ async function bareRun(opts) {
   }
 }
 
+/** The gate process's Node flags: the product's, or what --semi-space / --node-flags ask for instead. */
+function gateNodeFlags(argv) {
+  const flags = argv.find((a) => a.startsWith('--node-flags='));
+  if (flags !== undefined) return flags.slice(13).split(/\s+/).filter(Boolean);
+  const semi = argv.find((a) => a.startsWith('--semi-space='));
+  if (semi !== undefined) return [`--max-semi-space-size=${semi.slice(13)}`];
+  return productNodeFlags();
+}
+
 /** Runs the gate part for one store in a fresh process (so one store's memory never shows in the other's RSS). */
 function gateRunInChild(kind, argv) {
   return new Promise((resolve, reject) => {
@@ -547,17 +556,10 @@ function gateRunInChild(kind, argv) {
       [...argv.filter((a) => !a.startsWith('--stores=')), `--stores=${kind}`, '--child'],
       {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-        // --semi-space=MB caps V8's young generation (--max-semi-space-size) in the gate process (section 7).
         // The gate runs with the product's own Node flags (the `recovery-gate` shebang) unless
-        // --semi-space=MB overrides the young-generation cap.
-        execArgv: [
-          '--expose-gc',
-          ...(argv.some((a) => a.startsWith('--semi-space='))
-            ? argv
-                .filter((a) => a.startsWith('--semi-space='))
-                .map((a) => `--max-semi-space-size=${a.slice(13)}`)
-            : productNodeFlags()),
-        ],
+        // --semi-space=MB (V8's young-generation cap alone, section 7) or --node-flags="..." (these flags
+        // instead, for A/B runs of V8 options) replaces them.
+        execArgv: ['--expose-gc', ...gateNodeFlags(argv)],
       },
     );
     let out = '';
@@ -684,7 +686,12 @@ async function main() {
   emit({
     id: 'intake',
     title: '2. Hook intake and 7. memory',
-    params: { ...opts, duplicateRatio: 0.1, runsPerStore: runs },
+    params: {
+      ...opts,
+      duplicateRatio: 0.1,
+      runsPerStore: runs,
+      gateNodeFlags: gateNodeFlags(process.argv.slice(2)),
+    },
     byStore,
     bare: { p50Ms: round(bareP50), p99Ms: round(bareP99), load1: bare.load1, ack: bare.ack },
     runs: gateRuns,
