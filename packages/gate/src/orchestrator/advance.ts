@@ -13,7 +13,15 @@ import { settleEffects } from './effects.js';
 import { runPlan } from './execute.js';
 import type { CaseRecord, DecisionView } from './model.js';
 import { RECOVERY_PLAN } from './plan.js';
-import { loadCase, loadCaseWithProofs, loadProofs, type Proofs, patchCase, startStep } from './repo.js';
+import {
+  loadCase,
+  loadCaseWithProofs,
+  loadProofs,
+  type Proofs,
+  patchCase,
+  proofWeight,
+  startStep,
+} from './repo.js';
 import { resolveRequester } from './requester.js';
 
 /**
@@ -281,11 +289,14 @@ async function reread(
   return null;
 }
 
-/** How many proofs and approvals a case has: a change means someone recorded one meanwhile. */
+/**
+ * How many proofs and approvals a case has, renewals counted ({@link proofWeight}): a change means someone
+ * recorded or renewed one meanwhile.
+ */
 async function proofCount(q: Queryable, caseId: string): Promise<number> {
   const [row] = await q.query<{ n: number }>(
     `SELECT (SELECT count(*) FROM case_evidence WHERE case_id = $1)
-          + (SELECT count(*) FROM case_approvals WHERE case_id = $1) AS n`,
+          + (SELECT count(*) + coalesce(sum(renewals), 0) FROM case_approvals WHERE case_id = $1) AS n`,
     [caseId],
   );
   return Number(row?.n ?? 0);
@@ -294,10 +305,11 @@ async function proofCount(q: Queryable, caseId: string): Promise<number> {
 /**
  * Locks the case row for `tx` and says whether the case is still in `state` with `seen` proofs and
  * approvals. Every writer of a proof or an approval locks or updates the case row in its transaction, and
- * none is ever deleted from a case still verifying, so an unchanged count under the lock means the ones a
- * decision was made on are still all there are. The count is a statement of its own, after the lock is
- * held: under READ COMMITTED it then sees every writer that held the row before this transaction did (a
- * count in the locking statement would use the snapshot taken before waiting for the lock).
+ * none is ever deleted from a case still verifying (a renewal replaces an approval and counts one more), so
+ * an unchanged count under the lock means the ones a decision was made on are still all there are. The
+ * count is a statement of its own, after the lock is held: under READ COMMITTED it then sees every writer
+ * that held the row before this transaction did (a count in the locking statement would use the snapshot
+ * taken before waiting for the lock).
  */
 async function unchangedSince(tx: Queryable, c: CaseRecord, seen: number): Promise<boolean> {
   const [locked] = await tx.query<{ state: string }>('SELECT state FROM cases WHERE id = $1 FOR UPDATE', [
@@ -312,7 +324,7 @@ async function verify(ctx: Ctx, c: CaseRecord, given?: ReadProofs): Promise<bool
   // One read of the proofs serves both decisions (on the stored facts, then on fresh ones); the move to a
   // hold or to execution checks under the case lock that none was added meanwhile, or decides again.
   const proofs = given ?? (await loadProofs(ctx.deps.store, c.id));
-  const seen = proofs.evidence.length + proofs.approvals.length;
+  const seen = proofWeight(proofs);
   const decided = await decideCase(ctx, c, c.facts, proofs);
   // Nothing changes while evidence is missing; before a hold or execution, facts are read again.
   // The writer's read ahead (see SeenProofs.facts) stands for this read: same subject, issued after the
@@ -323,7 +335,14 @@ async function verify(ctx: Ctx, c: CaseRecord, given?: ReadProofs): Promise<bool
   if (decision.outcome === 'pending') {
     // Ask only while something is missing: once the last proof is in, execution starts without the
     // round of journal reads the asks cost (asking is journaled once per kind, so nothing is lost).
-    const asked = await askForEvidence(ctx, c, c.facts, c.decision.requirements, decision.staleEvidence);
+    const asked = await askForEvidence(
+      ctx,
+      c,
+      c.facts,
+      c.decision.requirements,
+      decision.staleEvidence,
+      decision.staleApprovals,
+    );
     // Wait for evidence; retry a failed ask after the back-off base.
     const retryAt = asked ? null : new Date(ctx.now().getTime() + ctx.options.retryBaseMs).toISOString();
     await patchCase(ctx.deps.store, c.id, { decision, nextAttemptAt: retryAt }, ctx.now());

@@ -6,12 +6,12 @@
 
 import { GateError, isBannedEvidenceKind, isEvidenceKind } from '@recovery-gate/core';
 import type { Queryable } from '../types.js';
-import { readFactsAhead, type SeenProofs } from './advance.js';
+import { decideCase, readFactsAhead, type SeenProofs } from './advance.js';
 import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { consumeLinkHashRow } from './links.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
-import { loadApprovals, loadCase, loadEvidence, lockAndWakeCase, patchCase } from './repo.js';
+import { loadApprovals, loadCase, loadEvidence, lockAndWakeCase, type Proofs, patchCase } from './repo.js';
 import { openRepudiation, recordReview } from './repudiate.js';
 
 /** Evidence as the pages report it. */
@@ -162,8 +162,59 @@ async function spendApprovalLink(
 }
 
 /**
- * Records an approval or a denial. A denial denies the case. Returns, for an approval, the proofs it read
- * with the approval added and the case row as its commit left it (for the advance that follows).
+ * The approver's own earlier approval when the policy no longer counts it because it went stale, and this
+ * decision is in the same role: it renews that approval. Null when they have none (a first decision), or one
+ * that still counts or is in another role (a duplicate, refused as ever).
+ */
+async function staleOwn(
+  ctx: Ctx,
+  c: CaseRecord,
+  input: ApprovalInput,
+  proofs: Proofs,
+): Promise<ApprovalRecord | null> {
+  const prior = proofs.approvals.find((a) => a.personId === input.approverId);
+  if (!prior || prior.role !== input.role || prior.decision !== 'approve' || !c.facts) return null;
+  const decision = await decideCase(ctx, c, c.facts, proofs);
+  const stale = (decision.staleApprovals ?? []).some(
+    (s) => s.personId === prior.personId && s.role === prior.role && s.at === prior.at,
+  );
+  return stale ? prior : null;
+}
+
+/**
+ * Inserts the approval, or renews the approver's stale one in place (`prior`), in one statement: the update
+ * applies only while the row is still the stale approval read before (its time and role), so of two
+ * renewals at once one wins and the other finds nothing, as a duplicate does.
+ * @throws GateError ERR_SEPARATION_OF_DUTIES (already approved)
+ */
+async function writeApproval(
+  tx: Queryable,
+  caseId: string,
+  added: ApprovalRecord,
+  prior: ApprovalRecord | null,
+): Promise<void> {
+  const written = await tx.query(
+    `INSERT INTO case_approvals (case_id, person_id, role, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (case_id, person_id) DO UPDATE
+       SET decision = EXCLUDED.decision, reason = EXCLUDED.reason, at = EXCLUDED.at,
+           renewals = case_approvals.renewals + 1
+       WHERE case_approvals.at = $7::timestamptz AND case_approvals.role = EXCLUDED.role
+         AND case_approvals.decision = 'approve'
+     RETURNING person_id`,
+    [caseId, added.personId, added.role, added.decision, added.reason, added.at, prior?.at ?? null],
+  );
+  if (written.length === 0) {
+    throw new GateError('ERR_SEPARATION_OF_DUTIES', undefined, {
+      details: { caseId, why: 'already_approved' },
+    });
+  }
+}
+
+/**
+ * Records an approval or a denial. A denial denies the case. An approver whose approval went stale (older
+ * than the tier allows) may renew it: the new decision replaces it, audited as a renewal. Returns, for an
+ * approval, the proofs it read with the approval added and the case row as its commit left it (for the
+ * advance that follows).
  * @throws GateError ERR_SEPARATION_OF_DUTIES, ERR_APPROVER_NOT_ELIGIBLE, ERR_INPUT_INVALID, ERR_LINK_INVALID, ERR_CASE_*
  */
 export async function recordApproval(
@@ -190,7 +241,10 @@ export async function recordApproval(
   const officers = evidence
     .filter((e) => e.kind === 'supervised_proofing' && e.personId)
     .map((e) => e.personId as string);
-  checkSeparation(c, input.approverId, approvals, officers);
+  // A renewal stands in for the stale approval it replaces; every other check is the same as for a first.
+  const prior = await staleOwn(ctx, c, input, { evidence, approvals });
+  const others = prior === null ? approvals : approvals.filter((a) => a !== prior);
+  checkSeparation(c, input.approverId, others, officers);
   await checkEligible(ctx, c, input.approverId, input.role);
   const now = ctx.now();
   const at = now.toISOString();
@@ -201,8 +255,9 @@ export async function recordApproval(
     decision: input.decision,
     reason,
     at,
+    renewals: prior === null ? 0 : (prior.renewals ?? 0) + 1,
   };
-  const proofs = { evidence, approvals: [...approvals, added] };
+  const proofs = { evidence, approvals: [...others, added] };
   // The approval checked out: when it completes the case, the facts read the advance makes before
   // executing starts now, alongside this commit (the decision on them waits for it).
   const facts = input.decision === 'approve' ? readFactsAhead(ctx, c, proofs) : undefined;
@@ -213,22 +268,14 @@ export async function recordApproval(
       throw new GateError('ERR_CASE_ILLEGAL_TRANSITION', undefined, { details: { caseId } });
     }
     if (input.linkHash !== undefined) await spendApprovalLink(tx, input, caseId, now);
-    const inserted = await tx.query(
-      `INSERT INTO case_approvals (case_id, person_id, role, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (case_id, person_id) DO NOTHING RETURNING person_id`,
-      [caseId, input.approverId, input.role, input.decision, reason, at],
-    );
-    if (inserted.length === 0) {
-      throw new GateError('ERR_SEPARATION_OF_DUTIES', undefined, {
-        details: { caseId, why: 'already_approved' },
-      });
-    }
+    await writeApproval(tx, caseId, added, prior);
+    const kind = input.decision === 'deny' ? 'approval_denied' : prior ? 'approval_renewed' : 'approved';
     await ctx.deps.audit.append(
       {
-        type: `case.${input.decision === 'approve' ? 'approved' : 'approval_denied'}`,
+        type: `case.${kind}`,
         caseId,
         actor: input.approverId,
-        data: { role: input.role, reason: input.reason },
+        data: { role: input.role, reason: input.reason, ...(prior ? { renews: prior.at } : {}) },
       },
       tx,
     );

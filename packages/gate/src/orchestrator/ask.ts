@@ -4,7 +4,8 @@
  * own mailbox), and approval links to the approvers the tier names. Each ask happens once; evidence the
  * subject gave that has since grown older than the tier allows (the case waited for an approver, or for an
  * IdP outage to end) is asked for once more per stale proof, so the case does not wait for a proof the
- * subject does not know is needed. Approvals are not asked again: one person approves a case once.
+ * subject does not know is needed. An approval that went stale is asked for once more, of the person who
+ * gave it, who may then renew it (one person still approves a case once: the renewal replaces it).
  * @module
  */
 
@@ -13,7 +14,7 @@ import type { Channel, SubjectFacts } from '@recovery-gate/core';
 import type { Notification } from '../types.js';
 import { type Ctx, errorText, notify } from './context.js';
 import { createLinkRow } from './links.js';
-import type { ApproverRole, CaseRecord, TierRequirements } from './model.js';
+import type { ApproverRole, CaseRecord, StaleApproval, TierRequirements } from './model.js';
 import { journalEntries, writeJournal, writeJournalStarted } from './repo.js';
 
 /** Evidence kinds the subject produces on the verification page. */
@@ -211,6 +212,32 @@ async function askRole(ctx: Ctx, c: CaseRecord, facts: SubjectFacts, role: Appro
   return { role, links, person: named?.id ?? null };
 }
 
+/**
+ * Asks the approver whose approval went stale to renew it: the first ask's notification, to them, with a
+ * link bound to them and the role, saying it is a renewal.
+ */
+async function askRenewal(ctx: Ctx, c: CaseRecord, stale: StaleApproval, key: string) {
+  const link = await createLinkRow(ctx.deps.store, {
+    caseId: c.id,
+    personId: stale.personId,
+    purpose: 'approve',
+    ttlSeconds: ctx.options.linkTtlSeconds,
+    now: ctx.now(),
+    baseUrl: ctx.deps.baseUrl,
+    role: stale.role,
+  });
+  await notify(ctx, {
+    to: await approverAddress(ctx, c, stale.personId),
+    subject: `Approval needed again: ${c.action} for ${c.subjectLogin ?? c.subjectId}`,
+    text: `Your approval as ${stale.role} of a recovery (case ${c.id}) is older than its policy allows, so it no longer counts. If you still approve, renew it here.`,
+    links: [{ label: 'Review', url: link.url }],
+    idempotencyKey: `${c.id}:${key}`,
+  });
+  const data = { role: stale.role, links: 1, person: stale.personId, renewal: true, staleAt: stale.at };
+  await ctx.deps.audit.append({ type: 'case.approval_requested', caseId: c.id, actor: 'gate', data });
+  return data;
+}
+
 /** The suffix of a repeated ask's journal step and notification keys; none for the first ask. */
 const again = (round: number): string => (round === 0 ? '' : `:again:${round}`);
 
@@ -218,7 +245,9 @@ const again = (round: number): string => (round === 0 ? '' : `:again:${round}`);
  * Asks for everything the tier needs; each ask happens once per case, and the subject's asks once more for
  * each proof of theirs that has gone stale (`staleEvidence`, from the pending decision): round n is
  * journaled as `ask:<key>:again:<n>`, so a crash or a retry never sends a round twice, and the rounds are
- * bounded by the proofs the subject actually gave. Returns false when one must be retried.
+ * bounded by the proofs the subject actually gave. Each approval that went stale (`staleApprovals`) is asked
+ * for once more of its approver, journaled as `ask:approve:<role>:again:<person>:<its time in epoch ms>`, so
+ * a renewal that goes stale in its turn is asked for once more too. Returns false when one must be retried.
  */
 export async function askForEvidence(
   ctx: Ctx,
@@ -226,6 +255,7 @@ export async function askForEvidence(
   facts: SubjectFacts,
   req: TierRequirements,
   staleEvidence: readonly string[] = [],
+  staleApprovals: readonly StaleApproval[] = [],
 ): Promise<boolean> {
   const asks: [key: string, fn: () => Promise<Record<string, unknown>>][] = [];
   if (req.evidenceKinds.includes('device_challenge')) {
@@ -238,6 +268,10 @@ export async function askForEvidence(
   }
   for (const [role, count] of rolesToAsk(req)) {
     asks.push([`approve:${role}`, () => askRole(ctx, c, facts, role, count)]);
+  }
+  for (const stale of staleApprovals) {
+    const key = `approve:${stale.role}:again:${stale.personId}:${Date.parse(stale.at)}`;
+    asks.push([key, () => askRenewal(ctx, c, stale, key)]);
   }
   if (asks.length === 0) return true;
   // Each ask happens once per case: its step done means it was made. Every ask's entry is read in one

@@ -19,6 +19,7 @@ export type {
   EvidenceRecord,
   JournalEntry,
   OpenCaseRequest,
+  StaleApproval,
   TierRequirements,
 } from './model.js';
 export { deliveryOf } from './plan.js';

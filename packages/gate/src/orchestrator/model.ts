@@ -71,6 +71,16 @@ export interface ApprovalRecord {
   readonly decision: 'approve' | 'deny';
   readonly reason: string | null;
   readonly at: string;
+  /** How many times its approver renewed it after it went stale (0 or absent: never). */
+  readonly renewals?: number;
+}
+
+/** An approval the policy no longer counts because it is older than the tier allows. */
+export interface StaleApproval {
+  readonly personId: string;
+  readonly role: ApproverRole;
+  /** When it was given (the stale approval's own time, so a renewal of it is a different one). */
+  readonly at: string;
 }
 
 /** A step of the execution plan (or of case preparation). */
@@ -128,6 +138,11 @@ export interface DecisionView {
    * asks the subject again once for each). Absent in decisions stored before it existed.
    */
   readonly staleEvidence?: readonly string[];
+  /**
+   * The approvals among those that are older than the tier allows (the gate asks each approver once more
+   * per stale approval, and lets them renew it). Absent in decisions stored before it existed.
+   */
+  readonly staleApprovals?: readonly StaleApproval[];
   readonly notBefore: string | null;
   readonly requirements: TierRequirements;
 }

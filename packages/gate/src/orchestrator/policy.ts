@@ -128,6 +128,14 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
           f.source === 'evidence' && f.code === 'EVIDENCE_STALE' ? evidence[f.index]?.kind : undefined;
         return kind === undefined ? [] : [kind];
       });
+      const staleApprovals = decision.ignored.flatMap((f) => {
+        const a =
+          f.source === 'approval' && f.code === 'APPROVAL_STALE' ? input.approvals[f.index] : undefined;
+        // A denial never waits to be renewed: it denied the case when it was given.
+        return a === undefined || a.decision !== 'approve'
+          ? []
+          : [{ personId: a.personId, role: a.role, at: a.at }];
+      });
       return {
         tier: decision.tier,
         subjectClass: decision.subjectClass,
@@ -136,6 +144,7 @@ export function createPolicyEngine(policy: Policy, options: PolicyEngineOptions 
         denyReasons: decision.denyReasons.map((f) => `${f.code}: ${f.message}`),
         ignored: decision.ignored.map((f) => `${f.code}: ${f.message}`),
         staleEvidence,
+        staleApprovals,
         notBefore: decision.notBefore,
         requirements: requirementsOf(policy, decision, input),
       };

@@ -92,6 +92,7 @@ function toApproval(r: Row): ApprovalRecord {
     decision: r.decision === 'approve' ? 'approve' : 'deny',
     reason: (r.reason as string | null) ?? null,
     at: iso(r.at) ?? '',
+    renewals: Number(r.renewals ?? 0),
   };
 }
 
@@ -128,6 +129,14 @@ function toProofs(row: Row): Proofs {
     evidence: json<Row[]>(row.evidence_rows ?? []).map(toEvidence),
     approvals: json<Row[]>(row.approval_rows ?? []).map(toApproval),
   };
+}
+
+/**
+ * How many proofs and approvals a case has, each renewal of an approval counted as one more: a change
+ * means someone recorded or renewed one (see the advance's proofCount, which counts the same in SQL).
+ */
+export function proofWeight(proofs: Proofs): number {
+  return proofs.evidence.length + proofs.approvals.reduce((n, a) => n + 1 + (a.renewals ?? 0), 0);
 }
 
 /** A case's evidence and approvals, read in one statement. */

@@ -115,4 +115,10 @@ CREATE INDEX IF NOT EXISTS cases_effects_due_idx ON cases (effects_due_at) WHERE
     sql: 'ALTER TABLE cases ALTER COLUMN requester_id DROP NOT NULL;',
   },
   caseTimerMigration,
+  {
+    // An approver renews an approval that went stale in place (one row per person and case); the count of
+    // renewals lets the advance see that an approval changed, as a new row would (see proofCount).
+    id: 'gate_0015_approval_renewals',
+    sql: 'ALTER TABLE case_approvals ADD COLUMN IF NOT EXISTS renewals INTEGER NOT NULL DEFAULT 0;',
+  },
 ];

@@ -6,10 +6,10 @@
  */
 
 import { isGateError } from '@recovery-gate/core';
-import type { ApproverRole, CaseView } from '../orchestrator/index.js';
+import type { ApprovalRecord, ApproverRole, CaseView } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
-import { card, csrfField, facts, html, type SafeHtml } from './html.js';
+import { card, csrfField, facts, html, notice, type SafeHtml, when } from './html.js';
 import { offersProofing, proofedBy, proofingCard, proofingPost } from './proofing.js';
 import { readForm } from './respond.js';
 import type { Session } from './session.js';
@@ -23,12 +23,27 @@ const ROLE_LABEL: Readonly<Record<string, string>> = {
   break_glass_authorizer: 'an emergency-access authoriser',
 };
 
+/**
+ * The person's own approval on this case that the case's decision no longer counts because it went stale,
+ * which they may renew; null when none (the case engine checks it again when they decide).
+ */
+export function renewalOf(c: CaseView, personId: string): ApprovalRecord | null {
+  const own = c.approvals.find((a) => a.personId === personId);
+  if (own?.decision !== 'approve') return null;
+  const stale = (c.decision?.staleApprovals ?? []).some(
+    (s) => s.personId === own.personId && s.role === own.role && s.at === own.at,
+  );
+  return stale ? own : null;
+}
+
 /** Why a person may not approve this case, checked before a link is used up; null when none. */
 export function conflictOf(c: CaseView, personId: string): string | null {
   if (personId === c.subjectId) return 'You cannot approve a recovery of your own account.';
   if (c.requesterId === null) return 'Who asked for this recovery is not known, so it cannot be approved.';
   if (personId === c.requesterId) return 'You asked for this recovery, so someone else must approve it.';
-  if (c.approvals.some((a) => a.personId === personId)) return 'You have already decided on this recovery.';
+  if (c.approvals.some((a) => a.personId === personId) && renewalOf(c, personId) === null) {
+    return 'You have already decided on this recovery.';
+  }
   if (proofedBy(c, personId)) return 'You checked this person in person, so others must approve.';
   return null;
 }
@@ -69,7 +84,13 @@ function decideCard(c: CaseView, session: Session, open: boolean): SafeHtml {
   if (proofedBy(c, session.data.sub ?? '')) {
     return card('Decide', html`<p>You checked this person in person, so other officers approve.</p>`);
   }
-  return card('Decide', decisionForm(c, session));
+  const renewing = renewalOf(c, session.data.sub ?? '');
+  if (renewing === null) return card('Decide', decisionForm(c, session));
+  return card(
+    'Decide',
+    html`${notice('wait', `Your approval of ${when(renewing.at)} is older than this recovery's policy allows, so it no longer counts. Deciding again renews it.`)}
+${decisionForm(c, session)}`,
+  );
 }
 
 /** `GET /approve/case/:caseId`. */
@@ -130,6 +151,7 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
       html`<p><a href="/approve/case/${c.id}">Back</a></p>`,
     );
   }
+  const renewing = renewalOf(c, session.data.sub as string) !== null;
   try {
     await p.deps().engine.recordApproval(c.id, {
       approverId: session.data.sub as string,
@@ -154,7 +176,7 @@ export async function approvePost(p: PagesCtx, ctx: RequestContext): Promise<Rou
     200,
     decision === 'approve' ? 'Approved' : 'Denied',
     decision === 'approve'
-      ? 'Thank you. Your approval is recorded.'
+      ? `Thank you. Your ${renewing ? 'renewed approval' : 'approval'} is recorded.`
       : 'The recovery is stopped and the subject will be told.',
     decision === 'approve' ? 'ok' : 'bad',
     session,
