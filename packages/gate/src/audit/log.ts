@@ -321,34 +321,18 @@ async function appendDraftsInTx(
 ): Promise<AuditRecord[]> {
   let [row] = await q.query<Appended>(APPEND_CHAIN, params);
   if (row === undefined) [row] = await q.query<Appended>(APPEND_CHAIN, params);
-  if (row === undefined) return appendManyLocked(q, drafts, (drafts[0] as AuditRecord).at);
+  if (row === undefined) return appendManyAfterWait(q, drafts);
   return storedChain(drafts, row);
 }
 
-/**
- * The two-statement batch append: read the locked head, chain in memory, insert (see {@link APPEND_CHAIN}).
- * `entries` all get the time `at`.
- */
-async function appendManyLocked(
-  q: Queryable,
-  entries: readonly AuditEntry[],
-  at: string,
-): Promise<AuditRecord[]> {
+/** The two-statement batch append: read the locked head, chain in memory, insert (see {@link APPEND_CHAIN}). */
+async function appendManyAfterWait(q: Queryable, drafts: readonly AuditRecord[]): Promise<AuditRecord[]> {
   const [head] = await q.query<{ seq: number; hash: string }>(LOCK_HEAD);
   if (head === undefined) throw new Error('The audit chain head is missing; run the migrations.');
   const records: AuditRecord[] = [];
   let prev = head.seq > 0 ? ({ seq: Number(head.seq), hash: head.hash } as AuditRecord) : null;
-  for (const entry of entries) {
-    const record = appendRecord(
-      prev,
-      {
-        type: entry.type,
-        caseId: entry.caseId,
-        actor: entry.actor,
-        data: entry.data as { readonly [k: string]: JsonValue },
-      },
-      at,
-    );
+  for (const draft of drafts) {
+    const record = appendRecord(prev, draft, draft.at);
     records.push(record);
     prev = record;
   }
@@ -404,11 +388,6 @@ export function createAuditLog(
   appendRecord(entry: AuditEntry, tx?: Queryable): Promise<AuditRecord>;
   appendMany(entries: readonly AuditEntry[], tx?: Queryable): Promise<void>;
 } {
-  // PGlite runs every statement in the gate's own thread and has one connection (no append waits for
-  // another): there a batch is chained in memory and inserted by two simple statements, which cost it less
-  // CPU than the one statement that hashes in the database (micro-benchmark, two records in a transaction:
-  // 1.33 ms against 1.77 ms per round).
-  const embedded = store.kind === 'pglite';
   const appendOne = (entry: AuditEntry, tx?: Queryable): Promise<AuditRecord> =>
     tx === undefined ? appendAlone(store, entry, now()) : appendInTx(tx, entry, now());
   return {
@@ -417,15 +396,8 @@ export function createAuditLog(
     },
     appendRecord: appendOne,
     async appendMany(entries, tx) {
-      if (!embedded) {
-        if (tx === undefined) await appendManyAlone(store, entries, now());
-        else await appendManyInTx(tx, entries, now());
-        return;
-      }
-      if (entries.length === 0) return;
-      const at = now().toISOString();
-      if (tx === undefined) await store.transaction((q) => appendManyLocked(q, entries, at));
-      else await appendManyLocked(tx, entries, at);
+      if (tx === undefined) await appendManyAlone(store, entries, now());
+      else await appendManyInTx(tx, entries, now());
     },
   };
 }
