@@ -165,20 +165,12 @@ async function appendDraftInTx(q: Queryable, draft: AuditRecord, params: unknown
  * COMMIT. Only for a record whose canonical JSON is ASCII: the store's hash of it is then the one
  * verifiers compute whatever the server's encoding, so the check after the commit cannot fail (other
  * records take the transaction, where a failed check rolls back). A statement that inserted nothing
- * (it waited for another append, or the chain is broken) wrote nothing: it is tried again, up to
- * {@link ALONE_TRIES} in all, and then the transaction path follows (which names a broken chain).
+ * (it waited for another append, or the chain is broken) wrote nothing; the transaction path follows.
  */
-/**
- * Statements an append outside a transaction tries on its own before it takes a transaction: each that
- * waited for another append's commit inserted nothing, and the next, on a new snapshot, usually appends.
- */
-const ALONE_TRIES = 3;
-
 async function appendAlone(store: Store, entry: AuditEntry, now: Date): Promise<AuditRecord> {
   const draft = draftOf(entry, now);
   const { params, ascii } = oneParams(draft);
-  // Each try that waited for another append's commit sees its record only on the next (a new snapshot).
-  for (let tries = ascii ? ALONE_TRIES : 0; tries > 0; tries -= 1) {
+  if (ascii) {
     const [row] = await store.query<Appended>(APPEND_ONE, params);
     if (row !== undefined) return stored(draft, row);
   }
@@ -367,7 +359,7 @@ async function appendManyAlone(store: Store, entries: readonly AuditEntry[], now
   }
   const drafts = entries.map((entry) => draftOf(entry, now));
   const { params, ascii } = chainParams(drafts);
-  for (let tries = ascii ? ALONE_TRIES : 0; tries > 0; tries -= 1) {
+  if (ascii) {
     const [row] = await store.query<Appended>(APPEND_CHAIN, params);
     if (row !== undefined) {
       storedChain(drafts, row);
