@@ -101,17 +101,16 @@ export async function transition(
     },
     now,
   );
-  const record: AuditEntry = {
-    type: `case.${to}`,
-    caseId: c.id,
-    actor: input.actor,
-    data: { from: c.state, to, event, reason: input.reason ?? null, ...(input.data ?? {}) },
-  };
-  // The first record and the transition's chained in order, in one statement where the log can.
-  const { audit } = ctx.deps;
-  if (input.auditFirst === undefined) await audit.append(record, tx);
-  else if (audit.appendMany) await audit.appendMany([input.auditFirst, record], tx);
-  else for (const entry of [input.auditFirst, record]) await audit.append(entry, tx);
+  if (input.auditFirst !== undefined) await ctx.deps.audit.append(input.auditFirst, tx);
+  await ctx.deps.audit.append(
+    {
+      type: `case.${to}`,
+      caseId: c.id,
+      actor: input.actor,
+      data: { from: c.state, to, event, reason: input.reason ?? null, ...(input.data ?? {}) },
+    },
+    tx,
+  );
   if (terminal && c.kind === 'recovery') {
     ctx.deps.metrics.inc('recovery_cases_total', { idp: c.idp, tier: c.tier ?? 'none', outcome: to });
     const family =
