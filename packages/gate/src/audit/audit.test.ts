@@ -229,11 +229,18 @@ describe('audit chain across two PostgreSQL stores', () => {
       const held = new Promise<void>((resolve) => {
         release = resolve;
       });
-      // Replica A holds the head (its append is not committed) while B's append waits for the lock.
+      // Replica A holds the head (its append is not committed) while B's append waits for the lock. B starts
+      // only once A's append ran: started together, B could take the head first (then nothing waits).
+      let appended: () => void = () => undefined;
+      const holding = new Promise<void>((resolve) => {
+        appended = resolve;
+      });
       const first = a.transaction(async (tx) => {
         await la.append({ type: 't', caseId: null, actor: 'gate', data: { i: 1 } }, tx);
+        appended();
         await held;
       });
+      await holding;
       const statements: string[] = [];
       const second = b.transaction((tx) =>
         lb.appendRecord(
