@@ -11,6 +11,7 @@ import { type Ctx, errorText, transition } from './context.js';
 import { settleEffects } from './effects.js';
 import { consumeLinkHashRow } from './links.js';
 import type { ApprovalRecord, ApproverRole, CaseRecord } from './model.js';
+import { isStaleIn } from './policy.js';
 import { loadApprovals, loadCase, loadEvidence, lockAndWakeCase, type Proofs, patchCase } from './repo.js';
 import { openRepudiation, recordReview } from './repudiate.js';
 
@@ -174,11 +175,7 @@ async function staleOwn(
 ): Promise<ApprovalRecord | null> {
   const prior = proofs.approvals.find((a) => a.personId === input.approverId);
   if (!prior || prior.role !== input.role || prior.decision !== 'approve' || !c.facts) return null;
-  const decision = await decideCase(ctx, c, c.facts, proofs);
-  const stale = (decision.staleApprovals ?? []).some(
-    (s) => s.personId === prior.personId && s.role === prior.role && s.at === prior.at,
-  );
-  return stale ? prior : null;
+  return isStaleIn(await decideCase(ctx, c, c.facts, proofs), prior) ? prior : null;
 }
 
 /**

@@ -24,4 +24,5 @@ export type {
 } from './model.js';
 export { deliveryOf } from './plan.js';
 export type { PolicyEngineOptions } from './policy.js';
+export { isStaleIn } from './policy.js';
 export { orchestratorMigrations } from './schema.js';

@@ -15,9 +15,23 @@ import {
   type Policy,
   parseDuration,
 } from '@recovery-gate/core';
-import type { ApproverRole, DecideInput, DecisionView, PolicyEngine, TierRequirements } from './model.js';
+import type {
+  ApprovalRecord,
+  ApproverRole,
+  DecideInput,
+  DecisionView,
+  PolicyEngine,
+  TierRequirements,
+} from './model.js';
 
 /** Options of the policy engine that the policy file does not carry. */
+/** Whether `decision` no longer counts `approval` because it went stale (the same person, role and time). */
+export function isStaleIn(decision: DecisionView | null | undefined, approval: ApprovalRecord): boolean {
+  return (decision?.staleApprovals ?? []).some(
+    (s) => s.personId === approval.personId && s.role === approval.role && s.at === approval.at,
+  );
+}
+
 export interface PolicyEngineOptions {
   /** Groups whose members may approve in a pool role. */
   readonly roleGroups?: Partial<Readonly<Record<ApproverRole, readonly string[]>>>;

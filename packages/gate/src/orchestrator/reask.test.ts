@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { event, useOktaDouble } from './setup.test-helper.js';
+import { openOktaCase, useOktaDouble } from './setup.test-helper.js';
 
 const MINUTE = 60_000;
 
@@ -9,20 +9,9 @@ const MINUTE = 60_000;
  */
 describe('asking the subject again for a proof that went stale (okta double)', { timeout: 120_000 }, () => {
   const t = useOktaDouble();
-  const { clock } = t;
   let caseId = '';
 
-  async function openFor(name: string) {
-    await t.env.engine.handleEvent(
-      event('okta', {
-        subject: { userId: `u-${name}`, login: `${name}@example.com` },
-        occurredAt: clock.now.toISOString(),
-      }),
-    );
-    const [c] = await t.env.engine.listCases({ subjectId: `u-${name}`, kind: 'recovery' });
-    if (!c) throw new Error(`no case for ${name}`);
-    return c;
-  }
+  const openFor = (name: string) => openOktaCase(t, name);
   /** The verification requests (not the push's number) sent to `address`. */
   const asksTo = (address: string) =>
     t.env.sent.filter(

@@ -3,7 +3,7 @@ import { BACKENDS } from '../testing/stores.js';
 import { createFakeIdp } from './fake-idp.test-helper.js';
 import { hashToken } from './links.js';
 import { journalEntries } from './repo.js';
-import { type Env, event, startEnv, useOktaDouble } from './setup.test-helper.js';
+import { type Env, event, openOktaCase, startEnv, useOktaDouble } from './setup.test-helper.js';
 
 const HOUR = 3_600_000;
 
@@ -18,16 +18,7 @@ describe('renewing an approval that went stale (okta double)', { timeout: 120_00
   let caseId = '';
 
   async function openFor(name: string) {
-    await t.env.engine.handleEvent(
-      event('okta', {
-        subject: { userId: `u-${name}`, login: `${name}@example.com` },
-        occurredAt: clock.now.toISOString(),
-      }),
-    );
-    const [c] = await t.env.engine.listCases({ subjectId: `u-${name}`, kind: 'recovery' });
-    if (!c) throw new Error(`no case for ${name}`);
-    caseId = c.id;
-    return c;
+    caseId = (await openOktaCase(t, name)).id;
   }
   const erinApproves = (over: { approverId?: string; linkHash?: string } = {}) =>
     t.env.engine.recordApproval(caseId, {

@@ -21,6 +21,7 @@ import { type Backend, testLocation } from '../testing/stores.js';
 import type { AuditEntry, AuditLog, Metrics, Notification, Store } from '../types.js';
 import { createFakeIdp, type FakeIdp } from './fake-idp.test-helper.js';
 import { type CaseEngine, createOrchestrator, type OrchestratorOptions } from './index.js';
+import type { CaseRecord } from './model.js';
 
 /** A started test environment. */
 export interface Env {
@@ -172,4 +173,17 @@ export function useOktaDouble(start = '2026-11-22T10:00:00.000Z'): OktaDoubleTes
     },
     clock,
   };
+}
+
+/** Opens `u-<name>`'s recovery case on the Okta double with a native request event, and returns it. */
+export async function openOktaCase(t: OktaDoubleTest, name: string): Promise<CaseRecord> {
+  await t.env.engine.handleEvent(
+    event('okta', {
+      subject: { userId: `u-${name}`, login: `${name}@example.com` },
+      occurredAt: t.clock.now.toISOString(),
+    }),
+  );
+  const [c] = await t.env.engine.listCases({ subjectId: `u-${name}`, kind: 'recovery' });
+  if (!c) throw new Error(`no case for ${name}`);
+  return c;
 }

@@ -6,7 +6,7 @@
  */
 
 import { isGateError } from '@recovery-gate/core';
-import type { ApprovalRecord, ApproverRole, CaseView } from '../orchestrator/index.js';
+import { type ApprovalRecord, type ApproverRole, type CaseView, isStaleIn } from '../orchestrator/index.js';
 import type { RequestContext, RouteResponse } from '../server/router.js';
 import { loadSession, message, type PagesCtx, page, persist } from './context.js';
 import { card, csrfField, facts, html, notice, type SafeHtml, when } from './html.js';
@@ -29,11 +29,7 @@ const ROLE_LABEL: Readonly<Record<string, string>> = {
  */
 export function renewalOf(c: CaseView, personId: string): ApprovalRecord | null {
   const own = c.approvals.find((a) => a.personId === personId);
-  if (own?.decision !== 'approve') return null;
-  const stale = (c.decision?.staleApprovals ?? []).some(
-    (s) => s.personId === own.personId && s.role === own.role && s.at === own.at,
-  );
-  return stale ? own : null;
+  return own?.decision === 'approve' && isStaleIn(c.decision, own) ? own : null;
 }
 
 /** Why a person may not approve this case, checked before a link is used up; null when none. */
